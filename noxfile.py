@@ -1,0 +1,59 @@
+"""Sessions: tests, lint, typecheck, docs, examples, bench.
+
+`nox -s tests` is the line CI runs (see `.ci/run` and the README); pytest's exit code 5
+("no tests collected") fails the session, so a run that collects nothing is never green.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite, integration tests (real local servers) included."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *(session.posargs or ["-q", "-p", "no:cacheprovider"]))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff (style and bugs) and bandit (security)."""
+    session.install("ruff>=0.6", "bandit>=1.7")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "examples", "noxfile.py")
+    session.run("bandit", "-q", "-c", "pyproject.toml", "-r", "src")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".[all]", "mypy>=1.10", "types-PyYAML", "types-openpyxl")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with warnings as errors."""
+    session.install("-e", ".[all]", "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25")
+    session.run("mkdocs", "build", "--strict")
+
+
+@nox.session(python=PYTHON)
+def examples(session: nox.Session) -> None:
+    """Run every example against the built-in defaults, so none of them rots."""
+    session.install("-e", ".[all]")
+    session.run("python", "examples/run_all.py")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Print the figures the README quotes, with the machine and the date."""
+    session.install("-e", ".[all]")
+    for script in sorted(p for p in __import__("pathlib").Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script))
