@@ -33,7 +33,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package."""
-    session.install("-e", ".[all]", "mypy>=1.10", "types-PyYAML", "types-openpyxl")
+    session.install("-e", ".[all]", "mypy>=1.10", "types-PyYAML", "types-openpyxl", "types-python-dateutil")
     session.run("mypy")
 
 

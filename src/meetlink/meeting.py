@@ -1,0 +1,309 @@
+"""The meeting file: what, when, who organizes, which tracks on which platforms.
+
+Times are written without an offset (``2023-09-10T08:00``) and read in the meeting's IANA
+time zone (default ``Asia/Ho_Chi_Minh``); a time written with an offset is converted to it.
+A sitting may have no ``start`` yet ("time announced later").
+
+Example:
+    >>> m = Meeting.model_validate({
+    ...     "id": "demo", "title": "Giờ sinh hoạt", "organizer": {"email": "vp@thiuy.example"},
+    ...     "roster": "roster.csv",
+    ...     "tracks": [{"id": "main", "sittings": [{"id": "s1", "start": "2023-09-10T08:00",
+    ...                                            "end": "2023-09-10T10:00"}]}]})
+    >>> m.tracks[0].sittings[0].start.isoformat()
+    '2023-09-10T08:00:00+07:00'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from meetlink.roster import Contact, Email, UnitKind
+from meetlink.text import nfc
+
+__all__ = [
+    "AttendanceMode",
+    "ConferenceMode",
+    "Delivery",
+    "InviteMode",
+    "Meeting",
+    "Rules",
+    "Sitting",
+    "SmtpSettings",
+    "Track",
+    "TrackUnits",
+]
+
+_Text = Annotated[str, AfterValidator(nfc)]
+_Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConferenceMode(StrEnum):
+    """``shared``: one conference per sitting for the whole track; ``per_point``: one per point."""
+
+    SHARED = "shared"
+    PER_POINT = "per_point"
+
+
+class AttendanceMode(StrEnum):
+    """``split``: members divided across the sittings (classes); ``all``: everyone every time."""
+
+    SPLIT = "split"
+    ALL = "all"
+
+
+class InviteMode(StrEnum):
+    """How invitations travel: e-mail (SMTP, or the outbox when none), outbox, or the platform."""
+
+    EMAIL = "email"
+    OUTBOX = "outbox"
+    PLATFORM = "platform"
+
+
+class Rules(_Model):
+    """Planning rules; set per meeting, overridable per track.
+
+    ``own_point_min_members``: an agency with at least this many members runs its own point
+    (seed 000's "more than 15" is 16). ``default_host``: the unit whose point small agencies
+    without a ``join_point`` sit at.
+    """
+
+    own_point_min_members: int = Field(default=16, ge=0)
+    default_host: str | None = None
+    cells_min_members: int = Field(default=50, ge=1)
+
+
+class TrackUnits(_Model):
+    """Which units a track takes: by kind, and by id (ids win over kinds)."""
+
+    kinds: tuple[UnitKind, ...] = ()
+    ids: tuple[str, ...] = ()
+
+
+class Sitting(_Model):
+    """One sitting (a class, a session, a monthly meeting) of a track.
+
+    ``end`` or ``duration_minutes`` gives its length. ``recurrence`` is an RFC 5545 RRULE
+    value (``FREQ=MONTHLY;BYDAY=1SU;COUNT=3`` for "first Sunday of each month").
+    """
+
+    id: _Id
+    title: _Text | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    duration_minutes: int | None = Field(default=None, gt=0)
+    recurrence: str | None = None
+    location: _Text | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _in_meeting_zone(cls, value: Any, info: ValidationInfo) -> Any:
+        return _localize(value, info)
+
+    @field_validator("recurrence")
+    @classmethod
+    def _valid_rrule(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        rule = value.removeprefix("RRULE:").strip()
+        try:
+            rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"'{value}' is not a valid RRULE ({exc}); for example "
+                "FREQ=MONTHLY;BYDAY=1SU;COUNT=3 is the first Sunday of 3 months."
+            ) from None
+        return rule
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        start = info.data.get("start")
+        if end is None:
+            return None
+        if start is None:
+            if "start" in info.data:
+                raise ValueError(
+                    "an end without a start: give the start, or leave both out "
+                    "until the time is announced (use duration_minutes)."
+                )
+            return end  # the start itself is invalid and reported on its own
+        if end <= start:
+            raise ValueError(
+                f"the end {end:%Y-%m-%d %H:%M} is not after the start "
+                f"{start:%Y-%m-%d %H:%M}; correct one of them."
+            )
+        return end
+
+    @model_validator(mode="after")
+    def _has_length(self) -> Sitting:
+        if self.start is not None and self.end is None and self.duration_minutes is None:
+            raise ValueError("give the sitting an end or a duration_minutes.")
+        return self
+
+    @property
+    def finish(self) -> dt.datetime | None:
+        """The end, from ``end`` or ``start + duration_minutes``; None while unscheduled."""
+        if self.start is None:
+            return None
+        if self.end is not None:
+            return self.end
+        return self.start + dt.timedelta(minutes=self.duration_minutes or 0)
+
+
+class Track(_Model):
+    """A part of the meeting held on one platform, with its own units and sittings."""
+
+    id: _Id
+    title: _Text | None = None
+    platform: str = "jitsi"
+    units: TrackUnits = TrackUnits()
+    conference: ConferenceMode = ConferenceMode.SHARED
+    attendance: AttendanceMode = AttendanceMode.ALL
+    cells: bool = False
+    sittings: tuple[Sitting, ...] = Field(min_length=1)
+    invites: InviteMode = InviteMode.EMAIL
+    rules: Rules | None = None
+    handout: Literal["email", "split"] = "email"
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique_sittings(self) -> Track:
+        ids = [s.id for s in self.sittings]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"sitting id '{duplicates[0]}' is used twice in this track.")
+        return self
+
+
+class SmtpSettings(_Model):
+    """An SMTP server. The password is read from the environment variable ``password_env``."""
+
+    host: str
+    port: int = Field(default=587, gt=0, lt=65536)
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class Delivery(_Model):
+    """Where messages go: SMTP when configured, otherwise the outbox folder in the state folder."""
+
+    smtp: SmtpSettings | None = None
+    sender: Email | None = None
+
+
+class Meeting(_Model):
+    """The meeting file, validated. ``roster`` is resolved relative to the meeting file."""
+
+    id: _Id
+    title: _Text = Field(min_length=1)
+    organizer: Contact
+    timezone: str = DEFAULT_TIMEZONE
+    language: Literal["vi", "en"] = "vi"
+    agenda: tuple[_Text, ...] = ()
+    description: _Text = ""
+    roster: Path
+    arrive_early_minutes: int = Field(default=15, ge=0)
+    rehearsal: dt.datetime | None = None
+    rules: Rules = Rules()
+    tracks: tuple[Track, ...] = Field(min_length=1)
+    delivery: Delivery = Delivery()
+    help_contacts: tuple[Contact, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("rehearsal", mode="before")
+    @classmethod
+    def _rehearsal_in_zone(cls, value: Any, info: ValidationInfo) -> Any:
+        return _localize(value, info)
+
+    @field_validator("organizer")
+    @classmethod
+    def _organizer_has_email(cls, value: Contact) -> Contact:
+        if value.email is None:
+            raise ValueError("the organizer needs an email: invitations are sent in its name.")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_tracks(self) -> Meeting:
+        ids = [t.id for t in self.tracks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"track id '{duplicates[0]}' is used twice; give each its own id.")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The meeting's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def rules_for(self, track: Track) -> Rules:
+        """The rules in force for a track: its own, else the meeting's."""
+        return track.rules or self.rules
+
+
+def check_timezone(value: str) -> str:
+    """Accept an IANA zone name only; a fixed offset would break on daylight-saving zones."""
+    if not value or value.startswith(("+", "-", "UTC+", "UTC-", "GMT+", "GMT-")):
+        raise ValueError(
+            f"'{value}' is not an IANA time zone name; write one such as "
+            f"{DEFAULT_TIMEZONE}, never a fixed offset."
+        )
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{value}'; write an IANA name such as {DEFAULT_TIMEZONE}."
+        ) from None
+    return value
+
+
+def _localize(value: Any, info: ValidationInfo) -> Any:
+    """Parse a time and make it aware in the meeting's zone (from the validation context)."""
+    if value is None or value == "":
+        return None
+    zone_name = (info.context or {}).get("timezone", DEFAULT_TIMEZONE)
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(DEFAULT_TIMEZONE)  # the zone's own error is reported at `timezone`
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a date and time; write it as 2023-09-10T08:00."
+            ) from None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        raise ValueError(f"{value} has a date but no time; write it as {value}T08:00.")
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=zone)
+        return value.astimezone(zone)
+    return value

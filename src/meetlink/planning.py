@@ -1,0 +1,448 @@
+"""The planner: units + tracks + rules → bridge points, seats and conferences. Pure, no I/O.
+
+The rules (seeds 000 and 002; see ``docs/planning.md``):
+
+* **Track of a unit**: listed by id in a track's ``units.ids`` > follows its ``join_point``'s
+  host into the host's track > the first track whose ``units.kinds`` has its kind; a unit in
+  no track is listed as not invited.
+* **Where it sits, within its track**: a unit with an explicit ``join_point`` always sits at
+  that unit's point. A committee hosts the main point; a commune hosts a point at its central
+  hall; an ``attached`` branch sits at its parent's point, and so does the village that
+  ``hosts_commune_hq``; every other village has its own point; an agency with at least
+  ``own_point_min_members`` members has its own point, otherwise it sits at
+  ``rules.default_host``'s point, otherwise it is an error naming the unit. (A branch whose
+  parent is in another track is planned as an agency of its own track.)
+* **Cells**: with ``cells: true`` a branch with at least ``cells_min_members`` members (50) that
+  sits alone at its own point meets as its party cells (the ``cells`` column), each cell its
+  own point, members split evenly.
+* **Seats**: ``split`` divides a unit's seated members (members − excluded) across the
+  track's sittings as evenly as possible, the extra seats on the first sittings; ``all``
+  seats everyone at every sitting.
+* **Conferences**: ``shared`` is one conference per sitting joined by every point of the
+  track; ``per_point`` is one conference per sitting per point.
+
+Example:
+    >>> from meetlink.roster import Unit
+    >>> split_evenly(10, 3)
+    (4, 3, 3)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from meetlink.errors import PlanningError, Problem
+from meetlink.meeting import AttendanceMode, ConferenceMode, Meeting, Track
+from meetlink.roster import Equipment, Roster, Unit, UnitKind
+
+__all__ = [
+    "BridgePoint",
+    "Conference",
+    "Plan",
+    "PlannedSitting",
+    "PointRole",
+    "Seat",
+    "plan_meeting",
+    "split_evenly",
+]
+
+
+class PointRole(StrEnum):
+    """Why a bridge point exists."""
+
+    MAIN = "main"
+    COMMUNE = "commune"
+    VILLAGE = "village"
+    AGENCY = "agency"
+    CELL = "cell"
+
+
+@dataclass(frozen=True)
+class BridgePoint:
+    """One conference endpoint: a hall where one or more units sit.
+
+    ``seats`` maps sitting id → seats at this point for that sitting.
+    """
+
+    id: str
+    name: str
+    location: str
+    host_unit: str
+    units: tuple[str, ...]
+    track: str
+    platform: str
+    role: PointRole
+    seats: Mapping[str, int]
+    equipment: Equipment = Equipment.COMPUTER
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A unit's seats per sitting, and the point where it sits."""
+
+    unit: str
+    point: str
+    track: str
+    seats: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class PlannedSitting:
+    """A sitting with its times resolved: ``end`` from ``end`` or the duration, ``arrive_by``."""
+
+    id: str
+    track: str
+    title: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    recurrence: str | None
+    arrive_by: dt.datetime | None
+    location: str | None = None
+
+    @property
+    def key(self) -> str:
+        """``track/sitting``: unique within a meeting."""
+        return f"{self.track}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Conference:
+    """A conference to create: one per sitting (shared) or per sitting and point (per_point)."""
+
+    key: str
+    track: str
+    sitting: str
+    platform: str
+    bridge_points: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the planner decided, in a stable order."""
+
+    meeting: Meeting
+    bridge_points: tuple[BridgePoint, ...]
+    sittings: tuple[PlannedSitting, ...]
+    conferences: tuple[Conference, ...]
+    seats: tuple[Seat, ...]
+    not_invited: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    rehearsal: dt.datetime | None = None
+    units: Mapping[str, Unit] = field(default_factory=dict, repr=False, compare=False)
+
+    def point(self, point_id: str) -> BridgePoint:
+        """The bridge point with this id."""
+        return {p.id: p for p in self.bridge_points}[point_id]
+
+    def points_of(self, track: str) -> tuple[BridgePoint, ...]:
+        """The bridge points of one track."""
+        return tuple(p for p in self.bridge_points if p.track == track)
+
+
+def split_evenly(total: int, parts: int) -> tuple[int, ...]:
+    """Divide ``total`` into ``parts`` whole numbers differing by at most one, extras first.
+
+    >>> split_evenly(2, 3), split_evenly(0, 2), split_evenly(100, 3)
+    ((1, 1, 0), (0, 0), (34, 33, 33))
+    """
+    if parts <= 0:
+        return ()
+    base, extra = divmod(total, parts)
+    return tuple(base + 1 if i < extra else base for i in range(parts))
+
+
+_BRANCH_KINDS = frozenset({UnitKind.VILLAGE, UnitKind.ATTACHED, UnitKind.AGENCY})
+_ROLE = {
+    UnitKind.COMMITTEE: PointRole.MAIN,
+    UnitKind.COMMUNE: PointRole.COMMUNE,
+    UnitKind.VILLAGE: PointRole.VILLAGE,
+    UnitKind.ATTACHED: PointRole.AGENCY,
+    UnitKind.AGENCY: PointRole.AGENCY,
+}
+
+
+def plan_meeting(meeting: Meeting, roster: Roster) -> Plan:
+    """Plan the bridge points, seats and conferences; raise :class:`PlanningError` if a unit
+    cannot be seated (every such unit is listed)."""
+    units = roster.by_id()
+    order = {u.id: i for i, u in enumerate(roster.units)}
+    track_of = _assign_tracks(meeting, roster.units, units)
+    problems: list[Problem] = []
+    hosts = _seat_units(meeting, roster, units, track_of, problems)
+    if problems:
+        raise PlanningError(problems)
+
+    sittings = tuple(_planned_sittings(meeting))
+    sittings_of: dict[str, list[str]] = {t.id: [s.id for s in t.sittings] for t in meeting.tracks}
+    tracks = {t.id: t for t in meeting.tracks}
+    track_rank = {t.id: i for i, t in enumerate(meeting.tracks)}
+
+    guests: dict[str, list[str]] = {}
+    for unit in roster.units:
+        if unit.id in hosts:
+            guests.setdefault(hosts[unit.id], []).append(unit.id)
+
+    points: list[BridgePoint] = []
+    seats: list[Seat] = []
+    notes: list[str] = []
+    for host_id in sorted(
+        guests,
+        key=lambda h: (track_rank[track_of[h]], units[h].kind != UnitKind.COMMITTEE, order[h]),
+    ):
+        host = units[host_id]
+        track = tracks[track_of[host_id]]
+        sitting_ids = sittings_of[track.id]
+        seated = guests[host_id]
+        cells = _cell_count(meeting, track, host, seated, notes)
+        if cells > 1:
+            for number, members in enumerate(split_evenly(host.seated_members, cells), start=1):
+                point_id = f"{host.id}-cell{number}"
+                share = _share(members, sitting_ids, track.attendance)
+                points.append(
+                    BridgePoint(
+                        id=point_id,
+                        name=f"{host.name} — Tổ đảng {number}",
+                        location=host.location,
+                        host_unit=host.id,
+                        units=(host.id,),
+                        track=track.id,
+                        platform=track.platform,
+                        role=PointRole.CELL,
+                        seats=share,
+                        equipment=host.equipment,
+                        cell=number,
+                    )
+                )
+            seats.append(
+                Seat(
+                    host.id,
+                    f"{host.id}-cell1",
+                    track.id,
+                    _share(host.seated_members, sitting_ids, track.attendance),
+                )
+            )
+            continue
+        totals = dict.fromkeys(sitting_ids, 0)
+        for unit_id in seated:
+            share = _share(units[unit_id].seated_members, sitting_ids, track.attendance)
+            seats.append(Seat(unit_id, host.id, track.id, share))
+            for sitting_id, n in share.items():
+                totals[sitting_id] += n
+        points.append(
+            BridgePoint(
+                id=host.id,
+                name=host.name,
+                location=host.location,
+                host_unit=host.id,
+                units=tuple(seated),
+                track=track.id,
+                platform=track.platform,
+                role=_ROLE[host.kind],
+                seats=totals,
+                equipment=host.equipment,
+            )
+        )
+
+    conferences = tuple(_conferences(meeting, points))
+    not_invited = tuple(u.id for u in roster.units if u.id not in track_of)
+    return Plan(
+        meeting=meeting,
+        bridge_points=tuple(points),
+        sittings=sittings,
+        conferences=conferences,
+        seats=tuple(seats),
+        not_invited=not_invited,
+        notes=tuple(notes),
+        rehearsal=meeting.rehearsal,
+        units=units,
+    )
+
+
+def _assign_tracks(
+    meeting: Meeting, ordered: Sequence[Unit], units: Mapping[str, Unit]
+) -> dict[str, str]:
+    listed: dict[str, str] = {}
+    for track in meeting.tracks:
+        for unit_id in track.units.ids:
+            listed.setdefault(unit_id, track.id)
+    by_kind: dict[UnitKind, str] = {}
+    for track in meeting.tracks:
+        for kind in track.units.kinds:
+            by_kind.setdefault(kind, track.id)
+    track_of: dict[str, str] = {}
+    for unit in ordered:
+        # Walk the join-point chain to the first unit whose track is decided by id or kind.
+        chain: list[str] = []
+        current: Unit | None = unit
+        found: str | None = None
+        while current is not None:
+            if current.id in track_of:
+                found = track_of[current.id]
+                break
+            chain.append(current.id)
+            if current.id in listed:
+                found = listed[current.id]
+                break
+            if current.join_point is None or current.join_point in chain:
+                found = by_kind.get(current.kind)
+                break
+            current = units.get(current.join_point)
+        if found is None:
+            continue
+        for unit_id in chain:
+            track_of[unit_id] = found
+    return track_of
+
+
+def _seat_units(
+    meeting: Meeting,
+    roster: Roster,
+    units: Mapping[str, Unit],
+    track_of: Mapping[str, str],
+    problems: list[Problem],
+) -> dict[str, str]:
+    """unit id → id of the unit hosting the point where it sits."""
+    tracks = {t.id: t for t in meeting.tracks}
+    direct: dict[str, str] = {}  # one step: where each unit sits before following chains
+    for unit in roster.units:
+        track_id = track_of.get(unit.id)
+        if track_id is None:
+            continue
+        rules = meeting.rules_for(tracks[track_id])
+
+        def same_track(other: str | None, _t: str = track_id) -> bool:
+            return other is not None and track_of.get(other) == _t
+
+        if unit.join_point is not None:
+            if not same_track(unit.join_point):
+                problems.append(
+                    Problem(
+                        roster.source,
+                        unit.row,
+                        "join_point",
+                        (
+                            f"unit '{unit.id}' is in track '{track_id}' but its join point "
+                            f"'{unit.join_point}' is in "
+                            f"{_track_name(track_of.get(unit.join_point))}; list both in one track."
+                        ),
+                    )
+                )
+                continue
+            direct[unit.id] = unit.join_point
+        elif unit.kind in (UnitKind.COMMITTEE, UnitKind.COMMUNE):
+            direct[unit.id] = unit.id
+        elif unit.kind == UnitKind.ATTACHED and same_track(unit.parent):
+            direct[unit.id] = unit.parent or unit.id
+        elif unit.kind == UnitKind.VILLAGE:
+            at_hq = unit.hosts_commune_hq and same_track(unit.parent)
+            direct[unit.id] = (unit.parent or unit.id) if at_hq else unit.id
+        elif unit.members >= rules.own_point_min_members:
+            direct[unit.id] = unit.id
+        elif same_track(rules.default_host) and rules.default_host != unit.id:
+            direct[unit.id] = rules.default_host or unit.id
+        else:
+            where = (
+                f"the default host '{rules.default_host}' is not in track '{track_id}'"
+                if rules.default_host
+                else "there is no rules.default_host"
+            )
+            problems.append(
+                Problem(
+                    roster.source,
+                    unit.row,
+                    "join_point",
+                    (
+                        f"unit '{unit.id}' ({unit.name}) has {unit.members} members, fewer than "
+                        f"the {rules.own_point_min_members} needed for its own point, has no "
+                        "join point, "
+                        f"and {where}; give it a join_point (ghép điểm cầu) or set "
+                        "rules.default_host in the meeting file."
+                    ),
+                )
+            )
+    hosts: dict[str, str] = {}
+    for unit_id in direct:
+        chain = [unit_id]
+        while direct.get(chain[-1], chain[-1]) != chain[-1] and chain[-1] not in hosts:
+            nxt = direct[chain[-1]]
+            if nxt in chain:
+                break  # a default host that itself sits at a small unit: stop at the loop
+            chain.append(nxt)
+        end = hosts.get(chain[-1], chain[-1])
+        for member in chain:
+            hosts[member] = end
+    return hosts
+
+
+def _track_name(track_id: str | None) -> str:
+    return f"track '{track_id}'" if track_id else "no track"
+
+
+def _cell_count(
+    meeting: Meeting, track: Track, host: Unit, seated: Sequence[str], notes: list[str]
+) -> int:
+    rules = meeting.rules_for(track)
+    if not track.cells or host.kind not in _BRANCH_KINDS or host.members < rules.cells_min_members:
+        return 1
+    if len(seated) > 1:
+        notes.append(f"{host.id}: not split into party cells because other units sit at its point.")
+        return 1
+    if not host.cells or host.cells < 2:
+        notes.append(
+            f"{host.id}: {host.members} members but no party cells given (column "
+            "'cells' / 'số tổ đảng'); it meets as one point."
+        )
+        return 1
+    return host.cells
+
+
+def _share(members: int, sitting_ids: Sequence[str], mode: AttendanceMode) -> dict[str, int]:
+    if mode == AttendanceMode.ALL:
+        return dict.fromkeys(sitting_ids, members)
+    return dict(zip(sitting_ids, split_evenly(members, len(sitting_ids)), strict=True))
+
+
+def _planned_sittings(meeting: Meeting) -> list[PlannedSitting]:
+    early = dt.timedelta(minutes=meeting.arrive_early_minutes)
+    out = []
+    for track in meeting.tracks:
+        for sitting in track.sittings:
+            title = " — ".join(t for t in (meeting.title, track.title, sitting.title) if t)
+            out.append(
+                PlannedSitting(
+                    id=sitting.id,
+                    track=track.id,
+                    title=title,
+                    start=sitting.start,
+                    end=sitting.finish,
+                    recurrence=sitting.recurrence,
+                    arrive_by=sitting.start - early if sitting.start else None,
+                    location=sitting.location,
+                )
+            )
+    return out
+
+
+def _conferences(meeting: Meeting, points: Sequence[BridgePoint]) -> list[Conference]:
+    out: list[Conference] = []
+    for track in meeting.tracks:
+        mine = tuple(p.id for p in points if p.track == track.id)
+        for sitting in track.sittings:
+            if track.conference == ConferenceMode.SHARED:
+                out.append(
+                    Conference(
+                        f"{track.id}/{sitting.id}", track.id, sitting.id, track.platform, mine
+                    )
+                )
+            else:
+                out.extend(
+                    Conference(
+                        f"{track.id}/{sitting.id}/{p}", track.id, sitting.id, track.platform, (p,)
+                    )
+                    for p in mine
+                )
+    return out

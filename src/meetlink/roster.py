@@ -1,0 +1,492 @@
+"""The roster of units: who they are, how many members, where they sit, who their officer is.
+
+A roster is a CSV (UTF-8, with or without BOM) or the first sheet of an XLSX file. Headers
+may be in English or Vietnamese (see :data:`COLUMNS`), matched case- and accent-insensitively;
+columns meetlink does not know (such as ``STT``) are ignored. Every problem is collected and
+reported at once as ``FILE:ROW:COLUMN: sentence``, where ROW is the row number a spreadsheet
+shows (the header is row 1) and COLUMN is the header as written in the file.
+
+Example:
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "r.csv").write_text("mã,tên tổ chức đảng,loại,số đảng viên\\n"
+    ...                                    "TU,Thị ủy,committee,40\\n", encoding="utf-8")
+    >>> roster = load_roster(folder / "r.csv")
+    >>> roster.units[0].name, roster.units[0].members
+    ('Thị ủy', 40)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from meetlink.errors import InputError, Problem
+from meetlink.text import fold, nfc, read_utf8
+
+__all__ = [
+    "COLUMNS",
+    "Contact",
+    "Email",
+    "Equipment",
+    "Roster",
+    "Unit",
+    "UnitKind",
+    "check_email",
+    "load_roster",
+]
+
+
+class UnitKind(StrEnum):
+    """What a unit is, which decides where it sits (see :mod:`meetlink.planning`)."""
+
+    COMMITTEE = "committee"
+    COMMUNE = "commune"
+    ATTACHED = "attached"
+    VILLAGE = "village"
+    AGENCY = "agency"
+
+
+class Equipment(StrEnum):
+    """How a unit connects: a provider's hardware endpoint, a computer, or nothing yet."""
+
+    HARDWARE = "hardware"
+    COMPUTER = "computer"
+    NONE = "none"
+
+
+def check_email(value: str) -> str:
+    """Validate an address offline (no DNS) and return its normalized form.
+
+    >>> check_email("VanPhong@ThiUy.example")
+    'VanPhong@thiuy.example'
+    """
+    try:
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{value}' is not a valid e-mail address ({exc}).") from None
+
+
+Email = Annotated[str, AfterValidator(check_email)]
+_Name = Annotated[str, AfterValidator(nfc), Field(min_length=1)]
+
+
+class Contact(BaseModel):
+    """A person: a unit's technical officer, the organizer, or an invitation recipient."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, AfterValidator(nfc)] = ""
+    email: Email | None = None
+    phone: str | None = None
+
+
+class Unit(BaseModel):
+    """One party organization on the roster.
+
+    ``row`` is where it came from in the roster file (0 when built in code); planning
+    errors point there.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Annotated[str, AfterValidator(nfc), Field(min_length=1, max_length=64)]
+    name: _Name
+    kind: UnitKind
+    parent: str | None = None
+    members: int = Field(ge=0)
+    location: Annotated[str, AfterValidator(nfc)] = ""
+    hosts_commune_hq: bool = False
+    join_point: str | None = None
+    equipment: Equipment = Equipment.COMPUTER
+    officer: Contact | None = None
+    contact_emails: tuple[Email, ...] = ()
+    cells: int | None = Field(default=None, ge=1)
+    excluded: int = Field(default=0, ge=0)
+    row: int = Field(default=0, exclude=True)
+
+    @property
+    def seated_members(self) -> int:
+        """Members to be seated: all of them minus those the meeting excludes."""
+        return max(self.members - self.excluded, 0)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The units of a roster file, in file order, with the file they came from."""
+
+    source: str
+    units: tuple[Unit, ...]
+
+    def by_id(self) -> dict[str, Unit]:
+        """Units keyed by id."""
+        return {u.id: u for u in self.units}
+
+
+# Canonical column → accepted header spellings (matched by their fold).
+COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "id": ("id", "mã", "mã đơn vị", "code"),
+    "name": ("name", "tên tổ chức đảng", "tên", "tên đơn vị"),
+    "kind": ("kind", "loại", "loại đơn vị"),
+    "parent": ("parent", "trực thuộc"),
+    "members": ("members", "số đảng viên"),
+    "location": ("location", "địa điểm"),
+    "hosts_commune_hq": ("hosts_commune_hq", "có trụ sở xã"),
+    "join_point": ("join_point", "ghép điểm cầu"),
+    "equipment": ("equipment", "thiết bị"),
+    "officer_name": ("officer_name", "cán bộ kỹ thuật"),
+    "officer_email": ("officer_email", "email", "email cán bộ kỹ thuật"),
+    "officer_phone": ("officer_phone", "điện thoại", "số điện thoại"),
+    "contact_emails": ("contact_emails", "email nhận giấy mời"),
+    "cells": ("cells", "số tổ đảng"),
+    "excluded": ("excluded", "không triệu tập"),
+}
+_REQUIRED = ("id", "name", "kind", "members")
+_HEADER_KEYS = {fold(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
+
+_KIND_WORDS: Mapping[str, UnitKind] = {
+    **{k.value: k for k in UnitKind},
+    "cap uy": UnitKind.COMMITTEE,
+    "huyen uy": UnitKind.COMMITTEE,
+    "thi uy": UnitKind.COMMITTEE,
+    "thanh uy": UnitKind.COMMITTEE,
+    "tinh uy": UnitKind.COMMITTEE,
+    "xa": UnitKind.COMMUNE,
+    "phuong": UnitKind.COMMUNE,
+    "thi tran": UnitKind.COMMUNE,
+    "thon": UnitKind.VILLAGE,
+    "to dan pho": UnitKind.VILLAGE,
+    "khu pho": UnitKind.VILLAGE,
+    "co quan": UnitKind.AGENCY,
+    "doanh nghiep": UnitKind.AGENCY,
+    "truc thuoc xa": UnitKind.ATTACHED,
+}
+_EQUIPMENT_WORDS: Mapping[str, Equipment] = {
+    **{e.value: e for e in Equipment},
+    "may tinh": Equipment.COMPUTER,
+    "phan cung": Equipment.HARDWARE,
+    "thiet bi chuyen dung": Equipment.HARDWARE,
+    "khong": Equipment.NONE,
+}
+_YES = {"yes", "y", "true", "1", "x", "co"}
+_NO = {"no", "n", "false", "0", "khong"}
+
+
+def load_roster(path: str | Path) -> Roster:
+    """Read and validate a roster file; raise :class:`InputError` listing every problem."""
+    path = Path(path)
+    shown = str(path)
+    if not path.is_file():
+        raise InputError.single(shown, "the roster file does not exist; check the `roster:` path.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        header, rows = _read_xlsx(path)
+    else:
+        data = path.read_bytes()
+        text, advice = read_utf8(data)
+        if text is None:
+            raise InputError.single(shown, advice)
+        header, rows = _read_csv(text)
+    return _parse(shown, header, rows)
+
+
+def _read_csv(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    with contextlib.suppress(csv.Error):  # one column or an unusual file: plain commas it is
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    header = next(reader, [])
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for record in reader:
+            # line_num counts physical lines; a quoted cell may span several, so take the
+            # line a spreadsheet shows this record starting on.
+            yield reader.line_num - _extra_lines(record), record
+
+    return header, rows()
+
+
+def _extra_lines(record: Sequence[str]) -> int:
+    return sum(cell.count("\n") for cell in record)
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise InputError.single(
+            str(path), "reading XLSX needs openpyxl: run `pip install meetlink[xlsx]`."
+        ) from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError.single(
+            str(path), f"this is not a readable XLSX workbook ({type(exc).__name__})."
+        ) from None
+    sheet = book.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = [_cell_text(v) for v in next(values, ())]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for number, row in enumerate(values, start=2):
+            yield number, [_cell_text(v) for v in row]
+        book.close()
+
+    return header, rows()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> Roster:
+    problems: list[Problem] = []
+    columns: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for index, title in enumerate(header):
+        key = _HEADER_KEYS.get(fold(title))
+        if key is None:
+            continue
+        if key in columns:
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    nfc(title),
+                    f"this column repeats column '{titles[key]}'; keep only one of them.",
+                )
+            )
+            continue
+        columns[key] = index
+        titles[key] = nfc(title)
+    missing = [c for c in _REQUIRED if c not in columns]
+    if missing:
+        wanted = ", ".join(f"'{c}' (or '{COLUMNS[c][1]}')" for c in missing)
+        problems.append(Problem(shown, 1, "", f"the header has no column {wanted}; add it."))
+        raise InputError(problems)
+
+    units: list[Unit] = []
+    references: list[_Reference] = []
+    for number, record in rows:
+        if not any(cell.strip() for cell in record):
+            continue  # blank rows in spreadsheets are common and harmless
+        cells = {key: record[i].strip() if i < len(record) else "" for key, i in columns.items()}
+        unit = _parse_row(shown, number, cells, titles, problems)
+        if unit is not None:
+            units.append(unit)
+        if cells["id"]:
+            references.append(
+                _Reference(
+                    nfc(cells["id"]),
+                    number,
+                    cells.get("parent") or None,
+                    cells.get("join_point") or None,
+                )
+            )
+    problems.extend(_check_references(shown, references, titles))
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.where, p.what)))
+    return Roster(shown, tuple(units))
+
+
+def _parse_row(
+    shown: str,
+    number: int,
+    cells: dict[str, str],
+    titles: dict[str, str],
+    problems: list[Problem],
+) -> Unit | None:
+    found: list[Problem] = []
+
+    def bad(column: str, message: str) -> None:
+        found.append(Problem(shown, number, titles.get(column, column), message))
+
+    values: dict[str, Any] = {"row": number}
+    for column in ("id", "name"):
+        if not cells[column]:
+            bad(column, f"the {column} is empty; every unit needs one.")
+        values[column] = cells[column]
+    kind = _KIND_WORDS.get(fold(cells["kind"]))
+    if kind is None:
+        bad(
+            "kind",
+            f"unknown kind '{cells['kind']}'; use one of: {', '.join(k.value for k in UnitKind)}.",
+        )
+    values["kind"] = kind
+    for column, minimum in (("members", 0), ("cells", 1), ("excluded", 0)):
+        raw = cells.get(column, "")
+        if column != "members" and not raw:
+            continue
+        number_value = _whole_number(raw)
+        if number_value is None:
+            bad(column, f"'{raw}' is not a whole number; write digits only, such as 25.")
+        elif number_value < minimum:
+            noun = "members" if column == "members" else column
+            bad(
+                column,
+                f"{number_value} is negative; the number of {noun} must be ≥ {minimum}."
+                if number_value < 0
+                else f"{column} must be at least {minimum}.",
+            )
+        values[column] = number_value
+    members, excluded = values.get("members"), values.get("excluded")
+    if isinstance(members, int) and isinstance(excluded, int) and excluded > members:
+        bad("excluded", f"{excluded} excluded is more than the unit's {members} members.")
+    for column in ("parent", "join_point"):
+        values[column] = cells.get(column) or None
+    values["location"] = cells.get("location", "")
+    if cells.get("hosts_commune_hq"):
+        flag = fold(cells["hosts_commune_hq"])
+        if flag not in _YES | _NO:
+            bad("hosts_commune_hq", f"'{cells['hosts_commune_hq']}' is not yes or no (có/không).")
+        values["hosts_commune_hq"] = flag in _YES
+    if cells.get("equipment"):
+        equipment = _EQUIPMENT_WORDS.get(fold(cells["equipment"]))
+        if equipment is None:
+            bad(
+                "equipment",
+                f"unknown equipment '{cells['equipment']}'; use hardware, computer or none.",
+            )
+        values["equipment"] = equipment
+    values["officer"] = _officer(cells, bad)
+    values["contact_emails"] = _emails(cells.get("contact_emails", ""), bad)
+    if found:
+        problems.extend(found)
+        return None
+    return Unit.model_validate(values)
+
+
+def _whole_number(raw: str) -> int | None:
+    text = raw.replace(" ", "").replace("\u00a0", "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _officer(cells: dict[str, str], bad: Any) -> Contact | None:
+    name = cells.get("officer_name", "")
+    email = cells.get("officer_email", "")
+    phone = cells.get("officer_phone", "")
+    if not (name or email or phone):
+        return None
+    checked: str | None = None
+    if email:
+        try:
+            checked = check_email(email)
+        except ValueError as exc:
+            bad("officer_email", f"{exc} Correct the officer's address.")
+    return Contact(name=name, email=checked, phone=phone or None)
+
+
+def _emails(raw: str, bad: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for part in raw.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        try:
+            out.append(check_email(part.strip()))
+        except ValueError as exc:
+            bad("contact_emails", f"{exc} Separate addresses with commas.")
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """What the cross-row checks need of a row, kept even when the row has other errors."""
+
+    id: str
+    row: int
+    parent: str | None
+    join_point: str | None
+
+
+def _check_references(shown: str, rows: list[_Reference], titles: dict[str, str]) -> list[Problem]:
+    """Duplicate ids, unknown parents and join points, and cycles among them."""
+    problems: list[Problem] = []
+    known: dict[str, _Reference] = {}
+    for ref in rows:
+        if ref.id in known:
+            problems.append(
+                Problem(
+                    shown,
+                    ref.row,
+                    titles["id"],
+                    (
+                        f"duplicate id '{ref.id}' (first used on row {known[ref.id].row}); "
+                        "give every unit its own code."
+                    ),
+                )
+            )
+        else:
+            known[ref.id] = ref
+    for ref in rows:
+        for column in ("parent", "join_point"):
+            target = getattr(ref, column)
+            if target is None:
+                continue
+            if target not in known:
+                problems.append(
+                    Problem(
+                        shown,
+                        ref.row,
+                        titles.get(column, column),
+                        (f"unknown {column.replace('_', ' ')} '{target}': no unit has this id."),
+                    )
+                )
+            elif target == ref.id:
+                problems.append(
+                    Problem(
+                        shown,
+                        ref.row,
+                        titles.get(column, column),
+                        f"unit '{ref.id}' cannot be its own {column}.",
+                    )
+                )
+    problems.extend(_cycles(shown, rows, known, titles))
+    return problems
+
+
+def _cycles(
+    shown: str, rows: list[_Reference], known: dict[str, _Reference], titles: dict[str, str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for column in ("parent", "join_point"):
+        done: set[str] = set()
+        for start in rows:
+            path: list[str] = []
+            current: _Reference | None = start
+            while current is not None and current.id not in done:
+                if current.id in path:
+                    loop = [*path[path.index(current.id) :], current.id]
+                    problems.append(
+                        Problem(
+                            shown,
+                            current.row,
+                            titles.get(column, column),
+                            (
+                                f"the {column.replace('_', ' ')}s form a cycle: "
+                                f"{' → '.join(loop)}; break it by correcting one of them."
+                            ),
+                        )
+                    )
+                    break
+                path.append(current.id)
+                target = getattr(current, column)
+                current = known.get(target) if target and target != current.id else None
+            done.update(path)
+    return problems
