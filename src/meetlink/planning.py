@@ -30,9 +30,11 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from meetlink.errors import PlanningError, Problem
 from meetlink.meeting import AttendanceMode, ConferenceMode, Meeting, Track
@@ -60,11 +62,11 @@ class PointRole(StrEnum):
     CELL = "cell"
 
 
-@dataclass(frozen=True)
-class BridgePoint:
+class BridgePoint(NamedTuple):
     """One conference endpoint: a hall where one or more units sit.
 
-    ``seats`` maps sitting id → seats at this point for that sitting.
+    ``seats`` maps sitting id → seats at this point for that sitting. (A named tuple: plans
+    of 100,000 units build tens of thousands of these, and tuples are built in C.)
     """
 
     id: str
@@ -80,8 +82,7 @@ class BridgePoint:
     cell: int | None = None
 
 
-@dataclass(frozen=True)
-class Seat:
+class Seat(NamedTuple):
     """A unit's seats per sitting, and the point where it sits."""
 
     unit: str
@@ -90,7 +91,7 @@ class Seat:
     seats: Mapping[str, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedSitting:
     """A sitting with its times resolved: ``end`` from ``end`` or the duration, ``arrive_by``."""
 
@@ -109,7 +110,7 @@ class PlannedSitting:
         return f"{self.track}/{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conference:
     """A conference to create: one per sitting (shared) or per sitting and point (per_point)."""
 
@@ -120,7 +121,7 @@ class Conference:
     bridge_points: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything the planner decided, in a stable order."""
 
@@ -168,6 +169,18 @@ _ROLE = {
 def plan_meeting(meeting: Meeting, roster: Roster) -> Plan:
     """Plan the bridge points, seats and conferences; raise :class:`PlanningError` if a unit
     cannot be seated (every such unit is listed)."""
+    # The planner makes no reference cycles, but the cyclic collector would walk every live
+    # roster object many times while it allocates: pausing it halves planning a large roster.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan(meeting, roster)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _plan(meeting: Meeting, roster: Roster) -> Plan:
     units = roster.by_id()
     order = {u.id: i for i, u in enumerate(roster.units)}
     track_of = _assign_tracks(meeting, roster.units, units)
@@ -189,19 +202,31 @@ def plan_meeting(meeting: Meeting, roster: Roster) -> Plan:
     points: list[BridgePoint] = []
     seats: list[Seat] = []
     notes: list[str] = []
-    for host_id in sorted(
-        guests,
-        key=lambda h: (track_rank[track_of[h]], units[h].kind != UnitKind.COMMITTEE, order[h]),
-    ):
+    # Many units have the same number of members: compute each share once. The dicts are
+    # shared between seats and points and never changed after planning.
+    shares_cache: dict[tuple[int, str], dict[str, int]] = {}
+
+    def share_of(members: int, track: Track) -> dict[str, int]:
+        key = (members, track.id)
+        if key not in shares_cache:
+            shares_cache[key] = _share(members, sittings_of[track.id], track.attendance)
+        return shares_cache[key]
+
+    # Track order, the main point first, then the roster's order.
+    ranked = [
+        (track_rank[track_of[h]], units[h].kind != UnitKind.COMMITTEE, order[h], h) for h in guests
+    ]
+    for *_, host_id in sorted(ranked):
         host = units[host_id]
         track = tracks[track_of[host_id]]
         sitting_ids = sittings_of[track.id]
         seated = guests[host_id]
         cells = _cell_count(meeting, track, host, seated, notes)
         if cells > 1:
-            for number, members in enumerate(split_evenly(host.seated_members, cells), start=1):
+            sizes = split_evenly(host.seated_members, cells)
+            cell_shares = _cell_shares(sizes, sitting_ids, track.attendance)
+            for number, share in enumerate(cell_shares, start=1):
                 point_id = f"{host.id}-cell{number}"
-                share = _share(members, sitting_ids, track.attendance)
                 points.append(
                     BridgePoint(
                         id=point_id,
@@ -222,16 +247,16 @@ def plan_meeting(meeting: Meeting, roster: Roster) -> Plan:
                     host.id,
                     f"{host.id}-cell1",
                     track.id,
-                    _share(host.seated_members, sitting_ids, track.attendance),
+                    share_of(host.seated_members, track),
                 )
             )
             continue
-        totals = dict.fromkeys(sitting_ids, 0)
+        shares = []
         for unit_id in seated:
-            share = _share(units[unit_id].seated_members, sitting_ids, track.attendance)
-            seats.append(Seat(unit_id, host.id, track.id, share))
-            for sitting_id, n in share.items():
-                totals[sitting_id] += n
+            share = share_of(units[unit_id].seated_members, track)
+            shares.append(share)
+            seats.append(Seat(unit_id, host_id, track.id, share))
+        totals = shares[0] if len(shares) == 1 else _add(shares, sitting_ids)
         points.append(
             BridgePoint(
                 id=host.id,
@@ -306,24 +331,20 @@ def _seat_units(
     problems: list[Problem],
 ) -> dict[str, str]:
     """unit id → id of the unit hosting the point where it sits."""
-    tracks = {t.id: t for t in meeting.tracks}
+    rules_of = {t.id: meeting.rules_for(t) for t in meeting.tracks}
     direct: dict[str, str] = {}  # one step: where each unit sits before following chains
     for unit in roster.units:
         track_id = track_of.get(unit.id)
         if track_id is None:
             continue
-        rules = meeting.rules_for(tracks[track_id])
-
-        def same_track(other: str | None, _t: str = track_id) -> bool:
-            return other is not None and track_of.get(other) == _t
-
+        rules = rules_of[track_id]
         if unit.join_point is not None:
-            if not same_track(unit.join_point):
+            if track_of.get(unit.join_point) != track_id:
                 problems.append(
                     Problem(
                         roster.source,
                         unit.row,
-                        "join_point",
+                        roster.column("join_point"),
                         (
                             f"unit '{unit.id}' is in track '{track_id}' but its join point "
                             f"'{unit.join_point}' is in "
@@ -335,14 +356,14 @@ def _seat_units(
             direct[unit.id] = unit.join_point
         elif unit.kind in (UnitKind.COMMITTEE, UnitKind.COMMUNE):
             direct[unit.id] = unit.id
-        elif unit.kind == UnitKind.ATTACHED and same_track(unit.parent):
+        elif unit.kind == UnitKind.ATTACHED and _in(track_of, unit.parent, track_id):
             direct[unit.id] = unit.parent or unit.id
         elif unit.kind == UnitKind.VILLAGE:
-            at_hq = unit.hosts_commune_hq and same_track(unit.parent)
+            at_hq = unit.hosts_commune_hq and _in(track_of, unit.parent, track_id)
             direct[unit.id] = (unit.parent or unit.id) if at_hq else unit.id
         elif unit.members >= rules.own_point_min_members:
             direct[unit.id] = unit.id
-        elif same_track(rules.default_host) and rules.default_host != unit.id:
+        elif _in(track_of, rules.default_host, track_id) and rules.default_host != unit.id:
             direct[unit.id] = rules.default_host or unit.id
         else:
             where = (
@@ -354,7 +375,7 @@ def _seat_units(
                 Problem(
                     roster.source,
                     unit.row,
-                    "join_point",
+                    roster.column("join_point"),
                     (
                         f"unit '{unit.id}' ({unit.name}) has {unit.members} members, fewer than "
                         f"the {rules.own_point_min_members} needed for its own point, has no "
@@ -378,6 +399,10 @@ def _seat_units(
     return hosts
 
 
+def _in(track_of: Mapping[str, str], unit_id: str | None, track_id: str) -> bool:
+    return unit_id is not None and track_of.get(unit_id) == track_id
+
+
 def _track_name(track_id: str | None) -> str:
     return f"track '{track_id}'" if track_id else "no track"
 
@@ -398,6 +423,31 @@ def _cell_count(
         )
         return 1
     return host.cells
+
+
+def _add(shares: Sequence[Mapping[str, int]], sitting_ids: Sequence[str]) -> dict[str, int]:
+    return {s: sum(share[s] for share in shares) for s in sitting_ids}
+
+
+def _cell_shares(
+    sizes: Sequence[int], sitting_ids: Sequence[str], mode: AttendanceMode
+) -> list[dict[str, int]]:
+    """Each cell's seats per sitting.
+
+    ``split`` deals the branch's members to the sittings in turn, one cell after another, so
+    every cell and the branch as a whole split evenly (extras first), and the cells' seats add
+    up to the branch's own seats at every sitting.
+    """
+    if mode == AttendanceMode.ALL:
+        return [dict.fromkeys(sitting_ids, size) for size in sizes]
+    parts = len(sitting_ids)
+    out: list[dict[str, int]] = []
+    dealt = 0
+    for size in sizes:
+        base, extra = divmod(size, parts)
+        out.append({s: base + int((j - dealt) % parts < extra) for j, s in enumerate(sitting_ids)})
+        dealt += size
+    return out
 
 
 def _share(members: int, sitting_ids: Sequence[str], mode: AttendanceMode) -> dict[str, int]:
