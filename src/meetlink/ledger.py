@@ -1,0 +1,355 @@
+"""The ledger: what meetlink has done, so that ``open`` acts exactly once and can resume.
+
+Every external effect (a conference created, a credential issued, a hand-out delivered, an
+invitation sent, an update, a cancel) has a deterministic key. Its *intent* is written, and
+committed, before the call; its *outcome* (external id, join link, UID, SEQUENCE, content
+hash) after it. An effect left in ``intent`` was interrupted between the two: its outcome is
+unknown, and the reconciler asks the platform before anything is redone.
+
+SQLite in WAL mode with ``synchronous=FULL`` (a commit survives a power loss, not just a
+crash), one connection per process, schema versioned with migrations. Nothing secret is
+ever written here: credentials live in the vault (encrypted), and :meth:`Ledger.record`
+refuses details that hold a known secret.
+
+Everything else talks to the ledger through this module only, so that a server database
+can replace SQLite later without touching the rest.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> ledger = Ledger(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3")
+    >>> _ = ledger.record_intent("m1", "conference:main/s1", "conference", content_hash="h1")
+    >>> ledger.get("conference:main/s1").state
+    <EffectState.INTENT: 'intent'>
+    >>> _ = ledger.record_done("conference:main/s1", external_id="evt1")
+    >>> ledger.get("conference:main/s1").state.value, ledger.get("conference:main/s1").attempts
+    ('done', 1)
+    >>> ledger.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from meetlink.errors import LedgerBusy, LedgerError
+
+__all__ = ["SCHEMA_VERSION", "Effect", "EffectState", "Ledger"]
+
+
+class EffectState(StrEnum):
+    """Where an effect stands. ``intent``: started, outcome unknown until reconciled."""
+
+    INTENT = "intent"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One external effect as the ledger knows it (never holds a secret)."""
+
+    key: str
+    meeting_id: str
+    kind: str
+    state: EffectState
+    attempts: int
+    content_hash: str
+    external_id: str | None
+    join_url: str | None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    last_error: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+
+# Each migration takes the schema from version i to i + 1; never edit one that has shipped.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE effects (
+        key          TEXT PRIMARY KEY,
+        meeting_id   TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL DEFAULT '',
+        external_id  TEXT,
+        join_url     TEXT,
+        detail       TEXT NOT NULL DEFAULT '{}',
+        last_error   TEXT NOT NULL DEFAULT '',
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    );
+    CREATE INDEX effects_by_meeting ON effects (meeting_id, kind, state);
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+# Set by meetlink.credentials when it is imported: returns True if a text holds a known
+# secret. Kept as a hook so the ledger does not depend on the credentials package.
+secret_check: Callable[[str], bool] | None = None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+class Ledger:
+    """The SQLite ledger at ``path`` (created with its folder if missing)."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(
+                f"cannot open the ledger {self.path} ({exc}); if the file is damaged, move it "
+                "aside and run again — meetlink will ask the platforms what exists."
+            ) from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"the ledger {self.path} was written by a newer meetlink (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); upgrade meetlink."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(number + 1),),
+                )
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): all of it is committed, or none."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- the lock -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, meeting_id: str, *, wait: float = 0.0) -> Iterator[None]:
+        """Hold the meeting's lock while acting; another holder means :class:`LedgerBusy`.
+
+        The lock is an advisory ``flock`` on a file beside the ledger, so the operating
+        system releases it when the process ends, even by SIGKILL.
+        """
+        lock_path = self.path.with_name(f"{self.path.name}.{meeting_id}.lock")
+        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LedgerBusy(
+                            f"another `meetlink open` of meeting '{meeting_id}' is running "
+                            f"(it holds {lock_path}); wait for it to finish, then run again."
+                        ) from None
+                    time.sleep(0.1)
+            os.ftruncate(handle, 0)
+            os.write(handle, str(os.getpid()).encode())
+            yield
+        finally:
+            os.close(handle)  # closing releases the flock
+
+    # -- effects --------------------------------------------------------------------------
+
+    def get(self, key: str) -> Effect | None:
+        """The effect with this key, or None if nothing was ever attempted."""
+        row = self._db.execute(_SELECT_ONE, (key,)).fetchone()
+        return _effect(row) if row else None
+
+    def effects(
+        self, meeting_id: str, *, kind: str | None = None, state: EffectState | None = None
+    ) -> list[Effect]:
+        """Every effect of a meeting, optionally of one kind and state, in key order."""
+        wanted = state.value if state is not None else None
+        rows = self._db.execute(_SELECT_MANY, (meeting_id, kind, kind, wanted, wanted))
+        return [_effect(r) for r in rows]
+
+    def record_intent(
+        self,
+        meeting_id: str,
+        key: str,
+        kind: str,
+        *,
+        content_hash: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> Effect:
+        """Write, and commit, that an effect is about to be attempted (attempts + 1).
+
+        External id, join link and detail already known are kept: an update keeps the id of
+        what it updates.
+        """
+        now = _now()
+        detail_text = self._checked(detail)
+        with self.transaction() as db:
+            db.execute(
+                """INSERT INTO effects (key, meeting_id, kind, state, attempts, content_hash,
+                                        detail, created_at, updated_at)
+                   VALUES (?, ?, ?, 'intent', 1, ?, ?, ?, ?)
+                   ON CONFLICT (key) DO UPDATE SET
+                       state = 'intent', attempts = attempts + 1,
+                       content_hash = excluded.content_hash,
+                       detail = CASE WHEN ? THEN excluded.detail ELSE detail END,
+                       updated_at = excluded.updated_at""",
+                (key, meeting_id, kind, content_hash, detail_text, now, now, detail is not None),
+            )
+        return self._must(key)
+
+    def record_done(
+        self,
+        key: str,
+        *,
+        external_id: str | None = None,
+        join_url: str | None = None,
+        content_hash: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Effect:
+        """Write the outcome of a successful effect."""
+        return self._finish(key, EffectState.DONE, external_id, join_url, content_hash, detail)
+
+    def record_cancelled(self, key: str, *, detail: Mapping[str, Any] | None = None) -> Effect:
+        """Write that the effect's object was cancelled or withdrawn."""
+        return self._finish(key, EffectState.CANCELLED, None, None, None, detail)
+
+    def record_failed(self, key: str, error: str) -> Effect:
+        """Write that the last attempt failed for good (the next ``open`` tries again)."""
+        self._checked({"error": error})
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE effects SET state = 'failed', last_error = ?, updated_at = ? WHERE key = ?",
+                (error, _now(), key),
+            )
+        return self._must(key)
+
+    def forget(self, key: str) -> None:
+        """Delete an effect's row (when the platform says the object never came to be)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM effects WHERE key = ?", (key,))
+
+    def _finish(
+        self,
+        key: str,
+        state: EffectState,
+        external_id: str | None,
+        join_url: str | None,
+        content_hash: str | None,
+        detail: Mapping[str, Any] | None,
+    ) -> Effect:
+        detail_text = self._checked(detail)
+        with self.transaction() as db:
+            changed = db.execute(
+                """UPDATE effects SET state = ?, last_error = '',
+                       external_id = COALESCE(?, external_id), join_url = COALESCE(?, join_url),
+                       content_hash = COALESCE(?, content_hash),
+                       detail = CASE WHEN ? THEN ? ELSE detail END, updated_at = ?
+                   WHERE key = ?""",
+                (
+                    state.value,
+                    external_id,
+                    join_url,
+                    content_hash,
+                    detail is not None,
+                    detail_text,
+                    _now(),
+                    key,
+                ),
+            ).rowcount
+        if not changed:
+            raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")
+        return self._must(key)
+
+    def _must(self, key: str) -> Effect:
+        effect = self.get(key)
+        if effect is None:  # pragma: no cover - written in the same call
+            raise LedgerError(f"the ledger lost '{key}' while writing it.")
+        return effect
+
+    @staticmethod
+    def _checked(detail: Mapping[str, Any] | None) -> str:
+        text = json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str)
+        if secret_check is not None and secret_check(text):
+            raise LedgerError(
+                "refusing to write a secret into the ledger; secrets belong in the vault."
+            )
+        return text
+
+
+_SELECT_ONE = """
+    SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
+           detail, last_error, created_at, updated_at
+    FROM effects WHERE key = ?"""
+_SELECT_MANY = """
+    SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
+           detail, last_error, created_at, updated_at
+    FROM effects
+    WHERE meeting_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)
+    ORDER BY key"""
+
+
+def _effect(row: tuple[Any, ...]) -> Effect:
+    return Effect(
+        key=row[0],
+        meeting_id=row[1],
+        kind=row[2],
+        state=EffectState(row[3]),
+        attempts=row[4],
+        content_hash=row[5],
+        external_id=row[6],
+        join_url=row[7],
+        detail=json.loads(row[8]),
+        last_error=row[9],
+        created_at=row[10],
+        updated_at=row[11],
+    )
