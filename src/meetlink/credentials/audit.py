@@ -1,0 +1,228 @@
+"""The append-only audit log of credential hand-outs: who got what, when, by which channel.
+
+It lives in the same SQLite file as the vault (later the ledger), in the table ``audit_log``.
+Triggers refuse ``UPDATE`` and ``DELETE`` on it, so rows can only be added; purging a
+meeting's credentials leaves its audit trail in place, and the trail holds no secret to
+purge: :meth:`AuditLog.record` refuses any text that contains a registered secret.
+
+Actions: ``issue`` (a credential was created or imported), ``deliver`` (handed to an
+officer), ``reveal`` (decrypted from the vault), ``rotate`` (re-encrypted under a new key),
+``revoke`` (one credential deleted), ``purge`` (a meeting's credentials deleted).
+
+Example:
+    >>> import sqlite3
+    >>> log = AuditLog(sqlite3.connect(":memory:", isolation_level=None))
+    >>> entry = log.record("m1", "u7", "deliver", channel="email", actor="vanphong")
+    >>> [(e.unit_id, e.action.value, e.channel) for e in log.entries("m1")]
+    [('u7', 'deliver', 'email')]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from os import PathLike
+
+from meetlink.credentials.redaction import contains_secret
+from meetlink.errors import CredentialError, LedgerError
+
+__all__ = ["AuditAction", "AuditEntry", "AuditLog"]
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        meeting_id TEXT NOT NULL,
+        unit_id TEXT,
+        action TEXT NOT NULL,
+        channel TEXT NOT NULL DEFAULT '',
+        actor TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX IF NOT EXISTS audit_log_by_meeting ON audit_log (meeting_id, id)",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def connect(path: str | PathLike[str]) -> sqlite3.Connection:
+    """Open the SQLite file in WAL mode with ``synchronous=FULL`` and explicit transactions.
+
+    ``synchronous=FULL`` because under WAL ``NORMAL`` may lose the last commits on a power
+    cut, and a lost credential row means a unit that cannot join. Deleted rows are
+    overwritten (``secure_delete``) so an old ciphertext does not linger in free pages.
+    Raises `LedgerError` if the file cannot be opened.
+    """
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA secure_delete=ON")
+    except sqlite3.Error as exc:
+        raise LedgerError(
+            f"Cannot open the state file {path} ({exc}); check that its folder exists and "
+            "that you may write to it."
+        ) from None
+    return connection
+
+
+def refuse_secrets(**texts: str) -> None:
+    """Raise `CredentialError` if any of the named texts contains a registered secret."""
+    for name, text in texts.items():
+        if contains_secret(text):
+            raise CredentialError(
+                f"The audit {name} contains a secret; describe the event without the "
+                "credential itself (for example 'password sent by e-mail')."
+            )
+
+
+class AuditAction(StrEnum):
+    """What happened to a credential."""
+
+    ISSUE = "issue"
+    DELIVER = "deliver"
+    REVEAL = "reveal"
+    ROTATE = "rotate"
+    REVOKE = "revoke"
+    PURGE = "purge"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit log. ``unit_id`` is None for meeting-wide actions (purge)."""
+
+    id: int
+    at: datetime
+    meeting_id: str
+    unit_id: str | None
+    action: AuditAction
+    channel: str
+    actor: str
+    detail: str
+
+
+class AuditLog:
+    """Append-only audit entries in an SQLite connection it shares with the vault.
+
+    ``record`` joins the caller's open transaction if there is one, so a vault change and
+    its audit entry are committed together or not at all.
+
+    Example:
+        >>> import sqlite3
+        >>> log = AuditLog(sqlite3.connect(":memory:", isolation_level=None))
+        >>> log.record("m1", None, "purge", detail="retention ended").action
+        <AuditAction.PURGE: 'purge'>
+    """
+
+    def __init__(
+        self, connection: sqlite3.Connection, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._db = connection
+        self._clock = clock
+        for statement in _SCHEMA:
+            self._db.execute(statement)
+
+    @classmethod
+    def open(cls, path: str | PathLike[str]) -> AuditLog:
+        """Open (creating if needed) the audit log in the SQLite file at ``path``.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> log = AuditLog.open(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3")
+            >>> log.close()
+        """
+        return cls(connect(path))
+
+    def close(self) -> None:
+        """Close the underlying connection."""
+        self._db.close()
+
+    def record(
+        self,
+        meeting_id: str,
+        unit_id: str | None,
+        action: AuditAction | str,
+        *,
+        channel: str = "",
+        actor: str = "",
+        detail: str = "",
+    ) -> AuditEntry:
+        """Append one entry and return it.
+
+        Raises `CredentialError` if ``action`` is unknown or if ``channel``, ``actor`` or
+        ``detail`` contains a registered secret: the log must never hold one.
+
+        Example:
+            >>> import sqlite3
+            >>> log = AuditLog(sqlite3.connect(":memory:", isolation_level=None))
+            >>> log.record("m1", "u1", "issue", actor="cli").unit_id
+            'u1'
+        """
+        try:
+            kind = AuditAction(action)
+        except ValueError:
+            known = ", ".join(a.value for a in AuditAction)
+            raise CredentialError(
+                f"{action!r} is not an audit action; use one of: {known}."
+            ) from None
+        refuse_secrets(channel=channel, actor=actor, detail=detail)
+        return self._append(meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail)
+
+    def _append(
+        self,
+        meeting_id: str,
+        unit_id: str | None,
+        action: AuditAction,
+        *,
+        channel: str = "",
+        actor: str = "",
+        detail: str = "",
+    ) -> AuditEntry:
+        # The vault's own entries skip the secret check: their text is made of ids, kinds,
+        # counts and key ids, and a password that happens to spell "endpoint" must not
+        # make storing it fail.
+        at = self._clock()
+        # fetchall, not fetchone: a RETURNING statement holds its write until exhausted.
+        [(entry_id,)] = self._db.execute(
+            "INSERT INTO audit_log (at, meeting_id, unit_id, action, channel, actor, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (at.isoformat(), meeting_id, unit_id, action.value, channel, actor, detail),
+        ).fetchall()
+        return AuditEntry(entry_id, at, meeting_id, unit_id, action, channel, actor, detail)
+
+    def entries(self, meeting_id: str) -> list[AuditEntry]:
+        """Every entry of one meeting, oldest first.
+
+        Example:
+            >>> import sqlite3
+            >>> AuditLog(sqlite3.connect(":memory:", isolation_level=None)).entries("m1")
+            []
+        """
+        rows = self._db.execute(
+            "SELECT id, at, meeting_id, unit_id, action, channel, actor, detail"
+            " FROM audit_log WHERE meeting_id = ? ORDER BY id",
+            (meeting_id,),
+        ).fetchall()
+        return [
+            AuditEntry(
+                row[0],
+                datetime.fromisoformat(row[1]),
+                row[2],
+                row[3],
+                AuditAction(row[4]),
+                row[5],
+                row[6],
+                row[7],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,621 @@
+"""The vault: every unit's credential encrypted at rest, in the ledger's SQLite file.
+
+Each credential is serialized to JSON and encrypted with AES-256-GCM under a fresh random
+96-bit nonce. The meeting id, unit id and credential kind are bound in as associated data,
+so a row copied onto another unit or kind fails to decrypt (`TamperedCredential`), as does
+a cut or edited one. Every row records the id of the key it was written with: a wrong key
+is told apart from tampering (`VaultKeyError`), and :meth:`Vault.rotate_key` re-encrypts
+all rows in one transaction, so a half-rotated file cannot exist.
+
+The key never sits in the database: see :func:`load_vault_key` for where it comes from.
+Every change is audited in the same transaction as the change, and every decryption is
+audited too (so reading a credential writes one audit row).
+
+Example:
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3"
+    >>> with Vault.open(path, VaultKey.generate()) as vault:
+    ...     vault.put("q3", "u1", "endpoint", Credential(login="u1", password="pw-61c9-x"))
+    ...     vault.get("q3", "u1", "endpoint").password
+    Secret('***')
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from os import PathLike
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, NamedTuple, NoReturn, final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import ConfigDict, ValidationError
+
+from meetlink.credentials.audit import AuditAction, AuditLog, connect, refuse_secrets, utcnow
+from meetlink.credentials.secret import Secret, SecretModel, _unpinned_text
+from meetlink.errors import (
+    CredentialError,
+    LedgerBusy,
+    LedgerError,
+    TamperedCredential,
+    VaultKeyError,
+)
+
+__all__ = [
+    "ENV_VAR",
+    "Credential",
+    "StoredCredential",
+    "Vault",
+    "VaultKey",
+    "default_config_dir",
+    "load_vault_key",
+]
+
+_AAD_TAG = "meetlink-vault-v1"
+_NONCE_BYTES = 12
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS vault_credentials (
+    meeting_id TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, unit_id, kind)
+)"""
+
+ENV_VAR = "MEETLINK_VAULT_KEY"
+KEY_FILE_NAME = "vault.key"
+KEYRING_SERVICE, KEYRING_USERNAME = "meetlink", "vault-key"
+_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}=?")
+_HOW_TO_MAKE = (
+    "it must be the URL-safe base64 text of 32 random bytes (44 characters); make one with "
+    'python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+)
+
+logger = logging.getLogger(__name__)
+
+
+@final
+class VaultKey:
+    """A 256-bit AES key, identified by ``key_id`` (the first 8 hex digits of its SHA-256).
+
+    It prints as its id and source only, cannot be pickled, and registers its text for log
+    redaction while it lives.
+
+    Example:
+        >>> key = VaultKey(bytes(32), source="test")
+        >>> key
+        VaultKey(key_id='66687aad', source='test')
+    """
+
+    __slots__ = ("_key", "_text", "key_id", "source")
+
+    def __init__(self, key: bytes, *, source: str = "memory") -> None:
+        if len(key) != 32:
+            raise VaultKeyError(f"A vault key is 32 bytes, not {len(key)}; {_HOW_TO_MAKE}.")
+        self._key = bytes(key)
+        self._text = Secret(base64.urlsafe_b64encode(self._key).decode("ascii"))
+        self.key_id = hashlib.sha256(self._key).hexdigest()[:8]
+        self.source = source
+
+    @classmethod
+    def generate(cls, *, source: str = "generated") -> VaultKey:
+        """A new random key.
+
+        Example:
+            >>> len(VaultKey.generate().key_id)
+            8
+        """
+        return cls(os.urandom(32), source=source)
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "text", where: str = "The key") -> VaultKey:
+        """Parse the URL-safe base64 form; the error names ``where``, never the text.
+
+        Example:
+            >>> VaultKey.from_text("A" * 43 + "=").key_id
+            '66687aad'
+        """
+        text = text.strip()
+        if not _KEY_TEXT.fullmatch(text):
+            raise VaultKeyError(f"{where} is not a valid vault key: {_HOW_TO_MAKE}.")
+        padded = text if text.endswith("=") else text + "="
+        return cls(base64.urlsafe_b64decode(padded), source=source)
+
+    def reveal_text(self) -> str:
+        """The key as URL-safe base64 text, to back it up or to set ``MEETLINK_VAULT_KEY``."""
+        return self._text.reveal()
+
+    def __repr__(self) -> str:
+        return f"VaultKey(key_id={self.key_id!r}, source={self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, VaultKey):
+            return NotImplemented
+        return hmac.compare_digest(self._key, other._key)
+
+    def __hash__(self) -> int:
+        return hash(self.key_id)
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        raise TypeError(
+            "A VaultKey cannot be pickled: keep it in the environment, key file or keyring."
+        )
+
+
+def default_config_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """``$XDG_CONFIG_HOME/meetlink`` if that is an absolute path, else ``~/.config/meetlink``."""
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
+    return base / "meetlink"
+
+
+def load_vault_key(
+    config_dir: str | PathLike[str] | None = None,
+    env: Mapping[str, str] = os.environ,
+    *,
+    source: Literal["auto", "env", "file", "keyring"] = "auto",
+    create: bool = True,
+) -> VaultKey:
+    """Find the vault key: ``MEETLINK_VAULT_KEY``, else the key file, or the OS keyring.
+
+    ``auto`` takes the environment variable when it is set and not empty, else the key file
+    ``<config_dir>/vault.key``, created with mode 0600 on first use when ``create`` is true.
+    ``keyring`` uses the ``keyring`` package (``pip install 'meetlink[keyring]'``), storing
+    a new key there on first use. Errors never repeat the key text.
+
+    Example:
+        >>> key = load_vault_key(env={"MEETLINK_VAULT_KEY": "A" * 43 + "="})
+        >>> key.source, key.key_id
+        ('env', '66687aad')
+    """
+    if source == "keyring":
+        return _load_from_keyring(create=create)
+    text = env.get(ENV_VAR, "").strip()
+    if source == "env" or (source == "auto" and text):
+        if not text:
+            raise VaultKeyError(
+                f"{ENV_VAR} is not set; set it to the vault key, or use the key file."
+            )
+        return VaultKey.from_text(text, source="env", where=ENV_VAR)
+    folder = Path(config_dir) if config_dir is not None else default_config_dir(env)
+    return _load_key_file(folder / KEY_FILE_NAME, create=create)
+
+
+def _load_key_file(path: Path, *, create: bool) -> VaultKey:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        if not create:
+            raise VaultKeyError(
+                f"There is no vault key file at {path}; restore it from your backup or set "
+                f"{ENV_VAR}."
+            ) from None
+        return _create_key_file(path)
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if os.name != "nt" and mode & 0o077:
+            raise VaultKeyError(
+                f"The key file {path} can be read by other users (mode {mode & 0o777:o}); "
+                f"run `chmod 600 {path}` and try again."
+            )
+        data = file.read(1024)
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        text = ""
+    where = f"The key file {path}"
+    return VaultKey.from_text(text, source="file", where=where)
+
+
+def _create_key_file(path: Path) -> VaultKey:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = VaultKey.generate(source="file")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return _load_key_file(path, create=False)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(key.reveal_text() + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if os.name != "nt":
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    logger.warning(
+        "Created a new vault key in %s; back it up: without it the stored credentials "
+        "cannot be read.",
+        path,
+    )
+    return key
+
+
+def _load_from_keyring(*, create: bool) -> VaultKey:
+    try:
+        import keyring
+        import keyring.errors
+    except ImportError:
+        raise VaultKeyError(
+            "The keyring key source needs the keyring package: pip install 'meetlink[keyring]' "
+            f"(or set {ENV_VAR}, or use the key file)."
+        ) from None
+    where = f"The keyring entry {KEYRING_SERVICE}/{KEYRING_USERNAME}"
+    try:
+        text = keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME)
+        if text is not None:
+            return VaultKey.from_text(text, source="keyring", where=where)
+        if not create:
+            raise VaultKeyError(f"{where} is empty; store the vault key there or set {ENV_VAR}.")
+        key = VaultKey.generate(source="keyring")
+        keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, key.reveal_text())
+    except keyring.errors.KeyringError as exc:
+        raise VaultKeyError(
+            f"The OS keyring failed ({type(exc).__name__}); unlock it, or set {ENV_VAR}, or use "
+            "the key file."
+        ) from None
+    return key
+
+
+class Credential(SecretModel):
+    """One unit's access to a conference. Secrets are `Secret`; everything else is text.
+
+    Example:
+        >>> Credential(login="diemcau-07", password="x7-Qv9-p2Lm", room="7001")
+        Credential(login='diemcau-07', password=Secret('***'), pin=None, token=None, room='7001', server=None, join_url=None)
+    """  # noqa: E501
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    login: str | None = None
+    password: Secret | None = None
+    pin: Secret | None = None
+    token: Secret | None = None
+    room: str | None = None
+    server: str | None = None
+    join_url: str | None = None
+
+
+class StoredCredential(NamedTuple):
+    """What :meth:`Vault.list` tells about a stored credential: never the credential itself."""
+
+    unit_id: str
+    kind: str
+    created_at: datetime
+
+
+def _aad(meeting_id: str, unit_id: str, kind: str) -> bytes:
+    # A JSON array is an unambiguous encoding: ("a", "b/c") and ("a/b", "c") differ.
+    return json.dumps([_AAD_TAG, meeting_id, unit_id, kind]).encode("ascii")
+
+
+def _plaintext(credential: Credential) -> bytes:
+    fields: dict[str, Any] = {}
+    for name, value in credential:
+        fields[name] = _unpinned_text(value) if isinstance(value, Secret) else value
+    # ensure_ascii keeps lone surrogates intact through json.loads.
+    return json.dumps(fields, sort_keys=True).encode("ascii")
+
+
+class Vault:
+    """Credentials per (meeting, unit, kind), encrypted at rest, in an SQLite file.
+
+    The tables are created if missing and nothing else in the file is touched, so the vault
+    can share the ledger file. Open it with :meth:`open`; it is a context manager.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> vault = Vault.open(pathlib.Path(tempfile.mkdtemp()) / "v.sqlite3", VaultKey.generate())
+        >>> vault.put("q3", "u1", "endpoint", Credential(login="u1", password="pw-61c9-x"))
+        >>> [row.unit_id for row in vault.list("q3")]
+        ['u1']
+        >>> vault.close()
+    """
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        key: VaultKey,
+        *,
+        actor: str = "meetlink",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = connection
+        self._key = key
+        self._actor = actor
+        self._clock = clock
+        self._db.execute(_SCHEMA)
+        self.audit = AuditLog(connection, clock=clock)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | PathLike[str],
+        key: VaultKey,
+        *,
+        actor: str = "meetlink",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> Vault:
+        """Open the vault in the SQLite file at ``path`` (WAL, ``synchronous=FULL``)."""
+        return cls(connect(path), key, actor=actor, clock=clock)
+
+    @property
+    def key_id(self) -> str:
+        """The id of the key new rows are written with."""
+        return self._key.key_id
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            error = LedgerBusy if "locked" in str(exc) else LedgerError
+            raise error(
+                f"The state file cannot be written ({exc}); if another meetlink is running, "
+                "wait for it to finish, then run again."
+            ) from None
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _seal(self, key: VaultKey, ids: tuple[str, str, str], data: bytes) -> tuple[bytes, bytes]:
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce, AESGCM(key._key).encrypt(nonce, data, _aad(*ids))
+
+    def _open_row(self, ids: tuple[str, str, str], key_id: str, nonce: bytes, blob: bytes) -> bytes:
+        meeting_id, unit_id, kind = ids
+        where = f"unit {unit_id} (meeting {meeting_id}, kind {kind})"
+        if key_id != self._key.key_id:
+            raise VaultKeyError(
+                f"The credential of {where} was written with vault key {key_id}, but the key "
+                f"loaded is {self._key.key_id}. Load the key the vault was written with "
+                f"({ENV_VAR}, the key file or the keyring); if it is lost, purge the meeting "
+                "and issue new credentials."
+            )
+        try:
+            if not (isinstance(nonce, bytes) and isinstance(blob, bytes)):
+                raise ValueError("nonce and ciphertext must be bytes")
+            return AESGCM(self._key._key).decrypt(nonce, blob, _aad(*ids))
+        except (InvalidTag, ValueError):
+            raise TamperedCredential(
+                f"The stored credential of {where} fails authentication: it was moved from "
+                "another unit, cut short or edited. Do not use it: revoke it and issue the "
+                "unit a new credential."
+            ) from None
+
+    @staticmethod
+    def _check_ids(*ids: str) -> None:
+        if not all(isinstance(part, str) and part for part in ids):
+            raise CredentialError("Give the meeting id, unit id and kind as non-empty text.")
+
+    def put(self, meeting_id: str, unit_id: str, kind: str, credential: Credential) -> None:
+        """Store (or replace) a unit's credential, and audit it as ``issue``.
+
+        Example:
+            >>> vault = Vault.open(":memory:", VaultKey.generate())
+            >>> vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
+        """
+        self._check_ids(meeting_id, unit_id, kind)
+        if not isinstance(credential, Credential):
+            raise CredentialError("Pass a Credential to Vault.put.")
+        ids = (meeting_id, unit_id, kind)
+        nonce, blob = self._seal(self._key, ids, _plaintext(credential))
+        now = self._clock().isoformat()
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO vault_credentials (meeting_id, unit_id, kind, key_id, nonce,"
+                " ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (meeting_id, unit_id, kind) DO UPDATE SET key_id = excluded.key_id,"
+                " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
+                " updated_at = excluded.updated_at",
+                (*ids, self._key.key_id, nonce, blob, now, now),
+            )
+            self.audit._append(
+                meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
+            )
+
+    def get(self, meeting_id: str, unit_id: str, kind: str, *, channel: str = "") -> Credential:
+        """Decrypt a unit's credential, and audit it as ``reveal`` (with ``channel``).
+
+        Raises `CredentialError` if there is none, `VaultKeyError` if it was written with
+        another key, `TamperedCredential` if it fails authentication.
+
+        Example:
+            >>> vault = Vault.open(":memory:", VaultKey.generate())
+            >>> vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
+            >>> vault.get("q3", "u1", "endpoint").pin == Secret("4711-0815")
+            True
+        """
+        self._check_ids(meeting_id, unit_id, kind)
+        refuse_secrets(channel=channel)
+        ids = (meeting_id, unit_id, kind)
+        row = self._db.execute(
+            "SELECT key_id, nonce, ciphertext FROM vault_credentials"
+            " WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
+            ids,
+        ).fetchone()
+        if row is None:
+            raise CredentialError(
+                f"No {kind} credential is stored for unit {unit_id} of meeting {meeting_id}; "
+                "run `meetlink open` to issue one."
+            )
+        data = self._open_row(ids, *row)
+        try:
+            credential = Credential.model_validate(json.loads(data))
+        except (ValueError, ValidationError):
+            raise TamperedCredential(
+                f"The stored credential of unit {unit_id} (meeting {meeting_id}, kind {kind}) "
+                "decrypts but is not a credential; revoke it and issue a new one."
+            ) from None
+        self.audit._append(
+            meeting_id, unit_id, AuditAction.REVEAL, channel=channel, actor=self._actor, detail=kind
+        )
+        return credential
+
+    def delete(self, meeting_id: str, unit_id: str, kind: str) -> bool:
+        """Remove one credential (audited as ``revoke``); False if there was none.
+
+        Example:
+            >>> Vault.open(":memory:", VaultKey.generate()).delete("q3", "u1", "endpoint")
+            False
+        """
+        self._check_ids(meeting_id, unit_id, kind)
+        with self._transaction():
+            cursor = self._db.execute(
+                "DELETE FROM vault_credentials WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
+                (meeting_id, unit_id, kind),
+            )
+            if cursor.rowcount:
+                self.audit._append(
+                    meeting_id, unit_id, AuditAction.REVOKE, actor=self._actor, detail=kind
+                )
+        return cursor.rowcount > 0
+
+    def purge(self, meeting_id: str) -> int:
+        """Remove every credential of a meeting (audited as ``purge``); returns how many.
+
+        Example:
+            >>> Vault.open(":memory:", VaultKey.generate()).purge("q3")
+            0
+        """
+        with self._transaction():
+            count = self._db.execute(
+                "DELETE FROM vault_credentials WHERE meeting_id = ?", (meeting_id,)
+            ).rowcount
+            if count:
+                detail = f"{count} credentials deleted"
+                self.audit._append(
+                    meeting_id, None, AuditAction.PURGE, actor=self._actor, detail=detail
+                )
+        self._checkpoint()
+        return count
+
+    def purge_expired(
+        self, meeting_ends: Mapping[str, datetime], *, retention: timedelta, now: datetime
+    ) -> int:
+        """Purge every meeting that ended at least ``retention`` before ``now``.
+
+        ``meeting_ends`` maps meeting ids to their (timezone-aware) end; a meeting missing
+        from it is kept, since its end is unknown. Returns how many credentials were deleted.
+
+        Example:
+            >>> from datetime import UTC, datetime, timedelta
+            >>> vault = Vault.open(":memory:", VaultKey.generate())
+            >>> vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
+            >>> end = {"q3": datetime(2023, 9, 10, 10, tzinfo=UTC)}
+            >>> vault.purge_expired(end, retention=timedelta(days=30), now=datetime.now(UTC))
+            1
+        """
+        if now.tzinfo is None or any(end.tzinfo is None for end in meeting_ends.values()):
+            raise CredentialError("Give meeting ends and now with a time zone (e.g. UTC).")
+        expired = [
+            meeting_id
+            for meeting_id in self.meetings()
+            if meeting_id in meeting_ends and meeting_ends[meeting_id] + retention <= now
+        ]
+        return sum(self.purge(meeting_id) for meeting_id in expired)
+
+    def rotate_key(self, new_key: VaultKey) -> int:
+        """Re-encrypt every credential under ``new_key`` in one transaction; returns how many.
+
+        Every row must decrypt with the current key first, or nothing changes. Afterwards
+        only ``new_key`` opens the vault. Audited as ``rotate`` once per meeting.
+
+        Example:
+            >>> vault = Vault.open(":memory:", VaultKey.generate())
+            >>> vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
+            >>> vault.rotate_key(VaultKey.generate())
+            1
+        """
+        old = self._key
+        per_meeting: dict[str, int] = {}
+        now = self._clock().isoformat()
+        with self._transaction():
+            rows = self._db.execute(
+                "SELECT meeting_id, unit_id, kind, key_id, nonce, ciphertext"
+                " FROM vault_credentials ORDER BY meeting_id, unit_id, kind"
+            ).fetchall()
+            for meeting_id, unit_id, kind, key_id, nonce, blob in rows:
+                ids = (meeting_id, unit_id, kind)
+                new_nonce, new_blob = self._seal(
+                    new_key, ids, self._open_row(ids, key_id, nonce, blob)
+                )
+                self._db.execute(
+                    "UPDATE vault_credentials SET key_id = ?, nonce = ?, ciphertext = ?,"
+                    " updated_at = ? WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
+                    (new_key.key_id, new_nonce, new_blob, now, *ids),
+                )
+                per_meeting[meeting_id] = per_meeting.get(meeting_id, 0) + 1
+            for meeting_id, count in per_meeting.items():
+                detail = (
+                    f"{count} credentials re-encrypted from key {old.key_id} to {new_key.key_id}"
+                )
+                self.audit._append(
+                    meeting_id, None, AuditAction.ROTATE, actor=self._actor, detail=detail
+                )
+        self._key = new_key
+        self._checkpoint()
+        return len(rows)
+
+    def _checkpoint(self) -> None:
+        # Old ciphertexts live on in WAL frames until a checkpoint; after a purge or a
+        # rotation they should not. Best effort: a reader elsewhere may delay it.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def meetings(self) -> builtins.list[str]:
+        """The ids of every meeting with stored credentials, sorted."""
+        rows = self._db.execute(
+            "SELECT DISTINCT meeting_id FROM vault_credentials ORDER BY meeting_id"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def list(self, meeting_id: str) -> builtins.list[StoredCredential]:
+        """Which units of a meeting have which kinds of credential, and since when.
+
+        Needs no key: nothing is decrypted.
+        """
+        rows = self._db.execute(
+            "SELECT unit_id, kind, created_at FROM vault_credentials WHERE meeting_id = ?"
+            " ORDER BY unit_id, kind",
+            (meeting_id,),
+        ).fetchall()
+        return [StoredCredential(u, k, datetime.fromisoformat(at)) for u, k, at in rows]

@@ -1,0 +1,55 @@
+"""A Google Calendar v3 + Meet REST v2 emulator: a real HTTP server on 127.0.0.1, stdlib only.
+
+It speaks the subset meetlink's google adapter uses, with Google's shapes, status codes,
+error bodies and batch format, so google-api-python-client (httplib2, real sockets) runs
+against it unmodified. Calls are anonymous; the ``Authorization`` header is ignored.
+
+Pointing googleapiclient at it (``host`` is ``emu.host`` or ``MEETLINK_GOOGLE_EMULATOR_HOST``)::
+
+    import httplib2
+    from googleapiclient.discovery import build
+    from googleapiclient.http import BatchHttpRequest
+
+    http = httplib2.Http()  # or google_auth_httplib2.AuthorizedHttp(AnonymousCredentials())
+    calendar = build("calendar", "v3", http=http, static_discovery=True,
+                     client_options={"api_endpoint": f"http://{host}/calendar/v3/"})
+    meet = build("meet", "v2", http=http, static_discovery=True,
+                 client_options={"api_endpoint": f"http://{host}/"})
+    # calendar.new_batch_http_request() ignores api_endpoint and posts to Google itself:
+    batch = BatchHttpRequest(callback=on_answer, batch_uri=f"http://{host}/batch/calendar/v3")
+
+``api_endpoint`` replaces rootUrl + servicePath, so ``f"http://{host}/"`` works for Calendar
+too (calls then arrive as ``/calendars/...``); the emulator accepts both forms, in plain
+requests and in batch parts. Paths served:
+
+- Calendar: ``/calendar/v3/calendars/{calendarId}/events`` (POST insert, GET list) and
+  ``.../events/{eventId}`` (GET, PATCH, PUT, DELETE); batch: ``POST /batch/calendar/v3``
+  (any ``POST /batch...`` is taken as a batch; Meet's discovery batchPath is ``batch``).
+- Meet: ``/v2/spaces`` (POST), ``/v2/spaces/{id or meeting code}`` (GET), ``/v2/spaces/{id}``
+  (PATCH), ``/v2/spaces/{id}:endActiveConference`` (POST), ``/v2/spaces/{id}/members[/{m}]``,
+  ``/v2/conferenceRecords[/{id}[/participants[/{p}[/participantSessions]]]]`` (GET).
+
+Example:
+    >>> from meetlink.testing.google import Fault, GoogleEmulator
+    >>> with GoogleEmulator() as emu:
+    ...     emu.inject(Fault.status(503, times=2, method="POST", path_contains="/events"))
+    ...     emu.url.startswith("http://127.0.0.1:")
+    True
+
+Run one in the foreground with ``python -m meetlink.testing.google --port 8085``.
+"""
+
+from __future__ import annotations
+
+from ._emulator import GoogleEmulator, ParticipantSpec, SimulatedParticipant
+from ._faults import Fault, FaultTarget
+from ._server import RecordedRequest
+
+__all__ = [
+    "Fault",
+    "FaultTarget",
+    "GoogleEmulator",
+    "ParticipantSpec",
+    "RecordedRequest",
+    "SimulatedParticipant",
+]
