@@ -34,6 +34,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -117,6 +118,7 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            self._lock = threading.RLock()
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(
@@ -163,14 +165,18 @@ class Ledger:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``): all of it is committed, or none."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        """One write transaction (``BEGIN IMMEDIATE``): all of it is committed, or none.
+
+        Threads share the one connection; a re-entrant lock keeps their transactions apart.
+        """
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- the lock -------------------------------------------------------------------------
 
@@ -206,7 +212,8 @@ class Ledger:
 
     def get(self, key: str) -> Effect | None:
         """The effect with this key, or None if nothing was ever attempted."""
-        row = self._db.execute(_SELECT_ONE, (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute(_SELECT_ONE, (key,)).fetchone()
         return _effect(row) if row else None
 
     def effects(
@@ -214,8 +221,9 @@ class Ledger:
     ) -> list[Effect]:
         """Every effect of a meeting, optionally of one kind and state, in key order."""
         wanted = state.value if state is not None else None
-        rows = self._db.execute(_SELECT_MANY, (meeting_id, kind, kind, wanted, wanted))
-        return [_effect(r) for r in rows]
+        with self._lock:
+            rows = self._db.execute(_SELECT_MANY, (meeting_id, kind, kind, wanted, wanted))
+            return [_effect(r) for r in rows.fetchall()]
 
     def record_intent(
         self,

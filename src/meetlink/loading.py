@@ -28,7 +28,7 @@ from meetlink.meeting import Meeting, check_timezone
 from meetlink.roster import Roster, load_roster
 from meetlink.text import read_utf8
 
-__all__ = ["MeetingFile", "load_meeting", "parse_meeting_text"]
+__all__ = ["MeetingFile", "load_meeting", "parse_meeting_text", "settings_problems"]
 
 Path_ = tuple[str | int, ...]
 
@@ -134,6 +134,27 @@ def parse_meeting_text(text: str, shown: str = "<meeting>") -> tuple[Meeting, di
     if problems:
         raise InputError(sorted(problems))
     return meeting, lines
+
+
+def settings_problems(loaded: MeetingFile, track: int, exc: ValidationError) -> list[Problem]:
+    """A track's ``settings:`` refused by its adapter, each problem at its line."""
+    prefix: Path_ = ("tracks", track, "settings")
+    out = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc: Path_ = (*prefix, *error["loc"])
+        message = (
+            _sentence(error, loc, BaseModel)
+            if error["type"] != "extra_forbidden"
+            else (
+                f"unknown setting '{loc[-1]}' for this platform; remove it or check its spelling."
+            )
+        )
+        out.append(
+            Problem(
+                str(loaded.path), _line_for(loaded.lines, loc), _dotted(loc), message, yaml=True
+            )
+        )
+    return out
 
 
 def _index(node: yaml.Node, path: Path_, lines: dict[Path_, int], shown: str) -> Iterator[Problem]:

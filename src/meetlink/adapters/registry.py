@@ -7,7 +7,10 @@ group ``meetlink.adapters`` (in ``pyproject.toml``)::
     zoom = "meetlink_zoom:ZoomAdapter"
 
 Entry points are read on the first lookup, not at import, and an adapter's module is
-imported only when it is asked for. Code may also register at run time.
+imported only when it is asked for. Code may also register at run time. When an adapter's
+module needs a package that is not installed, the error says what to install: ``pip install
+meetlink[google]`` for a built-in adapter's extra, or the ``install_hint`` it was registered
+with.
 
 Example:
     >>> from meetlink.adapters.registry import available_adapters, get_adapter
@@ -32,14 +35,21 @@ if TYPE_CHECKING:
 __all__ = ["available_adapters", "get_adapter", "register_adapter", "unregister_adapter"]
 
 GROUP = "meetlink.adapters"
-# The optional extra a built-in adapter needs, for the install hint.
-_EXTRAS = {"google": "google", "jitsi": "jitsi"}
-# Modules whose absence means "install the extra", not "the adapter is broken".
-_EXTRA_MODULES = ("googleapiclient", "google", "httplib2", "google_auth_httplib2", "jwt")
+# Built-in adapter name → (its optional extra, the top-level modules that extra installs).
+# Only the absence of one of those modules means "install the extra"; any other missing
+# module means the adapter's installation is broken.
+_EXTRAS: dict[str, tuple[str, frozenset[str]]] = {
+    "google": (
+        "google",
+        frozenset({"googleapiclient", "google", "httplib2", "google_auth_httplib2"}),
+    ),
+    "jitsi": ("jitsi", frozenset({"jwt"})),
+}
 
 _lock = threading.Lock()
 _targets: dict[str, str | type[ConferenceAdapter]] = {}
 _loaded: dict[str, type[ConferenceAdapter]] = {}
+_hints: dict[str, str] = {}  # name → install hint given by register_adapter
 _discovered = False
 
 
@@ -60,12 +70,23 @@ def available_adapters() -> list[str]:
 
 
 def register_adapter(
-    name: str, target: str | type[ConferenceAdapter], *, replace: bool = False
+    name: str,
+    target: str | type[ConferenceAdapter],
+    *,
+    replace: bool = False,
+    install_hint: str | None = None,
 ) -> None:
     """Register an adapter class, or a ``"module:Class"`` path imported on first use.
 
-    A name registered already is an error unless ``replace=True``.
+    A name registered already is an error unless ``replace=True``. ``install_hint`` is the
+    sentence shown when the adapter's module needs a package that is not installed, such as
+    ``"run `pip install meetlink-zoom`."``.
     """
+    if isinstance(target, type):
+        from meetlink.adapters.base import ConferenceAdapter
+
+        if not issubclass(target, ConferenceAdapter):
+            raise TypeError(f"{target.__name__} is not a ConferenceAdapter subclass.")
     _discover()
     with _lock:
         if name in _targets and not replace:
@@ -75,6 +96,10 @@ def register_adapter(
             )
         _targets[name] = target
         _loaded.pop(name, None)
+        if install_hint:
+            _hints[name] = install_hint
+        else:
+            _hints.pop(name, None)
 
 
 def unregister_adapter(name: str) -> None:
@@ -83,6 +108,7 @@ def unregister_adapter(name: str) -> None:
     with _lock:
         _targets.pop(name, None)
         _loaded.pop(name, None)
+        _hints.pop(name, None)
 
 
 def get_adapter(name: str) -> type[ConferenceAdapter]:
@@ -106,18 +132,34 @@ def get_adapter(name: str) -> type[ConferenceAdapter]:
 
 
 def _import(name: str, path: str) -> type[ConferenceAdapter]:
+    from meetlink.adapters.base import ConferenceAdapter
+
     module_name, _, attr = path.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        missing = (exc.name or "").split(".")[0]
-        if missing in _EXTRA_MODULES:
-            extra = _EXTRAS.get(name, name)
-            raise AdapterNotFound(
-                f"the '{name}' adapter needs the package '{missing}', which is not installed; "
-                f"run `pip install meetlink[{extra}]`.",
-                name=name,
-            ) from None
-        raise
-    cls: type[ConferenceAdapter] = getattr(module, attr)
+        missing = exc.name or module_name
+        extra, modules = _EXTRAS.get(name, ("", frozenset()))
+        is_extra = missing.split(".")[0] in modules
+        if is_extra:
+            hint = f"run `pip install meetlink[{extra}]`."
+        else:
+            hint = _hints.get(
+                name,
+                "reinstall the package that provides this adapter, or choose another platform.",
+            )
+        error = AdapterNotFound(
+            f"the '{name}' adapter needs the module '{missing}', which is not installed; {hint}",
+            name=name,
+        )
+        # A missing extra is the user's to fix and needs no traceback; anything else may be
+        # a broken adapter, whose import error its developer wants to see.
+        raise error from (None if is_extra else exc)
+    cls = getattr(module, attr, None)
+    if not (isinstance(cls, type) and issubclass(cls, ConferenceAdapter)):
+        raise AdapterNotFound(
+            f"the '{name}' adapter is registered as '{path}', which is not a ConferenceAdapter "
+            "class; correct the entry point or the register_adapter() call.",
+            name=name,
+        )
     return cls

@@ -61,10 +61,14 @@ def connect(path: str | PathLike[str]) -> sqlite3.Connection:
     ``synchronous=FULL`` because under WAL ``NORMAL`` may lose the last commits on a power
     cut, and a lost credential row means a unit that cannot join. Deleted rows are
     overwritten (``secure_delete``) so an old ciphertext does not linger in free pages.
-    Raises `LedgerError` if the file cannot be opened.
+    The connection may be used from several threads, one at a time: callers that share it
+    (``meetlink open``'s workers) serialize their calls. Raises `LedgerError` if the file
+    cannot be opened.
     """
     try:
-        connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        connection = sqlite3.connect(
+            path, isolation_level=None, timeout=30.0, check_same_thread=False
+        )
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA secure_delete=ON")

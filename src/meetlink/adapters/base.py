@@ -1,0 +1,400 @@
+"""The adapter contract: what every conference platform does for meetlink.
+
+An adapter subclasses :class:`ConferenceAdapter`, declares its settings and capabilities, and
+works on the typed models of :mod:`meetlink.adapters.models`, never on raw platform dicts.
+The core checks ``capabilities`` before asking for an optional feature. Every failure leaves
+an adapter as an :class:`~meetlink.errors.AdapterError`; HTTP adapters map a status to one
+in one place, :func:`map_http_error`.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+from pydantic import ConfigDict
+
+from meetlink.adapters.models import (
+    AttendanceEntry,
+    ConferenceInfo,
+    ConferenceRequest,
+    PointAccess,
+    PointRef,
+)
+from meetlink.credentials.redaction import redact
+from meetlink.credentials.secret import SecretModel
+from meetlink.errors import (
+    AdapterError,
+    AuthError,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    QuotaExceeded,
+    RateLimited,
+    TransientError,
+    UnsupportedFeature,
+)
+
+__all__ = [
+    "AdapterSettings",
+    "Capability",
+    "ConferenceAdapter",
+    "map_http_error",
+    "parse_retry_after",
+]
+
+
+class Capability(StrEnum):
+    """What an adapter can do beyond the bare contract; declared in ``capabilities``."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    CANCEL = "cancel"
+    ACCESS_LINK = "access_link"
+    ACCESS_LOGIN = "access_login"
+    ACCESS_PIN = "access_pin"
+    ACCESS_TOKEN = "access_token"  # noqa: S105 - a capability name, not a credential
+    ATTENDANCE = "attendance"
+    PLATFORM_INVITES = "platform_invites"
+    BATCH = "batch"
+
+    @property
+    def description(self) -> str:
+        """What the capability lets an adapter do, as a verb phrase."""
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    Capability.CREATE: "create conferences",
+    Capability.UPDATE: "change a conference after it is created",
+    Capability.CANCEL: "cancel conferences",
+    Capability.ACCESS_LINK: "give each bridge point a join link",
+    Capability.ACCESS_LOGIN: "give each bridge point its own login and password",
+    Capability.ACCESS_PIN: "give each bridge point a PIN",
+    Capability.ACCESS_TOKEN: "give each unit its own access token",
+    Capability.ATTENDANCE: "tell who attended",
+    Capability.PLATFORM_INVITES: "send invitations itself",
+    Capability.BATCH: "create many conferences in one request",
+}
+_SECRETS = frozenset({Capability.ACCESS_LOGIN, Capability.ACCESS_PIN, Capability.ACCESS_TOKEN})
+_OVERRIDES = {Capability.ATTENDANCE: "attendance", Capability.BATCH: "create_many"}
+
+
+class AdapterSettings(SecretModel):
+    """Base of an adapter's own settings (a track's ``settings:`` mapping).
+
+    Frozen, unknown keys refused, and errors never echo the input (it is a
+    :class:`~meetlink.credentials.secret.SecretModel`): declare credentials as ``Secret``.
+
+    Example:
+        >>> from meetlink.credentials.secret import Secret
+        >>> class ZoomSettings(AdapterSettings):
+        ...     account_id: str
+        ...     client_secret: Secret
+        >>> ZoomSettings(account_id="a1", client_secret="s3cr3t-zoom")
+        ZoomSettings(account_id='a1', client_secret=Secret('***'))
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+class ConferenceAdapter(abc.ABC):
+    """One conference platform: creates, changes and cancels conferences, hands out access.
+
+    A subclass sets ``name`` (a track's ``platform:``), ``settings_model``, ``capabilities``
+    and ``requires_officer`` (True when it hands out secrets, which only a unit's technical
+    officer may receive), implements the abstract methods, registers in the entry-point group
+    ``meetlink.adapters`` and passes ``meetlink.testing.AdapterConformance``. Its methods
+    raise :class:`~meetlink.errors.AdapterError` only (never an SDK's error), and no message
+    or attribute holds a secret.
+
+    ``http`` is an injected transport or session (tests pass a fake, no monkeypatching); an
+    adapter that made its own closes it in :meth:`close`, an injected one is the caller's.
+
+    Example:
+        >>> from meetlink.adapters.memory import MemoryAdapter
+        >>> from meetlink.adapters.models import ConferenceRequest
+        >>> request = ConferenceRequest(key="main/s1", meeting_id="q3", track="main",
+        ...     sitting="s1", title="Giờ sinh hoạt", organizer_email="vp@thiuy.example")
+        >>> with MemoryAdapter() as adapter:
+        ...     info = adapter.create(request)
+        ...     adapter.create(request) == info
+        True
+        >>> info.join_url
+        'memory://q3/main/s1'
+    """
+
+    name: ClassVar[str]
+    settings_model: ClassVar[type[AdapterSettings]] = AdapterSettings
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    requires_officer: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        settings: AdapterSettings | Mapping[str, Any] | None = None,
+        *,
+        http: object | None = None,
+    ) -> None:
+        if isinstance(settings, AdapterSettings):
+            if not isinstance(settings, self.settings_model):
+                raise TypeError(
+                    f"the '{self._name()}' adapter takes {self.settings_model.__name__}, "
+                    f"not {type(settings).__name__}; pass its own settings or a mapping."
+                )
+            self.settings: AdapterSettings = settings
+        else:
+            self.settings = self.validate_settings(settings or {})
+        self.http = http
+        self.closed = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        caps = cls.capabilities
+        if not isinstance(caps, frozenset) or not all(isinstance(c, Capability) for c in caps):
+            raise TypeError(f"{cls.__name__}.capabilities must be a frozenset of Capability.")
+        for cap, method in _OVERRIDES.items():
+            if cap in caps and getattr(cls, method) is getattr(ConferenceAdapter, method):
+                raise TypeError(
+                    f"{cls.__name__} declares {cap.name} but does not override {method}()."
+                )
+
+    @classmethod
+    def _name(cls) -> str:
+        return getattr(cls, "name", cls.__name__)
+
+    @classmethod
+    def validate_settings(cls, raw: Mapping[str, Any]) -> AdapterSettings:
+        """Validate a track's ``settings:`` early; pydantic's ``ValidationError`` (input
+        hidden, secrets cut) lets the loader report each problem at its line."""
+        return cls.settings_model.model_validate(dict(raw))
+
+    @classmethod
+    def supports(cls, capability: Capability) -> bool:
+        """Whether the adapter declares ``capability``."""
+        return capability in cls.capabilities
+
+    @classmethod
+    def require(cls, capability: Capability) -> None:
+        """Raise :class:`~meetlink.errors.UnsupportedFeature` unless ``capability`` is declared.
+
+        Example:
+            >>> from meetlink.adapters.memory import MemoryAdapter
+            >>> try:
+            ...     MemoryAdapter.require(Capability.BATCH)
+            ... except UnsupportedFeature as exc:
+            ...     print(exc.adapter, exc.reason)
+            memory batch
+        """
+        if capability not in cls.capabilities:
+            raise UnsupportedFeature(
+                f"the '{cls._name()}' adapter cannot {capability.description} (capability "
+                f"'{capability}'); choose a platform that can for this track, or turn that "
+                "feature off in the meeting file.",
+                adapter=cls._name(),
+                reason=str(capability),
+            )
+
+    @classmethod
+    def http_error(
+        cls, status: int, reason: str = "", message: str = "", retry_after: float | None = None
+    ) -> AdapterError:
+        """:func:`map_http_error` with this adapter's name: the adapter's one error table."""
+        return map_http_error(cls._name(), status, reason, message, retry_after)
+
+    @classmethod
+    def hands_out_secrets(cls) -> bool:
+        """Whether any declared access capability gives a unit a secret to guard."""
+        return bool(cls.capabilities & _SECRETS)
+
+    @abc.abstractmethod
+    def create(self, request: ConferenceRequest) -> ConferenceInfo:
+        """Create the conference for ``request`` and return what the platform made.
+
+        Idempotent per ``request.key``: a second call (after a crash, a timeout, a rerun)
+        returns the same conference, never a second one. A key cancelled earlier is brought
+        back to life. A request without a time (``start is None``) either makes an
+        unscheduled room or raises :class:`~meetlink.errors.InvalidRequest` saying so.
+        """
+
+    @abc.abstractmethod
+    def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
+        """Bring the conference ``info`` in line with ``request`` (title, time, attendees).
+
+        Keeps ``external_id`` and, where the platform allows, ``join_url``. Raises
+        :class:`~meetlink.errors.NotFound` when it is gone, and ``UnsupportedFeature``
+        without :attr:`Capability.UPDATE`.
+        """
+
+    @abc.abstractmethod
+    def cancel(self, request: ConferenceRequest, info: ConferenceInfo) -> None:
+        """Cancel the conference. Idempotent: a cancelled or missing one is not an error."""
+
+    @abc.abstractmethod
+    def find(self, request: ConferenceRequest) -> ConferenceInfo | None:
+        """Look the conference up by ``request.key``; None when it was never created.
+
+        This is how the reconciler settles an effect whose outcome is unknown. A cancelled
+        conference comes back with status ``cancelled`` (or as None, if the platform forgets).
+        """
+
+    @abc.abstractmethod
+    def issue_access(
+        self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
+    ) -> PointAccess:
+        """Give one bridge point of ``request`` its way into the conference.
+
+        Always a ``join_url``; ``login``/``password``, ``pin`` and ``token`` only where the
+        matching capability is declared, secrets as ``Secret``. Asking again returns valid
+        access (the same, or new access replacing the old): the caller keeps the last answer.
+        A point that is not in ``request.bridge_points`` gets
+        :class:`~meetlink.errors.InvalidRequest`, never a way in.
+        """
+
+    def create_many(
+        self, requests: Sequence[ConferenceRequest]
+    ) -> list[ConferenceInfo | AdapterError]:
+        """Create several conferences; one result per request, in order.
+
+        A failed request gives its :class:`~meetlink.errors.AdapterError` in its place and
+        the others go on. This default calls :meth:`create` in turn; adapters with
+        :attr:`Capability.BATCH` send them in fewer requests.
+        """
+        results: list[ConferenceInfo | AdapterError] = []
+        for request in requests:
+            try:
+                results.append(self.create(request))
+            except AdapterError as exc:
+                results.append(exc)
+        return results
+
+    def attendance(self, request: ConferenceRequest, info: ConferenceInfo) -> list[AttendanceEntry]:
+        """Who joined the conference and when; ``point_id`` is matched later by the report.
+
+        Raises ``UnsupportedFeature`` unless the adapter declares
+        :attr:`Capability.ATTENDANCE` (and then overrides this method).
+        """
+        self.require(Capability.ATTENDANCE)
+        raise NotImplementedError  # pragma: no cover - __init_subclass__ forbids this
+
+    def close(self) -> None:
+        """Release what the adapter opened itself; twice is harmless. Overrides call
+        ``super().close()``, which sets ``closed``."""
+        self.closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._name()!r}>"
+
+
+_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+_MAX_PLATFORM_TEXT = 300
+
+
+def map_http_error(
+    adapter: str, status: int, reason: str = "", message: str = "", retry_after: float | None = None
+) -> AdapterError:
+    """Turn an HTTP failure into the matching :class:`~meetlink.errors.AdapterError`.
+
+    The one status table of every HTTP adapter: 401 → ``AuthError``; 403 with a rate
+    reason → ``RateLimited``, with a quota reason → ``QuotaExceeded``, otherwise
+    ``PermissionDenied``; 404/410 → ``NotFound``; 408 → ``TransientError``; 409 →
+    ``Conflict``; 429 → ``RateLimited``; other 4xx → ``InvalidRequest``; 5xx →
+    ``TransientError``. ``message`` is the platform's own text: it is shortened and every
+    registered secret is cut from it. The error is returned, for the caller to raise.
+
+    Example:
+        >>> err = map_http_error("google", 429, "rateLimitExceeded", retry_after=30)
+        >>> type(err).__name__, err.retry_after, err.retryable
+        ('RateLimited', 30, True)
+    """
+    head = f"the {adapter} platform answered {status}"
+    if reason:
+        head += f" ({reason})"
+    if message:
+        text = redact(" ".join(message.split()))
+        if len(text) > _MAX_PLATFORM_TEXT:
+            text = text[: _MAX_PLATFORM_TEXT - 1] + "…"
+        head += f' "{text}"'
+    cls = _error_class(status, reason)
+    wait = f"wait {retry_after:g} seconds" if retry_after is not None else "wait a minute"
+    sentence = f"{head}: {_ADVICE[cls].format(wait=wait)}."
+    if cls is RateLimited:
+        return RateLimited(
+            sentence, retry_after=retry_after, adapter=adapter, status=status, reason=reason
+        )
+    return cls(sentence, adapter=adapter, status=status, reason=reason)
+
+
+def _error_class(status: int, reason: str) -> type[AdapterError]:
+    if status == 401:
+        return AuthError
+    if status == 429 or (status == 403 and reason in _RATE_REASONS):
+        return RateLimited
+    if status == 403:
+        return QuotaExceeded if reason in _QUOTA_REASONS else PermissionDenied
+    if status in (404, 410):
+        return NotFound
+    if status == 408 or 500 <= status <= 599:
+        return TransientError
+    if status == 409:
+        return Conflict
+    return InvalidRequest if 400 <= status <= 499 else AdapterError
+
+
+_ADVICE: dict[type[AdapterError], str] = {
+    AuthError: "meetlink's credentials for it are missing, expired or wrong; check the track's "
+    "settings (or sign in again) and run the command again",
+    RateLimited: "too many requests; {wait} and run the command again (meetlink retries on its "
+    "own first)",
+    QuotaExceeded: "a usage quota is used up and retrying now will not help; run the command "
+    "again once it resets (usually the next day), or ask for a larger quota",
+    PermissionDenied: "the account is known but not allowed to do this; give it the permission "
+    "(calendar access, API scope, role) and run the command again",
+    NotFound: "the conference or calendar does not exist (any more); check the track's "
+    "settings, then run `meetlink open` again to create what is missing",
+    TransientError: "the platform failed or timed out on its side; the same call may succeed "
+    "later, so run the command again (it is safe to)",
+    Conflict: "it exists already; run the command again and meetlink will find it instead of "
+    "making another",
+    InvalidRequest: "the platform refused the request as it stands; correct the meeting file "
+    "or the track's settings, since sending the same request again will not help",
+    AdapterError: "meetlink does not expect this answer; run the command again, and report it "
+    "to the meetlink developers if it keeps happening",
+}
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None.
+
+    Example:
+        >>> parse_retry_after("120"), parse_retry_after("soon"), parse_retry_after(None)
+        (120.0, None, None)
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
