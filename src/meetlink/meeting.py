@@ -294,12 +294,17 @@ def _localize(value: Any, info: ValidationInfo) -> Any:
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo(DEFAULT_TIMEZONE)  # the zone's own error is reported at `timezone`
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = dt.datetime.fromisoformat(value.strip())
+            # datetime.fromisoformat reads a bare date as midnight; keep it a date, refused below.
+            value = dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(
-                f"'{value}' is not a date and time; write it as 2023-09-10T08:00."
-            ) from None
+            try:
+                value = dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(
+                    f"'{value}' is not a date and time; write it as 2023-09-10T08:00."
+                ) from None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         raise ValueError(f"{value} has a date but no time; write it as {value}T08:00.")
     if isinstance(value, dt.datetime):

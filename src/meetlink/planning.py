@@ -3,7 +3,8 @@
 The rules (seeds 000 and 002; see ``docs/planning.md``):
 
 * **Track of a unit**: listed by id in a track's ``units.ids`` > follows its ``join_point``'s
-  host into the host's track > the first track whose ``units.kinds`` has its kind; a unit in
+  host into the host's track > the first track whose ``units.kinds`` has its kind (also when
+  the host is in no track: its join point is then reported, never silently dropped); a unit in
   no track is listed as not invited.
 * **Where it sits, within its track**: a unit with an explicit ``join_point`` always sits at
   that unit's point. A committee hosts the main point; a commune hosts a point at its central
@@ -299,6 +300,7 @@ def _assign_tracks(
         for kind in track.units.kinds:
             by_kind.setdefault(kind, track.id)
     track_of: dict[str, str] = {}
+    stranded: dict[str, str] = {}
     for unit in ordered:
         # Walk the join-point chain to the first unit whose track is decided by id or kind.
         chain: list[str] = []
@@ -317,10 +319,16 @@ def _assign_tracks(
                 break
             current = units.get(current.join_point)
         if found is None:
+            # The join point's host is in no track: the unit's own kind decides, so a unit the
+            # track asked for is not dropped silently (the planner reports its join point).
+            # Kept apart so that no other unit's walk follows it, whatever the roster order.
+            own = by_kind.get(unit.kind)
+            if own is not None:
+                stranded[unit.id] = own
             continue
         for unit_id in chain:
             track_of[unit_id] = found
-    return track_of
+    return track_of | stranded
 
 
 def _seat_units(

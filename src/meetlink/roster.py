@@ -18,17 +18,17 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
 from meetlink.text import fold, nfc, read_utf8
@@ -122,14 +122,23 @@ class Unit(BaseModel):
 
 @dataclass(frozen=True)
 class Roster:
-    """The units of a roster file, in file order, with the file they came from."""
+    """The units of a roster file, in file order, with the file they came from.
+
+    ``headers`` maps a canonical column to its header as written in the file, so problems
+    found later (by the planner) name the column the user sees.
+    """
 
     source: str
     units: tuple[Unit, ...]
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def by_id(self) -> dict[str, Unit]:
         """Units keyed by id."""
         return {u.id: u for u in self.units}
+
+    def column(self, name: str) -> str:
+        """The header of a canonical column as the file writes it (the name itself if absent)."""
+        return self.headers.get(name, name)
 
 
 # Canonical column → accepted header spellings (matched by their fold).
@@ -199,10 +208,7 @@ def load_roster(path: str | Path) -> Roster:
 
 
 def _read_csv(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    with contextlib.suppress(csv.Error):  # one column or an unusual file: plain commas it is
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = next(reader, [])
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -212,6 +218,21 @@ def _read_csv(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
             yield reader.line_num - _extra_lines(record), record
 
     return header, rows()
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits the header into the most known columns, commas on a tie.
+
+    Only the header decides (Excel writes ';' in some locales): csv.Sniffer guesses from the
+    rows too, and a name holding ';' or quotes misleads it.
+    """
+    first = text.split("\n", 1)[0]
+
+    def known(delimiter: str) -> int:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        return sum(fold(cell) in _HEADER_KEYS for cell in cells)
+
+    return max(",;\t", key=known)
 
 
 def _extra_lines(record: Sequence[str]) -> int:
@@ -291,14 +312,14 @@ def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]])
                 _Reference(
                     nfc(cells["id"]),
                     number,
-                    cells.get("parent") or None,
-                    cells.get("join_point") or None,
+                    nfc(cells.get("parent", "")) or None,
+                    nfc(cells.get("join_point", "")) or None,
                 )
             )
     problems.extend(_check_references(shown, references, titles))
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.where, p.what)))
-    return Roster(shown, tuple(units))
+    return Roster(shown, tuple(units), titles)
 
 
 def _parse_row(
@@ -345,7 +366,7 @@ def _parse_row(
     if isinstance(members, int) and isinstance(excluded, int) and excluded > members:
         bad("excluded", f"{excluded} excluded is more than the unit's {members} members.")
     for column in ("parent", "join_point"):
-        values[column] = cells.get(column) or None
+        values[column] = nfc(cells.get(column, "")) or None
     values["location"] = cells.get("location", "")
     if cells.get("hosts_commune_hq"):
         flag = fold(cells["hosts_commune_hq"])
@@ -362,10 +383,24 @@ def _parse_row(
         values["equipment"] = equipment
     values["officer"] = _officer(cells, bad)
     values["contact_emails"] = _emails(cells.get("contact_emails", ""), bad)
-    if found:
-        problems.extend(found)
-        return None
-    return Unit.model_validate(values)
+    if not found:
+        try:
+            return Unit.model_validate(values)
+        except ValidationError as exc:  # what the checks above leave to the model (id length)
+            for error in exc.errors(include_url=False):
+                column = str(error["loc"][0]) if error["loc"] else "id"
+                bad(column, _model_sentence(column, error))
+    problems.extend(found)
+    return None
+
+
+def _model_sentence(column: str, error: ErrorDetails) -> str:
+    ctx = error.get("ctx") or {}
+    if error["type"] in ("too_long", "string_too_long"):
+        return f"the {column} is longer than {ctx.get('max_length')} characters; shorten it."
+    if error["type"] in ("too_short", "string_too_short"):
+        return f"the {column} is empty once invisible characters are removed; every unit needs one."
+    return f"{error['msg']}; correct the {column}."
 
 
 def _whole_number(raw: str) -> int | None:

@@ -1,0 +1,216 @@
+"""Helpers for the foundation tests: write rosters and meeting files, build units and plans.
+
+Rosters and meeting files go into ``tmp_path``; units, meetings and plans are built in code
+for the planner tests. The factories are stateless, so they are session-scoped and safe to
+use inside hypothesis tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from meetlink.meeting import Meeting
+from meetlink.planning import Plan, plan_meeting
+from meetlink.roster import COLUMNS, Roster, Unit
+
+ALL_KINDS = ["committee", "commune", "attached", "village", "agency"]
+
+Row = Mapping[str, Any] | Sequence[Any]
+
+
+def meeting_data(**overrides: Any) -> dict[str, Any]:
+    """A valid meeting mapping (one track, one sitting, every kind); keys replaced by overrides."""
+    data: dict[str, Any] = {
+        "id": "demo-2023q3",
+        "title": "Giờ sinh hoạt toàn Đảng bộ",
+        "organizer": {"name": "Văn phòng Thị ủy", "email": "vanphong@thiuy.example"},
+        "timezone": "Asia/Ho_Chi_Minh",
+        "roster": "roster.csv",
+        "tracks": [
+            {
+                "id": "main",
+                "platform": "memory",
+                "units": {"kinds": list(ALL_KINDS)},
+                "sittings": [
+                    {"id": "s1", "start": "2023-09-10T08:00", "end": "2023-09-10T10:00"},
+                ],
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+class Files:
+    """Writes roster and meeting files into one folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def _table(self, rows: Iterable[Row], header: Sequence[str] | None) -> list[list[Any]]:
+        rows = list(rows)
+        if header is not None:
+            return [list(header), *(list(r) for r in rows)]
+        keys = [c for c in COLUMNS if any(isinstance(r, Mapping) and c in r for r in rows)]
+        table: list[list[Any]] = [keys]
+        for row in rows:
+            assert isinstance(row, Mapping), "give a header when rows are lists"
+            table.append([row.get(k, "") for k in keys])
+        return table
+
+    def roster_csv(
+        self,
+        rows: Iterable[Row],
+        *,
+        header: Sequence[str] | None = None,
+        name: str = "roster.csv",
+        encoding: str = "utf-8",
+        bom: bool = False,
+    ) -> Path:
+        """A CSV roster; rows are dicts keyed by canonical column, or lists under ``header``."""
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(self._table(rows, header))
+        text = ("\ufeff" if bom else "") + buffer.getvalue()
+        target = self.path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode(encoding))
+        return target
+
+    def roster_text(self, text: str, *, name: str = "roster.csv") -> Path:
+        """A CSV roster written verbatim (for exact row numbers)."""
+        target = self.path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def roster_xlsx(
+        self,
+        rows: Iterable[Row],
+        *,
+        header: Sequence[str] | None = None,
+        name: str = "roster.xlsx",
+        first_sheet_rows: Sequence[Sequence[Any]] | None = None,
+    ) -> Path:
+        """An XLSX roster on the first sheet (``None`` rows stay blank); a decoy second sheet."""
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.worksheets[0]
+        sheet.title = "Danh sách"
+        table = first_sheet_rows if first_sheet_rows is not None else self._table(rows, header)
+        for number, row in enumerate(table, start=1):
+            for column, value in enumerate(row or (), start=1):
+                if value is not None and value != "":
+                    sheet.cell(row=number, column=column, value=value)
+        decoy = book.create_sheet("Ghi chú")
+        decoy.append(["id", "name", "kind", "members"])
+        decoy.append(["NOT-THIS", "Sheet two", "nonsense", "-1"])
+        target = self.path(name)
+        book.save(target)
+        return target
+
+    def meeting(
+        self,
+        data: Mapping[str, Any] | str | None = None,
+        *,
+        name: str = "meeting.yaml",
+        **overrides: Any,
+    ) -> Path:
+        """A meeting file: a mapping (dumped as YAML), verbatim text, or the default meeting
+        with ``overrides`` (``files.meeting(roster="data/roster.csv")``)."""
+        target = self.path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            text = data
+        else:
+            text = yaml.safe_dump(
+                dict(data if data is not None else meeting_data(**overrides)),
+                sort_keys=False,
+                allow_unicode=True,
+            )
+        target.write_text(text, encoding="utf-8")
+        return target
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Files:
+    return Files(tmp_path)
+
+
+def _unit(unit_id: str, kind: str = "agency", members: int = 20, **fields: Any) -> Unit:
+    fields.setdefault("name", f"Chi bộ {unit_id}")
+    return Unit(id=unit_id, kind=kind, members=members, **fields)  # type: ignore[arg-type]
+
+
+def _meeting(**overrides: Any) -> Meeting:
+    return Meeting.model_validate(
+        meeting_data(**overrides),
+        context={"timezone": overrides.get("timezone", "Asia/Ho_Chi_Minh")},
+    )
+
+
+def _plan(units: Sequence[Unit], **overrides: Any) -> Plan:
+    return plan_meeting(_meeting(**overrides), Roster("roster.csv", tuple(units)))
+
+
+@pytest.fixture(scope="session")
+def unit() -> Callable[..., Unit]:
+    """``unit(id, kind="agency", members=20, **fields)``: a Unit built in code."""
+    return _unit
+
+
+@pytest.fixture(scope="session")
+def meeting() -> Callable[..., Meeting]:
+    """``meeting(**overrides)``: a validated Meeting, overriding keys of the default mapping."""
+    return _meeting
+
+
+@pytest.fixture(scope="session")
+def plan() -> Callable[..., Plan]:
+    """``plan(units, **meeting_overrides)``: the plan of these units (roster file 'roster.csv')."""
+    return _plan
+
+
+@pytest.fixture(scope="session")
+def track() -> Callable[..., dict[str, Any]]:
+    """``track(id, kinds=..., sittings=n or list, **keys)``: a track mapping for meeting_data."""
+
+    def make(
+        track_id: str = "main",
+        *,
+        kinds: Sequence[str] = tuple(ALL_KINDS),
+        ids: Sequence[str] = (),
+        sittings: int | Sequence[Mapping[str, Any]] = 1,
+        **keys: Any,
+    ) -> dict[str, Any]:
+        if isinstance(sittings, int):
+            sittings = [
+                {
+                    "id": f"s{i}",
+                    "start": f"2023-09-1{i}T08:00",
+                    "end": f"2023-09-1{i}T10:00",
+                }
+                for i in range(1, sittings + 1)
+            ]
+        units: dict[str, Any] = {"kinds": list(kinds)}
+        if ids:
+            units["ids"] = list(ids)
+        return {
+            "id": track_id,
+            "platform": "memory",
+            "units": units,
+            "sittings": [dict(s) for s in sittings],
+            **keys,
+        }
+
+    return make
