@@ -1,0 +1,397 @@
+"""Endpoint accounts of a provisioned platform: the provider's sheet, checks, generation, export.
+
+A provider such as Viettel issues every bridge point a login and password (perhaps a room,
+a server and a PIN too). Its sheet is a CSV (UTF-8) or the first sheet of an XLSX with the
+columns ``unit`` (the bridge point's id), ``login``, ``password`` and optionally ``room``,
+``server``, ``pin``, headers in English or Vietnamese (:data:`ACCOUNT_COLUMNS`), matched
+case- and accent-insensitively; other columns are ignored. Passwords and PINs become
+``Secret`` the moment they are read, and no problem message quotes them.
+
+:func:`check_accounts` compares a sheet with the planned bridge points before anything is
+sent. Without a sheet, :func:`account_login`, :func:`generate_password` and
+:func:`generate_pin` make accounts, and :func:`upsert_csv` writes them (or a revocation
+list) for the provider to import: 0600, replaced atomically, every cell formula-safe.
+
+Example:
+    >>> import pathlib, tempfile
+    >>> sheet_file = pathlib.Path(tempfile.mkdtemp()) / "viettel.csv"
+    >>> _ = sheet_file.write_text("Đơn vị,Tài khoản,Mật khẩu\\nX1,vt-x1,Kp7-s3cret-x1\\n")
+    >>> sheet = load_accounts(sheet_file)
+    >>> sheet.accounts[0].login, sheet.accounts[0].password
+    ('vt-x1', Secret('***'))
+    >>> from meetlink.adapters.models import PointRef
+    >>> problems = check_accounts(sheet, [PointRef(id="X2", name="Xã 2", host_unit="X2")])
+    >>> [(p.where, p.what) for p in problems]  # X2 has no account; row 2 matches no point
+    [(0, ''), (2, 'Đơn vị')]
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import os
+import re
+import secrets
+import string
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ConfigDict
+
+from meetlink.adapters.models import PointRef
+from meetlink.credentials.secret import Secret, SecretModel
+from meetlink.errors import InputError, Problem
+from meetlink.roster import Equipment
+from meetlink.text import fold, nfc, read_utf8
+
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "FORMULA_LEADS",
+    "HOST_PATTERN",
+    "PASSWORD_ALPHABET",
+    "Account",
+    "AccountSheet",
+    "account_login",
+    "check_accounts",
+    "formula_safe",
+    "generate_password",
+    "generate_pin",
+    "load_accounts",
+    "read_csv_rows",
+    "upsert_csv",
+    "write_private",
+]
+
+ACCOUNT_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "unit": ("unit", "đơn vị", "mã đơn vị", "điểm cầu", "mã điểm cầu", "point"),
+    "login": ("login", "tài khoản", "tên đăng nhập", "username"),
+    "password": ("password", "mật khẩu"),
+    "room": ("room", "phòng", "phòng họp"),
+    "server": ("server", "máy chủ"),
+    "pin": ("pin", "mã pin"),
+}
+_REQUIRED = ("unit", "login", "password")
+_HEADER_KEYS = {fold(a): column for column, aliases in ACCOUNT_COLUMNS.items() for a in aliases}
+
+# No 0/O, 1/l/I: an officer may type the password from a printed slip. Letters and digits
+# only, so no password starts a spreadsheet formula (FORMULA_LEADS); 16 of them: 93 bits.
+PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\0")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP ASVS 1.2.10)."""
+MIN_PASSWORD_BITS = 80
+HOST_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$"
+"""A server's host name, a port allowed, no scheme or path: ``mcu.vnpt.example:5061``."""
+
+
+class Account(SecretModel):
+    """One row of a provider's sheet (or one generated account); ``row`` 0 when generated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    unit: str
+    login: str = ""
+    password: Secret | None = None
+    room: str = ""
+    server: str = ""
+    pin: Secret | None = None
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class AccountSheet:
+    """The accounts of a sheet file, in file order; ``headers`` as the file writes them."""
+
+    source: str
+    accounts: tuple[Account, ...]
+    headers: Mapping[str, str]
+
+    def column(self, name: str) -> str:
+        """The header of a canonical column as written in the file."""
+        return self.headers.get(name, name)
+
+    def for_point(self, point_id: str) -> Account | None:
+        """The account whose unit is ``point_id`` (case-insensitively), or None."""
+        wanted = _match_key(point_id)
+        return next((a for a in self.accounts if _match_key(a.unit) == wanted), None)
+
+
+def _match_key(code: str) -> str:
+    return nfc(code).casefold()
+
+
+def load_accounts(path: str | Path) -> AccountSheet:
+    """Read a provider's account sheet; raise :class:`InputError` listing every problem."""
+    path = Path(path)
+    shown = str(path)
+    if not path.is_file():
+        raise InputError.single(
+            shown, "the account sheet does not exist; check the track's `accounts:` setting."
+        )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        header, rows = _read_xlsx(path)
+    else:
+        text, advice = read_utf8(path.read_bytes())
+        if text is None:
+            raise InputError.single(shown, advice)
+        header, rows = _read_csv(text)
+    return _parse(shown, header, rows)
+
+
+def _read_csv(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    first = text.split("\n", 1)[0]
+
+    def known(delimiter: str) -> int:  # Excel writes ';' in some locales
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        return sum(fold(cell) in _HEADER_KEYS for cell in cells)
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=known))
+    header = next(reader, [])
+    # The row a spreadsheet shows: line_num counts physical lines, a quoted cell may span more.
+    rows = ((reader.line_num - sum(c.count("\n") for c in r), r) for r in reader)
+    return header, rows
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise InputError.single(
+            str(path), "reading XLSX needs openpyxl: run `pip install meetlink[xlsx]`."
+        ) from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        cells = [
+            [_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)
+        ]
+        book.close()
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError.single(
+            str(path),
+            f"this is not a readable XLSX workbook ({type(exc).__name__}); save it again.",
+        ) from None
+    header = cells[0] if cells else []
+    return header, iter(list(enumerate(cells[1:], start=2)))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _unescape(cell: str) -> str:
+    """Undo :func:`formula_safe`, so an exported sheet reads back as it was."""
+    if cell.startswith("'") and cell[1:2] and cell[1] in FORMULA_LEADS:
+        return cell[1:]
+    return cell
+
+
+def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> AccountSheet:
+    problems: list[Problem] = []
+    columns: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for index, title in enumerate(header):
+        key = _HEADER_KEYS.get(fold(title))
+        if key is not None and key not in columns:
+            columns[key], titles[key] = index, nfc(title)
+    missing = [c for c in _REQUIRED if c not in columns]
+    if missing:
+        wanted = ", ".join(f"'{c}' (or '{ACCOUNT_COLUMNS[c][1]}')" for c in missing)
+        raise InputError([Problem(shown, 1, "", f"the header has no column {wanted}; add it.")])
+
+    accounts: list[Account] = []
+    first_row: dict[tuple[str, str], int] = {}  # (column, value) → the row it is first on
+    for number, record in rows:
+        if not any(cell.strip() for cell in record):
+            continue
+        cells = {
+            k: _unescape(record[i].strip()) if i < len(record) else "" for k, i in columns.items()
+        }
+        unit = nfc(cells["unit"])
+        if not unit:
+            problems.append(
+                Problem(shown, number, titles["unit"], "the unit is empty; write its code.")
+            )
+            continue
+        for column, value in (("unit", _match_key(unit)), ("login", cells["login"])):
+            seen = first_row.setdefault((column, value), number)
+            if value and seen != number:
+                message = f"this {column} is on row {seen} already; keep one account per point."
+                problems.append(Problem(shown, number, titles[column], message))
+        password, pin = cells["password"], cells.get("pin", "")
+        accounts.append(
+            Account(
+                unit=unit,
+                login=cells["login"],
+                password=Secret(password) if password else None,
+                room=cells.get("room", ""),
+                server=cells.get("server", ""),
+                pin=Secret(pin) if pin else None,
+                row=number,
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return AccountSheet(shown, tuple(accounts), titles)
+
+
+def check_accounts(accounts: AccountSheet, points: Iterable[PointRef]) -> list[Problem]:
+    """What is wrong between a provider's sheet and the planned bridge points; [] when nothing.
+
+    A point with no account is a problem naming the point; an account that matches no point
+    is a problem at its row; a computer endpoint's account needs a login and a password.
+    Problems print as ``FILE:ROW:COLUMN: sentence`` and never quote a secret.
+
+    Example:
+        >>> sheet = AccountSheet("vt.csv", (Account(unit="X1", login="vt-x1", row=2),), {})
+        >>> points = [PointRef(id="X1", name="Xã", host_unit="X1")]
+        >>> [(p.where, p.what) for p in check_accounts(sheet, points)]  # a computer: no password
+        [(2, 'password')]
+    """
+    problems: list[Problem] = []
+
+    def add(row: int, column: str, message: str) -> None:
+        problems.append(
+            Problem(accounts.source, row, accounts.column(column) if row else "", message)
+        )
+
+    matched: set[str] = set()
+    for point in points:
+        account = accounts.for_point(point.id)
+        if account is None:
+            add(
+                0,
+                "",
+                f"bridge point '{point.id}' ({point.name}) has no account in this sheet; "
+                "add a row with its code and the login the provider issued for it.",
+            )
+            continue
+        matched.add(_match_key(account.unit))
+        if point.equipment == Equipment.HARDWARE:
+            continue  # it dials the room; the provider registers the device itself
+        for column, value in (("login", account.login), ("password", account.password)):
+            if not value:
+                add(
+                    account.row,
+                    column,
+                    f"bridge point '{point.id}' joins from a computer and "
+                    f"needs a {column}; fill it in from the provider's list.",
+                )
+    for account in accounts.accounts:
+        if _match_key(account.unit) not in matched:
+            add(
+                account.row,
+                "unit",
+                f"no bridge point is '{account.unit}'; correct the code "
+                "(`meetlink plan` lists the points), or delete the row: it would not be used.",
+            )
+    return sorted(problems, key=lambda p: p.where)  # stable: a row's columns in order
+
+
+_NOT_LOGIN = re.compile(r"[^a-z0-9]+")
+
+
+def account_login(meeting_id: str, point_id: str, *, limit: int = 64) -> str:
+    """A login ``{meeting}-{point}`` in ``[a-z0-9-]``.
+
+    When cleaning the point id loses more than case (accents, other signs) a short hash of
+    it is added, so ids that clean alike still get their own logins.
+
+    Example:
+        >>> account_login("myhao-2023q3", "X1"), account_login("Mỹ Hào", "X 1")[:11]
+        ('myhao-2023q3-x1', 'my-hao-x-1-')
+    """
+
+    def clean(text: str) -> str:
+        return _NOT_LOGIN.sub("-", fold(text)).strip("-")
+
+    login = f"{clean(meeting_id)}-{clean(point_id)}".strip("-")
+    if clean(point_id) != point_id.lower():
+        login = f"{login[: limit - 9]}-{hashlib.sha256(point_id.encode()).hexdigest()[:8]}"
+    return login[:limit]
+
+
+def generate_password(length: int = 16) -> Secret:
+    """A random password from :data:`PASSWORD_ALPHABET` with a lower case letter, a capital
+    and a digit (what provider policies ask for); at least 80 bits.
+
+    Example:
+        >>> len(generate_password().reveal())
+        16
+    """
+    if length * math.log2(len(PASSWORD_ALPHABET)) < MIN_PASSWORD_BITS:
+        raise ValueError(f"a {length}-character password is too weak; use at least 14.")
+    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+    while True:  # rejection keeps the draw uniform over the passwords that pass
+        text = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+        if all(any(ch in group for ch in text) for group in classes):
+            return Secret(text)
+
+
+def generate_pin(digits: int = 6) -> Secret:
+    """A random PIN whose first digit is not 0 (a spreadsheet would drop it).
+
+    >>> len(generate_pin(6).reveal())
+    6
+    """
+    low = 10 ** (digits - 1)
+    return Secret(str(low + secrets.randbelow(9 * low)))
+
+
+def formula_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading ``= + - @``, TAB or CR gets a ``'``.
+
+    >>> formula_safe("=HYPERLINK(1)"), formula_safe("X1")
+    ("'=HYPERLINK(1)", 'X1')
+    """
+    cell = cell.replace("\0", "")
+    return f"'{cell}" if cell.startswith(FORMULA_LEADS) else cell
+
+
+def upsert_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Mapping[str, str]], *, key: Sequence[str]
+) -> None:
+    """Put ``rows`` into the CSV ``path``, each replacing the row with the same ``key`` cells.
+
+    Written for the provider: UTF-8 with a BOM (Excel shows Vietnamese), CRLF rows
+    (RFC 4180), every cell through :func:`formula_safe`, and with :func:`write_private`.
+    """
+    new = list(rows)
+    replaced = {tuple(r.get(k, "") for k in key) for r in new}
+    kept = [r for r in read_csv_rows(path) if tuple(r.get(k, "") for k in key) not in replaced]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([formula_safe(h) for h in header])
+    writer.writerows([formula_safe(r.get(c, "")) for c in header] for r in kept + new)
+    write_private(path, buffer.getvalue().encode("utf-8-sig"))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically, the file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)  # a crash's leftover would keep its old mode
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def read_csv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV this module wrote, as dicts (cells unescaped); [] if it is absent."""
+    if not path.is_file():
+        return []
+    text, _ = read_utf8(path.read_bytes())
+    reader = csv.DictReader(io.StringIO(text or "", newline=""))
+    return [{k: _unescape(v or "") for k, v in row.items() if k} for row in reader]

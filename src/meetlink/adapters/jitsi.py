@@ -1,0 +1,399 @@
+"""The ``jitsi`` platform: public unguessable rooms (no account), or self-hosted with tokens.
+
+**Public rooms** (no ``app_id``; the zero-configuration default) on ``meet.jit.si`` or
+``server:``, named by a readable prefix from the meeting and 128 random bits (base32). The
+link is the key: access is link-only, no technical officer needed.
+
+**Tokens** (``app_id``/``app_secret`` of a self-hosted server): every bridge point gets an
+HS256 JWT in Jitsi's format (``aud``, ``iss`` = app id, ``sub`` = domain, ``room``, ``nbf`` =
+start − ``early_minutes``, ``exp`` = end + ``token_margin_minutes``, ``context.user`` = the
+point), so a leaked link names its unit and dies after the sitting. ``JitsiAdapter(settings)``
+then makes a :class:`JitsiTokenAdapter`; :func:`signed_link` builds the officer's link.
+
+Jitsi has no room API: rooms are bookkeeping in a :class:`RoomBook` (``<state_dir>/jitsi.json``,
+memory when unset), shared with the ``provisioned`` adapter. Room names are random and
+recorded rather than derived from a secret salt: the book is needed for cancellations anyway,
+and a leaked book gives away its rooms, never every future one.
+
+Example:
+    >>> from meetlink.adapters.models import ConferenceRequest, PointRef
+    >>> request = ConferenceRequest(key="main/s1", meeting_id="myhao-2023q3", track="main",
+    ...     sitting="s1", title="Giờ sinh hoạt", organizer_email="vp@thiuy.example",
+    ...     bridge_points=(PointRef(id="X1", name="Đảng ủy xã", host_unit="X1"),))
+    >>> adapter = JitsiAdapter()
+    >>> info = adapter.create(request)
+    >>> info.join_url.startswith("https://meet.jit.si/myhao2023q3-"), len(info.external_id)
+    (True, 38)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Self
+from urllib.parse import quote
+
+from pydantic import Field, model_validator
+
+from meetlink.adapters.accounts import HOST_PATTERN, write_private
+from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
+from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
+from meetlink.credentials.secret import Secret
+from meetlink.errors import AdapterError, AdapterNotFound, InvalidRequest, NotFound
+
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = [
+    "PUBLIC_SERVER",
+    "JitsiAdapter",
+    "JitsiSettings",
+    "JitsiTokenAdapter",
+    "RoomBook",
+    "point_in_request",
+    "signed_link",
+]
+
+PUBLIC_SERVER = "meet.jit.si"
+ROOM_BITS = 128
+MIN_SECRET_LENGTH = 32  # HS256 wants a key as long as its hash (RFC 7518 §3.2)
+
+
+class JitsiSettings(AdapterSettings):
+    """Settings of the ``jitsi`` platform (a track's ``settings:``); all optional.
+
+    ``app_id`` with ``app_secret`` (as in the server's Prosody) turn tokens on; a token is
+    valid from ``early_minutes`` before the sitting to ``token_margin_minutes`` after it.
+    ``room_prefix`` defaults to the meeting id; ``state_dir`` keeps rooms across runs.
+
+    Example:
+        >>> JitsiSettings().server, JitsiSettings().app_id
+        ('meet.jit.si', None)
+    """
+
+    server: Annotated[str, Field(pattern=HOST_PATTERN)] = PUBLIC_SERVER
+    app_id: Annotated[str, Field(min_length=1)] | None = None
+    app_secret: Secret | None = None
+    audience: Annotated[str, Field(min_length=1)] = "jitsi"
+    token_margin_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    early_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    room_prefix: Annotated[str, Field(pattern=r"^[a-z0-9]{0,24}$")] | None = None
+    state_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _tokens_need_id_secret_and_own_server(self) -> Self:
+        if (self.app_id is None) != (self.app_secret is None):
+            raise ValueError("give both `app_id` and `app_secret` (tokens), or neither (public).")
+        if self.app_secret is not None and len(self.app_secret.reveal()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"the app_secret is shorter than {MIN_SECRET_LENGTH} characters, too weak to "
+                "sign tokens; generate a longer one (`openssl rand -hex 32`) for the server."
+            )
+        if self.app_id is not None and self.server == PUBLIC_SERVER:
+            raise ValueError(
+                f"{PUBLIC_SERVER} does not accept meetlink's tokens; set `server:` to your own "
+                "Jitsi domain, or drop app_id and app_secret for public rooms."
+            )
+        return self
+
+
+class JitsiAdapter(ConferenceAdapter):
+    """Jitsi rooms, public and link-only; with ``app_id`` set it makes a :class:`JitsiTokenAdapter`.
+
+    Read capabilities and ``requires_officer`` from the instance: they follow the settings.
+    ``http`` may be a :class:`RoomBook` shared between adapters (tests).
+    """
+
+    name = "jitsi"
+    settings_model = JitsiSettings
+    capabilities = frozenset(
+        {Capability.CREATE, Capability.UPDATE, Capability.CANCEL, Capability.ACCESS_LINK}
+    )
+    requires_officer = False
+    settings: JitsiSettings
+
+    def __new__(
+        cls, settings: AdapterSettings | Mapping[str, Any] | None = None, *, http: object = None
+    ) -> JitsiAdapter:
+        raw = settings.model_dump() if isinstance(settings, AdapterSettings) else settings or {}
+        target = JitsiTokenAdapter if cls is JitsiAdapter and raw.get("app_id") else cls
+        return object.__new__(target)
+
+    def __init__(
+        self, settings: AdapterSettings | Mapping[str, Any] | None = None, *, http: object = None
+    ) -> None:
+        super().__init__(settings, http=http)
+        self.book = RoomBook.for_adapter(self.name, self.settings.state_dir, http)
+
+    def create(self, request: ConferenceRequest) -> ConferenceInfo:
+        return self.book.create(request, lambda: self._new_room(request))
+
+    def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
+        return self.book.update(request, info)
+
+    def cancel(self, request: ConferenceRequest, info: ConferenceInfo) -> None:
+        self.book.cancel(request)
+
+    def find(self, request: ConferenceRequest) -> ConferenceInfo | None:
+        return self.book.find(request)
+
+    def issue_access(
+        self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
+    ) -> PointAccess:
+        point = point_in_request(request, point, self.name)
+        room = self._live_room(request, info)
+        return PointAccess(
+            point_id=point.id, join_url=self._url(room), room=room, server=self.settings.server
+        )
+
+    def _live_room(self, request: ConferenceRequest, info: ConferenceInfo) -> str:
+        with self.book.edit(save=False) as data:
+            return str(self.book.live(data, request, info)["room"])
+
+    def _new_room(self, request: ConferenceRequest) -> tuple[str, str]:
+        prefix = self.settings.room_prefix
+        if prefix is None:
+            prefix = re.sub(r"[^a-z0-9]+", "", request.meeting_id.lower())[:24]
+        # Jitsi lowercases room names: base32 in lower case loses nothing.
+        random = base64.b32encode(secrets.token_bytes(ROOM_BITS // 8)).decode().rstrip("=")
+        room = f"{prefix}-{random.lower()}" if prefix else random.lower()
+        return room, self._url(room)
+
+    def _url(self, room: str) -> str:
+        return f"https://{self.settings.server}/{room}"
+
+
+class JitsiTokenAdapter(JitsiAdapter):
+    """Self-hosted Jitsi with token authentication: a signed JWT per bridge point.
+
+    Example:
+        >>> adapter = JitsiAdapter({"server": "meet.example.org", "app_id": "meetlink",
+        ...                         "app_secret": "s" * 32})
+        >>> type(adapter).__name__, adapter.requires_officer
+        ('JitsiTokenAdapter', True)
+    """
+
+    capabilities = JitsiAdapter.capabilities | {Capability.ACCESS_TOKEN}
+    requires_officer = True
+
+    def __init__(
+        self, settings: AdapterSettings | Mapping[str, Any] | None = None, *, http: object = None
+    ) -> None:
+        super().__init__(settings, http=http)
+        if self.settings.app_secret is None:
+            raise TypeError("a JitsiTokenAdapter needs app_id and app_secret in its settings.")
+        self._secret = self.settings.app_secret
+        try:
+            import jwt  # noqa: F401 - checked now, so a missing extra fails before any effect
+        except ImportError:  # pragma: no cover - depends on the extra
+            hint = "which is not installed; run `pip install meetlink[jitsi]`."
+            raise AdapterNotFound(
+                f"Jitsi tokens need the module 'jwt', {hint}", name="jitsi"
+            ) from None
+
+    def issue_access(
+        self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
+    ) -> PointAccess:
+        """The room's link and the point's own token, valid around the sitting only."""
+        import jwt
+
+        point = point_in_request(request, point, self.name)
+        if request.start is None or request.end is None:
+            raise InvalidRequest(
+                f"the conference '{request.key}' has no start and end yet, and a token must "
+                "expire; issue access once the time is announced (run `meetlink open` again).",
+                adapter=self.name,
+            )
+        room = self._live_room(request, info)
+        early = request.start - timedelta(minutes=self.settings.early_minutes)
+        expires = request.end + timedelta(minutes=self.settings.token_margin_minutes)
+        claims = {
+            "aud": self.settings.audience,
+            "iss": self.settings.app_id,
+            "sub": self.settings.server.split(":")[0],
+            "room": room,
+            "nbf": int(early.timestamp()),
+            "exp": int(expires.timestamp()),
+            "context": {"user": {"id": point.id, "name": point.name}},
+        }
+        token = jwt.encode(claims, self._secret.reveal(), algorithm="HS256")
+        return PointAccess(
+            point_id=point.id,
+            join_url=self._url(room),
+            token=Secret(token),
+            room=room,
+            server=self.settings.server,
+            expires_at=expires,
+        )
+
+
+class RoomBook:
+    """Rooms (and logins) an adapter made: ``<state_dir>/<adapter>.json``, or memory (None).
+
+    ``{"meetings": {ID: {"rooms": {KEY: {...}}, "accounts": {...}}}}``, changed under a lock
+    (threads, and ``flock`` across processes) and replaced atomically, 0600. Nothing secret.
+    ``RoomBook(None, "demo").create(request, lambda: (room, url))`` → ``ConferenceInfo``.
+    """
+
+    def __init__(self, path: Path | None, adapter: str) -> None:
+        self.path, self.adapter = path, adapter
+        self._lock = threading.RLock()
+        self._memory = '{"meetings": {}}'
+
+    @classmethod
+    def for_adapter(cls, adapter: str, state_dir: Path | None, http: object) -> RoomBook:
+        """The book an adapter uses: ``http`` if it is one (tests share it), else its file."""
+        if isinstance(http, RoomBook):
+            return http
+        if http is not None:
+            raise TypeError(f"the {adapter} adapter's http must be a RoomBook, or None.")
+        return cls(state_dir / f"{adapter}.json" if state_dir else None, adapter)
+
+    @contextmanager
+    def edit(self, *, save: bool = True) -> Iterator[dict[str, Any]]:
+        """The whole document, locked; saved when the block ends without an exception."""
+        with self._lock, self._file_lock():
+            data = self._load()
+            yield data
+            if save:
+                text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+                if self.path is None:
+                    self._memory = text
+                else:
+                    write_private(self.path, text.encode())
+
+    @staticmethod
+    def meeting(data: dict[str, Any], meeting_id: str) -> dict[str, Any]:
+        """One meeting's part of the document, made on first use."""
+        part: dict[str, Any] = data.setdefault("meetings", {}).setdefault(meeting_id, {})
+        for section in ("rooms", "accounts"):
+            part.setdefault(section, {})
+        return part
+
+    def create(
+        self, request: ConferenceRequest, make: Callable[[], tuple[str, str]]
+    ) -> ConferenceInfo:
+        """The room of ``request.key``: the live one, the cancelled one revived, or a new one
+        from ``make()`` → ``(room, join_url)``."""
+        with self.edit() as data:
+            rooms = self.meeting(data, request.meeting_id)["rooms"]
+            record = rooms.get(request.key)
+            if record is not None and record["status"] != "cancelled":
+                return _info(request.key, record)
+            if record is None:
+                room, url = make()
+                record = rooms[request.key] = {"room": room, "join_url": url}
+            record.update(_details(request), status="ready")
+            return _info(request.key, record)
+
+    def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
+        """Record the new title and times of a live room; NotFound when it is not."""
+        with self.edit() as data:
+            record = self.live(data, request, info)
+            record.update(_details(request))
+            return _info(request.key, record)
+
+    def cancel(self, request: ConferenceRequest) -> None:
+        """Mark the room cancelled (a missing one is no error)."""
+        with self.edit() as data:
+            record = self.meeting(data, request.meeting_id)["rooms"].get(request.key)
+            if record is not None:
+                record["status"] = "cancelled"
+
+    def find(self, request: ConferenceRequest) -> ConferenceInfo | None:
+        """The room of ``request.key`` (cancelled ones too), or None."""
+        with self.edit(save=False) as data:
+            record = self.meeting(data, request.meeting_id)["rooms"].get(request.key)
+            return None if record is None else _info(request.key, record)
+
+    def live(
+        self, data: dict[str, Any], request: ConferenceRequest, info: ConferenceInfo
+    ) -> dict[str, Any]:
+        """The record of the live room ``info``; NotFound when missing, other or cancelled."""
+        record = self.meeting(data, request.meeting_id)["rooms"].get(request.key) or {}
+        if record.get("room") != info.external_id or record["status"] == "cancelled":
+            raise NotFound(
+                f"the {self.adapter} room of '{request.key}' (meeting '{request.meeting_id}') "
+                "does not exist or was cancelled; run `meetlink open` to create it again.",
+                adapter=self.adapter,
+            )
+        return record
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            path = self.path
+            data = json.loads(path.read_text("utf-8") if path and path.exists() else self._memory)
+        except (OSError, ValueError) as exc:
+            raise AdapterError(
+                f"the state file {self.path} cannot be read ({type(exc).__name__}); restore it "
+                "from a backup, or move it away to start over (its rooms are then made anew).",
+                adapter=self.adapter,
+            ) from None
+        return data if isinstance(data, dict) else {}
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        if self.path is None or sys.platform == "win32":
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = self.path.with_name(self.path.name + ".lock")
+        with open(lock, "a", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+            yield
+
+
+def point_in_request(request: ConferenceRequest, point: PointRef, adapter: str) -> PointRef:
+    """The request's own record of ``point``; InvalidRequest when it is not in the request."""
+    try:
+        return request.point(point.id)
+    except KeyError:
+        raise InvalidRequest(
+            f"the bridge point '{point.id}' is not part of the conference '{request.key}'; "
+            "issue access only to the points the plan puts in it.",
+            adapter=adapter,
+        ) from None
+
+
+def _details(request: ConferenceRequest) -> dict[str, Any]:
+    times = {"start": request.start, "end": request.end}
+    return {"title": request.title} | {k: t.isoformat() if t else None for k, t in times.items()}
+
+
+def _info(key: str, record: Mapping[str, Any]) -> ConferenceInfo:
+    start, end = record.get("start"), record.get("end")
+    return ConferenceInfo(
+        key=key,
+        external_id=record["room"],
+        join_url=record["join_url"],
+        status=record["status"],
+        title=record.get("title"),
+        start=datetime.fromisoformat(start) if start else None,
+        end=datetime.fromisoformat(end) if end else None,
+        extra={"room": record["room"]} | ({} if start else {"scheduled": "no"}),
+    )
+
+
+def signed_link(access: PointAccess) -> Secret:
+    """The link with the point's token, ``JOIN_URL?jwt=TOKEN``: for its officer alone.
+
+    ``join_url`` never holds the token: it is printed, logged and kept in the ledger.
+
+    Example:
+        >>> access = PointAccess(point_id="X1", join_url="https://meet.example.org/r",
+        ...                      token="eyJ.x.y")
+        >>> signed_link(access), signed_link(access).reveal()
+        (Secret('***'), 'https://meet.example.org/r?jwt=eyJ.x.y')
+    """
+    if access.token is None:
+        return Secret(access.join_url)
+    return Secret(f"{access.join_url}?jwt={quote(access.token.reveal(), safe='.-_')}")

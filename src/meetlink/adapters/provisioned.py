@@ -1,0 +1,378 @@
+"""The ``provisioned`` platform: a provider's MCU (Viettel-style), every endpoint its account.
+
+A conference is a room on the MCU. A computer endpoint joins with its own login and
+password (and PIN, if any); a hardware endpoint (``equipment: hardware``) gets the room and
+server to dial (and its PIN). Accounts come from the provider's sheet (``accounts:``, see
+:mod:`meetlink.adapters.accounts`), or meetlink makes them (``generate: true``) and writes
+them to ``export:`` for the provider to import.
+
+With no provider API, the platform's state is local: rooms and issued logins (never a
+password or PIN) live in ``<state_dir>/provisioned.json`` (a
+:class:`~meetlink.adapters.jitsi.RoomBook`), so ``create`` is idempotent across processes.
+
+**Before anything is sent** the core calls :meth:`ProvisionedAdapter.prepare` with every
+planned point of the track; it raises :class:`~meetlink.errors.InputError` for points
+without an account and accounts matching no point. **Generated passwords** are kept in
+memory, the same answer within a run; asked again by a new process (the caller lost the
+answer), the adapter makes a new password for the same login, raises its ``generation`` in
+the state and replaces its row in the export: new access replacing the old, as the
+contract allows, and the caller keeps the last answer.
+
+Example:
+    >>> import pathlib, tempfile
+    >>> from meetlink.adapters.models import ConferenceRequest, PointRef
+    >>> export = pathlib.Path(tempfile.mkdtemp()) / "accounts.csv"
+    >>> adapter = ProvisionedAdapter({"generate": True, "export": export})
+    >>> request = ConferenceRequest(key="main/s1", meeting_id="q3", track="main",
+    ...     sitting="s1", title="Giờ sinh hoạt", organizer_email="vp@thiuy.example",
+    ...     bridge_points=(PointRef(id="x1", name="Đảng ủy xã", host_unit="x1"),))
+    >>> info = adapter.create(request)
+    >>> access = adapter.issue_access(request, info, request.point("x1"))
+    >>> access.login, access.password, access.join_url == info.join_url
+    ('q3-x1', Secret('***'), True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Self, cast
+
+from pydantic import Field, model_validator
+
+from meetlink.adapters.accounts import (
+    HOST_PATTERN,
+    AccountSheet,
+    account_login,
+    check_accounts,
+    generate_password,
+    generate_pin,
+    load_accounts,
+    upsert_csv,
+)
+from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
+from meetlink.adapters.jitsi import RoomBook, point_in_request
+from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
+from meetlink.credentials.secret import Secret
+from meetlink.errors import AdapterError, InputError, InvalidRequest
+from meetlink.roster import Equipment
+
+__all__ = ["ProvisionedAdapter", "ProvisionedSettings"]
+
+_EXPORT = ("unit", "login", "password", "pin", "server", "equipment")
+_REVOKED = ("unit", "login", "server", "meeting", "revoked_at")
+
+
+class ProvisionedSettings(AdapterSettings):
+    """Settings of the ``provisioned`` platform (a track's ``settings:``).
+
+    Either ``accounts`` (the provider's sheet, CSV or XLSX) or ``generate: true`` with
+    ``export`` (the CSV meetlink writes for the provider to import). With neither, meetlink
+    generates the accounts and exports them to ``<state_dir>/accounts-for-provider.csv``.
+    ``server`` is the MCU host, ``room_prefix`` starts room names, ``state_dir`` keeps rooms
+    across runs (the core passes its state folder), ``revocations`` is the list of accounts
+    to disable after the meeting (default ``<state_dir>/revoked.csv``); ``pin_digits: 0``
+    generates no PIN.
+
+    Example:
+        >>> ProvisionedSettings(accounts="viettel.xlsx").server
+        'mcu.provider.example'
+    """
+
+    accounts: Path | None = None
+    generate: bool = False
+    export: Path | None = None
+    server: Annotated[str, Field(pattern=HOST_PATTERN)] = "mcu.provider.example"
+    room_prefix: Annotated[str, Field(pattern=r"^[a-z0-9-]{0,20}$")] = "ml-"
+    state_dir: Path | None = None
+    revocations: Path | None = None
+    password_length: int = Field(default=16, ge=14, le=64)
+    pin_digits: int = Field(default=6, ge=0, le=12)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _generate_by_default(cls, data: Any) -> Any:
+        # With no sheet, meetlink makes the accounts (the zero-configuration default) and
+        # exports them into the state folder for the provider to import.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("accounts") is None and "generate" not in data:
+            data["generate"] = True
+        if data.get("generate") and data.get("export") is None and data.get("state_dir"):
+            data["export"] = Path(data["state_dir"]) / "accounts-for-provider.csv"
+        return data
+
+    @model_validator(mode="after")
+    def _one_source_of_accounts(self) -> Self:
+        if self.accounts is not None and self.generate:
+            raise ValueError(
+                "give `accounts:` (the provider's sheet) or `generate: true`, not both."
+            )
+        if self.accounts is None and not self.generate:
+            raise ValueError(
+                "set `accounts:` to the provider's account sheet, or `generate: true` to let "
+                "meetlink make the accounts."
+            )
+        if self.generate and self.export is None:
+            raise ValueError(
+                "with `generate: true`, set `export:` to the CSV file the provider will import; "
+                "accounts the provider does not know cannot log in."
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class _Issued:
+    """A generated account's secrets, kept in memory only, and which generation they are."""
+
+    generation: int
+    equipment: str
+    password: Secret | None
+    pin: Secret | None
+
+
+class ProvisionedAdapter(ConferenceAdapter):
+    """Rooms on a provider's MCU, an account per bridge point; see the module docstring.
+
+    ``http`` may be a :class:`~meetlink.adapters.jitsi.RoomBook` shared between adapters.
+    """
+
+    name = "provisioned"
+    settings_model = ProvisionedSettings
+    capabilities = frozenset(
+        {
+            Capability.CREATE,
+            Capability.UPDATE,
+            Capability.CANCEL,
+            Capability.ACCESS_LINK,
+            Capability.ACCESS_LOGIN,
+            Capability.ACCESS_PIN,
+        }
+    )
+    requires_officer = True
+    settings: ProvisionedSettings
+
+    def __init__(
+        self, settings: AdapterSettings | Mapping[str, Any] | None = None, *, http: object = None
+    ) -> None:
+        super().__init__(settings, http=http)
+        self.book = RoomBook.for_adapter(self.name, self.settings.state_dir, http)
+        # Read now: a bad sheet is an InputError before anything is created or sent.
+        self.sheet: AccountSheet | None = (
+            load_accounts(self.settings.accounts) if self.settings.accounts else None
+        )
+        self._issued: dict[tuple[str, str], _Issued] = {}
+
+    def prepare(self, points: Iterable[PointRef]) -> None:
+        """Check the accounts against every planned bridge point of the track, before effects.
+
+        Raises :class:`~meetlink.errors.InputError`, one problem per point without an account
+        and per account matching no point (``FILE:ROW:COLUMN``). Generated accounts always
+        match.
+
+        Example:
+            >>> import pathlib, tempfile
+            >>> sheet = pathlib.Path(tempfile.mkdtemp()) / "vt.csv"
+            >>> _ = sheet.write_text("unit,login,password\\nX1,vt-x1,Kp7-s3cret-x1\\n")
+            >>> ProvisionedAdapter({"accounts": sheet}).prepare(
+            ...     [PointRef(id="X1", name="Xã 1", host_unit="X1")])
+        """
+        if self.sheet is not None and (problems := check_accounts(self.sheet, points)):
+            raise InputError(problems)
+
+    def create(self, request: ConferenceRequest) -> ConferenceInfo:
+        if self.sheet is not None:
+            missing = [p.id for p in request.bridge_points if self.sheet.for_point(p.id) is None]
+            if missing:
+                raise InvalidRequest(
+                    f"the account sheet {self.sheet.source} has no account for bridge point(s) "
+                    f"{', '.join(missing)} of '{request.key}'; add them (or ask the provider), "
+                    "then run the command again.",
+                    adapter=self.name,
+                )
+        room = _room_name(self.settings.room_prefix, request.meeting_id, request.key)
+        return self.book.create(request, lambda: (room, _url(self.settings.server, room)))
+
+    def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
+        return self.book.update(request, info)
+
+    def cancel(self, request: ConferenceRequest, info: ConferenceInfo) -> None:
+        self.book.cancel(request)
+
+    def find(self, request: ConferenceRequest) -> ConferenceInfo | None:
+        return self.book.find(request)
+
+    def issue_access(
+        self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
+    ) -> PointAccess:
+        point = point_in_request(request, point, self.name)
+        with self.book.edit() as data:
+            room = self.book.live(data, request, info)["room"]
+            server = self.settings.server
+            logins = self.book.meeting(data, request.meeting_id)["accounts"]
+            if self.sheet is None:
+                login = account_login(request.meeting_id, point.id)
+                _refuse_revoked(logins, login, point)
+                issued = self._generated(request.meeting_id, login, point, logins)
+                password, pin = issued.password, issued.pin
+            else:
+                account = self.sheet.for_point(point.id)
+                computer = point.equipment != Equipment.HARDWARE
+                if account is None or (computer and not (account.login and account.password)):
+                    raise InvalidRequest(
+                        f"the account sheet {self.sheet.source} has no login and password for "
+                        f"bridge point '{point.id}'; complete its row and run the command again.",
+                        adapter=self.name,
+                    )
+                login, password, pin = account.login, account.password, account.pin
+                room, server = account.room or room, account.server or server
+                if login:
+                    _refuse_revoked(logins, login, point)
+                    logins.setdefault(login, {"point": point.id, "issued_at": _now()})
+        if point.equipment == Equipment.HARDWARE:
+            return PointAccess(
+                point_id=point.id, join_url=_url(server, room), room=room, server=server, pin=pin
+            )
+        return PointAccess(
+            point_id=point.id,
+            join_url=_url(server, room),
+            login=login,
+            password=password,
+            pin=pin,
+            room=room,
+            server=server,
+        )
+
+    def revoke(self, request: ConferenceRequest, info: ConferenceInfo) -> list[str]:
+        """After the meeting: list its points' accounts for the provider to disable.
+
+        Adds them to the revocation CSV (``revocations:``, or ``<state_dir>/revoked.csv``;
+        0600, formula-safe, each login once), marks them revoked in the state (no access is
+        issued for them any more) and returns their logins. Purging the vault is the
+        caller's part. Generated accounts never issued are not listed: the provider never
+        had them.
+        """
+        path = self.settings.revocations or (
+            self.settings.state_dir / "revoked.csv" if self.settings.state_dir else None
+        )
+        if path is None:
+            raise InvalidRequest(
+                "there is nowhere to write the revocation list; set `revocations:` (or "
+                "`state_dir:`) in the track's settings and run the command again.",
+                adapter=self.name,
+            )
+        when, rows = _now(), []
+        with self.book.edit() as data:
+            logins = self.book.meeting(data, request.meeting_id)["accounts"]
+            for point in request.bridge_points:
+                if self.sheet is None:
+                    login = account_login(request.meeting_id, point.id)
+                    if login not in logins:
+                        continue
+                else:
+                    account = self.sheet.for_point(point.id)
+                    if account is None or not account.login:
+                        continue
+                    login = account.login
+                logins.setdefault(login, {"point": point.id})["revoked_at"] = when
+                rows.append(
+                    {
+                        "unit": point.id,
+                        "login": login,
+                        "server": self.settings.server,
+                        "meeting": request.meeting_id,
+                        "revoked_at": when,
+                    }
+                )
+            _write(path, _REVOKED, rows, key=("meeting", "login"))
+        return [row["login"] for row in rows]
+
+    def _generated(
+        self, meeting_id: str, login: str, point: PointRef, logins: dict[str, Any]
+    ) -> _Issued:
+        entry = logins.get(login) or {}
+        if entry.get("point", point.id) != point.id:
+            raise InvalidRequest(
+                f"bridge points '{entry['point']}' and '{point.id}' would share the login "
+                f"'{login}'; give one of them another id in the roster and run the command again.",
+                adapter=self.name,
+            )
+        issued = self._issued.get((meeting_id, login))
+        if (
+            issued is not None
+            and entry.get("generation") == issued.generation
+            and entry.get("equipment") == issued.equipment
+        ):
+            return issued
+        # A hardware endpoint is registered by the provider; its officer dials, no password.
+        hardware = point.equipment == Equipment.HARDWARE
+        issued = _Issued(
+            generation=int(entry.get("generation", 0)) + 1,
+            equipment=str(point.equipment),
+            password=None if hardware else generate_password(self.settings.password_length),
+            pin=generate_pin(self.settings.pin_digits) if self.settings.pin_digits else None,
+        )
+        export = cast(Path, self.settings.export)  # the settings require it with `generate`
+        row = {
+            "unit": point.id,
+            "login": login,
+            "password": issued.password.reveal() if issued.password else "",
+            "pin": issued.pin.reveal() if issued.pin else "",
+            "server": self.settings.server,
+            "equipment": issued.equipment,
+        }
+        _write(export, _EXPORT, [row], key=("login",))  # before the state says so
+        logins[login] = {
+            "point": point.id,
+            "generation": issued.generation,
+            "equipment": issued.equipment,
+            "issued_at": _now(),
+        }
+        self._issued[(meeting_id, login)] = issued
+        return issued
+
+
+def _refuse_revoked(logins: dict[str, Any], login: str, point: PointRef) -> None:
+    if logins.get(login, {}).get("revoked_at"):
+        raise InvalidRequest(
+            f"the account '{login}' of bridge point '{point.id}' was revoked after the meeting; "
+            "ask the provider to enable it again (or for a new sheet), then run the command "
+            "again with a fresh state folder.",
+            adapter="provisioned",
+        )
+
+
+def _write(
+    path: Path, header: Sequence[str], rows: list[dict[str, str]], *, key: Sequence[str]
+) -> None:
+    try:
+        upsert_csv(path, header, rows, key=key)
+    except OSError as exc:
+        raise AdapterError(
+            f"meetlink could not write {path} ({exc.strerror or type(exc).__name__}); make sure "
+            "its folder exists and is writable, then run the command again.",
+            adapter="provisioned",
+        ) from None
+
+
+_NOT_ROOM = re.compile(r"[^a-z0-9]+")
+
+
+def _room_name(prefix: str, meeting_id: str, key: str) -> str:
+    """A readable room name, unique per meeting and key (a hash settles what cleaning merged)."""
+    readable = _NOT_ROOM.sub("-", f"{meeting_id}-{key}".lower()).strip("-")[:48]
+    digest = hashlib.sha256(f"{meeting_id}\n{key}".encode()).hexdigest()[:8]
+    return f"{prefix}{readable}-{digest}"
+
+
+def _url(server: str, room: str) -> str:
+    return f"https://{server}/join/{room}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

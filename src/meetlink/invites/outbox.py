@@ -1,0 +1,141 @@
+"""The outbox: every message written to a folder instead of sent, the default without SMTP.
+
+Each message becomes ``<stem>.eml`` (the exact bytes SMTP would carry, CRLF line ends), and
+an invitation also ``<stem>.ics`` (its calendar part, byte for byte), where ``<stem>`` comes
+from the Message-ID: ``<UID>-<SEQUENCE>.<method>@<domain>``. A resend therefore overwrites
+the same files instead of adding copies. Files are written whole (a temporary file renamed
+into place) and readable by their owner only, since hand-outs travel the same way.
+
+The outbox is ``<state folder>/outbox`` (``.meetlink/outbox`` beside the meeting file); an
+office sends the files with its own mail program, or opens the ``.ics`` in a calendar.
+
+Example:
+    >>> import tempfile
+    >>> outbox = OutboxSender(tempfile.mkdtemp())
+    >>> result = outbox.send(build_message(invitation))  # doctest: +SKIP
+    >>> sorted(p.suffix for p in outbox.folder.iterdir())  # doctest: +SKIP
+    ['.eml', '.ics']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from email.message import EmailMessage
+from pathlib import Path
+
+from meetlink.errors import DeliveryError
+from meetlink.invites.message import DeliveryResult, InviteSender, envelope, message_bytes
+from meetlink.invites.smtp import SmtpSender
+from meetlink.meeting import Delivery, InviteMode
+
+__all__ = ["OutboxSender", "file_stem", "sender_for"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+_MAX_STEM = 150
+
+
+def file_stem(message_id: str) -> str:
+    """The outbox file name (without suffix) of a Message-ID: the same id, the same name.
+
+    >>> file_stem("<3f2a-0.request@thiuy.example>")
+    '3f2a-0.request@thiuy.example'
+    """
+    bare = message_id.strip().removeprefix("<").removesuffix(">")
+    safe = _UNSAFE.sub("_", bare).lstrip(".")
+    if safe != bare or len(safe) > _MAX_STEM or not safe:
+        # A hash of the real id keeps apart two ids that differ only in replaced characters.
+        digest = hashlib.sha256(bare.encode("utf-8")).hexdigest()[:12]
+        safe = f"{safe[: _MAX_STEM - 13]}-{digest}"
+    return safe
+
+
+class OutboxSender:
+    """An :class:`~meetlink.invites.message.InviteSender` that writes ``.eml``/``.ics`` files.
+
+    >>> OutboxSender(".meetlink/outbox").folder.name
+    'outbox'
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def __enter__(self) -> OutboxSender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to end (every file is complete when ``send`` returns); as SmtpSender."""
+
+    def send(self, message: EmailMessage) -> DeliveryResult:
+        """Write the message (and its calendar part); every recipient counts as accepted.
+
+        Raises :class:`~meetlink.errors.DeliveryError` when the message has no Message-ID or
+        the folder cannot be written.
+        """
+        message_id = str(message.get("Message-ID", "")).strip()
+        if not message_id:
+            raise DeliveryError(
+                "The message has no Message-ID, so its outbox file name would not be stable; "
+                "build it with build_message() or set a Message-ID."
+            )
+        _, recipients = envelope(message)
+        stem = file_stem(message_id)
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write(self.folder / f"{stem}.eml", message_bytes(message))
+            calendar = _calendar_bytes(message)
+            if calendar is not None:
+                _write(self.folder / f"{stem}.ics", calendar)
+        except OSError as exc:
+            raise DeliveryError(
+                f"Cannot write to the outbox {self.folder} ({exc.strerror or exc}); check that "
+                "the folder exists and is writable, or configure delivery.smtp."
+            ) from None
+        return DeliveryResult(message_id, tuple(recipients))
+
+
+def sender_for(
+    delivery: Delivery, state_folder: str | Path, mode: InviteMode = InviteMode.EMAIL
+) -> InviteSender:
+    """The sender a track uses: SMTP when configured and ``invites: email``, else the outbox.
+
+    ``invites: platform`` uses no sender (the platform sends its own invitations), so asking
+    for one is a mistake. Close the sender (or use it in a ``with`` block) when done: an SMTP
+    sender keeps its connection open between messages.
+
+    >>> from meetlink.meeting import Delivery
+    >>> type(sender_for(Delivery(), ".meetlink")).__name__
+    'OutboxSender'
+    """
+    if mode == InviteMode.PLATFORM:
+        raise ValueError(
+            "a track with invites: platform has its adapter send the invitations; "
+            "do not ask for an e-mail sender for it."
+        )
+    if mode == InviteMode.EMAIL and delivery.smtp is not None:
+        return SmtpSender(delivery.smtp)
+    return OutboxSender(Path(state_folder) / "outbox")
+
+
+def _calendar_bytes(message: EmailMessage) -> bytes | None:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            return payload if isinstance(payload, bytes) else None
+    return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

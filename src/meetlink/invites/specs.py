@@ -1,0 +1,411 @@
+"""Invitation specs: what one bridge point is invited to for one sitting. Pure, no I/O.
+
+An :class:`InvitationSpec` holds everything an invitation says and nothing it must not: there
+is no field for a password, so none can leak into a calendar or a mail body. The join link is
+checked too (no ``user:password@`` part, no ``pwd=``/``password=`` parameter): passwords reach
+a unit's technical officer through the credentials hand-out, never through an invitation.
+
+:func:`invitations_for` maps a :class:`~meetlink.planning.Plan` to one spec per (sitting with a
+start, bridge point with seats). A sitting without a start yet gets no spec until it has one.
+
+Example:
+    >>> uid_for("myhao-2023q3", "main", "s1", "XA-01")
+    '139375a2-c649-5a85-a39b-f4ed26c7ea12'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import urllib.parse
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+from meetlink.errors import InputError, Problem
+from meetlink.planning import BridgePoint, Plan, PlannedSitting, PointRole
+from meetlink.text import nfc
+
+__all__ = [
+    "InvitationSpec",
+    "Recipient",
+    "SeatedUnit",
+    "invitations_for",
+    "points_without_recipients",
+    "uid_for",
+]
+
+# Fixed forever: changing it would change every UID and duplicate every event in calendars.
+_NAMESPACE = uuid.UUID("0b7f3c52-6a4e-4d2f-9a57-5f1c2e0d9e61")
+_SECRET_PARAMS = frozenset({"pwd", "pass", "passwd", "password", "passcode", "pin", "secret"})
+
+
+def uid_for(meeting_id: str, track: str, sitting: str, point: str) -> str:
+    """The stable UID of one (meeting, track, sitting, bridge point): a name-based UUID.
+
+    A bare UUID, as RFC 7986 §5.3 recommends: no host, domain or person in it, and the same
+    every time, so a rebuilt invitation updates the event instead of duplicating it.
+
+    >>> uid_for("m", "main", "s1", "P1") == uid_for("m", "main", "s1", "P1")
+    True
+    """
+    name = json.dumps([meeting_id, track, sitting, point], ensure_ascii=False)
+    return str(uuid.uuid5(_NAMESPACE, name))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address that receives the invitation; ``units`` are the units it receives it for.
+
+    >>> Recipient("hoadam@disu.example", "Chi bộ thôn Hòa Đam", ("DS-HD",)).units
+    ('DS-HD',)
+    """
+
+    email: str
+    name: str = ""
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeatedUnit:
+    """A unit seated at the bridge point for this sitting, with its number of seats.
+
+    >>> SeatedUnit("DS-CA", "Chi bộ Công an xã Dị Sử", 12).seats
+    12
+    """
+
+    id: str
+    name: str
+    seats: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvitationSpec:
+    """Everything one invitation (one sitting, one bridge point) says. Immutable and hashable.
+
+    Times must be aware; they are converted to ``timezone`` (an IANA name). Text is
+    NFC-normalized. Building raises :class:`~meetlink.errors.InputError` with a sentence that
+    says what to correct.
+
+    >>> import datetime as dt, zoneinfo
+    >>> tz = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+    >>> spec = InvitationSpec(
+    ...     meeting_id="m", track="main", sitting="s1", point="P1", title="Họp chi bộ",
+    ...     start=dt.datetime(2026, 1, 4, 8, tzinfo=tz), end=dt.datetime(2026, 1, 4, 10, tzinfo=tz),
+    ...     organizer_email="vp@thiuy.example", point_name="Chi bộ thôn Đông",
+    ...     recipients=(Recipient("a@x.example", "Chi bộ thôn Đông", ("P1",)),))
+    >>> spec.uid == uid_for("m", "main", "s1", "P1")
+    True
+    """
+
+    meeting_id: str
+    track: str
+    sitting: str
+    point: str
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    organizer_email: str
+    point_name: str
+    recipients: tuple[Recipient, ...]
+    timezone: str = "Asia/Ho_Chi_Minh"
+    organizer_name: str = ""
+    sent_by: str | None = None
+    hall: str = ""
+    units: tuple[SeatedUnit, ...] = ()
+    agenda: tuple[str, ...] = ()
+    notes: str = ""
+    arrive_by: dt.datetime | None = None
+    rehearsal: dt.datetime | None = None
+    join_link: str | None = None
+    recurrence: str | None = None
+    help_contacts: tuple[str, ...] = ()
+    language: Literal["vi", "en"] = "vi"
+    uid: str = field(default="")
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self._fail("timezone", f"unknown time zone '{self.timezone}'; give an IANA name.")
+        for name in ("title", "point_name", "hall", "notes", "organizer_name"):
+            put(self, name, nfc(getattr(self, name)))
+        put(self, "agenda", tuple(nfc(a) for a in self.agenda))
+        put(self, "help_contacts", tuple(nfc(h) for h in self.help_contacts))
+        put(self, "units", tuple(SeatedUnit(u.id, nfc(u.name), u.seats) for u in self.units))
+        put(
+            self,
+            "recipients",
+            tuple(Recipient(r.email, nfc(r.name), r.units) for r in self.recipients),
+        )
+        for name in ("start", "end", "arrive_by", "rehearsal"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value.tzinfo is None or value.utcoffset() is None:
+                self._fail(name, f"{name} {value} has no time zone; give an aware time.")
+            put(self, name, value.astimezone(zone))
+        if self.end <= self.start:
+            self._fail("end", "the end is not after the start; correct one of them.")
+        if self.arrive_by is not None and self.arrive_by > self.start:
+            self._fail("arrive_by", "the arrive-early time is after the start; correct it.")
+        if not self.uid:
+            put(self, "uid", uid_for(self.meeting_id, self.track, self.sitting, self.point))
+        self._check_recipients()
+        for name in ("organizer_email", "sent_by"):
+            address = getattr(self, name)
+            if address is not None and not _is_address(address):
+                self._fail(name, f"'{address}' is not an e-mail address; correct it.")
+        if self.join_link is not None:
+            put(self, "join_link", self.join_link.strip())
+            self._check_link(self.join_link.strip())
+        if self.recurrence is not None:
+            put(self, "recurrence", self.recurrence.removeprefix("RRULE:").strip())
+            self._check_recurrence()
+
+    @property
+    def key(self) -> str:
+        """``track/sitting/point``: unique within a meeting."""
+        return f"{self.track}/{self.sitting}/{self.point}"
+
+    def recipients_of(self, unit_ids: Sequence[str]) -> tuple[Recipient, ...]:
+        """The recipients who receive this invitation only for the given units.
+
+        Use it to un-invite a unit that moved to another point: an address shared with a
+        unit that stays is left out, so that unit keeps its invitation.
+        """
+        wanted = set(unit_ids)
+        return tuple(r for r in self.recipients if r.units and set(r.units) <= wanted)
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys, UTF-8 text): what the ledger stores to rebuild it.
+
+        >>> import datetime as dt
+        >>> one = dt.datetime(2026, 1, 1, 1, tzinfo=dt.UTC)
+        >>> two = one + dt.timedelta(hours=1)
+        >>> s = InvitationSpec(meeting_id="m", track="t", sitting="s", point="p", title="T",
+        ...     start=one, end=two, organizer_email="o@x.example", point_name="P",
+        ...     recipients=(Recipient("a@x.example"),))
+        >>> InvitationSpec.from_json(s.to_json()) == s
+        True
+        """
+        data = dataclasses.asdict(self)
+        for name in ("start", "end", "arrive_by", "rehearsal"):
+            if data[name] is not None:
+                data[name] = data[name].isoformat()
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> InvitationSpec:
+        """Rebuild a spec from :meth:`to_json` output."""
+        data: dict[str, Any] = json.loads(text)
+        for name in ("start", "end", "arrive_by", "rehearsal"):
+            if data[name] is not None:
+                data[name] = dt.datetime.fromisoformat(data[name])
+        data["recipients"] = tuple(
+            Recipient(r["email"], r["name"], tuple(r["units"])) for r in data["recipients"]
+        )
+        data["units"] = tuple(SeatedUnit(**u) for u in data["units"])
+        data["agenda"] = tuple(data["agenda"])
+        data["help_contacts"] = tuple(data["help_contacts"])
+        return cls(**data)
+
+    def _fail(self, what: str, message: str) -> NoReturn:
+        where = f"tracks.{self.track}.sittings.{self.sitting} (point {self.point}).{what}"
+        raise InputError([Problem(f"meeting {self.meeting_id}", 0, where, message, yaml=True)])
+
+    def _check_recipients(self) -> None:
+        if not self.recipients:
+            self._fail(
+                "recipients",
+                "nobody would receive this invitation; give the units at this point "
+                "contact_emails (email nhận giấy mời) or an officer_email.",
+            )
+        seen: set[str] = set()
+        for r in self.recipients:
+            address = r.email.casefold()
+            if not _is_address(address):
+                self._fail("recipients", f"'{r.email}' is not an e-mail address; correct it.")
+            if address in seen:
+                self._fail("recipients", f"'{r.email}' is listed twice; list it once.")
+            seen.add(address)
+
+    def _check_link(self, link: str) -> None:
+        parts = urllib.parse.urlsplit(link)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            self._fail(
+                "join_link", f"the join link '{link}' is not an http(s) address; correct it."
+            )
+        query = {k.casefold() for k, _ in urllib.parse.parse_qsl(parts.query)}
+        if parts.password is not None or query & _SECRET_PARAMS:
+            self._fail(
+                "join_link",
+                "the join link carries a password; give the bare link here and let the "
+                "credentials hand-out bring the password to the technical officer.",
+            )
+
+    def _check_recurrence(self) -> None:
+        try:
+            first = next(iter(rrulestr(self.recurrence or "", dtstart=self.start)), None)
+        except (ValueError, TypeError) as exc:
+            self._fail(
+                "recurrence",
+                f"'{self.recurrence}' is not a valid RRULE ({exc}); correct it, for example "
+                "FREQ=MONTHLY;BYDAY=1SU;COUNT=3 (with UNTIL, write it in UTC: …T000000Z).",
+            )
+        if first != self.start:
+            shown = f"{first:%Y-%m-%d %H:%M}" if first else "none"
+            self._fail(
+                "recurrence",
+                f"the start {self.start:%Y-%m-%d %H:%M} is not itself an occurrence of "
+                f"'{self.recurrence}' (the first one is {shown}); calendars disagree on such "
+                "series, so move the start to the first occurrence.",
+            )
+
+
+def invitations_for(
+    plan: Plan, join_links: Mapping[str | tuple[str, str], str]
+) -> list[InvitationSpec]:
+    """One spec per (sitting with a start, bridge point with seats), in plan order.
+
+    ``join_links`` maps a conference key (``track/sitting`` for shared conferences,
+    ``track/sitting/point`` per point) or a ``(conference key, point id)`` pair (a link
+    issued to one point of a shared conference) to the link; the pair wins. A point without
+    a link gets an invitation that says the access comes separately to its officer.
+
+    Recipients are the ``contact_emails`` of every unit seated there for that sitting, then
+    the host unit's officer, each address once, in that order. A unit with no seats in a
+    sitting is not invited to it; a point with no seats, or with nobody to write to (see
+    :func:`points_without_recipients`), gets no invitation.
+
+    >>> invitations_for(plan, {"main/s1": "https://meet.example/abc"})  # doctest: +SKIP
+    [InvitationSpec(meeting_id='myhao-2023q3', track='main', sitting='s1', ...), ...]
+    """
+    meeting = plan.meeting
+    organizer_email = meeting.organizer.email or ""
+    sender = meeting.delivery.sender
+    helpers = tuple(
+        " — ".join(x for x in (c.name, c.phone or "", c.email or "") if x)
+        for c in meeting.help_contacts
+    )
+    conference_of = _conference_index(plan)
+    out: list[InvitationSpec] = []
+    for sitting, point, units, recipients in _candidates(plan):
+        if not recipients or sitting.start is None or sitting.end is None:
+            continue
+        conference = conference_of.get((sitting.track, sitting.id, point.id), "")
+        link = join_links.get((conference, point.id)) or join_links.get(conference)
+        out.append(
+            InvitationSpec(
+                meeting_id=meeting.id,
+                track=sitting.track,
+                sitting=sitting.id,
+                point=point.id,
+                title=sitting.title,
+                start=sitting.start,
+                end=sitting.end,
+                timezone=meeting.timezone,
+                organizer_email=organizer_email,
+                organizer_name=meeting.organizer.name,
+                sent_by=sender
+                if sender and sender.casefold() != organizer_email.casefold()
+                else None,
+                point_name=point.name,
+                hall=point.location or sitting.location or point.name,
+                units=units,
+                recipients=recipients,
+                agenda=meeting.agenda,
+                notes=meeting.description,
+                arrive_by=sitting.arrive_by,
+                rehearsal=plan.rehearsal,
+                join_link=link,
+                recurrence=sitting.recurrence,
+                help_contacts=helpers,
+                language=meeting.language,
+            )
+        )
+    return out
+
+
+def points_without_recipients(plan: Plan) -> list[tuple[str, str]]:
+    """``(sitting key, point id)`` of every point with seats but no address to invite.
+
+    :func:`invitations_for` skips them; show them to the office so it can add addresses.
+
+    >>> points_without_recipients(plan)  # doctest: +SKIP
+    [('main/s1', 'DS-HD')]
+    """
+    return [
+        (sitting.key, point.id)
+        for sitting, point, _units, recipients in _candidates(plan)
+        if not recipients
+    ]
+
+
+def _is_address(text: str) -> bool:
+    # The roster validated the addresses; this only keeps a header or calendar line whole.
+    return "@" in text and not any(c in text for c in "\r\n\t <>\"',;")
+
+
+def _conference_index(plan: Plan) -> dict[tuple[str, str, str], str]:
+    index: dict[tuple[str, str, str], str] = {}
+    for conference in plan.conferences:
+        for point_id in conference.bridge_points:
+            index[(conference.track, conference.sitting, point_id)] = conference.key
+    return index
+
+
+def _candidates(
+    plan: Plan,
+) -> Iterator[tuple[PlannedSitting, BridgePoint, tuple[SeatedUnit, ...], tuple[Recipient, ...]]]:
+    """Every (scheduled sitting, point with seats), its seated units and recipients."""
+    seats_at: dict[tuple[str, str], Mapping[str, int]] = {
+        (seat.unit, seat.point): seat.seats for seat in plan.seats
+    }
+    for sitting in plan.sittings:
+        if sitting.start is None or sitting.end is None:
+            continue  # time announced later: invited when a later run finds the start
+        for point in plan.points_of(sitting.track):
+            seated = tuple(
+                SeatedUnit(unit_id, plan.units[unit_id].name, n)
+                for unit_id in point.units
+                if (n := _seats(point, unit_id, sitting.id, seats_at)) > 0
+            )
+            if not seated:
+                continue
+            yield sitting, point, seated, _recipients(plan, point, seated)
+
+
+def _seats(
+    point: BridgePoint,
+    unit_id: str,
+    sitting_id: str,
+    seats_at: Mapping[tuple[str, str], Mapping[str, int]],
+) -> int:
+    if point.role == PointRole.CELL or len(point.units) == 1:
+        return point.seats.get(sitting_id, 0)  # the point's seats are its one unit's (or cell's)
+    return seats_at.get((unit_id, point.id), {}).get(sitting_id, 0)
+
+
+def _recipients(
+    plan: Plan, point: BridgePoint, seated: Sequence[SeatedUnit]
+) -> tuple[Recipient, ...]:
+    found: dict[str, tuple[str, str, list[str]]] = {}  # folded address → (address, name, units)
+    wanted: list[tuple[str, str, str]] = []
+    for seated_unit in seated:
+        unit = plan.units[seated_unit.id]
+        wanted.extend((email, unit.name, unit.id) for email in unit.contact_emails)
+    host = plan.units.get(point.host_unit)
+    if host is not None and host.officer is not None and host.officer.email:
+        wanted.append((host.officer.email, host.officer.name or host.name, host.id))
+    for email, name, unit_id in wanted:
+        entry = found.setdefault(email.casefold(), (email, name, []))
+        if unit_id not in entry[2]:
+            entry[2].append(unit_id)
+    return tuple(Recipient(email, name, tuple(units)) for email, name, units in found.values())

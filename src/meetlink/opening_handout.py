@@ -1,0 +1,160 @@
+"""Phase 2 of ``open``: issue each bridge point its credentials, hand them to its officer.
+
+A credential is issued by the platform's adapter, stored encrypted in the vault (never in
+the ledger), then delivered by e-mail to the host unit's technical officer alone — the login
+only when the track says ``handout: split`` (the password then goes on a printed slip,
+``meetlink credentials MEETING.yaml slip``). Each delivery is audited.
+
+Example:
+    >>> access_hash("evt-123") == access_hash("evt-123")
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
+from meetlink.credentials.audit import AuditAction
+from meetlink.credentials.handout import HandOutCard, handout_message
+from meetlink.credentials.vault import Credential
+from meetlink.errors import CredentialError
+from meetlink.ledger import EffectState
+from meetlink.reconcile import Action, Op, What, effect_key, fingerprint
+
+if TYPE_CHECKING:
+    from meetlink.opening import _Run
+
+__all__ = ["access_hash", "hand_out", "issue_access", "vault_kind"]
+
+
+def access_hash(external_id: str | None) -> str:
+    """The content hash of an access: it changes when the conference is a new one."""
+    return fingerprint(external_id if external_id else "pending")
+
+
+def vault_kind(conference: str) -> str:
+    """The vault's credential kind for a conference's access."""
+    return f"access:{conference}"
+
+
+def _names(key: str) -> tuple[str, str, str]:
+    name = key.split(":", 1)[1]
+    conference, _, point = name.rpartition("/")
+    return name, conference, point
+
+
+def issue_access(run: _Run, action: Action, requests: Mapping[str, ConferenceRequest]) -> None:
+    """Issue (or withdraw) one bridge point's credentials for one conference."""
+    _, conference, point_id = _names(action.key)
+    meeting_id = run.meeting.id
+    if action.op == Op.CANCEL:
+        run.with_vault(lambda v: v.delete(meeting_id, point_id, vault_kind(conference)))
+        run.ledger.record_cancelled(action.key)
+        return
+    made = run.ledger.get(effect_key(What.CONFERENCE, conference))
+    if made is None or not made.external_id or "info" not in made.detail:
+        raise CredentialError(
+            f"the conference {conference} is not created yet, so its credentials cannot be "
+            "issued; run `meetlink open` again once it is."
+        )
+    request = requests[effect_key(What.CONFERENCE, conference)]
+    info = ConferenceInfo.model_validate(made.detail["info"])
+    before = run.ledger.get(action.key)
+    version = int(before.detail.get("version", 0)) + 1 if before else 1
+    digest = access_hash(made.external_id)
+    run.ledger.record_intent(
+        meeting_id, action.key, What.ACCESS.value, content_hash=digest, detail={"version": version}
+    )
+    access = run.adapters[request.track].issue_access(request, info, request.point(point_id))
+    credential = Credential(
+        login=access.login,
+        password=access.password,
+        pin=access.pin,
+        token=access.token,
+        room=access.room,
+        server=access.server,
+        join_url=access.join_url,
+    )
+    run.with_vault(lambda v: v.put(meeting_id, point_id, vault_kind(conference), credential))
+    run.ledger.record_done(action.key, content_hash=digest, detail={"version": version})
+
+
+def hand_out(run: _Run, action: Action, requests: Mapping[str, ConferenceRequest]) -> None:
+    """Deliver one bridge point's credentials to its host unit's technical officer."""
+    name, conference, point_id = _names(action.key)
+    if action.op == Op.CANCEL:  # nothing to take back from a mailbox; the access is gone
+        run.ledger.record_cancelled(action.key)
+        return
+    issued = run.ledger.get(effect_key(What.ACCESS, name))
+    if issued is None or issued.state != EffectState.DONE:
+        raise CredentialError(
+            f"the credentials of {point_id} for {conference} are not issued yet; run "
+            "`meetlink open` again to issue and hand them out."
+        )
+    version = int(issued.detail["version"])
+    before = run.ledger.get(action.key)
+    detail = dict(before.detail) if before else {}
+    again = before is not None and before.state in (EffectState.INTENT, EffectState.FAILED)
+    if not (again and detail.get("version") == version and "sent_at" in detail):
+        detail = {"version": version, "sent_at": dt.datetime.now(dt.UTC).isoformat()}
+    run.ledger.record_intent(
+        run.meeting.id, action.key, What.HANDOUT.value, content_hash=str(version), detail=detail
+    )
+    request = requests[effect_key(What.CONFERENCE, conference)]
+    track = run.tracks[request.track]
+    card = _card(run, conference, point_id, request)
+    credential = run.with_vault(
+        lambda v: v.get(run.meeting.id, point_id, vault_kind(conference), channel="email")
+    )
+    message = handout_message(
+        card,
+        credential,
+        version=version,
+        sent_at=dt.datetime.fromisoformat(detail["sent_at"]),
+        part="login" if track.handout == "split" else "all",
+    )
+    result = run.send(message)
+    run.with_vault(
+        lambda v: v.audit.record(
+            run.meeting.id,
+            run.plan.point(point_id).host_unit,
+            AuditAction.DELIVER,
+            channel="email",
+            detail=f"{conference} v{version} {result.message_id}",
+        )
+    )
+    detail["message_id"] = result.message_id
+    run.ledger.record_done(action.key, content_hash=str(version), detail=detail)
+    if not result.ok:
+        result.raise_for_refused()
+
+
+def _card(run: _Run, conference: str, point_id: str, request: ConferenceRequest) -> HandOutCard:
+    point = run.plan.point(point_id)
+    host = run.plan.units[point.host_unit]
+    if host.officer is None:  # checked before anything was done; kept for type safety
+        raise CredentialError(f"unit '{host.id}' has no technical officer.")
+    meeting = run.meeting
+    when = f"{request.start:%H:%M %d/%m/%Y}" if request.start else ""
+    helpers = tuple(
+        " — ".join(x for x in (c.name, c.phone or "", c.email or "") if x)
+        for c in meeting.help_contacts
+    )
+    return HandOutCard(
+        meeting_id=meeting.id,
+        meeting_title=request.title,
+        point_id=point_id,
+        point_name=point.name,
+        hall=point.location,
+        unit_name=host.name,
+        officer=host.officer,
+        organizer_email=meeting.organizer.email or "",
+        organizer_name=meeting.organizer.name,
+        conference=conference,
+        when=when,
+        help_contacts=helpers,
+        language=meeting.language,
+    )

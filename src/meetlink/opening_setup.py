@@ -1,0 +1,195 @@
+"""What ``open`` prepares before it acts: one adapter per track, checked input, progress.
+
+Everything here fails with :class:`~meetlink.errors.InputError` (exit code 2, nothing done):
+a track's ``settings:`` that its adapter refuses (located at their line in the meeting
+file), a platform whose optional extra is missing, and a bridge point whose host unit has
+no technical officer on a platform that hands out secrets.
+
+Example:
+    >>> Silent().phase("conferences", 3)  # the progress the Python API reports by default
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import UnionType
+from typing import Any, Protocol, Union, get_args, get_origin
+
+from pydantic import ValidationError
+
+from meetlink.adapters.base import ConferenceAdapter
+from meetlink.adapters.models import Attendee, PointRef
+from meetlink.adapters.registry import get_adapter
+from meetlink.errors import AdapterNotFound, InputError, Problem
+from meetlink.invites.specs import invitations_for
+from meetlink.loading import MeetingFile, settings_problems
+from meetlink.planning import Plan
+
+__all__ = ["LineProgress", "Progress", "Silent", "attendees_by_conference", "make_adapters"]
+
+
+class Progress(Protocol):
+    """How a run reports progress: a phase with a total, one step at a time."""
+
+    def phase(self, name: str, total: int) -> None: ...
+    def advance(self) -> None: ...
+    def finish(self) -> None: ...
+
+
+class Silent:
+    """Reports nothing (the Python API's default)."""
+
+    def phase(self, name: str, total: int) -> None:
+        """Start a phase."""
+
+    def advance(self) -> None:
+        """One step done."""
+
+    def finish(self) -> None:
+        """The phase is over."""
+
+
+class LineProgress:
+    """Plain lines on a stream, for logs and terminals that are not interactive."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.name, self.total, self.done = "", 0, 0
+
+    def phase(self, name: str, total: int) -> None:
+        """Start a phase."""
+        self.name, self.total, self.done = name, total, 0
+
+    def advance(self) -> None:
+        """One step done."""
+        self.done += 1
+
+    def finish(self) -> None:
+        """Print the phase's count."""
+        if self.total:
+            print(f"{self.name}: {self.done}/{self.total}", file=self.stream, flush=True)
+
+
+def attendees_by_conference(plan: Plan) -> dict[str, tuple[Attendee, ...]]:
+    """Who the platform invites for each conference: the recipients of its points."""
+    index = {(c.track, c.sitting, p): c.key for c in plan.conferences for p in c.bridge_points}
+    found: dict[str, dict[str, Attendee]] = {}
+    for spec in invitations_for(plan, {}):
+        key = index.get((spec.track, spec.sitting, spec.point))
+        if key is None:
+            continue
+        people = found.setdefault(key, {})
+        for recipient in spec.recipients:
+            people.setdefault(
+                recipient.email.casefold(), Attendee(email=recipient.email, name=recipient.name)
+            )
+    return {key: tuple(people.values()) for key, people in found.items()}
+
+
+def make_adapters(
+    loaded: MeetingFile,
+    plan: Plan,
+    state: Path,
+    *,
+    environ: Mapping[str, str],
+    http: object = None,
+) -> dict[str, ConferenceAdapter]:
+    """One adapter per track (keyed by track id), or :class:`InputError` with every problem."""
+    problems: list[Problem] = []
+    adapters: dict[str, ConferenceAdapter] = {}
+    shown = str(loaded.path)
+    for index, track in enumerate(loaded.meeting.tracks):
+        try:
+            cls = get_adapter(track.platform)
+        except AdapterNotFound as exc:
+            problems.append(
+                Problem(
+                    shown,
+                    loaded.line_of("tracks", index, "platform"),
+                    f"tracks[{index}].platform",
+                    str(exc),
+                    yaml=True,
+                )
+            )
+            continue
+        raw = _settings(
+            cls, dict(track.settings), loaded.path.parent, state / "platforms" / track.id
+        )
+        try:
+            settings = cls.validate_settings(raw)
+        except ValidationError as exc:
+            problems.extend(settings_problems(loaded, index, exc))
+            continue
+        problems.extend(_officers(loaded, plan, track.id, cls))
+        kwargs: dict[str, Any] = {"http": http}
+        if "env" in inspect.signature(cls).parameters:
+            kwargs["env"] = environ
+        adapter = cls(settings, **kwargs)
+        prepare = getattr(adapter, "prepare", None)
+        if callable(prepare):  # e.g. a provider's account sheet against the planned points
+            try:
+                prepare([PointRef.of(p) for p in plan.points_of(track.id)])
+            except InputError as exc:
+                problems.extend(exc.problems)
+        adapters[track.id] = adapter
+    if problems:
+        for adapter in adapters.values():
+            adapter.close()
+        raise InputError(problems)
+    return adapters
+
+
+def _settings(
+    cls: type[ConferenceAdapter], raw: dict[str, Any], base: Path, platform_state: Path
+) -> dict[str, Any]:
+    """Resolve path settings against the meeting file's folder; give adapters a state folder."""
+    fields = cls.settings_model.model_fields
+    if "state_dir" in fields and raw.get("state_dir") is None:
+        raw["state_dir"] = platform_state
+    for name, info in fields.items():
+        value = raw.get(name)
+        if isinstance(value, str) and _is_path(info.annotation) and not Path(value).is_absolute():
+            raw[name] = base / value
+    return raw
+
+
+def _is_path(annotation: Any) -> bool:
+    if annotation is Path:
+        return True
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_path(arg) for arg in get_args(annotation))
+    return False
+
+
+def _officers(
+    loaded: MeetingFile, plan: Plan, track_id: str, cls: type[ConferenceAdapter]
+) -> list[Problem]:
+    """A platform that hands out secrets needs an officer with an e-mail at every host unit."""
+    if not (cls.requires_officer or cls.hands_out_secrets()):
+        return []
+    problems = []
+    seen: set[str] = set()
+    for point in plan.points_of(track_id):
+        host = plan.units[point.host_unit]
+        if host.id in seen:
+            continue
+        seen.add(host.id)
+        if host.officer is None or not host.officer.email:
+            problems.append(
+                Problem(
+                    loaded.roster.source,
+                    host.row,
+                    "officer_email",
+                    (
+                        f"unit '{host.id}' hosts the bridge point '{point.name}' on the "
+                        f"'{cls.name}' platform, which hands every point its own login and "
+                        "password, "
+                        "but it has no technical officer with an e-mail address; fill in "
+                        "officer_name and officer_email (cán bộ kỹ thuật, email)."
+                    ),
+                )
+            )
+    return problems
