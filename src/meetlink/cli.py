@@ -5,6 +5,9 @@ Exit codes: 0 done; 1 failed part-way (safe to run again); 2 bad input (nothing 
 Example:
     $ meetlink plan examples/myhao-2023q3/meeting.yaml
     $ meetlink plan examples/myhao-2023q3/meeting.yaml --format json -o plan.json
+    $ meetlink report examples/myhao-2023q3/meeting.yaml --blank -o diem-danh/
+    $ meetlink report examples/myhao-2023q3/meeting.yaml \
+          --attendance examples/myhao-2023q3/roll-call.csv -o bao-cao/report.xlsx
 """
 
 from __future__ import annotations
@@ -13,12 +16,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meetlink import __version__
+from meetlink.commands import add_commands, run_command
 from meetlink.errors import InputError, MeetlinkError
-from meetlink.loading import load_meeting
+from meetlink.loading import MeetingFile, load_meeting
+from meetlink.opening import planned_actions
 from meetlink.plan_export import plan_rows, plan_to_json, write_points_csv, write_points_xlsx
-from meetlink.planning import plan_meeting
+from meetlink.planning import Plan, plan_meeting
+
+if TYPE_CHECKING:
+    from meetlink.report import Report
 
 __all__ = ["main"]
 
@@ -42,7 +51,53 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write to FILE instead of standard output (required for xlsx)",
     )
+    plan.add_argument("--state", type=Path, metavar="DIR", help="state folder (for actions)")
+    add_commands(commands)
+    report = commands.add_parser(
+        "report",
+        help="the result report from roll calls, or blank roll-call sheets (--blank)",
+    )
+    report.add_argument("meeting", type=Path, metavar="MEETING.yaml")
+    source = report.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--attendance",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="roll-call sheets (CSV/XLSX), or folders of them",
+    )
+    source.add_argument(
+        "--blank",
+        action="store_true",
+        help="write blank roll-call sheets to -o: a .xlsx/.csv file, or a folder (one per point)",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="report.xlsx or report.csv (the summary and the chart are written beside it)",
+    )
+    report.add_argument(
+        "--target",
+        type=_rate,
+        default=0.9,
+        metavar="RATE",
+        help="the target attendance rate for the chart and summary: 90, 90%% or 0.9 (default)",
+    )
+    report.add_argument("--no-chart", action="store_true", help="do not draw the chart")
     return parser
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%").replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a rate such as 90% or 0.9") from None
+    value = value / 100 if value > 1 else value
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a rate between 0% and 100%")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,6 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "plan":
             return _plan(args)
+        if args.command == "report":
+            return _report(args)
+        code = run_command(args)
+        if code is not None:
+            return code
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -69,6 +129,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _plan(args: argparse.Namespace) -> int:
     loaded = load_meeting(args.meeting)
     plan = plan_meeting(loaded.meeting, loaded.roster)
+    try:
+        return _show_plan(plan, args, loaded)
+    except OSError as exc:  # a missing folder, no permission: said plainly, not as a traceback
+        raise InputError.single(
+            str(exc.filename or args.output),
+            f"cannot write the output ({exc.strerror}); check that its folder exists and "
+            "is writable.",
+        ) from None
+
+
+def _actions(loaded: MeetingFile, state: Path | None) -> list[dict[str, str]]:
+    """What ``open`` would do; empty (with a note) when a platform cannot be set up yet."""
+    try:
+        return [a.to_dict() for a in planned_actions(loaded, state)]
+    except MeetlinkError as exc:
+        first = str(exc).splitlines()[0]
+        print(f"meetlink: the actions are unknown until this is fixed: {first}", file=sys.stderr)
+        return []
+
+
+def _show_plan(plan: Plan, args: argparse.Namespace, loaded: MeetingFile) -> int:
     output: Path | None = args.output
     if args.format == "xlsx":
         if output is None:
@@ -84,9 +165,69 @@ def _plan(args: argparse.Namespace) -> int:
             with output.open("w", encoding="utf-8") as stream:
                 render_plan(plan, stream)
         return EXIT_OK
-    text = plan_to_json(plan) if args.format == "json" else write_points_csv(*plan_rows(plan))
+    if args.format == "json":
+        text = plan_to_json(plan, _actions(loaded, args.state))
+    else:
+        text = write_points_csv(*plan_rows(plan))
     _write(text, output, bom=args.format == "csv")
     return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    # imported here: `meetlink plan` need not load the report (or openpyxl, matplotlib)
+    from meetlink.report import blank_roll_call, build_report, load_roll_calls, report_summary
+
+    output: Path | None = args.output
+    if args.blank and output is None:
+        raise InputError.single(
+            str(args.meeting), "--blank needs -o FOLDER (one sheet per point) or -o FILE.xlsx."
+        )
+    if not args.blank and output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
+        raise InputError.single(str(output), "the report is written as .xlsx or .csv; rename -o.")
+    loaded = load_meeting(args.meeting)
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+    try:
+        if args.blank:
+            assert output is not None  # noqa: S101 - checked above
+            written = blank_roll_call(plan, output)
+            print(f"{len(written)} blank roll-call sheet(s) written to {output}.")
+            return EXIT_OK
+        report = build_report(plan, load_roll_calls(args.attendance, plan))
+        summary = report_summary(report, loaded.meeting.language, target=args.target)
+        # everything was read and checked: only now is anything written
+        written = _write_report(report, summary, output, args) if output is not None else []
+    except OSError as exc:  # a folder that cannot be made, no permission: said plainly
+        raise InputError.single(
+            str(exc.filename or output),
+            f"cannot write the output ({exc.strerror}); check that its folder is writable.",
+        ) from None
+    sys.stdout.write(summary)
+    if written:
+        print("\n" + "\n".join(f"Đã ghi: {path}" for path in written))
+    return EXIT_OK
+
+
+def _write_report(
+    report: Report, summary: str, output: Path, args: argparse.Namespace
+) -> list[Path]:
+    """The report, its summary beside it, and the chart unless --no-chart."""
+    from meetlink.report import draw_attendance_chart, write_report_csv, write_report_xlsx
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".csv":
+        write_report_csv(report, output)
+    else:
+        write_report_xlsx(report, output)
+    summary_path = output.with_name(f"{output.stem}-summary.txt")
+    summary_path.write_text(summary, encoding="utf-8")
+    written = [output, summary_path]
+    if not args.no_chart:
+        chart = output.with_name(f"{output.stem}-chart.png")
+        try:
+            written.append(draw_attendance_chart(report, chart, target=args.target))
+        except MeetlinkError as exc:  # matplotlib missing: the report stands without it
+            print(f"meetlink: no chart: {exc}", file=sys.stderr)
+    return written
 
 
 def _write(text: str, output: Path | None, *, bom: bool) -> None:
