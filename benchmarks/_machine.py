@@ -18,5 +18,7 @@ def machine_line() -> str:
                     break
     except OSError:
         pass
-    return (f"{dt.date.today().isoformat()} · {cpu} · {os.cpu_count()} cores · "
-            f"Python {platform.python_version()} · {platform.system()} {platform.release()}")
+    return (
+        f"{dt.date.today().isoformat()} · {cpu} · {os.cpu_count()} cores · "
+        f"Python {platform.python_version()} · {platform.system()} {platform.release()}"
+    )

@@ -201,6 +201,7 @@ class _Run:
         self._vault_lock = threading.Lock()
         outbox = state / "outbox" if self.meeting.delivery.smtp is None else None
         self.result = OpenResult(self.meeting.id, state, outbox, dry_run)
+        self._wanted: dict[str, ConferenceRequest] | None = None
         self.cancelled_sittings = {
             e.key.removeprefix("sitting:")
             for e in ledger.effects(self.meeting.id, kind="sitting")
@@ -216,15 +217,19 @@ class _Run:
             self.ledger.record_intent(self.meeting.id, key, "sitting")
             self.ledger.record_cancelled(key)
             self.cancelled_sittings.add(sitting_key)
+        self._wanted = None  # the wanted conferences depend on the cancelled sittings
 
     def _requests(self) -> dict[str, ConferenceRequest]:
+        if self._wanted is not None:
+            return self._wanted
         attendees = attendees_by_conference(self.plan)
         wanted = conference_requests(self.plan, attendees)
-        return {
+        self._wanted = {
             k: r
             for k, r in wanted.items()
             if f"{r.track}/{r.sitting}" not in self.cancelled_sittings
         }
+        return self._wanted
 
     def all_actions(self) -> list[Action]:
         """Every action of every phase, as a dry run sees it."""

@@ -123,7 +123,7 @@ def hand_out(run: _Run, action: Action, requests: Mapping[str, ConferenceRequest
             run.plan.point(point_id).host_unit,
             AuditAction.DELIVER,
             channel="email",
-            detail=f"{conference} v{version} {result.message_id}",
+            detail=f"{conference}, version {version}, by e-mail",  # no id: ids can look like PINs
         )
     )
     detail["message_id"] = result.message_id

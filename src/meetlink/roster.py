@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class Equipment(StrEnum):
     NONE = "none"
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and a roster repeats addresses many times
 def check_email(value: str) -> str:
     """Validate an address offline (no DNS) and return its normalized form.
 

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 from typing import TYPE_CHECKING, Self
 
@@ -108,12 +109,13 @@ class ConferenceRequest(_Model):
         """Whether the time is known."""
         return self.start is not None
 
+    @functools.cached_property
+    def _points(self) -> dict[str, PointRef]:
+        return {point.id: point for point in self.bridge_points}
+
     def point(self, point_id: str) -> PointRef:
         """The bridge point of this request with id ``point_id`` (KeyError if absent)."""
-        for point in self.bridge_points:
-            if point.id == point_id:
-                return point
-        raise KeyError(point_id)
+        return self._points[point_id]
 
 
 class ConferenceStatus(StrEnum):

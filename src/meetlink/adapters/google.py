@@ -1,0 +1,348 @@
+"""The ``google`` platform: a sitting is a Google Calendar event with a Meet link.
+
+Each conference is one event on the track's calendar (``calendar_id``, default
+``primary``), made with ``events.insert`` and ``conferenceData.createRequest`` (Meet), sent
+with ``conferenceDataVersion=1`` on every write. Its id is derived from the meeting id and
+the request key, so a retried or repeated insert can never make a second event: Google
+answers 409 and the adapter reads the event back (and revives it when it was cancelled).
+The request's attendees are the event's guests; Google mails them only when the track uses
+the platform's invitations (``sendUpdates=all``, else ``none``). Once the Meet conference
+exists, Meet REST v2 ``spaces.patch`` sets who may join without knocking (``access_type``,
+``RESTRICTED`` by default: the invited only). Many sittings go through Calendar's batch
+endpoint, 50 calls per request. Attendance comes from Meet's conference records.
+
+Credentials: a service account with domain-wide delegation (``service_account_file`` +
+``subject``, the organizer it acts for) or an authorized-user token file (``token_file``,
+JSON). Scopes: ``calendar.events`` and ``meetings.space.created``, plus
+``meetings.space.readonly`` with ``attendance: true``. When ``MEETLINK_GOOGLE_EMULATOR_HOST``
+is set (``host:port``), calls go to ``http://host:port/`` with anonymous credentials, as
+Google's own emulators do; :mod:`meetlink.testing.google` ships such an emulator.
+
+Example:
+    >>> from meetlink.testing.google import GoogleEmulator
+    >>> from meetlink.testing.conformance import sample_request
+    >>> with GoogleEmulator() as emu, GoogleAdapter(
+    ...     env={"MEETLINK_GOOGLE_EMULATOR_HOST": emu.host}
+    ... ) as adapter:
+    ...     info = adapter.create(sample_request())
+    ...     info.join_url.startswith("https://meet.google.com/"), emu.spaces()[0]["config"]
+    (True, {'accessType': 'RESTRICTED', 'entryPointAccess': 'ALL'})
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Self
+
+import httplib2
+from google.auth.credentials import AnonymousCredentials
+from google_auth_httplib2 import AuthorizedHttp
+from pydantic import Field, model_validator
+
+from meetlink.adapters import _google_calendar as cal
+from meetlink.adapters._google_client import (
+    CALENDAR_SCOPE,
+    EMULATOR_HOST_ENV,
+    MEET_READ_SCOPE,
+    MEET_SCOPE,
+    Client,
+    Endpoints,
+    load_credentials,
+)
+from meetlink.adapters._google_create import Creation, unscheduled
+from meetlink.adapters._google_meet import attendance_entries
+from meetlink.adapters._google_retry import RetryPolicy, platform_error
+from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
+from meetlink.adapters.models import (
+    AttendanceEntry,
+    ConferenceInfo,
+    ConferenceRequest,
+    PointAccess,
+    PointRef,
+)
+from meetlink.errors import (
+    AdapterError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    TransientError,
+)
+from meetlink.roster import Email
+
+__all__ = ["GoogleAdapter", "GoogleSettings"]
+
+JSON = dict[str, Any]
+AccessType = Literal["RESTRICTED", "TRUSTED", "OPEN"]
+
+
+class GoogleSettings(AdapterSettings):
+    """Settings of the ``google`` platform (a track's ``settings:``).
+
+    ``access_type`` is who may join the Meet without knocking: ``RESTRICTED`` (only the
+    invited), ``TRUSTED`` (the organisation and the invited), ``OPEN`` (anyone with the
+    link), or None to leave the organisation's default. ``attendance`` adds the read-only
+    Meet scope needed to read who attended. Retries: at most ``max_attempts`` attempts and
+    ``max_retry_seconds`` per call, waits starting at ``retry_base_delay`` seconds.
+
+    Example:
+        >>> GoogleSettings(token_file="token.json").access_type
+        'RESTRICTED'
+    """
+
+    calendar_id: str = Field(default="primary", min_length=1)
+    service_account_file: Path | None = None
+    subject: Email | None = None
+    token_file: Path | None = None
+    access_type: AccessType | None = "RESTRICTED"
+    attendance: bool = False
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    max_retry_seconds: float = Field(default=120.0, gt=0)
+    retry_base_delay: float = Field(default=1.0, ge=0, le=60)
+    batch_size: int = Field(default=50, ge=1, le=50)
+    conference_poll_attempts: int = Field(default=8, ge=1, le=60)
+    timeout: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_kind_of_credentials(self) -> Self:
+        if self.service_account_file is not None and self.token_file is not None:
+            raise ValueError("give service_account_file (with subject) or token_file, not both.")
+        if self.service_account_file is not None and self.subject is None:
+            raise ValueError(
+                "a service account acts for a user through domain-wide delegation: set "
+                "subject to the organizer's address."
+            )
+        if self.subject is not None and self.service_account_file is None:
+            raise ValueError("subject is only used with service_account_file; set both.")
+        return self
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The OAuth scopes asked for: no more than the settings need."""
+        return (CALENDAR_SCOPE, MEET_SCOPE) + ((MEET_READ_SCOPE,) if self.attendance else ())
+
+
+class GoogleAdapter(ConferenceAdapter):
+    """Google Calendar events with Meet links; see the module docstring.
+
+    ``http`` is an ``httplib2.Http``-like transport (the caller's, never closed here);
+    ``env`` is where ``MEETLINK_GOOGLE_EMULATOR_HOST`` is read (default ``os.environ``);
+    ``sleep`` waits between retries (tests pass a recorder). One adapter sends one call at a
+    time: httplib2 is not thread-safe.
+    """
+
+    name = "google"
+    settings_model = GoogleSettings
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.CREATE,
+            Capability.UPDATE,
+            Capability.CANCEL,
+            Capability.ACCESS_LINK,
+            Capability.ATTENDANCE,
+            Capability.PLATFORM_INVITES,
+            Capability.BATCH,
+        }
+    )
+    requires_officer = False
+    settings: GoogleSettings
+
+    def __init__(
+        self,
+        settings: AdapterSettings | Mapping[str, Any] | None = None,
+        *,
+        http: object = None,
+        env: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(settings, http=http)
+        self._env = env if env is not None else os.environ
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._lock = threading.RLock()
+        self._client: Client | None = None
+        self._owned: AuthorizedHttp | None = None
+
+    @classmethod
+    def map_error(cls, exc: BaseException) -> AdapterError:
+        """The adapter's error for anything the Google client stack raised (its one table).
+
+        Example:
+            >>> type(GoogleAdapter.map_error(ConnectionResetError())).__name__
+            'TransientError'
+        """
+        return platform_error(exc, cls.http_error, cls.name)
+
+    @property
+    def emulator_host(self) -> str | None:
+        """``host:port`` of the emulator in use, or None when talking to Google."""
+        return self._env.get(EMULATOR_HOST_ENV) or None
+
+    # -- the contract ----------------------------------------------------------------------
+
+    def create(self, request: ConferenceRequest) -> ConferenceInfo:
+        result = self.create_many([request])[0]
+        if isinstance(result, AdapterError):
+            raise result
+        return result
+
+    def create_many(
+        self, requests: Sequence[ConferenceRequest]
+    ) -> list[ConferenceInfo | AdapterError]:
+        """Create many conferences through Calendar's batch endpoint; one result per request.
+
+        Example:
+            >>> from meetlink.testing.google import GoogleEmulator
+            >>> from meetlink.testing.conformance import sample_request
+            >>> with GoogleEmulator() as emu, GoogleAdapter(
+            ...     {"access_type": None}, env={"MEETLINK_GOOGLE_EMULATOR_HOST": emu.host}
+            ... ) as adapter:
+            ...     infos = adapter.create_many([sample_request() for _ in range(120)])
+            ...     len(infos), emu.batch_requests_count
+            (120, 3)
+        """
+        with self._lock:
+            client = self._connect()
+            return Creation(client, self.settings, self._sleep).run(list(requests))
+
+    def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
+        if not request.scheduled:
+            raise unscheduled(request)
+        with self._lock:
+            client = self._connect()
+            event = client.one(
+                lambda: client.events.patch(
+                    calendarId=self.settings.calendar_id,
+                    eventId=info.external_id,
+                    body=cal.event_fields(request),
+                    sendUpdates=cal.send_updates(request),
+                    conferenceDataVersion=1,
+                ),
+                "events.patch",
+            )
+        if event.get("status") == "cancelled":
+            raise NotFound(
+                f"the Google Calendar event of '{request.key}' is cancelled, so nobody sees the "
+                "change; run `meetlink open` to bring the conference back.",
+                adapter=self.name,
+                status=410,
+            )
+        kept = {k: v for k, v in info.extra.items() if k in ("space", "access_type")}
+        return cal.to_info(request.key, event, self.settings.calendar_id, kept)
+
+    def cancel(self, request: ConferenceRequest, info: ConferenceInfo) -> None:
+        with self._lock:
+            client = self._connect()
+            with contextlib.suppress(NotFound):  # 404 or 410: gone or cancelled already
+                client.one(
+                    lambda: client.events.delete(
+                        calendarId=self.settings.calendar_id,
+                        eventId=info.external_id,
+                        sendUpdates=cal.send_updates(request),
+                    ),
+                    "events.delete",
+                )
+
+    def find(self, request: ConferenceRequest) -> ConferenceInfo | None:
+        with self._lock:
+            client = self._connect()
+            try:
+                event = client.one(
+                    client.get_event(self.settings.calendar_id, cal.event_id(request)),
+                    "events.get",
+                )
+            except NotFound:
+                return None
+        if not cal.owned_by(event, request):
+            return None
+        return cal.to_info(request.key, event, self.settings.calendar_id)
+
+    def issue_access(
+        self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
+    ) -> PointAccess:
+        """The event's Meet link, the same for every bridge point: Meet has no per-point
+        secret; who may join is set by ``access_type`` and the guest list."""
+        if point.id not in {p.id for p in request.bridge_points}:
+            raise InvalidRequest(
+                f"the bridge point '{point.id}' is not part of the conference '{request.key}'; "
+                "issue access only to the points the plan puts in it.",
+                adapter=self.name,
+                status=400,
+            )
+        url = info.join_url
+        if not url:
+            found = self.find(request)
+            url = found.join_url if found is not None else ""
+        if not url:
+            raise TransientError(
+                f"the Meet conference of '{request.key}' has no link yet (Google is still "
+                "making it, or it failed); run `meetlink open` again.",
+                adapter=self.name,
+            )
+        return PointAccess(point_id=point.id, join_url=url)
+
+    def attendance(self, request: ConferenceRequest, info: ConferenceInfo) -> list[AttendanceEntry]:
+        """Who joined the Meet conference(s) of the event, from Meet's conference records."""
+        code = info.meeting_code
+        if not code:
+            found = self.find(request)
+            code = found.meeting_code if found is not None else None
+        if not code:
+            return []
+        with self._lock:
+            client = self._connect()
+            try:
+                return attendance_entries(client, code, info.extra.get("space"))
+            except PermissionDenied as exc:
+                if self.settings.attendance:
+                    raise
+                raise PermissionDenied(
+                    f"{exc} Reading attendance needs the meetings.space.readonly scope: set "
+                    "attendance: true in the track's settings (and allow the scope for the "
+                    "service account), then run the report again.",
+                    adapter=self.name,
+                    status=exc.status,
+                    reason=exc.reason,
+                ) from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._owned is not None:
+                self._owned.close()
+                self._owned = None
+            self._client = None
+        super().close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _connect(self) -> Client:
+        if self._client is not None:
+            return self._client
+        settings = self.settings
+        host = self.emulator_host
+        if host is not None:
+            endpoints = Endpoints.emulator(host)
+            credentials: Any = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        else:
+            endpoints = Endpoints()
+            credentials = load_credentials(
+                service_account_file=settings.service_account_file,
+                subject=settings.subject,
+                token_file=settings.token_file,
+                scopes=settings.scopes,
+            )
+        transport = self.http if self.http is not None else httplib2.Http(timeout=settings.timeout)
+        authorized = AuthorizedHttp(credentials, http=transport)
+        policy = RetryPolicy(
+            settings.max_attempts,
+            settings.max_retry_seconds,
+            settings.retry_base_delay,
+            sleep=self._sleep,
+        )
+        self._client = Client(authorized, endpoints, policy, settings.batch_size, self.map_error)
+        if self.http is None:
+            self._owned = authorized
+        return self._client
