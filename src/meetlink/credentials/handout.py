@@ -31,13 +31,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Literal
 
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
+from meetlink.invites.message import POLICY, encode_addresses, encode_subject
 from meetlink.roster import Contact
 
 __all__ = ["HandOutCard", "SecretHook", "handout_message", "message_id_for", "slip_text"]
@@ -195,13 +195,15 @@ def handout_message(
             "(`meetlink credentials MEETING.yaml slip`)."
         )
     words = _TEXT[card.language]
-    message = EmailMessage()
-    message["From"] = Address(card.organizer_name, addr_spec=card.organizer_email)
-    message["To"] = Address(card.officer.name, addr_spec=card.officer.email)
-    message["Subject"] = words["subject"].format(point=card.point_name, title=card.meeting_title)
-    message["Message-ID"] = message_id_for(card, version, part)
-    message["Date"] = format_datetime(sent_at or dt.datetime.now(dt.UTC))
-    message["Sensitivity"] = "Company-Confidential"
+    # Headers encoded like the invitations': CPython's own folding can merge Vietnamese words.
+    message = EmailMessage(policy=POLICY)
+    message.set_raw("From", encode_addresses("From", [(card.organizer_name, card.organizer_email)]))
+    message.set_raw("To", encode_addresses("To", [(card.officer.name, card.officer.email)]))
+    subject = words["subject"].format(point=card.point_name, title=card.meeting_title)
+    message.set_raw("Subject", encode_subject(subject))
+    message.set_raw("Message-ID", message_id_for(card, version, part))
+    message.set_raw("Date", format_datetime(sent_at or dt.datetime.now(dt.UTC)))
+    message.set_raw("Sensitivity", "Company-Confidential")
     message.set_content(_body(card, credential, part), cte="quoted-printable")
     return message
 

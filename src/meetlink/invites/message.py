@@ -42,6 +42,8 @@ __all__ = [
     "DeliveryResult",
     "InviteSender",
     "build_message",
+    "encode_addresses",
+    "encode_subject",
     "envelope",
     "message_bytes",
     "message_id_for",
@@ -125,17 +127,19 @@ def build_message(invitation: Invitation) -> EmailMessage:
 
     message = EmailMessage(policy=POLICY)
     if spec.sent_by:
-        message.set_raw("From", _addresses("From", [("", spec.sent_by)]))
+        message.set_raw("From", encode_addresses("From", [("", spec.sent_by)]))
         message.set_raw(
-            "Reply-To", _addresses("Reply-To", [(spec.organizer_name, spec.organizer_email)])
+            "Reply-To", encode_addresses("Reply-To", [(spec.organizer_name, spec.organizer_email)])
         )
     else:
-        message.set_raw("From", _addresses("From", [(spec.organizer_name, spec.organizer_email)]))
-    message.set_raw("To", _addresses("To", [(r.name, r.email) for r in invitation.recipients]))
-    subject = templates.subject(spec, invitation.kind, invitation.sequence)
+        message.set_raw(
+            "From", encode_addresses("From", [(spec.organizer_name, spec.organizer_email)])
+        )
     message.set_raw(
-        "Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep=_CRLF)
+        "To", encode_addresses("To", [(r.name, r.email) for r in invitation.recipients])
     )
+    subject = templates.subject(spec, invitation.kind, invitation.sequence)
+    message.set_raw("Subject", encode_subject(subject))
     message.set_raw("Date", format_datetime(invitation.dtstamp))
     message.set_raw("Message-ID", message_id_for(invitation))
     message.set_raw("MIME-Version", "1.0")
@@ -266,7 +270,7 @@ def _text_part(subtype: str, text: str) -> MIMEPart:
     return part
 
 
-def _addresses(header: str, people: Sequence[tuple[str, str]]) -> str:
+def encode_addresses(header: str, people: Sequence[tuple[str, str]]) -> str:
     """An address header, encoded here rather than by the ``email`` package.
 
     CPython's header folding (seen in 3.11.7) loses the space between two encoded
@@ -284,6 +288,11 @@ def _addresses(header: str, people: Sequence[tuple[str, str]]) -> str:
             words = Header(name, "utf-8", header_name=header).encode(linesep=_CRLF)
             shown.append(f"{words}{_CRLF} <{address}>")
     return f",{_CRLF} ".join(shown)
+
+
+def encode_subject(text: str) -> str:
+    """A Subject header value encoded the safe way (see :func:`encode_addresses`)."""
+    return Header(" ".join(text.split()), "utf-8", header_name="Subject").encode(linesep=_CRLF)
 
 
 def _base64(data: bytes) -> str:
