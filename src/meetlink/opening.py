@@ -392,7 +392,9 @@ class _Run:
                 continue  # not created yet: its credentials wait for it
             for point in request.bridge_points:
                 name = f"{request.key}/{point.id}"
-                access[effect_key(What.ACCESS, name)] = access_hash(conference.external_id)
+                access[effect_key(What.ACCESS, name)] = access_hash(
+                    conference.external_id, request, adapter
+                )
                 given = issued.get(effect_key(What.ACCESS, name))
                 handout[effect_key(What.HANDOUT, name)] = str(
                     given.detail.get("version", 0) if given else 0

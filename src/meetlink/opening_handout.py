@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from meetlink.adapters.base import Capability, ConferenceAdapter
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
 from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.handout import HandOutCard, handout_message
@@ -30,9 +31,16 @@ if TYPE_CHECKING:
 __all__ = ["access_hash", "hand_out", "issue_access", "vault_kind"]
 
 
-def access_hash(external_id: str | None) -> str:
-    """The content hash of an access: it changes when the conference is a new one."""
-    return fingerprint(external_id if external_id else "pending")
+def access_hash(
+    external_id: str | None,
+    request: ConferenceRequest | None = None,
+    adapter: ConferenceAdapter | None = None,
+) -> str:
+    """The content hash of an access: it changes when the conference is a new one, and for a
+    per-unit token (valid from the sitting's start to its end) when the sitting moves."""
+    timed = adapter is not None and Capability.ACCESS_TOKEN in adapter.capabilities
+    window = f"{request.start}/{request.end}" if timed and request is not None else ""
+    return fingerprint(external_id if external_id else "pending", window)
 
 
 def vault_kind(conference: str) -> str:
@@ -64,11 +72,12 @@ def issue_access(run: _Run, action: Action, requests: Mapping[str, ConferenceReq
     info = ConferenceInfo.model_validate(made.detail["info"])
     before = run.ledger.get(action.key)
     version = int(before.detail.get("version", 0)) + 1 if before else 1
-    digest = access_hash(made.external_id)
+    adapter = run.adapters[request.track]
+    digest = access_hash(made.external_id, request, adapter)
     run.ledger.record_intent(
         meeting_id, action.key, What.ACCESS.value, content_hash=digest, detail={"version": version}
     )
-    access = run.adapters[request.track].issue_access(request, info, request.point(point_id))
+    access = adapter.issue_access(request, info, request.point(point_id))
     credential = Credential(
         login=access.login,
         password=access.password,

@@ -49,6 +49,9 @@ def test_a_moved_sitting_updates_the_conference_and_bumps_the_sequence(
     result: OpenResult = open_it()
     assert result.counts["conference"] == {"update": 1}
     assert result.counts["invitation"] == {"update": 3}
+    # the memory platform hands out per-unit tokens, valid for the sitting's time: re-issued
+    assert result.counts["access"] == {"update": 3}
+    assert result.counts["handout"] == {"update": 3}
     updates = [c for c in meeting.calendars() if _lines(c, "SEQUENCE") == ["1"]]
     assert len(updates) == 3
     assert all(_lines(c, "METHOD") == ["REQUEST"] for c in updates)
