@@ -33,14 +33,18 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package."""
-    session.install("-e", ".[all]", "mypy>=1.10", "types-PyYAML", "types-openpyxl", "types-python-dateutil")
+    session.install(
+        "-e", ".[all]", "mypy>=1.10", "types-PyYAML", "types-openpyxl", "types-python-dateutil"
+    )
     session.run("mypy")
 
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors."""
-    session.install("-e", ".[all]", "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25")
+    session.install(
+        "-e", ".[all]", "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25"
+    )
     session.run("mkdocs", "build", "--strict")
 
 

@@ -188,7 +188,8 @@ def _report(args: argparse.Namespace) -> int:
     plan = plan_meeting(loaded.meeting, loaded.roster)
     try:
         if args.blank:
-            assert output is not None  # noqa: S101 - checked above
+            if output is None:  # pragma: no cover - checked above
+                raise InputError.single(str(args.meeting), "--blank needs -o FOLDER or FILE.")
             written = blank_roll_call(plan, output)
             print(f"{len(written)} blank roll-call sheet(s) written to {output}.")
             return EXIT_OK

@@ -170,7 +170,7 @@ class RetryPolicy:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         doubling = 1 << min(max(attempt - 1, 0), 30)
         backoff = min(self.base_delay * doubling, self.base_delay * _BACKOFF_CAP)
-        backoff += random.uniform(0, self.base_delay)  # noqa: S311 - jitter, not a secret
+        backoff += random.uniform(0, self.base_delay)  # noqa: S311 (jitter, not a secret) # nosec B311
         return max(backoff, retry_after or 0.0)
 
     def call(

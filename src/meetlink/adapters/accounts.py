@@ -78,7 +78,7 @@ _HEADER_KEYS = {fold(a): column for column, aliases in ACCOUNT_COLUMNS.items() f
 
 # No 0/O, 1/l/I: an officer may type the password from a printed slip. Letters and digits
 # only, so no password starts a spreadsheet formula (FORMULA_LEADS); 16 of them: 93 bits.
-PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet
+PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 (an alphabet) # nosec B105
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\0")
 """First characters that make a spreadsheet read a cell as a formula (OWASP ASVS 1.2.10)."""
 MIN_PASSWORD_BITS = 80

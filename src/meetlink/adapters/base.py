@@ -59,7 +59,7 @@ class Capability(StrEnum):
     ACCESS_LINK = "access_link"
     ACCESS_LOGIN = "access_login"
     ACCESS_PIN = "access_pin"
-    ACCESS_TOKEN = "access_token"  # noqa: S105 - a capability name, not a credential
+    ACCESS_TOKEN = "access_token"  # noqa: S105 (a name) # nosec B105
     ATTENDANCE = "attendance"
     PLATFORM_INVITES = "platform_invites"
     BATCH = "batch"

@@ -28,7 +28,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any, Literal
@@ -73,9 +73,11 @@ _STRING_NAMES: dict[str, Sequence[str]] = {
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Templates:
     """The loaded templates of one language; ``sources`` maps each file name to its text.
+
+    Two loads compare by identity; compare :attr:`fingerprint` to know if the words differ.
 
     >>> Templates.load("en").strings["time"]
     '$hour:$minute'
@@ -96,13 +98,17 @@ class Templates:
             raise InputError.single(
                 "templates", f"unknown language '{language}'; write one of {', '.join(_LANGUAGES)}."
             )
+        if folder is not None and not Path(folder).is_dir():
+            raise InputError.single(
+                str(folder), "the templates folder does not exist; check the path."
+            )
         sources: dict[str, str] = {}
         shown: dict[str, str] = {}
         builtin = importlib.resources.files(__name__).joinpath(language)
         for name in FILES:
             own = Path(folder) / name if folder is not None else None
             if own is not None and own.is_file():
-                sources[name], shown[name] = own.read_text(encoding="utf-8"), str(own)
+                sources[name], shown[name] = _read(own), str(own)
             else:
                 sources[name] = builtin.joinpath(name).read_text(encoding="utf-8")
                 shown[name] = f"meetlink/invites/templates/{language}/{name}"
@@ -111,7 +117,7 @@ class Templates:
         templates._check(shown)
         return templates
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """A hash of every template text: it changes when an office edits a word."""
         digest = hashlib.sha256()
@@ -233,6 +239,17 @@ def default_templates(language: str = "vi") -> Templates:
     'Cancelled: $title — $point_name'
     """
     return Templates.load(language)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError.single(
+            str(path),
+            "the template is not UTF-8; save it again as UTF-8 (in Notepad: Save As, "
+            "Encoding: UTF-8).",
+        ) from None
 
 
 def _same(text: str) -> str:
