@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from meetlink.errors import LedgerBusy, LedgerError
 
@@ -101,6 +101,24 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 secret_check: Callable[[str], bool] | None = None
 
 
+_T = TypeVar("_T")
+
+
+class _Job(Generic[_T]):
+    """One thread's write in a group commit."""
+
+    def __init__(self, work: Callable[[sqlite3.Connection], _T]) -> None:
+        self.work = work
+        self.result: _T | None = None
+        self.error: BaseException | None = None
+        self.finished = False
+
+    def finish(self, error: BaseException | None) -> None:
+        if not self.finished:
+            self.error = self.error or error
+            self.finished = True
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
@@ -118,7 +136,10 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._lock = threading.RLock()
+            self._lock = threading.RLock()  # the connection: one user at a time
+            self._turn = threading.Condition()  # the group commit's queue
+            self._queue: list[_Job[Any]] = []
+            self._leading = False
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(
@@ -177,6 +198,63 @@ class Ledger:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` in a write transaction shared with other threads' writes.
+
+        Threads that write at the same moment join one transaction and one commit: one
+        fsync under ``synchronous=FULL`` instead of one each. Each returns only once its own
+        write is durable, so "intent committed before the call" still holds. A failing write
+        is undone alone (a savepoint) and raises in its own thread.
+        """
+        job: _Job[_T] = _Job(work)
+        with self._turn:
+            self._queue.append(job)
+            while not job.finished:
+                if self._leading:  # another thread is committing: ours may be in its group
+                    self._turn.wait()
+                    continue
+                self._leading = True
+                group, self._queue = self._queue, []
+                self._turn.release()
+                try:
+                    self._commit_group(group)
+                finally:
+                    self._turn.acquire()
+                    self._leading = False
+                    for stray in group:  # interrupted mid-group: nobody waits forever
+                        stray.finish(LedgerError("the ledger write was interrupted; run again."))
+                    self._turn.notify_all()
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[return-value]
+
+    def _commit_group(self, group: list[_Job[Any]]) -> None:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                for job in group:
+                    job.finish(LedgerError(f"cannot write the ledger {self.path} ({exc})."))
+                return
+            for job in group:
+                self._db.execute("SAVEPOINT job")
+                try:
+                    job.result = job.work(self._db)
+                except Exception as exc:
+                    self._db.execute("ROLLBACK TO job")
+                    job.error = exc
+                self._db.execute("RELEASE job")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                for job in group:
+                    job.error = job.error or LedgerError(
+                        f"cannot write the ledger {self.path} ({exc})."
+                    )
+        for job in group:
+            job.finish(job.error)
 
     # -- the lock -------------------------------------------------------------------------
 
@@ -241,8 +319,8 @@ class Ledger:
         """
         now = _now()
         detail_text = self._checked(detail)
-        with self.transaction() as db:
-            db.execute(
+        self._write(
+            lambda db: db.execute(
                 """INSERT INTO effects (key, meeting_id, kind, state, attempts, content_hash,
                                         detail, created_at, updated_at)
                    VALUES (?, ?, ?, 'intent', 1, ?, ?, ?, ?)
@@ -253,6 +331,7 @@ class Ledger:
                        updated_at = excluded.updated_at""",
                 (key, meeting_id, kind, content_hash, detail_text, now, now, detail is not None),
             )
+        )
         return self._must(key)
 
     def record_done(
@@ -274,17 +353,17 @@ class Ledger:
     def record_failed(self, key: str, error: str) -> Effect:
         """Write that the last attempt failed for good (the next ``open`` tries again)."""
         self._checked({"error": error})
-        with self.transaction() as db:
-            db.execute(
+        self._write(
+            lambda db: db.execute(
                 "UPDATE effects SET state = 'failed', last_error = ?, updated_at = ? WHERE key = ?",
                 (error, _now(), key),
             )
+        )
         return self._must(key)
 
     def forget(self, key: str) -> None:
         """Delete an effect's row (when the platform says the object never came to be)."""
-        with self.transaction() as db:
-            db.execute("DELETE FROM effects WHERE key = ?", (key,))
+        self._write(lambda db: db.execute("DELETE FROM effects WHERE key = ?", (key,)))
 
     def _finish(
         self,
@@ -296,24 +375,27 @@ class Ledger:
         detail: Mapping[str, Any] | None,
     ) -> Effect:
         detail_text = self._checked(detail)
-        with self.transaction() as db:
-            changed = db.execute(
-                """UPDATE effects SET state = ?, last_error = '',
+        changed = self._write(
+            lambda db: (
+                db.execute(
+                    """UPDATE effects SET state = ?, last_error = '',
                        external_id = COALESCE(?, external_id), join_url = COALESCE(?, join_url),
                        content_hash = COALESCE(?, content_hash),
                        detail = CASE WHEN ? THEN ? ELSE detail END, updated_at = ?
                    WHERE key = ?""",
-                (
-                    state.value,
-                    external_id,
-                    join_url,
-                    content_hash,
-                    detail is not None,
-                    detail_text,
-                    _now(),
-                    key,
-                ),
-            ).rowcount
+                    (
+                        state.value,
+                        external_id,
+                        join_url,
+                        content_hash,
+                        detail is not None,
+                        detail_text,
+                        _now(),
+                        key,
+                    ),
+                ).rowcount
+            )
+        )
         if not changed:
             raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")
         return self._must(key)
