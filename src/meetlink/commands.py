@@ -40,6 +40,13 @@ def add_commands(commands: Any) -> None:
     opening.add_argument("--state", type=Path, metavar="DIR", help="state folder")
     opening.add_argument("--dry-run", action="store_true", help="show what would be done")
     opening.add_argument("--concurrency", type=int, default=8, help="calls at once (8)")
+    opening.add_argument(
+        "--rate",
+        action="append",
+        default=[],
+        metavar="PLATFORM=N",
+        help="at most N calls a second to PLATFORM (default google=10)",
+    )
     status = commands.add_parser("status", help="what is done, pending and failed")
     status.add_argument("meeting", type=Path, metavar="MEETING.yaml")
     status.add_argument("--state", type=Path, metavar="DIR")
@@ -79,6 +86,7 @@ def _open(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         concurrency=args.concurrency,
         progress=_progress(),
+        rate_limits=_rates(args.meeting, args.rate),
     )
     if args.dry_run:
         for action in result.actions:
@@ -90,6 +98,20 @@ def _open(args: argparse.Namespace) -> int:
     for line in summary_lines(result):
         print(line)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _rates(meeting: Path, given: list[str]) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    for item in given:
+        platform, _, number = item.partition("=")
+        try:
+            rates[platform.strip()] = float(number)
+        except ValueError:
+            raise InputError.single(
+                str(meeting),
+                (f"--rate '{item}' is not PLATFORM=N; write for example --rate google=5."),
+            ) from None
+    return rates
 
 
 def _cancel(args: argparse.Namespace) -> int:
@@ -171,6 +193,15 @@ def _credentials(args: argparse.Namespace) -> int:
         if args.action == "rotate":
             for effect in issued:
                 ledger.record_failed(effect.key, "rotation requested")
+            with Vault.open(state / "ledger.sqlite3", load_vault_key()) as vault:
+                for effect in issued:
+                    vault.audit.record(
+                        meeting_id,
+                        _point_of(effect.key),
+                        AuditAction.ROTATE,
+                        channel="cli",
+                        detail=effect.key.split(":", 1)[1],
+                    )
             result = open_meeting(loaded, state_dir=state, progress=_progress())
             for line in summary_lines(result):
                 print(line)

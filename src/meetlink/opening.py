@@ -29,6 +29,7 @@ from typing import Any
 
 from meetlink.adapters.base import Capability, ConferenceAdapter
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, ConferenceStatus
+from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, load_vault_key
 from meetlink.errors import AdapterError, CredentialError, DeliveryError, NotFound
 from meetlink.invites.calendar import build_cancellation, build_invitation, content_hash
@@ -42,10 +43,14 @@ from meetlink.opening_handout import access_hash, hand_out, issue_access
 from meetlink.opening_setup import Progress, Silent, attendees_by_conference, make_adapters
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile import Action, Op, What, conference_requests, diff, effect_key, fingerprint
+from meetlink.throttle import Throttle
 
 __all__ = ["Failure", "OpenResult", "open_meeting", "planned_actions"]
 
 _EXPECTED = (AdapterError, CredentialError, DeliveryError)
+# Calls a second per platform unless the caller says otherwise (Calendar's per-user quota is
+# of this order; local platforms are not limited).
+DEFAULT_RATE_LIMITS: Mapping[str, float] = {"google": 10.0}
 # A per-unit token is itself a key: its link goes to the officer, never into an invitation.
 _TOKEN_CAPS = frozenset({Capability.ACCESS_TOKEN})
 
@@ -100,12 +105,17 @@ def open_meeting(
     progress: Progress | None = None,
     cancel_sittings: Iterable[str] = (),
     wait_for_lock: float = 0.0,
+    rate_limits: Mapping[str, float] | None = None,
+    secret_hook: SecretHook | None = None,
 ) -> OpenResult:
     """Reconcile the meeting with what was done: create, update and cancel, exactly once.
 
     ``sender`` replaces the configured SMTP/outbox sender (tests, other office tools);
     ``http`` is handed to every adapter; ``cancel_sittings`` (``track/sitting`` or a sitting
-    id) cancels those sittings and keeps them cancelled (``meetlink cancel``). Raises
+    id) cancels those sittings and keeps them cancelled (``meetlink cancel``);
+    ``rate_limits`` maps a platform to calls a second (default: google 10);
+    ``secret_hook`` delivers the password half of a ``handout: split`` track (an SMS or
+    chat gateway) — without one, that half waits for a printed slip. Raises
     :class:`~meetlink.errors.InputError` on bad input before anything is done.
     """
     loaded = meeting if isinstance(meeting, MeetingFile) else load_meeting(meeting)
@@ -124,6 +134,7 @@ def open_meeting(
                 state,
                 dry_run=True,
                 concurrency=concurrency,
+                rate_limits=rate_limits,
                 progress=progress or Silent(),
             )
             run.cancelled_sittings |= _sitting_keys(plan, cancel_sittings)
@@ -144,12 +155,14 @@ def open_meeting(
             state,
             dry_run=False,
             concurrency=concurrency,
+            rate_limits=rate_limits,
             progress=progress or Silent(),
         )
         run.mark_cancelled(cancel_sittings)
         key = vault_key or load_vault_key(env=environ)
         with Vault.open(state / "ledger.sqlite3", key) as vault:
             run.vault = vault
+            run.secret_hook = secret_hook
             run.sender = sender or sender_for(loaded.meeting.delivery, state)
             try:
                 run.conferences()
@@ -189,11 +202,15 @@ class _Run:
         dry_run: bool,
         concurrency: int,
         progress: Progress,
+        rate_limits: Mapping[str, float] | None = None,
     ) -> None:
         self.loaded, self.plan, self.ledger, self.adapters = loaded, plan, ledger, adapters
         self.meeting = loaded.meeting
         self.tracks = {t.id: t for t in self.meeting.tracks}
         self.concurrency = max(1, concurrency)
+        limits = {**DEFAULT_RATE_LIMITS, **(rate_limits or {})}
+        self.throttles = {t.id: Throttle(limits.get(t.platform)) for t in self.meeting.tracks}
+        self.secret_hook: SecretHook | None = None
         self.progress = progress
         self.vault: Vault | None = None
         self.sender: InviteSender | None = None
@@ -295,6 +312,7 @@ class _Run:
         if not action.unknown_outcome:
             return False
         try:
+            self.throttle(request.track)
             found = self.adapters[request.track].find(request)
         except _EXPECTED:
             return False  # cannot tell now: create, which is idempotent per key anyway
@@ -317,7 +335,14 @@ class _Run:
                 content_hash=fingerprint(request.model_dump_json()),
                 detail={"request": request.model_dump(mode="json")},
             )
-        outcomes = self.adapters[track_id].create_many(wanted)
+        adapter = self.adapters[track_id]
+        if adapter.supports(Capability.BATCH):
+            for _ in range(0, len(wanted), 50):  # a batch request carries up to 50 calls
+                self.throttle(track_id)
+            outcomes: list[ConferenceInfo | Exception] = list(adapter.create_many(wanted))
+        else:  # one call each, concurrently, at the platform's rate
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                outcomes = list(pool.map(functools.partial(self._create_one, track_id), wanted))
         for action, request, outcome in zip(batch, wanted, outcomes, strict=True):
             if isinstance(outcome, ConferenceInfo):
                 self._record_conference(action.key, request, outcome)
@@ -327,6 +352,17 @@ class _Run:
                 self.ledger.record_failed(action.key, message)
                 self.result.failures.append(Failure(action.key, "conference", message))
             self.progress.advance()
+
+    def _create_one(self, track_id: str, request: ConferenceRequest) -> ConferenceInfo | Exception:
+        self.throttle(track_id)
+        try:
+            return self.adapters[track_id].create(request)
+        except _EXPECTED as exc:
+            return exc
+
+    def throttle(self, track_id: str) -> None:
+        """Wait for the platform's rate limit before one call to it."""
+        self.throttles[track_id].wait()
 
     def _record_conference(
         self, key: str, request: ConferenceRequest, info: ConferenceInfo
@@ -351,6 +387,7 @@ class _Run:
         adapter = self.adapters.get(old.track)
         if action.op == Op.CANCEL:
             if adapter is not None:
+                self.throttle(old.track)
                 adapter.cancel(old, info)
             self.ledger.record_cancelled(action.key)
             return
@@ -362,6 +399,7 @@ class _Run:
             What.CONFERENCE.value,
             content_hash=fingerprint(request.model_dump_json()),
         )
+        self.throttle(request.track)
         try:
             changed = adapter.update(request, info)
         except NotFound:  # gone on the platform (deleted by hand): the ledger was stale

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from meetlink.adapters.base import Capability, ConferenceAdapter
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
 from meetlink.credentials.audit import AuditAction
-from meetlink.credentials.handout import HandOutCard, handout_message
+from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
 from meetlink.ledger import EffectState
@@ -77,6 +77,7 @@ def issue_access(run: _Run, action: Action, requests: Mapping[str, ConferenceReq
     run.ledger.record_intent(
         meeting_id, action.key, What.ACCESS.value, content_hash=digest, detail={"version": version}
     )
+    run.throttle(request.track)
     access = adapter.issue_access(request, info, request.point(point_id))
     credential = Credential(
         login=access.login,
@@ -126,19 +127,27 @@ def hand_out(run: _Run, action: Action, requests: Mapping[str, ConferenceRequest
         part="login" if track.handout == "split" else "all",
     )
     result = run.send(message)
-    run.with_vault(
-        lambda v: v.audit.record(
-            run.meeting.id,
-            run.plan.point(point_id).host_unit,
-            AuditAction.DELIVER,
-            channel="email",
-            detail=f"{conference}, version {version}, by e-mail",  # no id: ids can look like PINs
-        )
-    )
+    host_unit = run.plan.point(point_id).host_unit
+    _audit_delivery(run, host_unit, "email", f"{conference}, version {version}, by e-mail")
+    if track.handout == "split" and run.secret_hook is not None:
+        # The password half by the second channel (an SMS or chat gateway), never by e-mail.
+        text = slip_text(card, credential.model_copy(update={"login": None, "join_url": None}))
+        receipt = run.secret_hook(card.officer, card, text)
+        _audit_delivery(run, host_unit, "hook", f"{conference}, version {version}: {receipt}")
+        detail["second_channel"] = "hook"
     detail["message_id"] = result.message_id
     run.ledger.record_done(action.key, content_hash=str(version), detail=detail)
     if not result.ok:
         result.raise_for_refused()
+
+
+def _audit_delivery(run: _Run, unit_id: str, channel: str, detail: str) -> None:
+    # No message id in the detail: a hex id can contain a short PIN by chance.
+    run.with_vault(
+        lambda v: v.audit.record(
+            run.meeting.id, unit_id, AuditAction.DELIVER, channel=channel, detail=detail
+        )
+    )
 
 
 def _card(run: _Run, conference: str, point_id: str, request: ConferenceRequest) -> HandOutCard:
