@@ -23,7 +23,7 @@ from meetlink.errors import InputError
 from meetlink.ledger import EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.opening import default_state_dir, open_meeting, summary_lines
-from meetlink.opening_handout import vault_kind
+from meetlink.opening_handout import handout_card, vault_kind
 from meetlink.opening_setup import LineProgress, Progress
 from meetlink.planning import Plan, plan_meeting
 from meetlink.status import meeting_status, officers_waiting
@@ -252,8 +252,6 @@ def _revoke(vault: Vault, *, ledger_path: Path, meeting_id: str, issued: list[st
 def _slips(
     args: argparse.Namespace, loaded: MeetingFile, plan: Plan, vault: Vault, issued: list[str]
 ) -> int:
-    from meetlink.credentials.handout import HandOutCard
-
     meeting = loaded.meeting
     folder: Path | None = args.output
     if folder is not None:
@@ -261,23 +259,9 @@ def _slips(
     for key in issued:
         name = key.split(":", 1)[1]
         conference, _, point_id = name.rpartition("/")
-        point = plan.point(point_id)
-        host = plan.units[point.host_unit]
-        if host.officer is None:
+        if plan.units[plan.point(point_id).host_unit].officer is None:
             continue
-        card = HandOutCard(
-            meeting_id=meeting.id,
-            meeting_title=meeting.title,
-            point_id=point_id,
-            point_name=point.name,
-            hall=point.location,
-            unit_name=host.name,
-            officer=host.officer,
-            organizer_email=meeting.organizer.email or "",
-            conference=conference,
-            language=meeting.language,
-            help_contacts=tuple(f"{c.name} {c.phone or ''}".strip() for c in meeting.help_contacts),
-        )
+        card = handout_card(plan, conference, point_id, meeting.title)
         text = slip_text(
             card, vault.get(meeting.id, point_id, vault_kind(conference), channel="slip")
         )

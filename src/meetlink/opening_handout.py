@@ -23,12 +23,13 @@ from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
 from meetlink.ledger import EffectState
+from meetlink.planning import Plan
 from meetlink.reconcile import Action, Op, What, effect_key, fingerprint
 
 if TYPE_CHECKING:
     from meetlink.opening import _Run
 
-__all__ = ["access_hash", "hand_out", "issue_access", "vault_kind"]
+__all__ = ["access_hash", "hand_out", "handout_card", "issue_access", "vault_kind"]
 
 
 def access_hash(
@@ -115,7 +116,7 @@ def hand_out(run: _Run, action: Action, requests: Mapping[str, ConferenceRequest
     )
     request = requests[effect_key(What.CONFERENCE, conference)]
     track = run.tracks[request.track]
-    card = _card(run, conference, point_id, request)
+    card = handout_card(run.plan, conference, point_id, request.title, request.start)
     credential = run.with_vault(
         lambda v: v.get(run.meeting.id, point_id, vault_kind(conference), channel="email")
     )
@@ -150,20 +151,24 @@ def _audit_delivery(run: _Run, unit_id: str, channel: str, detail: str) -> None:
     )
 
 
-def _card(run: _Run, conference: str, point_id: str, request: ConferenceRequest) -> HandOutCard:
-    point = run.plan.point(point_id)
-    host = run.plan.units[point.host_unit]
+def handout_card(
+    plan: Plan, conference: str, point_id: str, title: str, start: dt.datetime | None = None
+) -> HandOutCard:
+    """What the officer of ``point_id``'s host unit is told besides the secret."""
+    point = plan.point(point_id)
+    host = plan.units[point.host_unit]
     if host.officer is None:  # checked before anything was done; kept for type safety
-        raise CredentialError(f"unit '{host.id}' has no technical officer.")
-    meeting = run.meeting
-    when = f"{request.start:%H:%M %d/%m/%Y}" if request.start else ""
+        raise CredentialError(
+            f"unit '{host.id}' has no technical officer; add officer_name and officer_email."
+        )
+    meeting = plan.meeting
     helpers = tuple(
         " — ".join(x for x in (c.name, c.phone or "", c.email or "") if x)
         for c in meeting.help_contacts
     )
     return HandOutCard(
         meeting_id=meeting.id,
-        meeting_title=request.title,
+        meeting_title=title,
         point_id=point_id,
         point_name=point.name,
         hall=point.location,
@@ -172,7 +177,7 @@ def _card(run: _Run, conference: str, point_id: str, request: ConferenceRequest)
         organizer_email=meeting.organizer.email or "",
         organizer_name=meeting.organizer.name,
         conference=conference,
-        when=when,
+        when=f"{start:%H:%M %d/%m/%Y}" if start else "",
         help_contacts=helpers,
         language=meeting.language,
     )
