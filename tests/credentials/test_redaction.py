@@ -164,3 +164,38 @@ def test_credentials_read_from_the_vault_are_redacted(
         assert password is not None
         logger.info("connecting with %s", password.reveal())
     assert out.getvalue() == "INFO connecting with ***\n"
+
+
+def test_the_longest_registered_secret_is_masked_whole() -> None:
+    from meetlink.credentials.redaction import redact
+    from meetlink.credentials.secret import Secret
+
+    short, long = Secret("abcd-1234"), Secret("abcd-1234-extended")
+    assert redact("x abcd-1234-extended y abcd-1234 z") == "x *** y *** z"
+    assert short.reveal()
+    assert long.reveal()
+
+
+def test_a_dropped_secret_that_was_never_revealed_is_no_longer_masked() -> None:
+    import gc
+
+    from meetlink.credentials.redaction import contains_secret
+    from meetlink.credentials.secret import Secret
+
+    kept = Secret("kept-7781-q")
+    dropped = Secret("dropped-5512-q")
+    assert contains_secret("dropped-5512-q")
+    del dropped
+    gc.collect()
+    assert not contains_secret("dropped-5512-q")
+    assert contains_secret("kept-7781-q")
+    assert kept.reveal() == "kept-7781-q"
+
+
+def test_many_secrets_are_all_found() -> None:
+    from meetlink.credentials.redaction import redact
+    from meetlink.credentials.secret import Secret
+
+    many = [Secret(f"pw-{i:06d}-zz") for i in range(20_000)]
+    assert redact("a pw-019999-zz b pw-000000-zz c") == "a *** b *** c"
+    assert len(many) == 20_000

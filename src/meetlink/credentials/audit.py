@@ -1,6 +1,6 @@
 """The append-only audit log of credential hand-outs: who got what, when, by which channel.
 
-It lives in the same SQLite file as the vault (later the ledger), in the table ``audit_log``.
+It lives in the same SQLite file as the vault and the ledger, in the table ``audit_log``.
 Triggers refuse ``UPDATE`` and ``DELETE`` on it, so rows can only be added; purging a
 meeting's credentials leaves its audit trail in place, and the trail holds no secret to
 purge: :meth:`AuditLog.record` refuses any text that contains a registered secret.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 
-from meetlink.credentials.secret import MASK, _registered_texts
+from meetlink.credentials.secret import any_registered, contains_registered, mask_registered
 
 __all__ = ["SecretRedactor", "contains_secret", "install_redaction", "redact"]
 
@@ -32,13 +32,6 @@ _PLAIN_FORMATTER = logging.Formatter()
 _STANDARD_ATTRIBUTES = frozenset(
     vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))
 ) | {"message", "asctime", "taskName"}
-
-
-def _replace(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
-    return text
 
 
 def redact(text: str) -> str:
@@ -50,7 +43,7 @@ def redact(text: str) -> str:
         >>> redact("Bearer tok-5f1c0ffee")
         'Bearer ***'
     """
-    return _replace(text, _registered_texts())
+    return mask_registered(text)
 
 
 def contains_secret(text: str) -> bool:
@@ -62,7 +55,7 @@ def contains_secret(text: str) -> bool:
         >>> contains_secret("the pin is pin-98231"), contains_secret("the pin is hidden")
         (True, False)
     """
-    return any(secret in text for secret in _registered_texts())
+    return contains_registered(text)
 
 
 class SecretRedactor(logging.Filter):
@@ -79,27 +72,26 @@ class SecretRedactor(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = _registered_texts()
-        if not secrets:
+        if not any_registered():
             return True
         try:
             message = record.getMessage()
         except (TypeError, ValueError, KeyError):
             # A broken format string must neither break logging nor print raw args.
             message = f"{record.msg} (log arguments dropped: they did not fit the format)"
-        record.msg = _replace(message, secrets)
+        record.msg = mask_registered(message)
         record.args = None
         if record.exc_info:
             if not record.exc_text:
                 record.exc_text = _PLAIN_FORMATTER.formatException(record.exc_info)
             record.exc_info = None
         if record.exc_text:
-            record.exc_text = _replace(record.exc_text, secrets)
+            record.exc_text = mask_registered(record.exc_text)
         if record.stack_info:
-            record.stack_info = _replace(record.stack_info, secrets)
+            record.stack_info = mask_registered(record.stack_info)
         for name, value in list(vars(record).items()):
             if name not in _STANDARD_ATTRIBUTES and isinstance(value, str):
-                setattr(record, name, _replace(value, secrets))
+                setattr(record, name, mask_registered(value))
         return True
 
 

@@ -49,8 +49,84 @@ MIN_REDACTED_LENGTH = 4
 destroy them, and a text that short is no secret anyway."""
 
 _lock = threading.Lock()
-_live: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
+# The registry, indexed by length so that finding secrets in a text costs
+# O(len(text) × distinct lengths), however many secrets a run has made (10,000 points make
+# tens of thousands). A text counts once per live Secret holding it, plus once for good
+# when it is pinned (revealed or registered).
+_counts: dict[str, int] = {}
+_by_length: dict[int, set[str]] = {}
 _pinned: set[str] = set()
+
+
+def _add(text: str) -> None:
+    """Count one more holder of ``text`` (call with ``_lock`` held)."""
+    held = _counts.get(text, 0)
+    _counts[text] = held + 1
+    if not held and len(text) >= MIN_REDACTED_LENGTH:
+        _by_length.setdefault(len(text), set()).add(text)
+
+
+def _release(text: str) -> None:
+    """A Secret holding ``text`` is gone (a weakref finalizer)."""
+    with _lock:
+        held = _counts.get(text, 0) - 1
+        if held > 0:
+            _counts[text] = held
+            return
+        _counts.pop(text, None)
+        same = _by_length.get(len(text))
+        if same is not None:
+            same.discard(text)
+            if not same:
+                del _by_length[len(text)]
+
+
+def _pin(text: str) -> None:
+    with _lock:
+        if text not in _pinned:
+            _pinned.add(text)
+            _add(text)
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Where registered secrets stand in ``text``: longest first, not overlapping."""
+    with _lock:
+        lengths = sorted((n for n in _by_length if n <= len(text)), reverse=True)
+        found: list[tuple[int, int]] = []
+        i = 0
+        while i < len(text):
+            for n in lengths:
+                if text[i : i + n] in _by_length[n]:
+                    found.append((i, i + n))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+
+def any_registered() -> bool:
+    """Whether any secret is registered at all (a fast path for log filters)."""
+    with _lock:
+        return bool(_by_length)
+
+
+def contains_registered(text: str) -> bool:
+    """Whether ``text`` holds a registered secret."""
+    return bool(_spans(text))
+
+
+def mask_registered(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***``."""
+    spans = _spans(text)
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], MASK]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def register(secret: Secret | str) -> None:
@@ -64,17 +140,7 @@ def register(secret: Secret | str) -> None:
         >>> register("smtp-password-from-env")
     """
     text = secret.reveal() if isinstance(secret, Secret) else secret
-    with _lock:
-        _pinned.add(text)
-
-
-def _registered_texts() -> list[str]:
-    """Every registered text worth redacting, longest first (so a longer secret that
-    contains a shorter one is replaced whole)."""
-    with _lock:
-        texts = set(_pinned)
-        texts.update(s._value for s in list(_live.values()))
-    return sorted((t for t in texts if len(t) >= MIN_REDACTED_LENGTH), key=len, reverse=True)
+    _pin(text)
 
 
 @final
@@ -102,7 +168,8 @@ class Secret:
         object.__setattr__(self, "_value", value)
         if value:
             with _lock:
-                _live[id(self)] = self
+                _add(value)
+            weakref.finalize(self, _release, value)
 
     def reveal(self) -> str:
         """Return the plain text. Each call pins the text for log redaction.
@@ -111,8 +178,7 @@ class Secret:
             >>> Secret("pin-4711").reveal()
             'pin-4711'
         """
-        with _lock:
-            _pinned.add(self._value)
+        _pin(self._value)
         return self._value
 
     def __repr__(self) -> str:
@@ -201,9 +267,7 @@ def _scrubbed(exc: _ValidationError) -> _ValidationError:
     """The same errors with every input hidden and registered secrets cut from messages."""
     details: list[InitErrorDetails] = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
-        message = err["msg"]
-        for text in _registered_texts():
-            message = message.replace(text, MASK)
+        message = mask_registered(err["msg"])
         # Braces would be read as template fields; the message is already formatted.
         template = message.replace("{", "(").replace("}", ")")
         details.append(
