@@ -8,8 +8,8 @@ unknown, and the reconciler asks the platform before anything is redone.
 
 SQLite in WAL mode with ``synchronous=FULL`` (a commit survives a power loss, not just a
 crash), one connection per process, schema versioned with migrations. Nothing secret is
-ever written here: credentials live in the vault (encrypted), and :meth:`Ledger.record`
-refuses details that hold a known secret.
+ever written here: credentials live in the vault (encrypted), and the ``record_*`` methods
+refuse details that hold a known secret whenever the ``secret_check`` hook is set.
 
 Everything else talks to the ledger through this module only, so that a server database
 can replace SQLite later without touching the rest.

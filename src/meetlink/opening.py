@@ -9,7 +9,7 @@ or resent with the same bytes and Message-ID (an e-mail). One failing bridge poi
 stop the others; the run ends with every failure listed, and the next run retries those.
 
 Example:
-    >>> from meetlink import open_meeting
+    >>> from meetlink.opening import open_meeting
     >>> result = open_meeting("examples/myhao-2023q3/meeting.yaml")  # doctest: +SKIP
     >>> result.ok, result.counts["invitation"]["create"]              # doctest: +SKIP
     (True, 80)

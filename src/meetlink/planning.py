@@ -1,6 +1,6 @@
 """The planner: units + tracks + rules → bridge points, seats and conferences. Pure, no I/O.
 
-The rules (seeds 000 and 002; see ``docs/planning.md``):
+The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisions.md``):
 
 * **Track of a unit**: listed by id in a track's ``units.ids`` > follows its ``join_point``'s
   host into the host's track > the first track whose ``units.kinds`` has its kind (also when

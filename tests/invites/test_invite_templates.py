@@ -89,6 +89,14 @@ def test_a_broken_template_is_reported_with_its_file_and_what_to_do(
     assert str(tmp_path / name) in message
 
 
+def test_a_missing_folder_or_a_file_not_in_utf8_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="the templates folder does not exist"):
+        Templates.load("vi", tmp_path / "nowhere")
+    (tmp_path / "body.txt").write_bytes("Kính gửi: $addressees\n".encode("utf-16"))
+    with pytest.raises(InputError, match="not UTF-8; save it again as UTF-8"):
+        Templates.load("vi", tmp_path)
+
+
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(InputError, match=r"unknown language 'fr'; write one of vi, en\."):
         Templates.load("fr")
