@@ -159,7 +159,8 @@ def _status(args: argparse.Namespace) -> int:
             row.sitting, row.point, row.conference, row.credentials, row.invitation, row.state
         )
     Console().print(table)
-    counts = {s: sum(1 for r in rows if r.state == s) for s in ("done", "pending", "failed")}
+    states = ("done", "pending", "failed", "cancelled")
+    counts = {s: sum(1 for r in rows if r.state == s) for s in states}
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
     waiting = officers_waiting(rows)
     if waiting:

@@ -32,8 +32,11 @@ class StatusRow:
 
     @property
     def state(self) -> str:
-        """``failed`` if any part failed, ``pending`` if any is not done, else ``done``."""
+        """``cancelled``; ``failed`` if any part failed, ``pending`` if any is not done; or
+        ``done``."""
         parts = (self.conference, self.credentials, self.invitation)
+        if self.conference == "cancelled":
+            return "cancelled"
         if any(p.startswith("failed") for p in parts):
             return "failed"
         if any(p.startswith(("pending", "unknown")) for p in parts):
@@ -74,6 +77,9 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
             ]
             sitting_key = f"{conference.track}/{conference.sitting}"
             conference_word = "cancelled" if sitting_cancelled else _word(made)
+            credentials_word = _word(handout, needed=access is not None or handout is not None)
+            if sitting_cancelled:
+                credentials_word = "cancelled" if credentials_word != "-" else "-"
             invitation_word = _word(invitation, needed=conference.track not in by_platform)
             if sitting_key in unscheduled:
                 conference_word = invitation_word = "waiting for the time"
@@ -82,7 +88,7 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
                     sitting=f"{conference.track}/{conference.sitting}",
                     point=point,
                     conference=conference_word,
-                    credentials=_word(handout, needed=access is not None or handout is not None),
+                    credentials=credentials_word,
                     invitation=invitation_word,
                     error=errors[0] if errors else "",
                 )
@@ -92,4 +98,5 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
 
 def officers_waiting(rows: Iterable[StatusRow]) -> list[str]:
     """Bridge points whose officer has not received credentials that were issued."""
-    return sorted({r.point for r in rows if r.credentials not in ("-", "done")})
+    settled = ("-", "done", "cancelled", "waiting for the time")
+    return sorted({r.point for r in rows if r.credentials not in settled})

@@ -184,3 +184,15 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
     with Ledger(path) as ledger, ledger.lock("m1", wait=5):
         acquired = True
     assert acquired
+
+
+def test_the_ledger_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        ledger.record_intent("m1", "k", "conference")
+        modes = {
+            p.name: p.stat().st_mode & 0o777
+            for p in tmp_path.glob("ledger.sqlite3*")
+            if not p.name.endswith(".lock")
+        }
+    assert modes["ledger.sqlite3"] == 0o600
+    assert modes.get("ledger.sqlite3-wal", 0o600) == 0o600

@@ -231,3 +231,20 @@ def test_a_transient_error_on_an_update_leaves_the_credentials_in_place(
     assert not result.ok
     assert "access" not in {f.what for f in result.failures}
     assert result.counts.get("access", {}).get("cancel", 0) == 0
+
+
+def test_status_after_a_cancel_shows_the_sitting_cancelled_and_no_officer_waiting(
+    meeting: Any, open_it: Open
+) -> None:
+    from meetlink.loading import load_meeting
+    from meetlink.planning import plan_meeting
+    from meetlink.status import meeting_status, officers_waiting
+
+    open_it()
+    open_it(cancel_sittings=["s1"])
+    loaded = load_meeting(meeting.path)
+    with Ledger(meeting.state / "ledger.sqlite3") as ledger:
+        rows = meeting_status(plan_meeting(loaded.meeting, loaded.roster), ledger)
+    assert {r.state for r in rows if r.sitting == "main/s1"} == {"cancelled"}
+    assert {r.state for r in rows if r.sitting == "main/s2"} == {"done"}
+    assert officers_waiting(rows) == []
