@@ -163,15 +163,16 @@ def open_meeting(
         with Vault.open(state / "ledger.sqlite3", key) as vault:
             run.vault = vault
             run.secret_hook = secret_hook
-            run.sender = sender or sender_for(loaded.meeting.delivery, state)
+            run.sender = sender
             try:
                 run.conferences()
                 run.access_and_handout()
                 run.invitations()
             finally:
-                close = getattr(run.sender, "close", None)
-                if sender is None and callable(close):
-                    close()
+                for made in run.senders.values():  # the ones the run made, not one given
+                    close = getattr(made, "close", None)
+                    if callable(close):
+                        close()
                 for adapter in adapters.values():
                     adapter.close()
         return run.result
@@ -213,10 +214,15 @@ class _Run:
         self.secret_hook: SecretHook | None = None
         self.progress = progress
         self.vault: Vault | None = None
-        self.sender: InviteSender | None = None
+        self.sender: InviteSender | None = None  # given by the caller: used for everything
+        self.senders: dict[InviteMode, InviteSender] = {}  # made here, one per delivery mode
+        self.state = state
         self._send_lock = threading.Lock()
         self._vault_lock = threading.Lock()
-        outbox = state / "outbox" if self.meeting.delivery.smtp is None else None
+        by_outbox = self.meeting.delivery.smtp is None or any(
+            t.invites == InviteMode.OUTBOX for t in self.meeting.tracks
+        )
+        outbox = state / "outbox" if by_outbox else None
         self.result = OpenResult(self.meeting.id, state, outbox, dry_run)
         self._wanted: dict[str, ConferenceRequest] | None = None
         self.cancelled_sittings = {
@@ -456,12 +462,16 @@ class _Run:
     def _hand_out(self, action: Action, requests: Mapping[str, ConferenceRequest]) -> None:
         hand_out(self, action, requests)
 
-    def send(self, message: Any) -> Any:
-        """Send through the run's sender, one message at a time (SMTP reuses one connection)."""
-        if self.sender is None:  # pragma: no cover - open_meeting sets it before any phase
-            raise RuntimeError("the run has no sender yet")
+    def send(self, message: Any, track_id: str) -> Any:
+        """Send through the track's sender (SMTP, or the outbox for ``invites: outbox`` or when
+        no SMTP is configured), one message at a time: SMTP reuses one connection."""
+        mode = self.tracks[track_id].invites
+        mode = InviteMode.EMAIL if mode == InviteMode.PLATFORM else mode
         with self._send_lock:
-            return self.sender.send(message)
+            sender = self.sender or self.senders.get(mode)
+            if sender is None:
+                sender = self.senders[mode] = sender_for(self.meeting.delivery, self.state, mode)
+            return sender.send(message)
 
     def with_vault(self, work: Callable[[Vault], Any]) -> Any:
         """Use the vault from one thread at a time."""
@@ -552,7 +562,8 @@ class _Run:
                         build_cancellation(
                             previous, sequence=sequence, dtstamp=stamp, recipients=gone
                         )
-                    )
+                    ),
+                    spec.track,
                 )
         self._deliver(action.key, detail, build_invitation(spec, sequence=sequence, dtstamp=stamp))
 
@@ -560,7 +571,7 @@ class _Run:
         self, key: str, detail: dict[str, Any], invitation: Any, *, cancel: bool = False
     ) -> None:
         message = build_message(invitation)
-        result = self.send(message)
+        result = self.send(message, invitation.spec.track)
         detail.update(sent_sequence=invitation.sequence, message_id=result.message_id)
         if cancel:
             self.ledger.record_cancelled(key, detail=detail)

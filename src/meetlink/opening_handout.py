@@ -127,7 +127,7 @@ def hand_out(run: _Run, action: Action, requests: Mapping[str, ConferenceRequest
         sent_at=dt.datetime.fromisoformat(detail["sent_at"]),
         part="login" if track.handout == "split" else "all",
     )
-    result = run.send(message)
+    result = run.send(message, request.track)
     host_unit = run.plan.point(point_id).host_unit
     _audit_delivery(run, host_unit, "email", f"{conference}, version {version}, by e-mail")
     if track.handout == "split" and run.secret_hook is not None:

@@ -248,3 +248,20 @@ def test_status_after_a_cancel_shows_the_sitting_cancelled_and_no_officer_waitin
     assert {r.state for r in rows if r.sitting == "main/s1"} == {"cancelled"}
     assert {r.state for r in rows if r.sitting == "main/s2"} == {"done"}
     assert officers_waiting(rows) == []
+
+
+def test_a_track_with_invites_outbox_uses_the_outbox_even_when_smtp_is_configured(
+    meeting: Any, open_it: Open
+) -> None:
+    # nothing listens on port 9 of this machine: any SMTP attempt would fail the run
+    meeting.edit(
+        "roster: roster.csv\n",
+        "roster: roster.csv\ndelivery:\n  smtp: {host: 127.0.0.1, port: 9, "
+        "starttls: false, timeout_seconds: 2}\n",
+    )
+    meeting.edit("    attendance: split\n", "    attendance: split\n    invites: outbox\n")
+    result: OpenResult = open_it()
+    assert result.ok, result.failures
+    assert result.outbox == meeting.outbox
+    assert len(list(meeting.outbox.glob("*.ics"))) == 6
+    assert len(list(meeting.outbox.glob("handout-*.eml"))) == 6
