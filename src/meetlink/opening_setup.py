@@ -132,8 +132,20 @@ def make_adapters(
         if callable(prepare):  # e.g. a provider's account sheet against the planned points
             try:
                 prepare([PointRef.of(p) for p in plan.points_of(track.id)])
-            except InputError as exc:
-                problems.extend(exc.problems)
+            except InputError as exc:  # an adapter's own problems lack a place: the track's
+                where = ("tracks", index, "settings" if track.settings else "platform")
+                problems.extend(
+                    p
+                    if p.file
+                    else Problem(
+                        shown,
+                        loaded.line_of(*where),
+                        f"tracks[{index}].{where[2]}",
+                        p.message,
+                        yaml=True,
+                    )
+                    for p in exc.problems
+                )
         adapters[track.id] = adapter
     if problems:
         for adapter in adapters.values():

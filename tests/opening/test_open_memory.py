@@ -265,3 +265,17 @@ def test_a_track_with_invites_outbox_uses_the_outbox_even_when_smtp_is_configure
     assert result.outbox == meeting.outbox
     assert len(list(meeting.outbox.glob("*.ics"))) == 6
     assert len(list(meeting.outbox.glob("handout-*.eml"))) == 6
+
+
+def test_a_google_track_without_credentials_is_refused_before_anything_is_done(
+    meeting: Any, open_it: Open, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meetlink.errors import InputError
+
+    monkeypatch.delenv("MEETLINK_GOOGLE_EMULATOR_HOST", raising=False)
+    meeting.edit("    platform: memory\n", "    platform: google\n")
+    with pytest.raises(InputError) as caught:
+        open_it()
+    assert "tracks[0].platform: the google platform needs credentials" in str(caught.value)
+    assert str(meeting.path) in str(caught.value)
+    assert not meeting.state.exists()

@@ -67,9 +67,11 @@ from meetlink.adapters.models import (
 )
 from meetlink.errors import (
     AdapterError,
+    InputError,
     InvalidRequest,
     NotFound,
     PermissionDenied,
+    Problem,
     TransientError,
 )
 from meetlink.roster import Email
@@ -180,6 +182,48 @@ class GoogleAdapter(ConferenceAdapter):
     def emulator_host(self) -> str | None:
         """``host:port`` of the emulator in use, or None when talking to Google."""
         return self._env.get(EMULATOR_HOST_ENV) or None
+
+    def prepare(self, points: Sequence[PointRef]) -> None:
+        """Refuse, before anything is created, a track that could never reach Google.
+
+        Raises :class:`~meetlink.errors.InputError` (the caller places it at the track's
+        ``settings:``) when no credentials are configured and no emulator is in use, or when
+        a credentials file does not exist.
+        """
+        if self.emulator_host is not None:
+            return
+        settings = self.settings
+        files = [f for f in (settings.service_account_file, settings.token_file) if f]
+        if not files:
+            raise InputError(
+                [
+                    Problem(
+                        "",
+                        0,
+                        "",
+                        (
+                            "the google platform needs credentials: set service_account_file (with "
+                            "subject) or token_file in the track's settings, or set "
+                            f"{EMULATOR_HOST_ENV}=host:port to use the emulator."
+                        ),
+                    )
+                ]
+            )
+        missing = [str(f) for f in files if not Path(f).is_file()]
+        if missing:
+            raise InputError(
+                [
+                    Problem(
+                        "",
+                        0,
+                        "",
+                        (
+                            f"the credentials file {missing[0]} does not exist; check the path "
+                            "(it is read relative to the meeting file)."
+                        ),
+                    )
+                ]
+            )
 
     # -- the contract ----------------------------------------------------------------------
 
