@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
 from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.handout import slip_text
 from meetlink.credentials.vault import Vault, load_vault_key
@@ -24,7 +25,7 @@ from meetlink.ledger import EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.opening import default_state_dir, open_meeting, summary_lines
 from meetlink.opening_handout import handout_card, vault_kind
-from meetlink.opening_setup import LineProgress, Progress
+from meetlink.opening_setup import LineProgress, Progress, make_adapters
 from meetlink.planning import Plan, plan_meeting
 from meetlink.status import meeting_status, officers_waiting
 
@@ -210,12 +211,7 @@ def _credentials(args: argparse.Namespace) -> int:
     key = load_vault_key()
     with Vault.open(state / "ledger.sqlite3", key) as vault:
         if args.action == "revoke":
-            return _revoke(
-                vault,
-                ledger_path=state / "ledger.sqlite3",
-                meeting_id=meeting_id,
-                issued=[e.key for e in issued],
-            )
+            return _revoke(vault, loaded, plan, state, [e.key for e in issued])
         return _slips(args, loaded, plan, vault, [e.key for e in issued])
 
 
@@ -229,23 +225,42 @@ def _point_of(key: str) -> str:
     return key.rpartition("/")[2]
 
 
-def _revoke(vault: Vault, *, ledger_path: Path, meeting_id: str, issued: list[str]) -> int:
-    with Ledger(ledger_path) as ledger:
-        for key in issued:
-            name = key.split(":", 1)[1]
-            conference, _, point = name.rpartition("/")
-            vault.delete(meeting_id, point, vault_kind(conference))
-            vault.audit.record(
-                meeting_id,
-                point,
-                AuditAction.REVOKE,
-                channel="cli",
-                detail=f"{conference} revoked; the provider disables the account",
-            )
-            ledger.record_cancelled(key)
+def _revoke(vault: Vault, loaded: MeetingFile, plan: Plan, state: Path, issued: list[str]) -> int:
+    """After the meeting: the provider's adapter lists the accounts to disable, the vault
+    forgets the credentials, and the ledger keeps them revoked (``open`` does not re-issue)."""
+    meeting_id = loaded.meeting.id
+    adapters = make_adapters(loaded, plan, state, environ=os.environ)
+    logins: list[str] = []
+    try:
+        with Ledger(state / "ledger.sqlite3") as ledger:
+            for conference in sorted({k.split(":", 1)[1].rpartition("/")[0] for k in issued}):
+                made = ledger.get(f"conference:{conference}")
+                if made is None or "info" not in made.detail:
+                    continue
+                request = ConferenceRequest.model_validate(made.detail["request"])
+                revoke = getattr(adapters.get(request.track), "revoke", None)
+                if callable(revoke):  # e.g. the provider's revocation list
+                    logins += revoke(request, ConferenceInfo.model_validate(made.detail["info"]))
+            for key in issued:
+                conference, _, point = key.split(":", 1)[1].rpartition("/")
+                vault.delete(meeting_id, point, vault_kind(conference))
+                vault.audit.record(
+                    meeting_id,
+                    point,
+                    AuditAction.REVOKE,
+                    channel="cli",
+                    detail=f"{conference} revoked",
+                )
+                ledger.record_cancelled(key, detail={"revoked": True})
+                handed = f"handout:{key.split(':', 1)[1]}"
+                if ledger.get(handed) is not None:
+                    ledger.record_cancelled(handed)
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
     print(
-        f"{len(issued)} credentials revoked and purged from the vault; ask the provider to "
-        "disable those accounts."
+        f"{len(issued)} credentials revoked and purged from the vault; "
+        f"{len(logins)} accounts listed for the provider to disable."
     )
     return EXIT_OK
 

@@ -426,7 +426,9 @@ class _Run:
             for e in self._effects(What.CONFERENCE)
             if e.external_id and e.state != EffectState.CANCELLED
         }
-        issued = {e.key: e for e in self._effects(What.ACCESS) if e.state == EffectState.DONE}
+        accesses = self._effects(What.ACCESS)
+        issued = {e.key: e for e in accesses if e.state == EffectState.DONE}
+        revoked = {e.key for e in accesses if e.detail.get("revoked")}  # final: not re-issued
         for key, request in requests.items():
             adapter = self.adapters[request.track]
             if not adapter.hands_out_secrets():
@@ -436,6 +438,8 @@ class _Run:
                 continue  # not created yet: its credentials wait for it
             for point in request.bridge_points:
                 name = f"{request.key}/{point.id}"
+                if effect_key(What.ACCESS, name) in revoked:
+                    continue
                 access[effect_key(What.ACCESS, name)] = access_hash(
                     conference.external_id, request, adapter
                 )
