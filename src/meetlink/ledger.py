@@ -96,8 +96,11 @@ _MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
-# Set by meetlink.credentials when it is imported: returns True if a text holds a known
-# secret. Kept as a hook so the ledger does not depend on the credentials package.
+# An optional guard: a function telling whether a text holds a known secret (for example
+# meetlink.credentials.redaction.contains_secret). Off by default: a six-digit PIN turns
+# up by chance inside hex Message-IDs and UUIDs, and a false alarm would fail a real
+# write. What keeps secrets out is that only non-secret details are ever passed here;
+# the marker-secret tests check the ledger's bytes.
 secret_check: Callable[[str], bool] | None = None
 
 
