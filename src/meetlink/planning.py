@@ -236,7 +236,7 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
         track = tracks[track_of[host_id]]
         sitting_ids = sittings_of[track.id]
         seated = guests[host_id]
-        cells = _cell_count(meeting, track, host, seated, notes)
+        cells = _cell_count(meeting, track, host, seated, notes) if track.cells else 1
         if cells > 1:
             sizes = split_evenly(host.seated_members, cells)
             cell_shares = _cell_shares(sizes, sitting_ids, track.attendance)
@@ -266,24 +266,27 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
                 )
             )
             continue
-        shares = []
-        for unit_id in seated:
-            share = share_of(units[unit_id].seated_members, track)
-            shares.append(share)
-            seats.append(Seat(unit_id, host_id, track.id, share))
-        totals = shares[0] if len(shares) == 1 else _add(shares, sitting_ids)
+        if len(seated) == 1:  # most points: one unit, whose share is the point's seats
+            totals = share_of(host.seated_members, track)
+            seats.append(Seat(host_id, host_id, track.id, totals))
+        else:
+            shares = [share_of(units[u].seated_members, track) for u in seated]
+            seats.extend(
+                Seat(u, host_id, track.id, sh) for u, sh in zip(seated, shares, strict=True)
+            )
+            totals = _add(shares, sitting_ids)
         points.append(
             BridgePoint(
-                id=host.id,
-                name=host.name,
-                location=host.location,
-                host_unit=host.id,
-                units=tuple(seated),
-                track=track.id,
-                platform=track.platform,
-                role=_ROLE[host.kind],
-                seats=totals,
-                equipment=host.equipment,
+                host_id,
+                host.name,
+                host.location,
+                host_id,
+                tuple(seated),
+                track.id,
+                track.platform,
+                _ROLE[host.kind],
+                totals,
+                host.equipment,
             )
         )
 
@@ -316,6 +319,11 @@ def _assign_tracks(
     track_of: dict[str, str] = {}
     stranded: dict[str, str] = {}
     for unit in ordered:
+        if unit.join_point is None:  # most units: decided by id or kind, no chain to walk
+            own_track = listed.get(unit.id) or by_kind.get(unit.kind)
+            if own_track is not None:
+                track_of[unit.id] = own_track
+            continue
         # Walk the join-point chain to the first unit whose track is decided by id or kind.
         chain: list[str] = []
         current: Unit | None = unit
@@ -408,7 +416,10 @@ def _seat_units(
                 )
             )
     hosts: dict[str, str] = {}
-    for unit_id in direct:
+    for unit_id, step in direct.items():
+        if direct.get(step, step) == step:  # most units: one step to a point's host
+            hosts[unit_id] = step
+            continue
         chain = [unit_id]
         while direct.get(chain[-1], chain[-1]) != chain[-1] and chain[-1] not in hosts:
             nxt = direct[chain[-1]]
