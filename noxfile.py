@@ -34,7 +34,13 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package."""
     session.install(
-        "-e", ".[all]", "mypy>=1.10", "types-PyYAML", "types-openpyxl", "types-python-dateutil"
+        "-e",
+        ".[all]",
+        "pytest>=8",  # meetlink.testing's conformance suite is typed against it
+        "mypy>=1.10",
+        "types-PyYAML",
+        "types-openpyxl",
+        "types-python-dateutil",
     )
     session.run("mypy")
 
