@@ -280,3 +280,36 @@ class TestTokens:
         assert link.reveal() == f"{access.join_url}?jwt={token_of(access)}"
         public = PointAccess(point_id="X1", join_url="https://meet.jit.si/r")
         assert signed_link(public).reveal() == "https://meet.jit.si/r"
+
+
+def test_the_app_secret_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meetlink.adapters.jitsi import JitsiSettings
+
+    secret = "env-secret-" + "x" * 40
+    monkeypatch.setenv("MEETLINK_JITSI_SECRET", secret)
+    settings = JitsiSettings.model_validate(
+        {
+            "server": "meet.example.org",
+            "app_id": "meetlink",
+            "app_secret_env": "MEETLINK_JITSI_SECRET",
+        }
+    )
+    assert settings.app_secret is not None
+    assert settings.app_secret.reveal() == secret
+    assert secret not in repr(settings)
+
+
+def test_a_missing_app_secret_variable_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from meetlink.adapters.jitsi import JitsiSettings
+
+    monkeypatch.delenv("MEETLINK_JITSI_SECRET", raising=False)
+    with pytest.raises(ValidationError, match="MEETLINK_JITSI_SECRET"):
+        JitsiSettings.model_validate(
+            {
+                "server": "meet.example.org",
+                "app_id": "meetlink",
+                "app_secret_env": "MEETLINK_JITSI_SECRET",
+            }
+        )

@@ -73,6 +73,8 @@ class JitsiSettings(AdapterSettings):
 
     ``app_id`` with ``app_secret`` (as in the server's Prosody) turn tokens on; a token is
     valid from ``early_minutes`` before the sitting to ``token_margin_minutes`` after it.
+    ``app_secret_env`` names an environment variable holding the secret instead, so the
+    meeting file need not contain it (like SMTP's ``password_env``).
     ``room_prefix`` defaults to the meeting id; ``state_dir`` keeps rooms across runs.
 
     Example:
@@ -83,11 +85,28 @@ class JitsiSettings(AdapterSettings):
     server: Annotated[str, Field(pattern=HOST_PATTERN)] = PUBLIC_SERVER
     app_id: Annotated[str, Field(min_length=1)] | None = None
     app_secret: Secret | None = None
+    app_secret_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     audience: Annotated[str, Field(min_length=1)] = "jitsi"
     token_margin_minutes: int = Field(default=60, ge=0, le=24 * 60)
     early_minutes: int = Field(default=30, ge=0, le=24 * 60)
     room_prefix: Annotated[str, Field(pattern=r"^[a-z0-9]{0,24}$")] | None = None
     state_dir: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_from_the_environment(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("app_secret_env"):
+            return data
+        if data.get("app_secret") is not None:
+            raise ValueError("give `app_secret` or `app_secret_env`, not both.")
+        name = str(data["app_secret_env"])
+        value = os.environ.get(name)
+        if not value:
+            raise ValueError(
+                f"the environment variable {name} (app_secret_env) is not set; export the "
+                "Jitsi app secret in it before running meetlink."
+            )
+        return {**data, "app_secret": value}
 
     @model_validator(mode="after")
     def _tokens_need_id_secret_and_own_server(self) -> Self:
