@@ -185,5 +185,6 @@ def conference_requests(
             attendees=(attendees or {}).get(conference.key, ()),
             bridge_points=refs,
             send_invites=track.invites.value == "platform",
+            arrive_by=sitting.arrive_by,
         )
     return out

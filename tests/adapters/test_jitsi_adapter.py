@@ -313,3 +313,12 @@ def test_a_missing_app_secret_variable_is_a_clear_error(monkeypatch: pytest.Monk
                 "app_secret_env": "MEETLINK_JITSI_SECRET",
             }
         )
+
+
+def test_a_token_is_valid_from_the_meetings_arrive_by_when_that_is_earlier() -> None:
+    adapter = JitsiAdapter(TOKENS | {"early_minutes": 15})
+    start = dt.datetime.now(UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+    arrive_by = start - dt.timedelta(minutes=45)
+    request = sample_request(start=start, end=start + dt.timedelta(hours=2), arrive_by=arrive_by)
+    token = token_of(adapter.issue_access(request, adapter.create(request), request.point("TU")))
+    assert decode(token, verify_nbf=False)["nbf"] == int(arrive_by.timestamp())

@@ -233,7 +233,11 @@ class JitsiTokenAdapter(JitsiAdapter):
                 adapter=self.name,
             )
         room = self._live_room(request, info)
+        # Valid from the earlier of "arrive by" (the meeting's arrive-early time) and the
+        # adapter's own margin, so the officer can test the line before people arrive.
         early = request.start - timedelta(minutes=self.settings.early_minutes)
+        if request.arrive_by is not None:
+            early = min(early, request.arrive_by)
         expires = request.end + timedelta(minutes=self.settings.token_margin_minutes)
         claims = {
             "aud": self.settings.audience,

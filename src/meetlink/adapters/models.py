@@ -72,7 +72,8 @@ class ConferenceRequest(_Model):
     ``key`` is unique within the meeting (``main/s1``, ``branches/oct/X1``) and is what
     makes :meth:`~meetlink.adapters.base.ConferenceAdapter.create` idempotent. ``start`` and
     ``end`` are None while the time is "announced later". ``send_invites`` asks the platform
-    to send its own invitations (only with ``Capability.PLATFORM_INVITES``).
+    to send its own invitations (only with ``Capability.PLATFORM_INVITES``); ``arrive_by`` is
+    when delegates are asked to be there (the meeting's arrive-early minutes before start).
     """
 
     key: str = Field(min_length=1, max_length=200)
@@ -90,6 +91,7 @@ class ConferenceRequest(_Model):
     attendees: tuple[Attendee, ...] = ()
     bridge_points: tuple[PointRef, ...] = ()
     send_invites: bool = False
+    arrive_by: AwareDatetime | None = None
 
     @field_validator("timezone")
     @classmethod
