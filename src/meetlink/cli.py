@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from meetlink import __version__
 from meetlink.commands import add_commands, run_command
+from meetlink.credentials.redaction import install_redaction
 from meetlink.errors import InputError, MeetlinkError
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.opening import planned_actions
@@ -103,6 +105,11 @@ def _rate(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
+    # Warnings from meetlink and the libraries it drives reach stderr, every known secret
+    # masked (the vault's, the SMTP password, tokens) even if one slips into a message.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="meetlink: %(levelname)s: %(message)s")
+    install_redaction(logging.getLogger())
     try:
         if args.command == "plan":
             return _plan(args)

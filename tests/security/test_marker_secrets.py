@@ -165,3 +165,22 @@ def test_a_failed_hand_out_names_no_secret(
     printed = capsys.readouterr()
     assert "FAILED handout:" in printed.out
     assert not any(m in printed.out + printed.err for m in markers.values())
+
+
+def test_the_command_line_masks_a_secret_that_reaches_a_log(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meetlink.credentials.secret import Secret
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # as in a plain `meetlink` process
+    marker = Secret("MARKER-LOG-4411-zz")
+    main(["plan", str(tmp_path / "missing.yaml")])  # sets up logging with the redaction
+    try:
+        logging.getLogger("googleapiclient.discovery").warning("token %s", marker.reveal())
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+    printed = capsys.readouterr()
+    assert "meetlink: WARNING: token ***" in printed.err
+    assert "MARKER-LOG-4411-zz" not in printed.err + printed.out
