@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import threading
@@ -32,14 +31,14 @@ from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, Conferen
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, load_vault_key
 from meetlink.errors import AdapterError, CredentialError, DeliveryError, NotFound
-from meetlink.invites.calendar import build_cancellation, build_invitation, content_hash
-from meetlink.invites.message import InviteSender, build_message
+from meetlink.invites.calendar import content_hash
+from meetlink.invites.message import InviteSender
 from meetlink.invites.outbox import sender_for
-from meetlink.invites.specs import InvitationSpec, invitations_for
 from meetlink.ledger import Effect, EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.meeting import InviteMode
 from meetlink.opening_handout import access_hash, hand_out, issue_access
+from meetlink.opening_invites import invite, wanted_invitations
 from meetlink.opening_setup import Progress, Silent, attendees_by_conference, make_adapters
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile import Action, Op, What, conference_requests, diff, effect_key, fingerprint
@@ -48,11 +47,10 @@ from meetlink.throttle import Throttle
 __all__ = ["Failure", "OpenResult", "open_meeting", "planned_actions"]
 
 _EXPECTED = (AdapterError, CredentialError, DeliveryError)
+_COUNTING = threading.Lock()
 # Calls a second per platform unless the caller says otherwise (Calendar's per-user quota is
 # of this order; local platforms are not limited).
 DEFAULT_RATE_LIMITS: Mapping[str, float] = {"google": 10.0}
-# A per-unit token is itself a key: its link goes to the officer, never into an invitation.
-_TOKEN_CAPS = frozenset({Capability.ACCESS_TOKEN})
 
 
 @dataclass(frozen=True)
@@ -82,9 +80,15 @@ class OpenResult:
         return not self.failures
 
     def count(self, what: What, op: Op) -> None:
-        """Count one carried-out action."""
-        per = self.counts.setdefault(what.value, {})
-        per[op.value] = per.get(op.value, 0) + 1
+        """Count one carried-out action (workers of one run count at the same time)."""
+        with _COUNTING:
+            per = self.counts.setdefault(what.value, {})
+            per[op.value] = per.get(op.value, 0) + 1
+
+    def fail(self, failure: Failure) -> None:
+        """Record one failed effect."""
+        with _COUNTING:
+            self.failures.append(failure)
 
 
 def default_state_dir(meeting_path: Path) -> Path:
@@ -283,7 +287,7 @@ class _Run:
             message = f"{type(exc).__name__}: {exc}"
             if self.ledger.get(action.key) is not None:
                 self.ledger.record_failed(action.key, message)
-            self.result.failures.append(Failure(action.key, action.what.value, message))
+            self.result.fail(Failure(action.key, action.what.value, message))
         finally:
             self.progress.advance()
 
@@ -356,7 +360,7 @@ class _Run:
             else:
                 message = f"{type(outcome).__name__}: {outcome}"
                 self.ledger.record_failed(action.key, message)
-                self.result.failures.append(Failure(action.key, "conference", message))
+                self.result.fail(Failure(action.key, "conference", message))
             self.progress.advance()
 
     def _create_one(self, track_id: str, request: ConferenceRequest) -> ConferenceInfo | Exception:
@@ -484,105 +488,20 @@ class _Run:
         with self._vault_lock:
             return work(self.vault)
 
-    # -- phase 3: invitations -------------------------------------------------------------
-
-    def _specs(self) -> dict[str, InvitationSpec]:
-        links: dict[str | tuple[str, str], str] = {}
-        for effect in self._effects(What.CONFERENCE):
-            conference = effect.key.removeprefix("conference:")
-            track = conference.split("/", 1)[0]
-            adapter = self.adapters.get(track)
-            # A link that is itself a key (per-unit tokens) goes to the officer, not here.
-            if (
-                effect.state == EffectState.DONE
-                and effect.join_url
-                and adapter is not None
-                and not adapter.capabilities & _TOKEN_CAPS
-            ):
-                links[conference] = effect.join_url
-        by_email = {t.id for t in self.meeting.tracks if t.invites != InviteMode.PLATFORM}
-        return {
-            effect_key(What.INVITATION, s.key): s
-            for s in invitations_for(self.plan, links)
-            if s.track in by_email and f"{s.track}/{s.sitting}" not in self.cancelled_sittings
-        }
+    # -- phase 3: invitations (opening_invites.py) ------------------------------------
 
     def _invitation_hashes(self) -> dict[str, str]:
-        return {k: content_hash(s) for k, s in self._specs().items()}
+        return {k: content_hash(spec) for k, spec in wanted_invitations(self).items()}
 
     def invitations(self) -> None:
-        specs = self._specs()
+        specs = wanted_invitations(self)
         actions = diff(
-            {k: content_hash(s) for k, s in specs.items()},
+            {k: content_hash(spec) for k, spec in specs.items()},
             self._effects(What.INVITATION),
             what=What.INVITATION,
         )
         self.result.actions += actions
-        self._run_all("invitations", actions, lambda a: self._invite(a, specs))
-
-    def _invite(self, action: Action, specs: Mapping[str, InvitationSpec]) -> None:
-        effect = self.ledger.get(action.key)
-        detail: dict[str, Any] = dict(effect.detail) if effect else {}
-        sent = int(detail.get("sent_sequence", -1))
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        if action.op == Op.CANCEL:
-            spec = InvitationSpec.from_json(detail["spec"])
-            self._deliver(
-                action.key,
-                detail,
-                build_cancellation(spec, sequence=sent + 1, dtstamp=now),
-                cancel=True,
-            )
-            return
-        spec = specs[action.key]
-        digest = content_hash(spec)
-        resend = (
-            effect is not None
-            and effect.state in (EffectState.INTENT, EffectState.FAILED)
-            and effect.content_hash == digest
-            and "dtstamp" in detail
-        )
-        if resend:  # the same bytes as the interrupted attempt: same SEQUENCE and DTSTAMP
-            sequence, stamp = int(detail["sequence"]), dt.datetime.fromisoformat(detail["dtstamp"])
-        else:
-            sequence, stamp = sent + 1, now
-        previous = InvitationSpec.from_json(detail["spec"]) if "spec" in detail else None
-        detail.update(
-            uid=spec.uid,
-            sequence=sequence,
-            dtstamp=stamp.isoformat(),
-            spec=spec.to_json(),
-            sent_sequence=sent,
-        )
-        self.ledger.record_intent(
-            self.meeting.id, action.key, What.INVITATION.value, content_hash=digest, detail=detail
-        )
-        if previous is not None and sequence > 0:
-            current = {r.email.casefold() for r in spec.recipients}
-            gone = tuple(r for r in previous.recipients if r.email.casefold() not in current)
-            if gone:  # moved to another point: un-invite them from this one (no STATUS)
-                self.send(
-                    build_message(
-                        build_cancellation(
-                            previous, sequence=sequence, dtstamp=stamp, recipients=gone
-                        )
-                    ),
-                    spec.track,
-                )
-        self._deliver(action.key, detail, build_invitation(spec, sequence=sequence, dtstamp=stamp))
-
-    def _deliver(
-        self, key: str, detail: dict[str, Any], invitation: Any, *, cancel: bool = False
-    ) -> None:
-        message = build_message(invitation)
-        result = self.send(message, invitation.spec.track)
-        detail.update(sent_sequence=invitation.sequence, message_id=result.message_id)
-        if cancel:
-            self.ledger.record_cancelled(key, detail=detail)
-        else:
-            self.ledger.record_done(key, detail=detail)
-        if not result.ok:
-            result.raise_for_refused()
+        self._run_all("invitations", actions, lambda a: invite(self, a, specs))
 
 
 def summary_lines(result: OpenResult) -> list[str]:
