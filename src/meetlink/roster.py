@@ -18,10 +18,8 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +30,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
-from meetlink.text import fold, nfc, read_utf8
+from meetlink.sheets import read_table
+from meetlink.text import fold, nfc
 
 __all__ = [
     "COLUMNS",
@@ -198,80 +197,8 @@ def load_roster(path: str | Path) -> Roster:
     shown = str(path)
     if not path.is_file():
         raise InputError.single(shown, "the roster file does not exist; check the `roster:` path.")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        header, rows = _read_xlsx(path)
-    else:
-        data = path.read_bytes()
-        text, advice = read_utf8(data)
-        if text is None:
-            raise InputError.single(shown, advice)
-        header, rows = _read_csv(text)
+    header, rows = read_table(path, known=_HEADER_KEYS)
     return _parse(shown, header, rows)
-
-
-def _read_csv(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    header = next(reader, [])
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        for record in reader:
-            # line_num counts physical lines; a quoted cell may span several, so take the
-            # line a spreadsheet shows this record starting on.
-            yield reader.line_num - _extra_lines(record), record
-
-    return header, rows()
-
-
-def _delimiter(text: str) -> str:
-    """The separator that splits the header into the most known columns, commas on a tie.
-
-    Only the header decides (Excel writes ';' in some locales): csv.Sniffer guesses from the
-    rows too, and a name holding ';' or quotes misleads it.
-    """
-    first = text.split("\n", 1)[0]
-
-    def known(delimiter: str) -> int:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
-        return sum(fold(cell) in _HEADER_KEYS for cell in cells)
-
-    return max(",;\t", key=known)
-
-
-def _extra_lines(record: Sequence[str]) -> int:
-    return sum(cell.count("\n") for cell in record)
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise InputError.single(
-            str(path), "reading XLSX needs openpyxl: run `pip install meetlink[xlsx]`."
-        ) from None
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError.single(
-            str(path), f"this is not a readable XLSX workbook ({type(exc).__name__})."
-        ) from None
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = [_cell_text(v) for v in next(values, ())]
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        for number, row in enumerate(values, start=2):
-            yield number, [_cell_text(v) for v in row]
-        book.close()
-
-    return header, rows()
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> Roster:

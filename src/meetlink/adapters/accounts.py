@@ -45,6 +45,7 @@ from meetlink.adapters.models import PointRef
 from meetlink.credentials.secret import Secret, SecretModel
 from meetlink.errors import InputError, Problem
 from meetlink.roster import Equipment
+from meetlink.sheets import read_table
 from meetlink.text import fold, nfc, read_utf8
 
 __all__ = [
@@ -130,58 +131,8 @@ def load_accounts(path: str | Path) -> AccountSheet:
         raise InputError.single(
             shown, "the account sheet does not exist; check the track's `accounts:` setting."
         )
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        header, rows = _read_xlsx(path)
-    else:
-        text, advice = read_utf8(path.read_bytes())
-        if text is None:
-            raise InputError.single(shown, advice)
-        header, rows = _read_csv(text)
+    header, rows = read_table(path, known=_HEADER_KEYS)
     return _parse(shown, header, rows)
-
-
-def _read_csv(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    first = text.split("\n", 1)[0]
-
-    def known(delimiter: str) -> int:  # Excel writes ';' in some locales
-        cells = next(csv.reader([first], delimiter=delimiter), [])
-        return sum(fold(cell) in _HEADER_KEYS for cell in cells)
-
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=known))
-    header = next(reader, [])
-    # The row a spreadsheet shows: line_num counts physical lines, a quoted cell may span more.
-    rows = ((reader.line_num - sum(c.count("\n") for c in r), r) for r in reader)
-    return header, rows
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise InputError.single(
-            str(path), "reading XLSX needs openpyxl: run `pip install meetlink[xlsx]`."
-        ) from None
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        cells = [
-            [_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)
-        ]
-        book.close()
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError.single(
-            str(path),
-            f"this is not a readable XLSX workbook ({type(exc).__name__}); save it again.",
-        ) from None
-    header = cells[0] if cells else []
-    return header, iter(list(enumerate(cells[1:], start=2)))
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _unescape(cell: str) -> str:

@@ -42,8 +42,8 @@ from pathlib import Path
 from meetlink.errors import InputError, Problem
 from meetlink.planning import BridgePoint, Plan
 from meetlink.report.models import RollCall, RollCalls
-from meetlink.roster import _read_csv, _read_xlsx
-from meetlink.text import fold, nfc, read_utf8
+from meetlink.sheets import read_table
+from meetlink.text import fold, nfc
 
 __all__ = ["ROLL_CALL_COLUMNS", "load_roll_calls", "sheet_files"]
 
@@ -110,12 +110,7 @@ def _read_sheet(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]
     shown = str(path)
     if not path.is_file():
         raise InputError.single(shown, "the roll-call sheet does not exist; check the path.")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    text, advice = read_utf8(path.read_bytes())
-    if text is None:
-        raise InputError.single(shown, advice)
-    return _read_csv(text)
+    return read_table(path, known=_HEADER_KEYS)
 
 
 class _Index:
