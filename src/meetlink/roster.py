@@ -30,7 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
-from meetlink.sheets import read_table
+from meetlink.sheets import find_columns, read_table
 from meetlink.text import fold, nfc
 
 __all__ = [
@@ -203,24 +203,8 @@ def load_roster(path: str | Path) -> Roster:
 
 def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> Roster:
     problems: list[Problem] = []
-    columns: dict[str, int] = {}
-    titles: dict[str, str] = {}
-    for index, title in enumerate(header):
-        key = _HEADER_KEYS.get(fold(title))
-        if key is None:
-            continue
-        if key in columns:
-            problems.append(
-                Problem(
-                    shown,
-                    1,
-                    nfc(title),
-                    f"this column repeats column '{titles[key]}'; keep only one of them.",
-                )
-            )
-            continue
-        columns[key] = index
-        titles[key] = nfc(title)
+    found = find_columns(shown, header, _HEADER_KEYS, problems)
+    columns, titles = found.index, found.title
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:
         wanted = ", ".join(f"'{c}' (or '{COLUMNS[c][1]}')" for c in missing)

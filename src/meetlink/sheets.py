@@ -22,10 +22,10 @@ import io
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
-from meetlink.errors import InputError
-from meetlink.text import fold, read_utf8
+from meetlink.errors import InputError, Problem
+from meetlink.text import fold, nfc, read_utf8
 
-__all__ = ["XLSX_SUFFIXES", "Rows", "cell_text", "read_table"]
+__all__ = ["XLSX_SUFFIXES", "Columns", "Rows", "cell_text", "find_columns", "read_table"]
 
 Rows = Iterator[tuple[int, list[str]]]
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -44,6 +44,39 @@ def read_table(path: Path, *, known: Collection[str] = ()) -> tuple[list[str], R
     if text is None:
         raise InputError.single(str(path), advice)
     return _read_csv(text, known)
+
+
+class Columns:
+    """Which header cell holds each known column: ``index[column]`` and the header's own
+    spelling ``title[column]`` (problems name a column as the file writes it)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.title: dict[str, str] = {}
+
+
+def find_columns(
+    shown: str, header: Sequence[str], keys: dict[str, str], problems: list[Problem]
+) -> Columns:
+    """Match header cells to columns by their fold (``keys``: folded alias → column); a
+    column written twice is a problem at its header cell; unknown headers are ignored."""
+    found = Columns()
+    for number, title in enumerate(header):
+        column = keys.get(fold(title))
+        if column is None:
+            continue
+        if column in found.index:
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    nfc(title),
+                    (f"this column repeats column '{found.title[column]}'; keep only one of them."),
+                )
+            )
+            continue
+        found.index[column], found.title[column] = number, nfc(title)
+    return found
 
 
 def _read_csv(text: str, known: Collection[str]) -> tuple[list[str], Rows]:

@@ -45,7 +45,7 @@ from meetlink.adapters.models import PointRef
 from meetlink.credentials.secret import Secret, SecretModel
 from meetlink.errors import InputError, Problem
 from meetlink.roster import Equipment
-from meetlink.sheets import read_table
+from meetlink.sheets import find_columns, read_table
 from meetlink.text import fold, nfc, read_utf8
 
 __all__ = [
@@ -144,12 +144,9 @@ def _unescape(cell: str) -> str:
 
 def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> AccountSheet:
     problems: list[Problem] = []
-    columns: dict[str, int] = {}
-    titles: dict[str, str] = {}
-    for index, title in enumerate(header):
-        key = _HEADER_KEYS.get(fold(title))
-        if key is not None and key not in columns:
-            columns[key], titles[key] = index, nfc(title)
+    duplicated: list[Problem] = []  # a repeated column: the first one counts
+    found = find_columns(shown, header, _HEADER_KEYS, duplicated)
+    columns, titles = found.index, found.title
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:
         wanted = ", ".join(f"'{c}' (or '{ACCOUNT_COLUMNS[c][1]}')" for c in missing)

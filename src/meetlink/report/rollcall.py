@@ -42,7 +42,7 @@ from pathlib import Path
 from meetlink.errors import InputError, Problem
 from meetlink.planning import BridgePoint, Plan
 from meetlink.report.models import RollCall, RollCalls
-from meetlink.sheets import read_table
+from meetlink.sheets import find_columns, read_table
 from meetlink.text import fold, nfc
 
 __all__ = ["ROLL_CALL_COLUMNS", "load_roll_calls", "sheet_files"]
@@ -153,18 +153,8 @@ def _parse(
     index: _Index,
     problems: list[Problem],
 ) -> list[RollCall]:
-    columns: dict[str, int] = {}
-    titles: dict[str, str] = {}
-    for number, title in enumerate(header):
-        key = _HEADER_KEYS.get(fold(title))
-        if key is None:
-            continue
-        if key in columns:
-            problems.append(
-                Problem(shown, 1, nfc(title), f"this column repeats '{titles[key]}'; keep one.")
-            )
-            continue
-        columns[key], titles[key] = number, nfc(title)
+    found = find_columns(shown, header, _HEADER_KEYS, problems)
+    columns, titles = found.index, found.title
     lacking = []
     if not any(c in columns for c in _WHO):
         lacking.append("'điểm cầu' (bridge point) or 'đơn vị' (unit)")
