@@ -40,9 +40,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from meetlink.errors import LedgerBusy, LedgerError
+from meetlink.group_commit import GroupCommit
 
 __all__ = ["SCHEMA_VERSION", "Effect", "EffectState", "Ledger"]
 
@@ -107,21 +108,6 @@ secret_check: Callable[[str], bool] | None = None
 _T = TypeVar("_T")
 
 
-class _Job(Generic[_T]):
-    """One thread's write in a group commit."""
-
-    def __init__(self, work: Callable[[sqlite3.Connection], _T]) -> None:
-        self.work = work
-        self.result: _T | None = None
-        self.error: BaseException | None = None
-        self.finished = False
-
-    def finish(self, error: BaseException | None) -> None:
-        if not self.finished:
-            self.error = self.error or error
-            self.finished = True
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
@@ -144,9 +130,11 @@ class Ledger:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._lock = threading.RLock()  # the connection: one user at a time
-            self._turn = threading.Condition()  # the group commit's queue
-            self._queue: list[_Job[Any]] = []
-            self._leading = False
+            self._group = GroupCommit(
+                self._db,
+                self._lock,
+                lambda exc: LedgerError(f"cannot write the ledger {self.path} ({exc})."),
+            )
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(
@@ -207,61 +195,9 @@ class Ledger:
             self._db.execute("COMMIT")
 
     def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` in a write transaction shared with other threads' writes.
-
-        Threads that write at the same moment join one transaction and one commit: one
-        fsync under ``synchronous=FULL`` instead of one each. Each returns only once its own
-        write is durable, so "intent committed before the call" still holds. A failing write
-        is undone alone (a savepoint) and raises in its own thread.
-        """
-        job: _Job[_T] = _Job(work)
-        with self._turn:
-            self._queue.append(job)
-            while not job.finished:
-                if self._leading:  # another thread is committing: ours may be in its group
-                    self._turn.wait()
-                    continue
-                self._leading = True
-                group, self._queue = self._queue, []
-                self._turn.release()
-                try:
-                    self._commit_group(group)
-                finally:
-                    self._turn.acquire()
-                    self._leading = False
-                    for stray in group:  # interrupted mid-group: nobody waits forever
-                        stray.finish(LedgerError("the ledger write was interrupted; run again."))
-                    self._turn.notify_all()
-        if job.error is not None:
-            raise job.error
-        return job.result  # type: ignore[return-value]
-
-    def _commit_group(self, group: list[_Job[Any]]) -> None:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                for job in group:
-                    job.finish(LedgerError(f"cannot write the ledger {self.path} ({exc})."))
-                return
-            for job in group:
-                self._db.execute("SAVEPOINT job")
-                try:
-                    job.result = job.work(self._db)
-                except Exception as exc:
-                    self._db.execute("ROLLBACK TO job")
-                    job.error = exc
-                self._db.execute("RELEASE job")
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                for job in group:
-                    job.error = job.error or LedgerError(
-                        f"cannot write the ledger {self.path} ({exc})."
-                    )
-        for job in group:
-            job.finish(job.error)
+        """Run ``work`` in a write transaction shared with other threads' concurrent writes
+        (see :mod:`meetlink.group_commit`): durable when it returns."""
+        return self._group.write(work)
 
     # -- the lock -------------------------------------------------------------------------
 

@@ -222,7 +222,6 @@ class _Run:
         self.senders: dict[InviteMode, InviteSender] = {}  # made here, one per delivery mode
         self.state = state
         self._send_lock = threading.Lock()
-        self._vault_lock = threading.Lock()
         by_outbox = self.meeting.delivery.smtp is None or any(
             t.invites == InviteMode.OUTBOX for t in self.meeting.tracks
         )
@@ -482,11 +481,10 @@ class _Run:
             return sender.send(message)
 
     def with_vault(self, work: Callable[[Vault], Any]) -> Any:
-        """Use the vault from one thread at a time."""
+        """Use the vault (safe from many threads: its writes share group commits)."""
         if self.vault is None:  # pragma: no cover - open_meeting sets it before any phase
             raise RuntimeError("the run has no vault yet")
-        with self._vault_lock:
-            return work(self.vault)
+        return work(self.vault)
 
     # -- phase 3: invitations (opening_invites.py) ------------------------------------
 

@@ -129,10 +129,15 @@ class AuditLog:
     """
 
     def __init__(
-        self, connection: sqlite3.Connection, *, clock: Callable[[], datetime] = utcnow
+        self,
+        connection: sqlite3.Connection,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        writer: Callable[[Callable[[sqlite3.Connection], AuditEntry]], AuditEntry] | None = None,
     ) -> None:
         self._db = connection
         self._clock = clock
+        self._writer = writer  # the vault's group commit, when the log shares its connection
         for statement in _SCHEMA:
             self._db.execute(statement)
 
@@ -180,6 +185,12 @@ class AuditLog:
                 f"{action!r} is not an audit action; use one of: {known}."
             ) from None
         refuse_secrets(channel=channel, actor=actor, detail=detail)
+        if self._writer is not None:
+            return self._writer(
+                lambda db: self._append(
+                    meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
+                )
+            )
         return self._append(meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail)
 
     def _append(

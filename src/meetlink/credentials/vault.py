@@ -26,6 +26,7 @@ import builtins
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -47,6 +48,7 @@ from meetlink.errors import (
     TamperedCredential,
     VaultKeyError,
 )
+from meetlink.group_commit import GroupCommit
 
 __all__ = [
     "ENV_VAR",
@@ -101,6 +103,14 @@ class StoredCredential(NamedTuple):
     created_at: datetime
 
 
+def _write_failure(exc: Exception) -> Exception:
+    error = LedgerBusy if "locked" in str(exc) else LedgerError
+    return error(
+        f"The state file cannot be written ({exc}); if another meetlink is running, "
+        "wait for it to finish, then run again."
+    )
+
+
 def _aad(meeting_id: str, unit_id: str, kind: str) -> bytes:
     # A JSON array is an unambiguous encoding: ("a", "b/c") and ("a/b", "c") differ.
     return json.dumps([_AAD_TAG, meeting_id, unit_id, kind]).encode("ascii")
@@ -142,7 +152,11 @@ class Vault:
         self._actor = actor
         self._clock = clock
         self._db.execute(_SCHEMA)
-        self.audit = AuditLog(connection, clock=clock)
+        # Threads share the connection (``meetlink open``'s workers): reads take the lock,
+        # writes go through a group commit, so concurrent writers share one fsync.
+        self._lock = threading.RLock()
+        self._group = GroupCommit(connection, self._lock, _write_failure)
+        self.audit = AuditLog(connection, clock=clock, writer=self._group.write)
 
     @classmethod
     def open(
@@ -178,20 +192,17 @@ class Vault:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            error = LedgerBusy if "locked" in str(exc) else LedgerError
-            raise error(
-                f"The state file cannot be written ({exc}); if another meetlink is running, "
-                "wait for it to finish, then run again."
-            ) from None
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _write_failure(exc) from None
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def _seal(self, key: VaultKey, ids: tuple[str, str, str], data: bytes) -> tuple[bytes, bytes]:
         nonce = os.urandom(_NONCE_BYTES)
@@ -236,8 +247,9 @@ class Vault:
         ids = (meeting_id, unit_id, kind)
         nonce, blob = self._seal(self._key, ids, _plaintext(credential))
         now = self._clock().isoformat()
-        with self._transaction():
-            self._db.execute(
+
+        def store(db: sqlite3.Connection) -> None:
+            db.execute(
                 "INSERT INTO vault_credentials (meeting_id, unit_id, kind, key_id, nonce,"
                 " ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (meeting_id, unit_id, kind) DO UPDATE SET key_id = excluded.key_id,"
@@ -248,6 +260,8 @@ class Vault:
             self.audit._append(
                 meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
             )
+
+        self._group.write(store)
 
     def get(self, meeting_id: str, unit_id: str, kind: str, *, channel: str = "") -> Credential:
         """Decrypt a unit's credential, and audit it as ``reveal`` (with ``channel``).
@@ -264,11 +278,12 @@ class Vault:
         self._check_ids(meeting_id, unit_id, kind)
         refuse_secrets(channel=channel)
         ids = (meeting_id, unit_id, kind)
-        row = self._db.execute(
-            "SELECT key_id, nonce, ciphertext FROM vault_credentials"
-            " WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
-            ids,
-        ).fetchone()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT key_id, nonce, ciphertext FROM vault_credentials"
+                " WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
+                ids,
+            ).fetchone()
         if row is None:
             raise CredentialError(
                 f"No {kind} credential is stored for unit {unit_id} of meeting {meeting_id}; "
@@ -282,8 +297,15 @@ class Vault:
                 f"The stored credential of unit {unit_id} (meeting {meeting_id}, kind {kind}) "
                 "decrypts but is not a credential; revoke it and issue a new one."
             ) from None
-        self.audit._append(
-            meeting_id, unit_id, AuditAction.REVEAL, channel=channel, actor=self._actor, detail=kind
+        self._group.write(
+            lambda db: self.audit._append(
+                meeting_id,
+                unit_id,
+                AuditAction.REVEAL,
+                channel=channel,
+                actor=self._actor,
+                detail=kind,
+            )
         )
         return credential
 
