@@ -222,6 +222,9 @@ class _Run:
         self.senders: dict[InviteMode, InviteSender] = {}  # made here, one per delivery mode
         self.state = state
         self._send_lock = threading.Lock()
+        self._cache_lock = threading.RLock()
+        self._conference_effects: dict[str, Effect | None] = {}
+        self._conference_infos: dict[str, ConferenceInfo] = {}
         by_outbox = self.meeting.delivery.smtp is None or any(
             t.invites == InviteMode.OUTBOX for t in self.meeting.tracks
         )
@@ -453,6 +456,9 @@ class _Run:
         return access, handout
 
     def access_and_handout(self) -> None:
+        with self._cache_lock:  # phase 1 is over: read the conferences afresh
+            self._conference_effects.clear()
+            self._conference_infos.clear()
         requests = self._requests()
         access, _ = self._access_desired(requests)
         actions = diff(access, self._effects(What.ACCESS), what=What.ACCESS)
@@ -462,6 +468,28 @@ class _Run:
         actions = diff(handout, self._effects(What.HANDOUT), what=What.HANDOUT)
         self.result.actions += actions
         self._run_all("hand-out", actions, lambda a: self._hand_out(a, requests))
+
+    def conference_effect(self, conference: str) -> Effect | None:
+        """The ledger's record of a conference, read once per run: its detail holds the whole
+        request (every point), too big to read again for each point's credentials."""
+        with self._cache_lock:
+            if conference not in self._conference_effects:
+                self._conference_effects[conference] = self.ledger.get(
+                    effect_key(What.CONFERENCE, conference)
+                )
+            return self._conference_effects[conference]
+
+    def conference_info(self, conference: str) -> ConferenceInfo:
+        """What the platform made for a conference (from :meth:`conference_effect`)."""
+        with self._cache_lock:
+            if conference not in self._conference_infos:
+                made = self.conference_effect(conference)
+                if made is None:  # pragma: no cover - callers check the effect first
+                    raise KeyError(conference)
+                self._conference_infos[conference] = ConferenceInfo.model_validate(
+                    made.detail["info"]
+                )
+            return self._conference_infos[conference]
 
     def _issue(self, action: Action, requests: Mapping[str, ConferenceRequest]) -> None:
         issue_access(self, action, requests)

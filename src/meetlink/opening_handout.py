@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from meetlink.adapters.base import Capability, ConferenceAdapter
-from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
+from meetlink.adapters.models import ConferenceRequest
 from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
 from meetlink.credentials.vault import Credential
@@ -63,14 +63,14 @@ def issue_access(run: _Run, action: Action, requests: Mapping[str, ConferenceReq
         run.with_vault(lambda v: v.delete(meeting_id, point_id, vault_kind(conference)))
         run.ledger.record_cancelled(action.key)
         return
-    made = run.ledger.get(effect_key(What.CONFERENCE, conference))
+    made = run.conference_effect(conference)
     if made is None or not made.external_id or "info" not in made.detail:
         raise CredentialError(
             f"the conference {conference} is not created yet, so its credentials cannot be "
             "issued; run `meetlink open` again once it is."
         )
     request = requests[effect_key(What.CONFERENCE, conference)]
-    info = ConferenceInfo.model_validate(made.detail["info"])
+    info = run.conference_info(conference)
     before = run.ledger.get(action.key)
     version = int(before.detail.get("version", 0)) + 1 if before else 1
     adapter = run.adapters[request.track]

@@ -283,13 +283,15 @@ class MemoryAdapter(ConferenceAdapter):
         self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
     ) -> PointAccess:
         record = self._live(request, info)
-        if point.id not in {p.id for p in record.request.bridge_points}:
+        try:
+            record.request.point(point.id)
+        except KeyError:
             raise InvalidRequest(
                 f"the bridge point '{point.id}' is not part of the conference '{request.key}'; "
                 "issue access only to the points the plan puts in it.",
                 adapter=self.name,
                 status=400,
-            )
+            ) from None
         if point.id not in record.access:
             size = self.settings.password_length
             record.access[point.id] = PointAccess(
