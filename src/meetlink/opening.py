@@ -127,20 +127,24 @@ def open_meeting(
     environ = os.environ if env is None else env
     plan = plan_meeting(loaded.meeting, loaded.roster)
     adapters = make_adapters(loaded, plan, state, environ=environ, http=http)
+
+    def new_run(ledger: Ledger, *, dry_run: bool) -> _Run:
+        return _Run(
+            loaded,
+            plan,
+            ledger,
+            adapters,
+            state,
+            dry_run=dry_run,
+            concurrency=concurrency,
+            rate_limits=rate_limits,
+            progress=progress or Silent(),
+        )
+
     if dry_run:  # write nothing: read the ledger if there is one, else start from nothing
         existing = state / "ledger.sqlite3"
         with Ledger(existing if existing.exists() else ":memory:") as ledger:
-            run = _Run(
-                loaded,
-                plan,
-                ledger,
-                adapters,
-                state,
-                dry_run=True,
-                concurrency=concurrency,
-                rate_limits=rate_limits,
-                progress=progress or Silent(),
-            )
+            run = new_run(ledger, dry_run=True)
             run.cancelled_sittings |= _sitting_keys(plan, cancel_sittings)
             run.result.actions = run.all_actions()
             for adapter in adapters.values():
@@ -151,17 +155,7 @@ def open_meeting(
         Ledger(state / "ledger.sqlite3") as ledger,
         ledger.lock(loaded.meeting.id, wait=wait_for_lock),
     ):
-        run = _Run(
-            loaded,
-            plan,
-            ledger,
-            adapters,
-            state,
-            dry_run=False,
-            concurrency=concurrency,
-            rate_limits=rate_limits,
-            progress=progress or Silent(),
-        )
+        run = new_run(ledger, dry_run=False)
         run.mark_cancelled(cancel_sittings)
         key = vault_key or load_vault_key(env=environ)
         with Vault.open(state / "ledger.sqlite3", key) as vault:

@@ -30,7 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
-from meetlink.sheets import find_columns, read_table
+from meetlink.sheets import find_columns, read_table, whole_number
 from meetlink.text import fold, nfc
 
 __all__ = [
@@ -263,7 +263,7 @@ def _parse_row(
         raw = cells.get(column, "")
         if column != "members" and not raw:
             continue
-        number_value = _whole_number(raw)
+        number_value = whole_number(raw)
         if number_value is None:
             bad(column, f"'{raw}' is not a whole number; write digits only, such as 25.")
         elif number_value < minimum:
@@ -314,16 +314,6 @@ def _model_sentence(column: str, error: ErrorDetails) -> str:
     if error["type"] in ("too_short", "string_too_short"):
         return f"the {column} is empty once invisible characters are removed; every unit needs one."
     return f"{error['msg']}; correct the {column}."
-
-
-def _whole_number(raw: str) -> int | None:
-    text = raw.replace(" ", "").replace("\u00a0", "")
-    if text.endswith(".0"):
-        text = text[:-2]
-    try:
-        return int(text)
-    except ValueError:
-        return None
 
 
 def _officer(cells: dict[str, str], bad: Any) -> Contact | None:

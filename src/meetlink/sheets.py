@@ -25,7 +25,15 @@ from pathlib import Path
 from meetlink.errors import InputError, Problem
 from meetlink.text import fold, nfc, read_utf8
 
-__all__ = ["XLSX_SUFFIXES", "Columns", "Rows", "cell_text", "find_columns", "read_table"]
+__all__ = [
+    "XLSX_SUFFIXES",
+    "Columns",
+    "Rows",
+    "cell_text",
+    "find_columns",
+    "read_table",
+    "whole_number",
+]
 
 Rows = Iterator[tuple[int, list[str]]]
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -139,3 +147,19 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def whole_number(raw: str) -> int | None:
+    """A cell read as a whole number (spaces allowed, ``16.0`` as a spreadsheet writes it),
+    or None when it is not one.
+
+    >>> whole_number(" 1 200 "), whole_number("16.0"), whole_number("mười")
+    (1200, 16, None)
+    """
+    text = raw.replace(" ", "").replace("\u00a0", "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    try:
+        return int(text)
+    except ValueError:
+        return None

@@ -42,7 +42,7 @@ from pathlib import Path
 from meetlink.errors import InputError, Problem
 from meetlink.planning import BridgePoint, Plan
 from meetlink.report.models import RollCall, RollCalls
-from meetlink.sheets import find_columns, read_table
+from meetlink.sheets import find_columns, read_table, whole_number
 from meetlink.text import fold, nfc
 
 __all__ = ["ROLL_CALL_COLUMNS", "load_roll_calls", "sheet_files"]
@@ -283,7 +283,7 @@ class _Row:
                 return len(names), names
             self.bad("present", "the number present is empty; write it (0 if nobody came).")
             return None, names
-        value = _whole_number(raw)
+        value = whole_number(raw)
         if value is None:
             self.bad("present", f"'{raw}' is not a whole number; write digits only, such as 25.")
             return None, names
@@ -336,16 +336,6 @@ def _unknown(what: str, raw: str, known: Mapping[str, object]) -> str:
         f"no {what} of this meeting has the code or name '{raw}'{hint}; use the code from "
         "the plan or the blank roll call."
     )
-
-
-def _whole_number(raw: str) -> int | None:
-    text = raw.replace(" ", "").replace("\u00a0", "")
-    if text.endswith(".0"):
-        text = text[:-2]
-    try:
-        return int(text)
-    except ValueError:
-        return None
 
 
 def _day_first(raw: str) -> dt.datetime | None:
