@@ -19,7 +19,7 @@ from _machine import machine_line
 
 from meetlink.adapters.memory import MemoryStore
 from meetlink.credentials.vault import VaultKey
-from meetlink.opening import open_meeting
+from meetlink.reconcile import open_meeting
 
 HEADER = "id,name,kind,members,location,officer_name,officer_email,contact_emails\n"
 

@@ -16,7 +16,7 @@ def test_all_is_sorted_and_every_name_exists() -> None:
 
 def test_the_python_api_opens_a_meeting_without_the_command_line() -> None:
     assert callable(meetlink.open_meeting)
-    assert meetlink.open_meeting.__module__ == "meetlink.opening"
+    assert meetlink.open_meeting.__module__ == "meetlink.reconcile.run"
 
 
 def test_importing_meetlink_does_not_import_the_google_client() -> None:

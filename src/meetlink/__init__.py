@@ -16,8 +16,14 @@ from __future__ import annotations
 from meetlink.errors import InputError, MeetlinkError, PlanningError, Problem
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.meeting import Meeting, Rules, Sitting, Track
-from meetlink.opening import OpenResult, open_meeting, planned_actions
 from meetlink.planning import BridgePoint, Conference, Plan, PlannedSitting, plan_meeting
+from meetlink.reconcile import (
+    OpenResult,
+    open_meeting,
+    planned_actions,
+    revoke_credentials,
+    rotate_credentials,
+)
 from meetlink.report import build_report, load_roll_calls
 from meetlink.roster import Contact, Roster, Unit, load_roster
 
@@ -49,4 +55,6 @@ __all__ = [
     "open_meeting",
     "plan_meeting",
     "planned_actions",
+    "revoke_credentials",
+    "rotate_credentials",
 ]

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 from meetlink import __version__
 from meetlink.commands import add_commands, run_command
 from meetlink.credentials.redaction import install_redaction
-from meetlink.errors import InputError, MeetlinkError
+from meetlink.errors import InputError, MeetlinkError, VaultKeyError
 from meetlink.loading import MeetingFile, load_meeting
-from meetlink.opening import planned_actions
 from meetlink.plan_export import plan_rows, plan_to_json, write_points_csv, write_points_xlsx
 from meetlink.planning import Plan, plan_meeting
+from meetlink.reconcile import planned_actions
 
 if TYPE_CHECKING:
     from meetlink.report import Report
@@ -126,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"meetlink: {count} problem{'s' if count != 1 else ''} found; nothing was done.",
             file=sys.stderr,
         )
+        return EXIT_BAD_INPUT
+    except VaultKeyError as exc:  # the wrong or a missing key: a setting, nothing was written
+        print(f"meetlink: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MeetlinkError as exc:
         print(f"meetlink: {exc}", file=sys.stderr)

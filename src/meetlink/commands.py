@@ -16,18 +16,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
-from meetlink.credentials.audit import AuditAction
-from meetlink.credentials.handout import slip_text
-from meetlink.credentials.vault import Vault, load_vault_key
 from meetlink.errors import InputError
-from meetlink.ledger import EffectState, Ledger
+from meetlink.ledger import Ledger
 from meetlink.loading import MeetingFile, load_meeting
-from meetlink.opening import default_state_dir, open_meeting, summary_lines
-from meetlink.opening_handout import handout_card, vault_kind
-from meetlink.opening_setup import LineProgress, Progress, make_adapters
-from meetlink.planning import Plan, plan_meeting
-from meetlink.status import meeting_status, officers_waiting
+from meetlink.planning import plan_meeting
+from meetlink.reconcile import (
+    credential_rows,
+    credential_slips,
+    default_state_dir,
+    meeting_status,
+    officers_waiting,
+    open_meeting,
+    revoke_credentials,
+    rotate_credentials,
+    summary_lines,
+)
+from meetlink.reconcile.setup import LineProgress, Progress
 
 __all__ = ["add_commands", "run_command"]
 
@@ -174,122 +178,38 @@ def _status(args: argparse.Namespace) -> int:
 
 def _credentials(args: argparse.Namespace) -> int:
     loaded = load_meeting(args.meeting)
-    plan = plan_meeting(loaded.meeting, loaded.roster)
-    state = _state(args, loaded)
-    meeting_id = loaded.meeting.id
-    with Ledger(state / "ledger.sqlite3") as ledger:
-        issued = [
-            e
-            for e in ledger.effects(meeting_id, kind="access")
-            if e.state == EffectState.DONE and _point_of(e.key) in _wanted(args, plan)
-        ]
-        handed = {e.key.split(":", 1)[1]: e for e in ledger.effects(meeting_id, kind="handout")}
-        if args.action == "list":
-            for effect in issued:
-                name = effect.key.split(":", 1)[1]
-                given = handed.get(name)
-                where = "handed out" if given and given.state == EffectState.DONE else "not yet"
-                print(f"{name}  version {effect.detail.get('version')}  {where}")
-            print(f"{len(issued)} credentials; secrets are in the vault, never printed here.")
-            return EXIT_OK
-        if args.action == "rotate":
-            for effect in issued:
-                ledger.record_failed(effect.key, "rotation requested")
-            with Vault.open(state / "ledger.sqlite3", load_vault_key()) as vault:
-                for effect in issued:
-                    vault.audit.record(
-                        meeting_id,
-                        _point_of(effect.key),
-                        AuditAction.ROTATE,
-                        channel="cli",
-                        detail=effect.key.split(":", 1)[1],
-                    )
-            result = open_meeting(loaded, state_dir=state, progress=_progress())
-            for line in summary_lines(result):
-                print(line)
-            return EXIT_OK if result.ok else EXIT_FAILED
-    key = load_vault_key()
-    with Vault.open(state / "ledger.sqlite3", key) as vault:
-        if args.action == "revoke":
-            return _revoke(vault, loaded, plan, state, [e.key for e in issued])
-        return _slips(args, loaded, plan, vault, [e.key for e in issued])
-
-
-def _wanted(args: argparse.Namespace, plan: Plan) -> set[str]:
-    if args.unit is None:
-        return {p.id for p in plan.bridge_points}
-    return {p.id for p in plan.bridge_points if args.unit in (p.id, p.host_unit)}
-
-
-def _point_of(key: str) -> str:
-    return key.rpartition("/")[2]
-
-
-def _revoke(vault: Vault, loaded: MeetingFile, plan: Plan, state: Path, issued: list[str]) -> int:
-    """After the meeting: the provider's adapter lists the accounts to disable, the vault
-    forgets the credentials, and the ledger keeps them revoked (``open`` does not re-issue)."""
-    meeting_id = loaded.meeting.id
-    adapters = make_adapters(loaded, plan, state, environ=os.environ)
-    logins: list[str] = []
-    try:
-        with Ledger(state / "ledger.sqlite3") as ledger:
-            for conference in sorted({k.split(":", 1)[1].rpartition("/")[0] for k in issued}):
-                made = ledger.get(f"conference:{conference}")
-                if made is None or "info" not in made.detail:
-                    continue
-                request = ConferenceRequest.model_validate(made.detail["request"])
-                revoke = getattr(adapters.get(request.track), "revoke", None)
-                if callable(revoke):  # e.g. the provider's revocation list
-                    logins += revoke(request, ConferenceInfo.model_validate(made.detail["info"]))
-            for key in issued:
-                conference, _, point = key.split(":", 1)[1].rpartition("/")
-                vault.delete(meeting_id, point, vault_kind(conference))
-                vault.audit.record(
-                    meeting_id,
-                    point,
-                    AuditAction.REVOKE,
-                    channel="cli",
-                    detail=f"{conference} revoked",
-                )
-                ledger.record_cancelled(key, detail={"revoked": True})
-                handed = f"handout:{key.split(':', 1)[1]}"
-                if ledger.get(handed) is not None:
-                    ledger.record_cancelled(handed)
-    finally:
-        for adapter in adapters.values():
-            adapter.close()
-    print(
-        f"{len(issued)} credentials revoked and purged from the vault; "
-        f"{len(logins)} accounts listed for the provider to disable."
-    )
-    return EXIT_OK
-
-
-def _slips(
-    args: argparse.Namespace, loaded: MeetingFile, plan: Plan, vault: Vault, issued: list[str]
-) -> int:
-    meeting = loaded.meeting
-    folder: Path | None = args.output
-    if folder is not None:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for key in issued:
-        name = key.split(":", 1)[1]
-        conference, _, point_id = name.rpartition("/")
-        if plan.units[plan.point(point_id).host_unit].officer is None:
-            continue
-        card = handout_card(plan, conference, point_id, meeting.title)
-        text = slip_text(
-            card, vault.get(meeting.id, point_id, vault_kind(conference), channel="slip")
+    units = [args.unit] if args.unit else None
+    if args.action == "list":
+        rows = credential_rows(loaded, units, state_dir=args.state)
+        for row in rows:
+            print(f"{row.key}  version {row.version}  {row.state}")
+        print(f"{len(rows)} credentials; secrets are in the vault, never printed here.")
+        return EXIT_OK
+    if args.action == "rotate":
+        result = rotate_credentials(loaded, units, state_dir=args.state)
+        for line in summary_lines(result):
+            print(line)
+        return EXIT_OK if result.ok else EXIT_FAILED
+    if args.action == "revoke":
+        revoked = revoke_credentials(loaded, units, state_dir=args.state)
+        print(
+            f"{len(revoked.keys)} credentials revoked and purged from the vault; "
+            f"{len(revoked.accounts)} accounts listed for the provider to disable."
         )
-        if folder is None:
+        return EXIT_OK
+    slips = list(credential_slips(loaded, units, state_dir=args.state))
+    folder: Path | None = args.output
+    if folder is None:
+        for _, text in slips:
             sys.stdout.write(text + "\f\n")
-        else:
-            target = folder / f"{name.replace('/', '_')}.txt"
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-    if folder is not None:
-        print(f"{len(issued)} slips written to {folder} (readable by you only).")
+        return EXIT_OK
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name, text in slips:
+        target = folder / f"{name.replace('/', '_')}.txt"
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    print(f"{len(slips)} slips written to {folder} (readable by you only).")
     return EXIT_OK
 
 

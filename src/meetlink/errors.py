@@ -20,7 +20,7 @@ never reaches the caller. The tree::
     │   ├── TransientError          5xx, timeouts, dropped connections: safe to retry
     │   └── UnsupportedFeature      the adapter does not declare the needed capability
     ├── CredentialError             vault and hand-out problems
-    │   ├── VaultKeyError           the key is missing or is not the key the vault was written with
+    │   ├── VaultKeyError           a missing or wrong vault key (never mixed in); exit code 2
     │   └── TamperedCredential      a stored credential fails authentication (moved, cut, edited)
     ├── DeliveryError               an invitation or hand-out could not be delivered
     │   └── RecipientRefused        the server refused some recipients permanently

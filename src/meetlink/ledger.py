@@ -138,8 +138,10 @@ class Ledger:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(
-                f"cannot open the ledger {self.path} ({exc}); if the file is damaged, move it "
-                "aside and run again — meetlink will ask the platforms what exists."
+                f"cannot open the ledger {self.path} ({exc}). It also holds the vault of "
+                "credentials: do not delete or replace it. Restore it from a backup; if there "
+                "is none, keep the damaged file and ask for help (`sqlite3 FILE .recover` "
+                "saves most of it)."
             ) from None
 
     def close(self) -> None:

@@ -236,25 +236,47 @@ class TestAccess:
         assert adapter.issue_access(request, info, request.point("X1")) == first
         assert len(read_csv_rows(tmp_path / "export.csv")) == 1
 
-    def test_a_new_process_replaces_the_password_and_the_export_row(
+    def test_a_new_process_reads_the_password_back_from_the_export(
         self, tmp_path: Path, make_request: RequestFactory
     ) -> None:
+        # Issue 11, point 1: a new process used to make a new password for the same login.
         request = make_request()
         first = generated(tmp_path)
         info = first.create(request)
         old = first.issue_access(request, info, request.point("X1"))
         new = generated(tmp_path).issue_access(request, info, request.point("X1"))
+        assert (new.login, new.password, new.pin) == (old.login, old.password, old.pin)
+        (row,) = read_csv_rows(tmp_path / "export.csv")
+        assert old.password is not None
+        assert row["password"] == old.password.reveal()
+
+    def test_keep_access_writes_the_vaults_password_back_into_a_lost_export(
+        self, tmp_path: Path, make_request: RequestFactory
+    ) -> None:
+        request = make_request()
+        adapter = generated(tmp_path)
+        info = adapter.create(request)
+        held = adapter.issue_access(request, info, request.point("X1"))
+        (tmp_path / "export.csv").unlink()
+        kept = generated(tmp_path).keep_access(request, info, request.point("X1"), held)
+        assert (kept.login, kept.password) == (held.login, held.password)
+        (row,) = read_csv_rows(tmp_path / "export.csv")
+        assert held.password is not None
+        assert row["password"] == held.password.reveal()
+
+    def test_rotate_access_replaces_the_password_in_the_export(
+        self, tmp_path: Path, make_request: RequestFactory
+    ) -> None:
+        request = make_request()
+        adapter = generated(tmp_path)
+        info = adapter.create(request)
+        old = adapter.issue_access(request, info, request.point("X1"))
+        new = generated(tmp_path).rotate_access(request, info, request.point("X1"), old)
         assert new.login == old.login
         assert new.password != old.password
         (row,) = read_csv_rows(tmp_path / "export.csv")
         assert new.password is not None
         assert row["password"] == new.password.reveal()
-        generation = RoomBook(tmp_path / "state" / "provisioned.json", "provisioned")
-        with generation.edit(save=False) as data:
-            assert data["meetings"][request.meeting_id]["accounts"][old.login]["generation"] == 2
-        # The first adapter sees its answer was replaced and does not hand out the stale one.
-        again = first.issue_access(request, info, request.point("X1"))
-        assert again.password not in (old.password, new.password)
 
     def test_a_cancelled_conference_issues_nothing(
         self, tmp_path: Path, make_request: RequestFactory
@@ -322,7 +344,7 @@ class TestState:
 
 
 class TestRevoke:
-    def test_revoke_lists_the_accounts_for_the_provider_and_stops_access(
+    def test_revoke_lists_one_points_account_and_stops_its_access_only(
         self, tmp_path: Path, make_request: RequestFactory
     ) -> None:
         adapter = ProvisionedAdapter(
@@ -330,18 +352,18 @@ class TestRevoke:
         )
         request = make_request()
         info = adapter.create(request)
-        assert adapter.revoke(request, info) == ["vt-tu", "vt-x1"]
-        assert adapter.revoke(request, info) == ["vt-tu", "vt-x1"]
+        assert adapter.revoke_access(request, request.point("TU")) == "vt-tu"
+        assert adapter.revoke_access(request, request.point("TU")) == "vt-tu"
         revoked = tmp_path / "state" / "revoked.csv"
         rows = read_csv_rows(revoked)
         assert [(r["unit"], r["login"], r["meeting"]) for r in rows] == [
-            ("TU", "vt-tu", request.meeting_id),
-            ("X1", "vt-x1", request.meeting_id),
+            ("TU", "vt-tu", request.meeting_id)
         ]
         assert stat.S_IMODE(revoked.stat().st_mode) == 0o600
         assert MARKER.encode() not in revoked.read_bytes()
         with pytest.raises(InvalidRequest, match="was revoked after the meeting"):
             adapter.issue_access(request, info, request.point("TU"))
+        assert adapter.issue_access(request, info, request.point("X1")).login == "vt-x1"
 
     def test_generated_accounts_never_issued_are_not_listed(
         self, tmp_path: Path, make_request: RequestFactory
@@ -350,15 +372,32 @@ class TestRevoke:
         request = make_request()
         info = adapter.create(request)
         access = adapter.issue_access(request, info, request.point("X1"))
-        assert adapter.revoke(request, info) == [access.login]
+        assert adapter.revoke_access(request, request.point("X1")) == access.login
+        assert adapter.revoke_access(request, request.point("TU")) is None
+
+    def test_a_rotation_issues_a_revoked_generated_account_again(
+        self, tmp_path: Path, make_request: RequestFactory
+    ) -> None:
+        adapter = generated(tmp_path)
+        request = make_request()
+        info = adapter.create(request)
+        old = adapter.issue_access(request, info, request.point("X1"))
+        adapter.revoke_access(request, request.point("X1"))
+        with pytest.raises(InvalidRequest, match="was revoked"):
+            adapter.issue_access(request, info, request.point("X1"))
+        new = adapter.rotate_access(request, info, request.point("X1"), None)
+        assert new.password != old.password
+        assert adapter.issue_access(request, info, request.point("X1")).password == new.password
+        assert read_csv_rows(tmp_path / "state" / "revoked.csv") == []
 
     def test_revoke_needs_somewhere_to_write(
         self, tmp_path: Path, make_request: RequestFactory
     ) -> None:
         adapter = ProvisionedAdapter({"accounts": sheet_file(tmp_path)})
         request = make_request()
+        adapter.create(request)
         with pytest.raises(InvalidRequest, match="set `revocations:`"):
-            adapter.revoke(request, adapter.create(request))
+            adapter.revoke_access(request, request.point("X1"))
 
 
 class TestSettings:

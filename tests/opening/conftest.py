@@ -77,7 +77,7 @@ def meeting(tmp_path: Path) -> Meeting:
 
 @pytest.fixture
 def open_it(meeting: Meeting) -> Callable[..., object]:
-    from meetlink.opening import open_meeting
+    from meetlink.reconcile import open_meeting
 
     def run(**kw: object) -> object:
         kw.setdefault("http", meeting.store)

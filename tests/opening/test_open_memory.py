@@ -11,7 +11,7 @@ import pytest
 
 from meetlink.errors import LedgerBusy, TransientError
 from meetlink.ledger import EffectState, Ledger
-from meetlink.opening import OpenResult
+from meetlink.reconcile import OpenResult
 
 Open = Callable[..., Any]
 
@@ -238,7 +238,7 @@ def test_status_after_a_cancel_shows_the_sitting_cancelled_and_no_officer_waitin
 ) -> None:
     from meetlink.loading import load_meeting
     from meetlink.planning import plan_meeting
-    from meetlink.status import meeting_status, officers_waiting
+    from meetlink.reconcile import meeting_status, officers_waiting
 
     open_it()
     open_it(cancel_sittings=["s1"])

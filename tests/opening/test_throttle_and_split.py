@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from meetlink.credentials.vault import Vault
+from meetlink.reconcile.pacing import Throttle
 from meetlink.roster import Contact
-from meetlink.throttle import Throttle
 
 
 def test_the_throttle_spaces_calls_by_the_rate() -> None:

@@ -11,7 +11,7 @@ import pytest
 from meetlink.adapters import get_adapter, register_adapter
 from meetlink.credentials import VaultKey
 from meetlink.errors import InvalidRequest, NotFound
-from meetlink.opening import open_meeting
+from meetlink.reconcile import open_meeting
 from meetlink.testing import AdapterConformance
 from meetlink.testing.conformance import sample_request
 

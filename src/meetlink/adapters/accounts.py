@@ -62,6 +62,7 @@ __all__ = [
     "generate_pin",
     "load_accounts",
     "read_csv_rows",
+    "rewrite_csv",
     "upsert_csv",
     "write_private",
 ]
@@ -312,10 +313,15 @@ def upsert_csv(
     new = list(rows)
     replaced = {tuple(r.get(k, "") for k in key) for r in new}
     kept = [r for r in read_csv_rows(path) if tuple(r.get(k, "") for k in key) not in replaced]
+    rewrite_csv(path, header, kept + new)
+
+
+def rewrite_csv(path: Path, header: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
+    """Replace the CSV ``path`` with ``rows``, as :func:`upsert_csv` writes them."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([formula_safe(h) for h in header])
-    writer.writerows([formula_safe(r.get(c, "")) for c in header] for r in kept + new)
+    writer.writerows([formula_safe(r.get(c, "")) for c in header] for r in rows)
     write_private(path, buffer.getvalue().encode("utf-8-sig"))
 
 

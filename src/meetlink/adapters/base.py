@@ -45,6 +45,7 @@ __all__ = [
     "AdapterSettings",
     "Capability",
     "ConferenceAdapter",
+    "CredentialScope",
     "map_http_error",
     "parse_retry_after",
 ]
@@ -82,6 +83,22 @@ _DESCRIPTIONS = {
     Capability.PLATFORM_INVITES: "send invitations itself",
     Capability.BATCH: "create many conferences in one request",
 }
+
+
+class CredentialScope(StrEnum):
+    """How long a point's secret lives: one conference, or every conference of the track.
+
+    ``conference``: each conference gives each point its own access (a token valid for one
+    sitting, a room PIN). ``point``: the platform knows each bridge point by one account
+    (a provider's login and password) that joins every conference of the track; the core
+    then issues it once, hands the same login to every sitting, and asks the adapter to
+    keep it (:meth:`ConferenceAdapter.keep_access`) until it is rotated or revoked.
+    """
+
+    CONFERENCE = "conference"
+    POINT = "point"
+
+
 _SECRETS = frozenset({Capability.ACCESS_LOGIN, Capability.ACCESS_PIN, Capability.ACCESS_TOKEN})
 _OVERRIDES = {Capability.ATTENDANCE: "attendance", Capability.BATCH: "create_many"}
 
@@ -134,6 +151,7 @@ class ConferenceAdapter(abc.ABC):
     settings_model: ClassVar[type[AdapterSettings]] = AdapterSettings
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     requires_officer: ClassVar[bool] = False
+    credential_scope: ClassVar[CredentialScope] = CredentialScope.CONFERENCE
 
     def __init__(
         self,
@@ -163,6 +181,13 @@ class ConferenceAdapter(abc.ABC):
                 raise TypeError(
                     f"{cls.__name__} declares {cap.name} but does not override {method}()."
                 )
+        if cls.credential_scope == CredentialScope.POINT and (
+            cls.keep_access is ConferenceAdapter.keep_access
+        ):
+            raise TypeError(
+                f"{cls.__name__} gives each point one account (credential_scope POINT) but "
+                "does not override keep_access()."
+            )
 
     @classmethod
     def _name(cls) -> str:
@@ -209,8 +234,25 @@ class ConferenceAdapter(abc.ABC):
 
     @classmethod
     def hands_out_secrets(cls) -> bool:
-        """Whether any declared access capability gives a unit a secret to guard."""
+        """Whether any declared access capability gives a unit a secret to guard.
+
+        Ask the instance (``adapter.hands_out_secrets()``): an adapter's settings may make
+        it another class with more capabilities (Jitsi with tokens).
+        """
         return bool(cls.capabilities & _SECRETS)
+
+    def needs_officer(self) -> bool:
+        """Whether every host unit needs a technical officer with an e-mail address (checked
+        on the instance, before anything is done)."""
+        return self.requires_officer or self.hands_out_secrets()
+
+    def prepare(self, points: Sequence[PointRef]) -> None:  # noqa: B027 - optional hook
+        """Check the platform's own data against every planned point of the track, before
+        anything is created or sent (a provider's account sheet, say).
+
+        Raise :class:`~meetlink.errors.InputError` with every problem. The default checks
+        nothing.
+        """
 
     @abc.abstractmethod
     def create(self, request: ConferenceRequest) -> ConferenceInfo:
@@ -255,6 +297,52 @@ class ConferenceAdapter(abc.ABC):
         A point that is not in ``request.bridge_points`` gets
         :class:`~meetlink.errors.InvalidRequest`, never a way in.
         """
+
+    def keep_access(
+        self,
+        request: ConferenceRequest,
+        info: ConferenceInfo,
+        point: PointRef,
+        current: PointAccess,
+    ) -> PointAccess:
+        """The point's access to this conference with the secrets it already holds.
+
+        Only for ``credential_scope = POINT``, where one account joins every conference:
+        ``current`` is what the vault holds and the officer was sent. Return access whose
+        login, password and PIN equal ``current``'s, and make sure the platform accepts them
+        (re-export the account if the provider's copy lacks it). Return other secrets only
+        when the platform itself changed them (a provider's new sheet): the core then treats
+        it as a rotation and hands the new ones out.
+        """
+        raise UnsupportedFeature(
+            f"the '{self._name()}' adapter gives access per conference and cannot keep a "
+            "point's account across conferences.",
+            adapter=self._name(),
+            reason="keep_access",
+        )
+
+    def rotate_access(
+        self,
+        request: ConferenceRequest,
+        info: ConferenceInfo,
+        point: PointRef,
+        current: PointAccess | None,
+    ) -> PointAccess:
+        """New secrets for the point; the old ones stop working where the platform can do it.
+
+        Also how a revoked account is issued again on request. The default issues new
+        access (:meth:`issue_access`); access that cannot be withdrawn (a signed token)
+        lasts until it expires.
+        """
+        return self.issue_access(request, info, point)
+
+    def revoke_access(self, request: ConferenceRequest, point: PointRef) -> str | None:
+        """Stop one point's access (after the meeting, or a unit withdrawn).
+
+        Return the account listed for the platform to disable, or None when there is
+        nothing to disable on the platform's side (the core forgets the secret anyway).
+        """
+        return None
 
     def create_many(
         self, requests: Sequence[ConferenceRequest]

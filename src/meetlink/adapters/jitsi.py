@@ -358,7 +358,7 @@ class RoomBook:
         except (OSError, ValueError) as exc:
             raise AdapterError(
                 f"the state file {self.path} cannot be read ({type(exc).__name__}); restore it "
-                "from a backup, or move it away to start over (its rooms are then made anew).",
+                "from a backup: the rooms and accounts it records cannot be found without it.",
                 adapter=self.adapter,
             ) from None
         return data if isinstance(data, dict) else {}

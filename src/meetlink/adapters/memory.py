@@ -214,6 +214,22 @@ class MemoryAdapter(ConferenceAdapter):
     ) -> PointAccess:
         return self._run("issue_access", lambda: self._issue(request, info, point))
 
+    def rotate_access(
+        self,
+        request: ConferenceRequest,
+        info: ConferenceInfo,
+        point: PointRef,
+        current: PointAccess | None,
+    ) -> PointAccess:
+        """New secrets for the point; the old ones stop working (``verify`` says so)."""
+
+        def rotate() -> PointAccess:
+            record = self._live(request, info)
+            record.access.pop(point.id, None)
+            return self._issue(request, info, point)
+
+        return self._run("issue_access", rotate)
+
     def attendance(self, request: ConferenceRequest, info: ConferenceInfo) -> list[AttendanceEntry]:
         self.require(Capability.ATTENDANCE)
         return self._run("attendance", lambda: list(self._live(request, info).attendance))

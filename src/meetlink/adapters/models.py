@@ -115,6 +115,10 @@ class ConferenceRequest(_Model):
     def _points(self) -> dict[str, PointRef]:
         return {point.id: point for point in self.bridge_points}
 
+    def has_point(self, point_id: str) -> bool:
+        """Whether the bridge point ``point_id`` is in this conference."""
+        return point_id in self._points
+
     def point(self, point_id: str) -> PointRef:
         """The bridge point of this request with id ``point_id`` (KeyError if absent)."""
         return self._points[point_id]

@@ -12,11 +12,17 @@ password or PIN) live in ``<state_dir>/provisioned.json`` (a
 
 **Before anything is sent** the core calls :meth:`ProvisionedAdapter.prepare` with every
 planned point of the track; it raises :class:`~meetlink.errors.InputError` for points
-without an account and accounts matching no point. **Generated passwords** are kept in
-memory, the same answer within a run; asked again by a new process (the caller lost the
-answer), the adapter makes a new password for the same login, raises its ``generation`` in
-the state and replaces its row in the export: new access replacing the old, as the
-contract allows, and the caller keeps the last answer.
+without an account and accounts matching no point.
+
+**One account per bridge point** (``credential_scope = POINT``): a point's login joins
+every sitting of the track. A generated password lives in two places only, the vault (the
+core's) and the export (the provider's copy, 0600); the adapter never makes a second one for
+a login the export already holds: :meth:`~ProvisionedAdapter.issue_access` reads it back
+from there (a run killed half-way), :meth:`~ProvisionedAdapter.keep_access` writes the
+vault's one back when the export lost it, and only
+:meth:`~ProvisionedAdapter.rotate_access` makes a new one (replacing the export's row, so
+the provider's import disables the old). :meth:`~ProvisionedAdapter.revoke_access` lists
+one point's login in ``revoked.csv``.
 
 Example:
     >>> import pathlib, tempfile
@@ -37,7 +43,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Self, cast
@@ -52,9 +57,16 @@ from meetlink.adapters.accounts import (
     generate_password,
     generate_pin,
     load_accounts,
+    read_csv_rows,
+    rewrite_csv,
     upsert_csv,
 )
-from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
+from meetlink.adapters.base import (
+    AdapterSettings,
+    Capability,
+    ConferenceAdapter,
+    CredentialScope,
+)
 from meetlink.adapters.jitsi import RoomBook, point_in_request
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
 from meetlink.credentials.secret import Secret
@@ -126,16 +138,6 @@ class ProvisionedSettings(AdapterSettings):
         return self
 
 
-@dataclass(frozen=True)
-class _Issued:
-    """A generated account's secrets, kept in memory only, and which generation they are."""
-
-    generation: int
-    equipment: str
-    password: Secret | None
-    pin: Secret | None
-
-
 class ProvisionedAdapter(ConferenceAdapter):
     """Rooms on a provider's MCU, an account per bridge point; see the module docstring.
 
@@ -155,6 +157,7 @@ class ProvisionedAdapter(ConferenceAdapter):
         }
     )
     requires_officer = True
+    credential_scope = CredentialScope.POINT
     settings: ProvisionedSettings
 
     def __init__(
@@ -166,7 +169,7 @@ class ProvisionedAdapter(ConferenceAdapter):
         self.sheet: AccountSheet | None = (
             load_accounts(self.settings.accounts) if self.settings.accounts else None
         )
-        self._issued: dict[tuple[str, str], _Issued] = {}
+        self._export_cache: tuple[object, dict[str, dict[str, str]]] = (None, {})
 
     def prepare(self, points: Iterable[PointRef]) -> None:
         """Check the accounts against every planned bridge point of the track, before effects.
@@ -210,6 +213,42 @@ class ProvisionedAdapter(ConferenceAdapter):
     def issue_access(
         self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
     ) -> PointAccess:
+        """The point's account: the sheet's, or the generated one the export holds, or a new
+        one written to the export first."""
+        return self._access(request, info, point, keep=None, rotate=False)
+
+    def keep_access(
+        self,
+        request: ConferenceRequest,
+        info: ConferenceInfo,
+        point: PointRef,
+        current: PointAccess,
+    ) -> PointAccess:
+        """The point's account with ``current``'s secrets; a generated account's export row
+        is written back from them when it differs (the provider's copy follows the vault).
+        A sheet's account is what the sheet says (the core notices a change)."""
+        return self._access(request, info, point, keep=current, rotate=False)
+
+    def rotate_access(
+        self,
+        request: ConferenceRequest,
+        info: ConferenceInfo,
+        point: PointRef,
+        current: PointAccess | None,
+    ) -> PointAccess:
+        """A generated account gets a new password (and PIN), its export row replaced and any
+        revocation lifted; a sheet's account is what the provider put in the sheet."""
+        return self._access(request, info, point, keep=current, rotate=True)
+
+    def _access(
+        self,
+        request: ConferenceRequest,
+        info: ConferenceInfo,
+        point: PointRef,
+        *,
+        keep: PointAccess | None,
+        rotate: bool,
+    ) -> PointAccess:
         point = point_in_request(request, point, self.name)
         with self.book.edit() as data:
             room = self.book.live(data, request, info)["room"]
@@ -217,9 +256,12 @@ class ProvisionedAdapter(ConferenceAdapter):
             logins = self.book.meeting(data, request.meeting_id)["accounts"]
             if self.sheet is None:
                 login = account_login(request.meeting_id, point.id)
-                _refuse_revoked(logins, login, point)
-                issued = self._generated(request.meeting_id, login, point, logins)
-                password, pin = issued.password, issued.pin
+                self._check_owner(logins, login, point)
+                if rotate:
+                    self._lift_revocation(logins, login, request.meeting_id)
+                else:
+                    _refuse_revoked(logins, login, point)
+                password, pin = self._generated(login, point, logins, keep, rotate)
             else:
                 account = self.sheet.for_point(point.id)
                 computer = point.equipment != Equipment.HARDWARE
@@ -248,15 +290,39 @@ class ProvisionedAdapter(ConferenceAdapter):
             server=server,
         )
 
-    def revoke(self, request: ConferenceRequest, info: ConferenceInfo) -> list[str]:
-        """After the meeting: list its points' accounts for the provider to disable.
+    def revoke_access(self, request: ConferenceRequest, point: PointRef) -> str | None:
+        """List one point's account for the provider to disable, after the meeting.
 
-        Adds them to the revocation CSV (``revocations:``, or ``<state_dir>/revoked.csv``;
-        0600, formula-safe, each login once), marks them revoked in the state (no access is
-        issued for them any more) and returns their logins. Purging the vault is the
-        caller's part. Generated accounts never issued are not listed: the provider never
-        had them.
+        Adds it to the revocation CSV (``revocations:``, or ``<state_dir>/revoked.csv``;
+        0600, formula-safe, each login once) and marks it revoked in the state (no access is
+        issued for it until it is rotated on request). Returns the login, or None for a
+        generated account never issued (the provider never had it).
         """
+        path = self._revocations()
+        when = _now()
+        with self.book.edit() as data:
+            logins = self.book.meeting(data, request.meeting_id)["accounts"]
+            if self.sheet is None:
+                login = account_login(request.meeting_id, point.id)
+                if login not in logins:
+                    return None
+            else:
+                account = self.sheet.for_point(point.id)
+                if account is None or not account.login:
+                    return None
+                login = account.login
+            logins.setdefault(login, {"point": point.id})["revoked_at"] = when
+            row = {
+                "unit": point.id,
+                "login": login,
+                "server": self.settings.server,
+                "meeting": request.meeting_id,
+                "revoked_at": when,
+            }
+            _write(path, _REVOKED, [row], key=("meeting", "login"))
+        return login
+
+    def _revocations(self) -> Path:
         path = self.settings.revocations or (
             self.settings.state_dir / "revoked.csv" if self.settings.state_dir else None
         )
@@ -266,35 +332,22 @@ class ProvisionedAdapter(ConferenceAdapter):
                 "`state_dir:`) in the track's settings and run the command again.",
                 adapter=self.name,
             )
-        when, rows = _now(), []
-        with self.book.edit() as data:
-            logins = self.book.meeting(data, request.meeting_id)["accounts"]
-            for point in request.bridge_points:
-                if self.sheet is None:
-                    login = account_login(request.meeting_id, point.id)
-                    if login not in logins:
-                        continue
-                else:
-                    account = self.sheet.for_point(point.id)
-                    if account is None or not account.login:
-                        continue
-                    login = account.login
-                logins.setdefault(login, {"point": point.id})["revoked_at"] = when
-                rows.append(
-                    {
-                        "unit": point.id,
-                        "login": login,
-                        "server": self.settings.server,
-                        "meeting": request.meeting_id,
-                        "revoked_at": when,
-                    }
-                )
-            _write(path, _REVOKED, rows, key=("meeting", "login"))
-        return [row["login"] for row in rows]
+        return path
 
-    def _generated(
-        self, meeting_id: str, login: str, point: PointRef, logins: dict[str, Any]
-    ) -> _Issued:
+    def _lift_revocation(self, logins: dict[str, Any], login: str, meeting_id: str) -> None:
+        entry = logins.get(login)
+        if entry is None or not entry.get("revoked_at"):
+            return
+        path = self._revocations()
+        kept = [
+            r
+            for r in read_csv_rows(path)
+            if (r.get("meeting"), r.get("login")) != (meeting_id, login)
+        ]
+        _write(path, _REVOKED, kept, key=(), replace=True)
+        entry.pop("revoked_at", None)
+
+    def _check_owner(self, logins: dict[str, Any], login: str, point: PointRef) -> None:
         entry = logins.get(login) or {}
         if entry.get("point", point.id) != point.id:
             raise InvalidRequest(
@@ -302,39 +355,79 @@ class ProvisionedAdapter(ConferenceAdapter):
                 f"'{login}'; give one of them another id in the roster and run the command again.",
                 adapter=self.name,
             )
-        issued = self._issued.get((meeting_id, login))
-        if (
-            issued is not None
-            and entry.get("generation") == issued.generation
-            and entry.get("equipment") == issued.equipment
-        ):
-            return issued
+
+    def _generated(
+        self,
+        login: str,
+        point: PointRef,
+        logins: dict[str, Any],
+        keep: PointAccess | None,
+        rotate: bool,
+    ) -> tuple[Secret | None, Secret | None]:
+        """The generated account's secrets: kept, read back from the export, or new."""
+        export = cast(Path, self.settings.export)  # the settings require it with `generate`
+        exported = self._exported(export, login)
         # A hardware endpoint is registered by the provider; its officer dials, no password.
         hardware = point.equipment == Equipment.HARDWARE
-        issued = _Issued(
-            generation=int(entry.get("generation", 0)) + 1,
-            equipment=str(point.equipment),
-            password=None if hardware else generate_password(self.settings.password_length),
-            pin=generate_pin(self.settings.pin_digits) if self.settings.pin_digits else None,
-        )
-        export = cast(Path, self.settings.export)  # the settings require it with `generate`
+        if rotate:
+            password = None if hardware else generate_password(self.settings.password_length)
+            pin = generate_pin(self.settings.pin_digits) if self.settings.pin_digits else None
+        elif keep is not None:
+            password, pin = keep.password, keep.pin
+        elif exported is not None and exported.get("equipment") == str(point.equipment):
+            password = Secret(exported["password"]) if exported.get("password") else None
+            pin = Secret(exported["pin"]) if exported.get("pin") else None
+            if password is not None or hardware:
+                return password, pin
+            password = generate_password(self.settings.password_length)
+        else:
+            password = None if hardware else generate_password(self.settings.password_length)
+            pin = generate_pin(self.settings.pin_digits) if self.settings.pin_digits else None
         row = {
             "unit": point.id,
             "login": login,
-            "password": issued.password.reveal() if issued.password else "",
-            "pin": issued.pin.reveal() if issued.pin else "",
+            "password": password.reveal() if password else "",
+            "pin": pin.reveal() if pin else "",
             "server": self.settings.server,
-            "equipment": issued.equipment,
+            "equipment": str(point.equipment),
         }
-        _write(export, _EXPORT, [row], key=("login",))  # before the state says so
+        if exported != row:
+            _write(export, _EXPORT, [row], key=("login",))  # before the state says so
+            self._remember_export(export, row)
+        entry = logins.get(login) or {}
+        generation = int(entry.get("generation", 0)) + (1 if rotate or exported is None else 0)
         logins[login] = {
             "point": point.id,
-            "generation": issued.generation,
-            "equipment": issued.equipment,
-            "issued_at": _now(),
+            "generation": max(generation, 1),
+            "equipment": str(point.equipment),
+            "issued_at": entry.get("issued_at") or _now(),
         }
-        self._issued[(meeting_id, login)] = issued
-        return issued
+        return password, pin
+
+    def _remember_export(self, export: Path, row: dict[str, str]) -> None:
+        rows = dict(self._export_cache[1]) if self._export_cache[0] is not None else None
+        if rows is None:
+            return
+        rows[row["login"]] = row
+        stat = export.stat()
+        self._export_cache = ((stat.st_ino, stat.st_size, stat.st_mtime_ns), rows)
+
+    def _exported(self, export: Path, login: str) -> dict[str, str] | None:
+        """The export's row of ``login`` (the provider's copy), or None."""
+        return self._export_rows(export).get(login)
+
+    def _export_rows(self, export: Path) -> dict[str, dict[str, str]]:
+        # Read once per change of the file, not once per point: the export grows with the
+        # meeting, and a point's issue reads it.
+        try:
+            stat = export.stat()
+        except FileNotFoundError:
+            return {}
+        stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if self._export_cache[0] != stamp:
+            rows = {r.get("login", ""): r for r in read_csv_rows(export)}
+            self._export_cache = (stamp, rows)
+        return self._export_cache[1]
 
 
 def _refuse_revoked(logins: dict[str, Any], login: str, point: PointRef) -> None:
@@ -348,10 +441,19 @@ def _refuse_revoked(logins: dict[str, Any], login: str, point: PointRef) -> None
 
 
 def _write(
-    path: Path, header: Sequence[str], rows: list[dict[str, str]], *, key: Sequence[str]
+    path: Path,
+    header: Sequence[str],
+    rows: list[dict[str, str]],
+    *,
+    key: Sequence[str],
+    replace: bool = False,
 ) -> None:
+    """Upsert ``rows`` by ``key`` (or, with ``replace``, make them the whole file)."""
     try:
-        upsert_csv(path, header, rows, key=key)
+        if replace:
+            rewrite_csv(path, header, rows)
+        else:
+            upsert_csv(path, header, rows, key=key)
     except OSError as exc:
         raise AdapterError(
             f"meetlink could not write {path} ({exc.strerror or type(exc).__name__}); make sure "

@@ -169,9 +169,12 @@ def _body(card: HandOutCard, credential: Credential, part: Part) -> str:
     return "\n".join(text) + "\n"
 
 
-def message_id_for(card: HandOutCard, version: int, part: Part) -> str:
-    """The same for every resend of one hand-out (point, conference, version, part)."""
-    seed = "\x1f".join((card.meeting_id, card.conference, card.point_id, str(version), part))
+def message_id_for(card: HandOutCard, version: int, part: Part, edition: str = "") -> str:
+    """The same for every resend of one hand-out (point, conference, version, part, and the
+    ``edition``: what the access holds, so a new password or room is a new message)."""
+    seed = "\x1f".join(
+        (card.meeting_id, card.conference, card.point_id, str(version), part, edition)
+    )
     digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
     return f"<handout-{digest}@{card.organizer_email.rpartition('@')[2]}>"
 
@@ -183,6 +186,7 @@ def handout_message(
     version: int,
     sent_at: dt.datetime | None = None,
     part: Part = "all",
+    edition: str = "",
 ) -> EmailMessage:
     """The e-mail that brings a credential (or one part of it) to the officer, and nobody else.
 
@@ -203,7 +207,7 @@ def handout_message(
     message.set_raw("To", encode_addresses("To", [(card.officer.name, card.officer.email)]))
     subject = words["subject"].format(point=card.point_name, title=card.meeting_title)
     message.set_raw("Subject", encode_subject(subject))
-    message.set_raw("Message-ID", message_id_for(card, version, part))
+    message.set_raw("Message-ID", message_id_for(card, version, part, edition))
     message.set_raw("Date", format_datetime(sent_at or dt.datetime.now(dt.UTC)))
     message.set_raw("Sensitivity", "Company-Confidential")
     message.set_content(_body(card, credential, part), cte="quoted-printable")

@@ -24,6 +24,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Literal, NoReturn, final
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from meetlink.credentials.secret import Secret
 from meetlink.errors import VaultKeyError
 
@@ -45,8 +47,9 @@ logger = logging.getLogger(__name__)
 class VaultKey:
     """A 256-bit AES key, identified by ``key_id`` (the first 8 hex digits of its SHA-256).
 
-    It prints as its id and source only, cannot be pickled, and registers its text for log
-    redaction while it lives.
+    ``source`` says where it came from (``env``, ``file``, ``keyring``, ...) and ``location``
+    which file, for a key file (else it is empty). It prints as its id and source only,
+    cannot be pickled, and registers its text for log redaction while it lives.
 
     Example:
         >>> key = VaultKey(bytes(32), source="test")
@@ -54,28 +57,31 @@ class VaultKey:
         VaultKey(key_id='66687aad', source='test')
     """
 
-    __slots__ = ("_key", "_text", "key_id", "source")
+    __slots__ = ("_key", "_text", "key_id", "location", "source")
 
-    def __init__(self, key: bytes, *, source: str = "memory") -> None:
+    def __init__(self, key: bytes, *, source: str = "memory", location: str = "") -> None:
         if len(key) != 32:
             raise VaultKeyError(f"A vault key is 32 bytes, not {len(key)}; {_HOW_TO_MAKE}.")
         self._key = bytes(key)
         self._text = Secret(base64.urlsafe_b64encode(self._key).decode("ascii"))
         self.key_id = hashlib.sha256(self._key).hexdigest()[:8]
         self.source = source
+        self.location = location
 
     @classmethod
-    def generate(cls, *, source: str = "generated") -> VaultKey:
+    def generate(cls, *, source: str = "generated", location: str = "") -> VaultKey:
         """A new random key.
 
         Example:
             >>> len(VaultKey.generate().key_id)
             8
         """
-        return cls(os.urandom(32), source=source)
+        return cls(os.urandom(32), source=source, location=location)
 
     @classmethod
-    def from_text(cls, text: str, *, source: str = "text", where: str = "The key") -> VaultKey:
+    def from_text(
+        cls, text: str, *, source: str = "text", where: str = "The key", location: str = ""
+    ) -> VaultKey:
         """Parse the URL-safe base64 form; the error names ``where``, never the text.
 
         Example:
@@ -86,7 +92,27 @@ class VaultKey:
         if not _KEY_TEXT.fullmatch(text):
             raise VaultKeyError(f"{where} is not a valid vault key: {_HOW_TO_MAKE}.")
         padded = text if text.endswith("=") else text + "="
-        return cls(base64.urlsafe_b64decode(padded), source=source)
+        return cls(base64.urlsafe_b64decode(padded), source=source, location=location)
+
+    def encrypt(self, nonce: bytes, data: bytes, associated: bytes) -> bytes:
+        """AES-256-GCM encryption under this key (the vault's one use of it)."""
+        return AESGCM(self._key).encrypt(nonce, data, associated)
+
+    def decrypt(self, nonce: bytes, blob: bytes, associated: bytes) -> bytes:
+        """AES-256-GCM decryption; ``InvalidTag`` when the blob was not sealed so."""
+        return AESGCM(self._key).decrypt(nonce, blob, associated)
+
+    def mark(self, purpose: str, data: bytes) -> str:
+        """A keyed hash of ``data`` (HMAC-SHA-256, 16 hex digits): equal for equal data,
+        and telling nothing about it to anyone without the key.
+
+        Example:
+            >>> key = VaultKey(bytes(32))
+            >>> key.mark("x", b"a") == key.mark("x", b"a") != key.mark("x", b"b")
+            True
+        """
+        message = purpose.encode("utf-8") + b"\x1f" + data
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:16]
 
     def reveal_text(self) -> str:
         """The key as URL-safe base64 text, to back it up or to set ``MEETLINK_VAULT_KEY``."""
@@ -171,12 +197,12 @@ def _load_key_file(path: Path, *, create: bool) -> VaultKey:
     except UnicodeDecodeError:
         text = ""
     where = f"The key file {path}"
-    return VaultKey.from_text(text, source="file", where=where)
+    return VaultKey.from_text(text, source="file", where=where, location=str(path))
 
 
 def _create_key_file(path: Path) -> VaultKey:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = VaultKey.generate(source="file")
+    key = VaultKey.generate(source="file", location=str(path))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first: use theirs

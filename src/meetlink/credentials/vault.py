@@ -8,6 +8,10 @@ is told apart from tampering (`VaultKeyError`), and :meth:`Vault.rotate_key` re-
 all rows in one transaction, so a half-rotated file cannot exist.
 
 The key never sits in the database: see :func:`load_vault_key` for where it comes from.
+One vault holds rows of one key only: :func:`open_vault`, and every :meth:`Vault.put`,
+refuse (`VaultKeyError`) a key whose id differs from a stored row's, or that does not
+decrypt a stored row of its own id. :func:`open_vault` also never makes a new key file for
+a vault that already holds credentials: a lost key file is an error, not a fresh key.
 Every change is audited in the same transaction as the change, and every decryption is
 audited too (so reading a credential writes one audit row).
 
@@ -28,18 +32,24 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
 from os import PathLike
+from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ConfigDict, ValidationError
 
 from meetlink.credentials.audit import AuditAction, AuditLog, connect, refuse_secrets, utcnow
-from meetlink.credentials.keys import ENV_VAR, VaultKey, default_config_dir, load_vault_key
+from meetlink.credentials.keys import (
+    ENV_VAR,
+    KEY_FILE_NAME,
+    VaultKey,
+    default_config_dir,
+    load_vault_key,
+)
 from meetlink.credentials.secret import Secret, SecretModel, _unpinned_text
 from meetlink.errors import (
     CredentialError,
@@ -58,22 +68,27 @@ __all__ = [
     "VaultKey",
     "default_config_dir",
     "load_vault_key",
+    "open_vault",
 ]
 
 _AAD_TAG = "meetlink-vault-v1"
 _NONCE_BYTES = 12
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS vault_credentials (
-    meeting_id TEXT NOT NULL,
-    unit_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    nonce BLOB NOT NULL,
-    ciphertext BLOB NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (meeting_id, unit_id, kind)
-)"""
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS vault_credentials (
+        meeting_id TEXT NOT NULL,
+        unit_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        nonce BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (meeting_id, unit_id, kind)
+    )""",
+    # The key check reads the least and greatest key id: two index seeks, not a scan.
+    "CREATE INDEX IF NOT EXISTS vault_credentials_by_key ON vault_credentials (key_id)",
+)
 
 
 class Credential(SecretModel):
@@ -111,6 +126,42 @@ def _write_failure(exc: Exception) -> Exception:
     )
 
 
+def _origin(key: VaultKey) -> str:
+    """Where a key came from, for messages: never its text."""
+    if key.source == "env":
+        return f"from {ENV_VAR}"
+    if key.source == "file":
+        return f"from the key file {key.location}" if key.location else "from the key file"
+    if key.source == "keyring":
+        return "from the OS keyring"
+    return f"(source {key.source!r})"
+
+
+def _refusal(file: str, held: builtins.list[str], key: VaultKey) -> str:
+    """Why a vault will not take ``key``, and what to do: ids and origin only, no key text."""
+    where = f"The vault in {file}" if file else "The vault"
+    loaded = f"the key loaded {_origin(key)} is {key.key_id}"
+    if held == [key.key_id]:
+        head = (
+            f"{where} holds credentials written with vault key {key.key_id}; {loaded} too, "
+            "but it does not decrypt them (another key with the same id, or edited rows)"
+        )
+    elif len(held) == 1:
+        head = f"{where} holds credentials written with vault key {held[0]}, but {loaded}"
+    else:
+        head = (
+            f"{where} holds credentials written with {len(held)} vault keys "
+            f"({', '.join(held)}), and {loaded}"
+        )
+    state = f"the state file {file}" if file else "the state file"
+    return (
+        f"{head}; nothing was written with it. Load the key the vault was written with "
+        f"({ENV_VAR}, the key file or the OS keyring) and run again. If that key is lost, "
+        "ask the provider to disable the accounts (`meetlink credentials MEETING.yaml list` "
+        f"names them), then move {state} aside and run again to issue new ones."
+    )
+
+
 def _aad(meeting_id: str, unit_id: str, kind: str) -> bytes:
     # A JSON array is an unambiguous encoding: ("a", "b/c") and ("a/b", "c") differ.
     return json.dumps([_AAD_TAG, meeting_id, unit_id, kind]).encode("ascii")
@@ -128,7 +179,9 @@ class Vault:
     """Credentials per (meeting, unit, kind), encrypted at rest, in an SQLite file.
 
     The tables are created if missing and nothing else in the file is touched, so the vault
-    can share the ledger file. Open it with :meth:`open`; it is a context manager.
+    can share the ledger file. Open it with :func:`open_vault` (which finds the key and
+    refuses a wrong one at once) or :meth:`open`; it is a context manager. Every :meth:`put`
+    refuses a key that does not open the rows already stored (`VaultKeyError`).
 
     Example:
         >>> import tempfile, pathlib
@@ -151,12 +204,14 @@ class Vault:
         self._key = key
         self._actor = actor
         self._clock = clock
-        self._db.execute(_SCHEMA)
+        for statement in _SCHEMA:
+            self._db.execute(statement)
         # Threads share the connection (``meetlink open``'s workers): reads take the lock,
         # writes go through a group commit, so concurrent writers share one fsync.
         self._lock = threading.RLock()
         self._group = GroupCommit(connection, self._lock, _write_failure)
         self.audit = AuditLog(connection, clock=clock, writer=self._group.write)
+        self._canary_opened = False  # the key decrypted a stored row (checked once)
 
     @classmethod
     def open(
@@ -167,8 +222,17 @@ class Vault:
         actor: str = "meetlink",
         clock: Callable[[], datetime] = utcnow,
     ) -> Vault:
-        """Open the vault in the SQLite file at ``path`` (WAL, ``synchronous=FULL``)."""
-        return cls(connect(path), key, actor=actor, clock=clock)
+        """Open the vault in the SQLite file at ``path`` (WAL, ``synchronous=FULL``).
+
+        A wrong key is found at the first read or write, not here: :func:`open_vault`
+        checks it at once, and is what the commands use.
+        """
+        connection = connect(path)
+        try:
+            return cls(connection, key, actor=actor, clock=clock)
+        except BaseException:
+            connection.close()
+            raise
 
     @property
     def key_id(self) -> str:
@@ -204,9 +268,47 @@ class Vault:
                 raise
             self._db.execute("COMMIT")
 
+    def _check_key(self, db: sqlite3.Connection) -> None:
+        """Refuse the loaded key unless every stored row has its id and it decrypts one.
+
+        Two index seeks (the least and greatest key id) every time; the decryption (at most
+        three rows) once per vault. Raises `VaultKeyError` naming the ids, never a key.
+        """
+        low, high = db.execute(
+            "SELECT (SELECT MIN(key_id) FROM vault_credentials),"
+            " (SELECT MAX(key_id) FROM vault_credentials)"
+        ).fetchone()
+        if low is None:  # no rows: any key may write the first
+            return
+        if low == high == self._key.key_id and (self._canary_opened or self._opens_a_row(db)):
+            self._canary_opened = True
+            return
+        held = sorted(r[0] for r in db.execute("SELECT DISTINCT key_id FROM vault_credentials"))
+        file = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
+        raise VaultKeyError(_refusal(file, held, self._key))
+
+    def _opens_a_row(self, db: sqlite3.Connection) -> bool:
+        """Whether the key decrypts one of (up to) three stored rows: the canary.
+
+        A wrong key opens none; a single edited row does not make the right key fail.
+        """
+        rows = db.execute(
+            "SELECT meeting_id, unit_id, kind, nonce, ciphertext FROM vault_credentials"
+            " WHERE key_id = ? LIMIT 3",
+            (self._key.key_id,),
+        ).fetchall()
+        for meeting_id, unit_id, kind, nonce, blob in rows:
+            try:
+                if isinstance(nonce, bytes) and isinstance(blob, bytes):
+                    self._key.decrypt(nonce, blob, _aad(meeting_id, unit_id, kind))
+                    return True
+            except (InvalidTag, ValueError):
+                continue
+        return False
+
     def _seal(self, key: VaultKey, ids: tuple[str, str, str], data: bytes) -> tuple[bytes, bytes]:
         nonce = os.urandom(_NONCE_BYTES)
-        return nonce, AESGCM(key._key).encrypt(nonce, data, _aad(*ids))
+        return nonce, key.encrypt(nonce, data, _aad(*ids))
 
     def _open_row(self, ids: tuple[str, str, str], key_id: str, nonce: bytes, blob: bytes) -> bytes:
         meeting_id, unit_id, kind = ids
@@ -221,7 +323,7 @@ class Vault:
         try:
             if not (isinstance(nonce, bytes) and isinstance(blob, bytes)):
                 raise ValueError("nonce and ciphertext must be bytes")
-            return AESGCM(self._key._key).decrypt(nonce, blob, _aad(*ids))
+            return self._key.decrypt(nonce, blob, _aad(*ids))
         except (InvalidTag, ValueError):
             raise TamperedCredential(
                 f"The stored credential of {where} fails authentication: it was moved from "
@@ -237,6 +339,9 @@ class Vault:
     def put(self, meeting_id: str, unit_id: str, kind: str, credential: Credential) -> None:
         """Store (or replace) a unit's credential, and audit it as ``issue``.
 
+        Raises `VaultKeyError`, writing nothing, if the vault holds rows the key does not
+        open (another process may have written since this vault was opened).
+
         Example:
             >>> vault = Vault.open(":memory:", VaultKey.generate())
             >>> vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
@@ -249,6 +354,7 @@ class Vault:
         now = self._clock().isoformat()
 
         def store(db: sqlite3.Connection) -> None:
+            self._check_key(db)  # in the write transaction: no one can write in between
             db.execute(
                 "INSERT INTO vault_credentials (meeting_id, unit_id, kind, key_id, nonce,"
                 " ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -411,6 +517,7 @@ class Vault:
                     meeting_id, None, AuditAction.ROTATE, actor=self._actor, detail=detail
                 )
         self._key = new_key
+        self._canary_opened = bool(rows)
         self._checkpoint()
         return len(rows)
 
@@ -426,6 +533,31 @@ class Vault:
         ).fetchall()
         return [row[0] for row in rows]
 
+    def mark(self, credential: Credential) -> str:
+        """A keyed hash of a credential's content (16 hex digits): the same credential gives
+        the same mark, another password another one; without the key it tells nothing.
+
+        Example:
+            >>> vault = Vault.open(":memory:", VaultKey.generate())
+            >>> vault.mark(Credential(pin="4711")) == vault.mark(Credential(pin="4711"))
+            True
+        """
+        return self._key.mark("credential", _plaintext(credential))
+
+    def has(self, meeting_id: str, unit_id: str, kind: str) -> bool:
+        """Whether a credential is stored (nothing decrypted, nothing audited).
+
+        Example:
+            >>> Vault.open(":memory:", VaultKey.generate()).has("q3", "u1", "endpoint")
+            False
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM vault_credentials WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
+                (meeting_id, unit_id, kind),
+            ).fetchone()
+        return row is not None
+
     def list(self, meeting_id: str) -> builtins.list[StoredCredential]:
         """Which units of a meeting have which kinds of credential, and since when.
 
@@ -437,3 +569,73 @@ class Vault:
             (meeting_id,),
         ).fetchall()
         return [StoredCredential(u, k, datetime.fromisoformat(at)) for u, k, at in rows]
+
+
+def _stored_rows(path: str | PathLike[str]) -> bool:
+    """Whether the SQLite file at ``path`` holds vault rows; read-only, it creates nothing."""
+    if str(path) in ("", ":memory:") or not Path(path).is_file():
+        return False
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    try:
+        with closing(sqlite3.connect(uri, uri=True, timeout=30.0)) as db:
+            table = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vault_credentials'"
+            ).fetchone()
+            return table is not None and bool(
+                db.execute("SELECT EXISTS (SELECT 1 FROM vault_credentials)").fetchone()[0]
+            )
+    except sqlite3.Error as exc:
+        raise LedgerError(
+            f"Cannot read the state file {path} ({exc}); check that it is a meetlink state "
+            "file and that you may read it."
+        ) from None
+
+
+def open_vault(
+    path: str | PathLike[str],
+    key: VaultKey | None = None,
+    *,
+    env: Mapping[str, str] = os.environ,
+    config_dir: str | PathLike[str] | None = None,
+) -> Vault:
+    """Open the vault at ``path`` with ``key``, or with the key :func:`load_vault_key` finds.
+
+    Without ``key``, it first looks (read-only, creating nothing) whether the file already
+    holds credentials. If it does, a missing key file is an error rather than a new key
+    (a new key would not open them); if not, the key file is created on first use as before.
+    Either way the vault then refuses a key that does not open its rows (`VaultKeyError`).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3"
+        >>> env = {"MEETLINK_VAULT_KEY": VaultKey.generate().reveal_text()}
+        >>> with open_vault(path, env=env) as vault:
+        ...     vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
+        >>> wrong = {"MEETLINK_VAULT_KEY": VaultKey.generate().reveal_text()}
+        >>> try:
+        ...     open_vault(path, env=wrong)
+        ... except VaultKeyError:
+        ...     print("refused: another key wrote this vault")
+        refused: another key wrote this vault
+    """
+    if key is None:
+        has_rows = _stored_rows(path)
+        if has_rows and not env.get(ENV_VAR, "").strip():
+            folder = Path(config_dir) if config_dir is not None else default_config_dir(env)
+            key_file = folder / KEY_FILE_NAME
+            if not key_file.exists():
+                raise VaultKeyError(
+                    f"The vault in {path} holds credentials, but the vault key file {key_file} "
+                    f"is missing and {ENV_VAR} is not set; a new key would not open them, so "
+                    f"none was made. Restore {key_file} from your backup (mode 0600) or set "
+                    f"{ENV_VAR} to the vault key, and run again."
+                )
+        key = load_vault_key(config_dir, env, create=not has_rows)
+    vault = Vault.open(path, key)
+    try:
+        with vault._lock:
+            vault._check_key(vault._db)
+    except BaseException:
+        vault.close()
+        raise
+    return vault

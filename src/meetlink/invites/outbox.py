@@ -19,10 +19,12 @@ Example:
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from meetlink.invites.message import DeliveryResult, InviteSender, envelope, mes
 from meetlink.invites.smtp import SmtpSender
 from meetlink.meeting import Delivery, InviteMode
 
-__all__ = ["OutboxSender", "file_stem", "sender_for"]
+__all__ = ["OutboxSender", "SentInvitation", "file_stem", "sender_for"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
 _MAX_STEM = 150
@@ -52,6 +54,18 @@ def file_stem(message_id: str) -> str:
     return safe
 
 
+@dataclass(frozen=True)
+class SentInvitation:
+    """The last message of one event found in the outbox: what a lost ledger forgot."""
+
+    sequence: int
+    method: str
+    calendar: bytes
+
+
+_SENT = re.compile(r"^(?P<uid>.+)-(?P<sequence>\d+)\.(?P<method>[a-z]+)(?P<some>-[0-9a-f]+)?@")
+
+
 class OutboxSender:
     """An :class:`~meetlink.invites.message.InviteSender` that writes ``.eml``/``.ics`` files.
 
@@ -70,6 +84,23 @@ class OutboxSender:
 
     def close(self) -> None:
         """Nothing to end (every file is complete when ``send`` returns); as SmtpSender."""
+
+    def holds(self, message_id: str) -> bool:
+        """Whether the message with this Message-ID is in the outbox already."""
+        return (self.folder / f"{file_stem(message_id)}.eml").is_file()
+
+    def last_sent(self, uid: str) -> SentInvitation | None:
+        """The invitation or cancellation of event ``uid`` with the highest SEQUENCE in the
+        outbox, or None: how ``open`` finds what it sent when its ledger was lost."""
+        best: SentInvitation | None = None
+        for path in self.folder.glob(f"{glob.escape(uid)}-*.ics"):
+            found = _SENT.match(path.stem)
+            if found is None or found["uid"] != uid or found["some"]:
+                continue  # another event, or an un-invitation of some recipients
+            sequence = int(found["sequence"])
+            if best is None or sequence > best.sequence:
+                best = SentInvitation(sequence, found["method"], path.read_bytes())
+        return best
 
     def send(self, message: EmailMessage) -> DeliveryResult:
         """Write the message (and its calendar part); every recipient counts as accepted.

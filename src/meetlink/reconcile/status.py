@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from meetlink.ledger import Effect, EffectState, Ledger
 from meetlink.planning import Plan
+from meetlink.reconcile.desired import conference_key, handout_hash, officer_mark
+from meetlink.reconcile.keys import EffectKey, Kind
 
 __all__ = ["StatusRow", "meeting_status", "officers_waiting"]
 
@@ -58,34 +60,52 @@ def _word(effect: Effect | None, *, needed: bool = True) -> str:
 
 def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
     """A row per (sitting, bridge point), in plan order."""
-    effects = {e.key: e for e in ledger.effects(plan.meeting.id)}
+    effects: dict[EffectKey, Effect] = {}
+    for effect in ledger.effects(plan.meeting.id):
+        try:
+            effects[EffectKey.parse(effect.key)] = effect
+        except ValueError:
+            continue
     by_platform = {t.id for t in plan.meeting.tracks if t.invites.value == "platform"}
     unscheduled = {s.key for s in plan.sittings if s.start is None}
     rows: list[StatusRow] = []
     for conference in plan.conferences:
-        made = effects.get(f"conference:{conference.key}")
-        sitting_cancelled = effects.get(f"sitting:{conference.track}/{conference.sitting}")
+        key = conference_key(conference)
+        made = effects.get(EffectKey.for_conference(key))
+        sitting_cancelled = effects.get(
+            EffectKey.cancelled_sitting(conference.track, conference.sitting)
+        )
         for point in conference.bridge_points:
-            name = f"{conference.key}/{point}"
-            handout = effects.get(f"handout:{name}")
-            access = effects.get(f"access:{name}")
-            invitation = effects.get(f"invitation:{conference.track}/{conference.sitting}/{point}")
+            handout = effects.get(EffectKey.of_access(Kind.HANDOUT, key, point))
+            access = effects.get(EffectKey.of_access(Kind.ACCESS, key, point))
+            login = effects.get(EffectKey.credential(conference.track, point))
+            invitation = effects.get(
+                EffectKey.invitation(conference.track, conference.sitting, point)
+            )
             errors = [
                 e.last_error
-                for e in (made, access, handout, invitation)
+                for e in (made, login, access, handout, invitation)
                 if e is not None and e.state == EffectState.FAILED
             ]
-            sitting_key = f"{conference.track}/{conference.sitting}"
+            needed = access is not None or handout is not None or login is not None
             conference_word = "cancelled" if sitting_cancelled else _word(made)
-            credentials_word = _word(handout, needed=access is not None or handout is not None)
+            credentials_word = _word(handout, needed=needed)
+            if (login is not None and login.detail.get("revoked")) or (
+                access is not None and access.detail.get("revoked")
+            ):
+                credentials_word = "revoked"
+            elif _stale(handout, access):
+                credentials_word = "pending"  # issued anew (a rotation): not yet delivered
+            elif needed and _new_officer(plan, point, login, access):
+                credentials_word = "pending (new officer)"
             if sitting_cancelled:
                 credentials_word = "cancelled" if credentials_word != "-" else "-"
             invitation_word = _word(invitation, needed=conference.track not in by_platform)
-            if sitting_key in unscheduled:
+            if key.sitting_key in unscheduled:
                 conference_word = invitation_word = "waiting for the time"
             rows.append(
                 StatusRow(
-                    sitting=f"{conference.track}/{conference.sitting}",
+                    sitting=key.sitting_key,
                     point=point,
                     conference=conference_word,
                     credentials=credentials_word,
@@ -96,7 +116,23 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
     return rows
 
 
+def _new_officer(plan: Plan, point: str, login: Effect | None, access: Effect | None) -> bool:
+    """The roster names another officer than the one the credentials were handed to."""
+    mark = officer_mark(plan.units[plan.point(point).host_unit].officer)
+    if login is not None:
+        return login.state == EffectState.DONE and login.content_hash != mark
+    held = access.detail.get("officer") if access is not None else None
+    return held is not None and held != mark
+
+
+def _stale(handout: Effect | None, access: Effect | None) -> bool:
+    """A hand-out done for an older access than the one issued now."""
+    if handout is None or access is None or handout.state != EffectState.DONE:
+        return False
+    return access.state != EffectState.DONE or handout.content_hash != handout_hash(access)
+
+
 def officers_waiting(rows: Iterable[StatusRow]) -> list[str]:
     """Bridge points whose officer has not received credentials that were issued."""
-    settled = ("-", "done", "cancelled", "waiting for the time")
+    settled = ("-", "done", "cancelled", "revoked", "waiting for the time")
     return sorted({r.point for r in rows if r.credentials not in settled})

@@ -21,14 +21,13 @@ from typing import Any, Protocol, Union, get_args, get_origin
 from pydantic import ValidationError
 
 from meetlink.adapters.base import ConferenceAdapter
-from meetlink.adapters.models import Attendee, PointRef
+from meetlink.adapters.models import PointRef
 from meetlink.adapters.registry import get_adapter
 from meetlink.errors import AdapterNotFound, InputError, Problem
-from meetlink.invites.specs import invitations_for
 from meetlink.loading import MeetingFile, settings_problems
 from meetlink.planning import Plan
 
-__all__ = ["LineProgress", "Progress", "Silent", "attendees_by_conference", "make_adapters"]
+__all__ = ["LineProgress", "Progress", "Silent", "make_adapters"]
 
 
 class Progress(Protocol):
@@ -73,22 +72,6 @@ class LineProgress:
             print(f"{self.name}: {self.done}/{self.total}", file=self.stream, flush=True)
 
 
-def attendees_by_conference(plan: Plan) -> dict[str, tuple[Attendee, ...]]:
-    """Who the platform invites for each conference: the recipients of its points."""
-    index = {(c.track, c.sitting, p): c.key for c in plan.conferences for p in c.bridge_points}
-    found: dict[str, dict[str, Attendee]] = {}
-    for spec in invitations_for(plan, {}):
-        key = index.get((spec.track, spec.sitting, spec.point))
-        if key is None:
-            continue
-        people = found.setdefault(key, {})
-        for recipient in spec.recipients:
-            people.setdefault(
-                recipient.email.casefold(), Attendee(email=recipient.email, name=recipient.name)
-            )
-    return {key: tuple(people.values()) for key, people in found.items()}
-
-
 def make_adapters(
     loaded: MeetingFile,
     plan: Plan,
@@ -123,29 +106,29 @@ def make_adapters(
         except ValidationError as exc:
             problems.extend(settings_problems(loaded, index, exc))
             continue
-        problems.extend(_officers(loaded, plan, track.id, cls))
         kwargs: dict[str, Any] = {"http": http}
         if "env" in inspect.signature(cls).parameters:
             kwargs["env"] = environ
         adapter = cls(settings, **kwargs)
-        prepare = getattr(adapter, "prepare", None)
-        if callable(prepare):  # e.g. a provider's account sheet against the planned points
-            try:
-                prepare([PointRef.of(p) for p in plan.points_of(track.id)])
-            except InputError as exc:  # an adapter's own problems lack a place: the track's
-                where = ("tracks", index, "settings" if track.settings else "platform")
-                problems.extend(
-                    p
-                    if p.file
-                    else Problem(
-                        shown,
-                        loaded.line_of(*where),
-                        f"tracks[{index}].{where[2]}",
-                        p.message,
-                        yaml=True,
-                    )
-                    for p in exc.problems
+        # On the instance: its settings may turn secrets on (Jitsi tokens).
+        problems.extend(_officers(loaded, plan, track.id, adapter))
+        # e.g. a provider's account sheet against the planned points
+        try:
+            adapter.prepare([PointRef.of(p) for p in plan.points_of(track.id)])
+        except InputError as exc:  # an adapter's own problems lack a place: the track's
+            where = ("tracks", index, "settings" if track.settings else "platform")
+            problems.extend(
+                p
+                if p.file
+                else Problem(
+                    shown,
+                    loaded.line_of(*where),
+                    f"tracks[{index}].{where[2]}",
+                    p.message,
+                    yaml=True,
                 )
+                for p in exc.problems
+            )
         adapters[track.id] = adapter
     if problems:
         for adapter in adapters.values():
@@ -177,10 +160,10 @@ def _is_path(annotation: Any) -> bool:
 
 
 def _officers(
-    loaded: MeetingFile, plan: Plan, track_id: str, cls: type[ConferenceAdapter]
+    loaded: MeetingFile, plan: Plan, track_id: str, adapter: ConferenceAdapter
 ) -> list[Problem]:
     """A platform that hands out secrets needs an officer with an e-mail at every host unit."""
-    if not (cls.requires_officer or cls.hands_out_secrets()):
+    if not adapter.needs_officer():
         return []
     problems = []
     seen: set[str] = set()
@@ -197,7 +180,7 @@ def _officers(
                     "officer_email",
                     (
                         f"unit '{host.id}' hosts the bridge point '{point.name}' on the "
-                        f"'{cls.name}' platform, which hands every point its own login and "
+                        f"'{adapter.name}' platform, which hands every point its own login and "
                         "password, "
                         "but it has no technical officer with an e-mail address; fill in "
                         "officer_name and officer_email (cán bộ kỹ thuật, email)."

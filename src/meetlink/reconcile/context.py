@@ -1,0 +1,263 @@
+"""The run context: everything one ``open`` shares, built once, never reassigned.
+
+A :class:`RunContext` is frozen: its phases read it and act through it (the ledger, the
+vault, the adapters, the mail) but never set an attribute on it. What changes during a run
+lives in objects made for it: :class:`OpenResult` (counts and failures, under a lock),
+:class:`Mail` (one sender per delivery mode, made on first use) and :class:`ConferenceCache`
+(a conference's ledger record, read once per run: it holds the whole request, every point).
+
+Example:
+    >>> result = OpenResult("q3", Path(".meetlink"), None, dry_run=True)
+    >>> result.ok
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meetlink.adapters.base import ConferenceAdapter
+from meetlink.adapters.models import ConferenceInfo
+from meetlink.credentials.handout import SecretHook
+from meetlink.credentials.vault import Vault
+from meetlink.errors import AdapterError, CredentialError, DeliveryError
+from meetlink.invites.message import InviteSender
+from meetlink.invites.outbox import SentInvitation, sender_for
+from meetlink.ledger import Effect, Ledger
+from meetlink.loading import MeetingFile
+from meetlink.meeting import InviteMode, Meeting, Track
+from meetlink.planning import Plan
+from meetlink.reconcile.desired import DesiredState, Wanted
+from meetlink.reconcile.diff import Action, Op, diff
+from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.pacing import Throttle
+from meetlink.reconcile.setup import Progress
+
+__all__ = [
+    "EXPECTED",
+    "ConferenceCache",
+    "Failure",
+    "Mail",
+    "OpenResult",
+    "RunContext",
+]
+
+EXPECTED = (AdapterError, CredentialError, DeliveryError)
+"""What one effect may fail with without stopping the others."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One effect that did not succeed in this run, and why (a sentence, never a secret)."""
+
+    key: str
+    what: str
+    error: str
+
+
+@dataclass
+class OpenResult:
+    """What a run did: counts per effect kind and operation, failures, where things are."""
+
+    meeting_id: str
+    state_dir: Path
+    outbox: Path | None
+    dry_run: bool
+    actions: list[Action] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed (exit code 0); otherwise it is safe to run again."""
+        return not self.failures
+
+    def count(self, what: Kind, op: Op) -> None:
+        """Count one carried-out action (workers of one run count at the same time)."""
+        with self._lock:
+            per = self.counts.setdefault(what.value, {})
+            per[op.value] = per.get(op.value, 0) + 1
+
+    def fail(self, failure: Failure) -> None:
+        """Record one failed effect."""
+        with self._lock:
+            self.failures.append(failure)
+
+    def plan(self, actions: Iterable[Action]) -> None:
+        """Add actions to what the run shows it would do (or did)."""
+        with self._lock:
+            self.actions.extend(actions)
+
+
+class Mail:
+    """One sender per delivery mode, made on first use; or the caller's one sender for all.
+
+    Sends one message at a time: SMTP reuses one connection.
+    """
+
+    def __init__(self, meeting: Meeting, state: Path, given: InviteSender | None) -> None:
+        self._meeting, self._state, self._given = meeting, state, given
+        self._made: dict[InviteMode, InviteSender] = {}
+        self._lock = threading.Lock()
+        self._tracks = {t.id: t for t in meeting.tracks}
+
+    def send(self, message: Any, track_id: str) -> Any:
+        """Send through the track's sender (SMTP, or the outbox for ``invites: outbox`` or
+        when no SMTP is configured)."""
+        sender = self._sender(track_id)
+        with self._lock:
+            return sender.send(message)
+
+    def _sender(self, track_id: str) -> InviteSender:
+        mode = self._tracks[track_id].invites
+        mode = InviteMode.EMAIL if mode == InviteMode.PLATFORM else mode
+        with self._lock:
+            sender = self._given or self._made.get(mode)
+            if sender is None:
+                sender = self._made[mode] = sender_for(self._meeting.delivery, self._state, mode)
+            return sender
+
+    def holds(self, message_id: str, track_id: str) -> bool:
+        """Whether the track's sender keeps this message already (an outbox file): a lost
+        ledger is then recovered instead of the message sent twice."""
+        holds = getattr(self._sender(track_id), "holds", None)
+        return bool(holds(message_id)) if callable(holds) else False
+
+    def last_sent(self, uid: str, track_id: str) -> SentInvitation | None:
+        """The last invitation of event ``uid`` the track's sender keeps (an outbox), if any."""
+        last_sent = getattr(self._sender(track_id), "last_sent", None)
+        found = last_sent(uid) if callable(last_sent) else None
+        return found if isinstance(found, SentInvitation) else None
+
+    def close(self) -> None:
+        """Close the senders made here (not a caller's)."""
+        for made in self._made.values():
+            close = getattr(made, "close", None)
+            if callable(close):
+                close()
+
+
+class ConferenceCache:
+    """A conference's ledger record and what the platform made, read once per run."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._effects: dict[EffectKey, Effect | None] = {}
+        self._infos: dict[EffectKey, ConferenceInfo] = {}
+        self._lock = threading.RLock()
+
+    def clear(self) -> None:
+        """Forget what was read (a phase that changed conferences is over)."""
+        with self._lock:
+            self._effects.clear()
+            self._infos.clear()
+
+    def effect(self, key: EffectKey) -> Effect | None:
+        """The ledger's record of the conference ``key``."""
+        with self._lock:
+            if key not in self._effects:
+                self._effects[key] = self._ledger.get(str(key))
+            return self._effects[key]
+
+    def info(self, key: EffectKey) -> ConferenceInfo | None:
+        """What the platform made for the conference ``key``, or None if nothing yet."""
+        with self._lock:
+            if key not in self._infos:
+                made = self.effect(key)
+                if made is None or not made.external_id or "info" not in made.detail:
+                    return None
+                self._infos[key] = ConferenceInfo.model_validate(made.detail["info"])
+            return self._infos[key]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One ``open``: what it reads and acts through. Built once by
+    :func:`~meetlink.reconcile.run.open_meeting`; frozen."""
+
+    loaded: MeetingFile
+    plan: Plan
+    ledger: Ledger
+    vault: Vault | None
+    adapters: Mapping[str, ConferenceAdapter]
+    desired: DesiredState
+    state: Path
+    mail: Mail
+    result: OpenResult
+    progress: Progress
+    throttles: Mapping[str, Throttle]
+    conferences: ConferenceCache
+    concurrency: int = 8
+    secret_hook: SecretHook | None = None
+
+    @property
+    def meeting(self) -> Meeting:
+        """The meeting file's content."""
+        return self.loaded.meeting
+
+    @property
+    def tracks(self) -> dict[str, Track]:
+        """The tracks by id."""
+        return {t.id: t for t in self.meeting.tracks}
+
+    def must_vault(self) -> Vault:
+        """The vault (every run that acts has one; a dry run never asks)."""
+        if self.vault is None:  # pragma: no cover - open_meeting opens it before any phase
+            raise RuntimeError("this run has no vault: it is a dry run")
+        return self.vault
+
+    def effects(self, *kinds: Kind) -> dict[EffectKey, Effect]:
+        """The ledger's effects of these kinds (all kinds when none is named), by key."""
+        out: dict[EffectKey, Effect] = {}
+        for kind in kinds or tuple(Kind):
+            for effect in self.ledger.effects(self.meeting.id, kind=kind.value):
+                try:
+                    out[EffectKey.parse(effect.key)] = effect
+                except ValueError:
+                    continue  # not a key this meetlink writes: leave it alone
+        return out
+
+    def wanted(self) -> Wanted:
+        """The desired state against the ledger as it stands now."""
+        return self.desired.now(self.effects(Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS))
+
+    def actions(self, kind: Kind, wanted: Wanted | None = None) -> list[Action]:
+        """The diff of one kind, now."""
+        wanted = wanted or self.wanted()
+        return diff(
+            wanted.hashes(kind), self.ledger.effects(self.meeting.id, kind=kind.value), what=kind
+        )
+
+    def throttle(self, track_id: str) -> None:
+        """Wait for the platform's rate limit before one call to it."""
+        self.throttles[track_id].wait()
+
+    def attempt(self, action: Action, work: Callable[[], None]) -> None:
+        """Run one action; an expected failure is recorded and the run goes on."""
+        try:
+            work()
+            self.result.count(action.what, action.op)
+        except EXPECTED as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            if self.ledger.get(str(action.key)) is not None:
+                self.ledger.record_failed(str(action.key), message)
+            self.result.fail(Failure(str(action.key), action.what.value, message))
+        finally:
+            self.progress.advance()
+
+    def run_all(self, name: str, actions: list[Action], work: Callable[[Action], None]) -> None:
+        """Carry out the actions that do something, concurrently, with progress."""
+        todo = [a for a in actions if a.op != Op.NONE]
+        self.progress.phase(name, len(todo))
+        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
+            futures = [pool.submit(self.attempt, a, functools.partial(work, a)) for a in todo]
+            for future in futures:
+                future.result()
+        self.progress.finish()

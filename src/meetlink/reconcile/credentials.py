@@ -1,0 +1,474 @@
+"""Phase 2 of ``open``: every bridge point's credentials, one function per lifecycle step.
+
+The life of a credential (drawn in ``docs/guides/credential-lifecycle.md``)::
+
+    (none) ──issue──> issued ──hand_out──> handed out
+                        ^  │                  │
+                        │  └──rotate──────────┤   (new secret, version + 1, handed out again)
+                        │                     │
+                        └──reissue── revoked <┘   (revoke: the account listed to disable)
+
+On a platform whose points hold one account each (``credential_scope = POINT``, a
+provider's login) the credential is the **login**: ``credential:TRACK/POINT`` in the
+ledger, one vault row, one password for every sitting of the track until it is rotated; each
+conference's ``access`` only adds its room and link, and the adapter keeps the login as the
+vault holds it (:meth:`~meetlink.adapters.base.ConferenceAdapter.keep_access`). On other
+platforms (a per-sitting token) each ``access:CONFERENCE/POINT`` is its own credential.
+
+The vault is the one source of the secret: the provider's copy is made to match it, the
+officer is sent what it holds. Every step writes its intent before it acts and its outcome
+after, so a crash at any moment is finished by the next run: a login whose outcome is
+unknown is *recovered* (from the vault, or from what the platform holds), never made anew.
+
+Example:
+    >>> vault_kind_for_login("main")
+    'login:main'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetlink.adapters.base import ConferenceAdapter, CredentialScope
+from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
+from meetlink.credentials.audit import AuditAction
+from meetlink.credentials.vault import Credential
+from meetlink.errors import CredentialError
+from meetlink.ledger import Effect, EffectState
+from meetlink.reconcile.context import RunContext
+from meetlink.reconcile.desired import access_hash, officer_mark
+from meetlink.reconcile.diff import Action, Op, fingerprint
+from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
+
+__all__ = [
+    "issue_login",
+    "revoke_point",
+    "rotate_point",
+    "run_access",
+    "run_credentials",
+    "vault_kind_for_conference",
+    "vault_kind_for_login",
+]
+
+_SECRET_FIELDS = ("login", "password", "pin", "token")
+
+
+def vault_kind_for_login(track: str) -> str:
+    """The vault's kind of a point's login on a track (its unit is the point)."""
+    return f"login:{track}"
+
+
+def vault_kind_for_conference(conference: ConferenceKey) -> str:
+    """The vault's kind of a point's access to one conference (its unit is the point)."""
+    return f"access:{conference.text}"
+
+
+def to_credential(access: PointAccess) -> Credential:
+    """What the vault keeps of an access."""
+    return Credential(
+        login=access.login,
+        password=access.password,
+        pin=access.pin,
+        token=access.token,
+        room=access.room,
+        server=access.server,
+        join_url=access.join_url,
+    )
+
+
+def to_access(point_id: str, credential: Credential) -> PointAccess:
+    """The access a stored credential gives (for ``keep_access``)."""
+    return PointAccess(
+        point_id=point_id,
+        join_url=credential.join_url or "about:blank",
+        login=credential.login,
+        password=credential.password,
+        pin=credential.pin,
+        token=credential.token,
+        room=credential.room,
+        server=credential.server,
+    )
+
+
+def same_secrets(left: Credential | PointAccess, right: Credential | PointAccess) -> bool:
+    """Whether two credentials let the same person in (login, password, PIN, token)."""
+    return all(getattr(left, name) == getattr(right, name) for name in _SECRET_FIELDS)
+
+
+def _version(effect: Effect | None) -> int:
+    return int(effect.detail.get("version", 0)) if effect is not None else 0
+
+
+def _stored(ctx: RunContext, point_id: str, kind: str) -> Credential | None:
+    vault = ctx.must_vault()
+    if not vault.has(ctx.meeting.id, point_id, kind):
+        return None
+    return vault.get(ctx.meeting.id, point_id, kind, channel="open")
+
+
+def _audit(ctx: RunContext, unit: str, action: AuditAction, detail: str) -> None:
+    ctx.must_vault().audit.record(ctx.meeting.id, unit, action, channel="open", detail=detail)
+
+
+# -- where a point's login is used --------------------------------------------------------
+
+
+def _conferences_of_track(
+    ctx: RunContext, track: str
+) -> list[tuple[ConferenceRequest, ConferenceInfo]]:
+    """The track's conferences that exist: those wanted now first, then any the ledger
+    still knows (a sitting removed since)."""
+    found: list[tuple[ConferenceRequest, ConferenceInfo]] = []
+    for key, request in ctx.desired.requests.items():
+        info = ctx.conferences.info(key) if request.track == track else None
+        if info is not None:
+            found.append((request, info))
+    for key, effect in sorted(ctx.effects(Kind.CONFERENCE).items()):
+        if key.track == track and "request" in effect.detail and "info" in effect.detail:
+            found.append(
+                (
+                    ConferenceRequest.model_validate(effect.detail["request"]),
+                    ConferenceInfo.model_validate(effect.detail["info"]),
+                )
+            )
+    return found
+
+
+def _any_conference(
+    ctx: RunContext, track: str, point_id: str
+) -> tuple[ConferenceRequest, ConferenceInfo, PointRef]:
+    """A conference of the track that exists and holds the point: the context the adapter
+    needs to issue, keep or rotate the point's login."""
+    for request, info in _conferences_of_track(ctx, track):
+        try:
+            return request, info, request.point(point_id)
+        except KeyError:
+            continue
+    raise CredentialError(
+        f"no conference of track '{track}' holding bridge point '{point_id}' is created yet, "
+        "so its login cannot be issued; run `meetlink open` again once it is."
+    )
+
+
+def _point_ref(effect: Effect | None) -> PointRef | None:
+    """The point a credential was issued for, as its ledger record keeps it."""
+    raw = effect.detail.get("point") if effect is not None else None
+    return PointRef.model_validate(raw) if isinstance(raw, dict) else None
+
+
+# -- the steps of a login's life (credential_scope = POINT) --------------------------------
+
+
+def issue_login(ctx: RunContext, key: EffectKey) -> None:
+    """``issue``: the point's login, recovered if it exists (vault, then platform), else new.
+
+    A login already in the vault is kept as it is; one the platform holds (a provider's
+    sheet, the export of generated accounts) is taken from there; only a login nobody holds
+    is made anew. So a run that was killed half-way never gives an officer a second password.
+    """
+    assert key.point is not None  # noqa: S101 - a credential key always names its point
+    before = ctx.ledger.get(str(key))
+    adapter = ctx.adapters[key.track]
+    request, info, point = _any_conference(ctx, key.track, key.point)
+    kind = vault_kind_for_login(key.track)
+    mark = officer_mark(ctx.desired.officer(key.point))
+    unfinished = before is not None and before.state in (EffectState.INTENT, EffectState.FAILED)
+    if unfinished and before is not None and before.detail.get("op") in ("rotate", "reissue"):
+        _rotate_login(ctx, key, str(before.detail["reason"]), reissue=False)
+        return
+    current = _stored(ctx, key.point, kind)
+    version = _version(before) or 1
+    ctx.ledger.record_intent(
+        ctx.meeting.id,
+        str(key),
+        Kind.CREDENTIAL.value,
+        content_hash=mark,
+        detail={"version": version, "op": "issue"},
+    )
+    ctx.throttle(key.track)
+    if current is not None:
+        access = adapter.keep_access(request, info, point, to_access(point.id, current))
+        if not same_secrets(access, current):
+            _refuse_changed(point.id)
+    else:
+        access = adapter.issue_access(request, info, point)
+        ctx.must_vault().put(ctx.meeting.id, point.id, kind, to_credential(access))
+    ctx.ledger.record_done(
+        str(key),
+        content_hash=mark,
+        detail={
+            "version": version,
+            "op": "issue",
+            "account": access.login or "",
+            "point": point.model_dump(mode="json"),
+        },
+    )
+
+
+def _refuse_changed(point_id: str) -> None:
+    raise CredentialError(
+        f"the platform holds another password for bridge point '{point_id}' than the one "
+        "its officer was sent (the provider's sheet changed?); run `meetlink credentials "
+        f"MEETING.yaml rotate --unit {point_id}` to hand the platform's one out."
+    )
+
+
+def rotate_point(ctx: RunContext, key: EffectKey, reason: str) -> None:
+    """``rotate`` (or ``reissue`` after a revoke): new secrets, version + 1, handed out again.
+
+    ``key`` is a point's ``credential`` key (login platforms) or one ``access`` key.
+    """
+    if key.kind == Kind.CREDENTIAL:
+        before = ctx.ledger.get(str(key))
+        revoked = before is not None and bool(before.detail.get("revoked"))
+        _rotate_login(ctx, key, reason, reissue=revoked)
+    else:
+        _issue_conference_access(ctx, key, reason=reason)
+
+
+def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool) -> None:
+    assert key.point is not None  # noqa: S101 - a credential key always names its point
+    before = ctx.ledger.get(str(key))
+    adapter = ctx.adapters[key.track]
+    request, info, point = _any_conference(ctx, key.track, key.point)
+    kind = vault_kind_for_login(key.track)
+    current = _stored(ctx, key.point, kind)
+    interrupted = (
+        before is not None
+        and before.state in (EffectState.INTENT, EffectState.FAILED)
+        and before.detail.get("op") in ("rotate", "reissue")
+    )
+    version = _version(before) if interrupted else _version(before) + 1
+    op = "reissue" if reissue else "rotate"
+    if interrupted and before is not None:
+        op = str(before.detail.get("op", op))
+    mark = officer_mark(ctx.desired.officer(key.point))
+    ctx.ledger.record_intent(
+        ctx.meeting.id,
+        str(key),
+        Kind.CREDENTIAL.value,
+        content_hash=mark,
+        detail={"version": version, "op": op, "reason": reason},
+    )
+    ctx.throttle(key.track)
+    old = to_access(point.id, current) if current is not None else None
+    access = adapter.rotate_access(request, info, point, old)
+    if current is not None and same_secrets(access, current):
+        raise CredentialError(
+            f"the platform gave bridge point '{point.id}' the same password again, so the "
+            "rotation did nothing; ask the provider for a new password (put it in the "
+            "account sheet) and run the command again."
+        )
+    ctx.must_vault().put(ctx.meeting.id, point.id, kind, to_credential(access))
+    _audit(
+        ctx, point.host_unit, AuditAction.ROTATE, f"{key.track} login, version {version}: {reason}"
+    )
+    ctx.ledger.record_done(
+        str(key),
+        content_hash=mark,
+        detail={
+            "version": version,
+            "op": op,
+            "account": access.login or "",
+            "point": point.model_dump(mode="json"),
+        },
+    )
+
+
+def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
+    """``revoke``: the point's access stops; its account is listed for the platform to
+    disable, its secret leaves the vault, and ``open`` does not issue it again.
+
+    ``key`` is a point's ``credential`` key (login platforms) or one ``access`` key.
+    Returns the account listed, if any.
+    """
+    assert key.point is not None  # noqa: S101 - both kinds of key name their point
+    before = ctx.ledger.get(str(key))
+    version = _version(before)
+    remembered = _point_ref(before)
+    revoked = {"version": version, "op": "revoke", "revoked": True}
+    if remembered is not None:
+        revoked["point"] = remembered.model_dump(mode="json")
+    ctx.ledger.record_intent(
+        ctx.meeting.id,
+        str(key),
+        key.kind.value,
+        content_hash=before.content_hash if before else "",
+        detail=revoked,
+    )
+    adapter = ctx.adapters.get(key.track)
+    listed: str | None = None
+    if key.kind == Kind.CREDENTIAL:
+        kind = vault_kind_for_login(key.track)
+        conferences = _conferences_of_track(ctx, key.track)
+        holding = [(r, r.point(key.point)) for r, _ in conferences if r.has_point(key.point)]
+        if holding:
+            request, point = holding[0]
+        elif conferences and remembered is not None:  # the point has left every conference
+            request, point = conferences[0][0], remembered
+        else:
+            request = None
+        if adapter is not None and request is not None:
+            listed = adapter.revoke_access(request, point)
+    else:
+        kind = vault_kind_for_conference(key.conference)
+        conference = ctx.conferences.effect(EffectKey.for_conference(key.conference))
+        if adapter is not None and conference is not None and "request" in conference.detail:
+            request = ConferenceRequest.model_validate(conference.detail["request"])
+            listed = adapter.revoke_access(request, request.point(key.point))
+    ctx.must_vault().delete(ctx.meeting.id, key.point, kind)
+    ctx.ledger.record_cancelled(str(key), detail=revoked)
+    for other, effect in ctx.effects(Kind.ACCESS, Kind.HANDOUT).items():
+        if _belongs(other, key) and effect.state != EffectState.CANCELLED:
+            ctx.ledger.record_cancelled(str(other), detail={**effect.detail, "revoked": True})
+    return listed
+
+
+def _belongs(other: EffectKey, key: EffectKey) -> bool:
+    """Whether ``other`` (an access or hand-out) is part of the credential ``key``."""
+    if key.kind == Kind.CREDENTIAL:
+        return other.track == key.track and other.point == key.point
+    return other.with_kind(Kind.ACCESS) == key
+
+
+# -- the phase ----------------------------------------------------------------------------
+
+
+def run_credentials(ctx: RunContext) -> None:
+    """Every login wanted: issued (or recovered), rotated for a new officer, or revoked when
+    its point left the meeting."""
+    actions = ctx.actions(Kind.CREDENTIAL)
+    ctx.result.plan(actions)
+    ctx.run_all("logins", actions, lambda a: _login_step(ctx, a))
+
+
+def _login_step(ctx: RunContext, action: Action) -> None:
+    if action.op == Op.CANCEL:
+        revoke_point(ctx, action.key)
+    elif action.op == Op.UPDATE:
+        rotate_point(ctx, action.key, "the officer changed")
+    else:
+        issue_login(ctx, action.key)
+
+
+def run_access(ctx: RunContext) -> None:
+    """Every point's access to every conference that exists."""
+    actions = ctx.actions(Kind.ACCESS)
+    ctx.result.plan(actions)
+    ctx.run_all("credentials", actions, lambda a: _access_step(ctx, a))
+
+
+def _access_step(ctx: RunContext, action: Action) -> None:
+    key = action.key
+    scope = ctx.desired.scope(key.track)
+    if action.op == Op.CANCEL:
+        if scope != CredentialScope.POINT and key.point is not None:
+            kind = vault_kind_for_conference(key.conference)
+            ctx.must_vault().delete(ctx.meeting.id, key.point, kind)
+        ctx.ledger.record_cancelled(str(key))
+        return
+    if scope == CredentialScope.POINT:
+        _grant_login(ctx, key)
+    else:
+        before = ctx.ledger.get(str(key))
+        officer_changed = (
+            before is not None
+            and before.state == EffectState.DONE
+            and before.detail.get("officer") != officer_mark(ctx.desired.officer(str(key.point)))
+        )
+        _issue_conference_access(ctx, key, reason="the officer changed" if officer_changed else "")
+
+
+def _conference_of(ctx: RunContext, key: EffectKey) -> tuple[ConferenceRequest, ConferenceInfo]:
+    conference = EffectKey.for_conference(key.conference)
+    request = ctx.desired.requests.get(conference)
+    info = ctx.conferences.info(conference)
+    if request is None or info is None:
+        raise CredentialError(
+            f"the conference {key.conference.text} is not created yet, so its credentials "
+            "cannot be issued; run `meetlink open` again once it is."
+        )
+    return request, info
+
+
+def _grant_login(ctx: RunContext, key: EffectKey) -> None:
+    """A point's login joins one more conference: its room and link, the same password."""
+    assert key.point is not None  # noqa: S101 - an access key always names its point
+    request, info = _conference_of(ctx, key)
+    login_key = EffectKey.credential(key.track, key.point)
+    login = ctx.ledger.get(str(login_key))
+    if login is None or login.state != EffectState.DONE:
+        raise CredentialError(
+            f"the login of bridge point '{key.point}' is not issued yet; run `meetlink open` "
+            "again to issue and hand it out."
+        )
+    current = _stored(ctx, key.point, vault_kind_for_login(key.track))
+    if current is None:
+        raise CredentialError(
+            f"the vault holds no login for bridge point '{key.point}' although the ledger "
+            "says it was issued; run `meetlink credentials MEETING.yaml rotate --unit "
+            f"{key.point}` to issue and hand out a new one."
+        )
+    version = _version(login)
+    digest = fingerprint(info.external_id, "login", version)
+    ctx.ledger.record_intent(
+        ctx.meeting.id,
+        str(key),
+        Kind.ACCESS.value,
+        content_hash=digest,
+        detail={"version": version},
+    )
+    ctx.throttle(key.track)
+    adapter = ctx.adapters[key.track]
+    access = adapter.keep_access(
+        request, info, request.point(key.point), to_access(key.point, current)
+    )
+    if not same_secrets(access, current):
+        _refuse_changed(key.point)
+    ctx.ledger.record_done(
+        str(key), content_hash=digest, detail={"version": version, **_public(access)}
+    )
+
+
+def _public(access: PointAccess) -> dict[str, Any]:
+    """The parts of an access that are not secret: kept in the ledger for the hand-out."""
+    return {"room": access.room, "server": access.server, "join_url": access.join_url}
+
+
+def _issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "") -> None:
+    """A per-conference credential: new access from the platform, version + 1."""
+    assert key.point is not None  # noqa: S101 - an access key always names its point
+    request, info = _conference_of(ctx, key)
+    before = ctx.ledger.get(str(key))
+    version = _version(before) + 1
+    adapter: ConferenceAdapter = ctx.adapters[key.track]
+    mark = officer_mark(ctx.desired.officer(key.point))
+    digest = fingerprint(access_hash(info.external_id, request, adapter), mark)
+    ctx.ledger.record_intent(
+        ctx.meeting.id,
+        str(key),
+        Kind.ACCESS.value,
+        content_hash=digest,
+        detail={"version": version},
+    )
+    ctx.throttle(key.track)
+    point = request.point(key.point)
+    if reason:
+        stored = _stored(ctx, key.point, vault_kind_for_conference(key.conference))
+        old = to_access(key.point, stored) if stored is not None else None
+        access = adapter.rotate_access(request, info, point, old)
+        _audit(
+            ctx,
+            point.host_unit,
+            AuditAction.ROTATE,
+            f"{key.conference.text}, version {version}: {reason}",
+        )
+    else:
+        access = adapter.issue_access(request, info, point)
+    kind = vault_kind_for_conference(key.conference)
+    ctx.must_vault().put(ctx.meeting.id, key.point, kind, to_credential(access))
+    ctx.ledger.record_done(
+        str(key),
+        content_hash=digest,
+        detail={"version": version, "officer": mark, **_public(access)},
+    )

@@ -1,0 +1,279 @@
+"""The desired state: the one place that says what the meeting wants, from the plan.
+
+:class:`DesiredState` is built once per run from the plan, the adapters and the sittings
+cancelled on purpose; :meth:`DesiredState.now` reads it against the ledger as it stands and
+gives every effect wanted at this moment, keyed by :class:`~meetlink.reconcile.keys.EffectKey`
+with the content hash the diff compares:
+
+* **conferences**: one request per planned conference whose sitting has a time;
+* **credentials**: one login per bridge point of a track whose platform gives provider
+  accounts (``credential_scope = POINT``), once one of its conferences exists; its hash is
+  the officer's address, so a new officer means a rotated login;
+* **access**: every point of every conference that exists, on a platform that hands out
+  secrets; for account platforms, once the point's login is issued;
+* **hand-outs**: every access issued, to its point's officer;
+* **invitations**: one per sitting with a time and point with someone to write to.
+
+Credentials revoked on purpose are not wanted again until they are re-issued on request.
+
+Example:
+    >>> from meetlink.reconcile.desired import officer_mark
+    >>> officer_mark(None)
+    'no-officer'
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
+from meetlink.adapters.models import Attendee, ConferenceRequest, PointRef
+from meetlink.invites.calendar import content_hash
+from meetlink.invites.specs import InvitationSpec, invitations_for
+from meetlink.ledger import Effect, EffectState
+from meetlink.meeting import ConferenceMode, InviteMode
+from meetlink.planning import Conference, Plan
+from meetlink.reconcile.diff import fingerprint
+from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
+from meetlink.roster import Contact
+
+__all__ = [
+    "DesiredState",
+    "Wanted",
+    "access_hash",
+    "conference_key",
+    "officer_mark",
+]
+
+# A per-unit token is itself a key: its link goes to the officer, never into an invitation.
+_TOKEN_CAPS = frozenset({Capability.ACCESS_TOKEN})
+
+
+def officer_mark(officer: Contact | None) -> str:
+    """Who holds a point's credentials, as the ledger remembers it: their address, folded.
+
+    A change of address is a change of officer: the login is rotated and handed to the new
+    one, so the old officer's copy stops working.
+    """
+    if officer is None or not officer.email:
+        return "no-officer"
+    return fingerprint("officer", officer.email.casefold())
+
+
+def access_hash(
+    external_id: str | None, request: ConferenceRequest | None, adapter: ConferenceAdapter
+) -> str:
+    """What an access depends on besides its officer: the conference made (a new one means
+    new access) and, for a per-unit token valid from start to end, the sitting's time."""
+    timed = Capability.ACCESS_TOKEN in adapter.capabilities
+    window = f"{request.start}/{request.end}" if timed and request is not None else ""
+    return fingerprint(external_id if external_id else "pending", window)
+
+
+def conference_key(conference: Conference) -> ConferenceKey:
+    """The typed key of a planned conference (``per_point`` ones carry their point)."""
+    shared = conference.key == f"{conference.track}/{conference.sitting}"
+    point = None if shared else conference.bridge_points[0]
+    return ConferenceKey(conference.track, conference.sitting, point)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Every effect wanted at one moment, by kind: key → content hash (and what to make)."""
+
+    conferences: Mapping[EffectKey, ConferenceRequest]
+    credentials: Mapping[EffectKey, str]
+    access: Mapping[EffectKey, str]
+    handouts: Mapping[EffectKey, str]
+    invitations: Mapping[EffectKey, InvitationSpec]
+
+    def hashes(self, kind: Kind) -> dict[EffectKey, str]:
+        """The content hashes of one kind, for :func:`~meetlink.reconcile.diff.diff`."""
+        if kind == Kind.CONFERENCE:
+            return {k: fingerprint(r.model_dump_json()) for k, r in self.conferences.items()}
+        if kind == Kind.INVITATION:
+            return {k: content_hash(s) for k, s in self.invitations.items()}
+        table = {
+            Kind.CREDENTIAL: self.credentials,
+            Kind.ACCESS: self.access,
+            Kind.HANDOUT: self.handouts,
+        }
+        return dict(table[kind])
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """The plan's side of the reconcile, fixed for one run (see the module docstring)."""
+
+    plan: Plan
+    adapters: Mapping[str, ConferenceAdapter]
+    cancelled_sittings: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def requests(self) -> dict[EffectKey, ConferenceRequest]:
+        """One request per conference whose sitting has a time and is not cancelled."""
+        return {
+            key: request
+            for key, request in conference_requests(self.plan, _attendees(self.plan)).items()
+            if key.conference.sitting_key not in self.cancelled_sittings
+        }
+
+    @functools.cached_property
+    def request_by_text(self) -> dict[str, EffectKey]:
+        """A request's ``key`` text → its conference's effect key."""
+        return {r.key: k for k, r in self.requests.items()}
+
+    def scope(self, track: str) -> CredentialScope | None:
+        """How a track's platform hands out secrets: per point, per conference, or not."""
+        adapter = self.adapters.get(track)
+        if adapter is None or not adapter.hands_out_secrets():
+            return None
+        return adapter.credential_scope
+
+    def officer(self, point_id: str) -> Contact | None:
+        """The technical officer of a point's host unit."""
+        return self.plan.units[self.plan.point(point_id).host_unit].officer
+
+    def now(self, effects: Mapping[EffectKey, Effect]) -> Wanted:
+        """Everything wanted now, given the ledger's ``effects`` (read by the caller)."""
+        made = {
+            key: effect
+            for key, effect in effects.items()
+            if key.kind == Kind.CONFERENCE
+            and effect.external_id
+            and effect.state != EffectState.CANCELLED
+        }
+        credentials: dict[EffectKey, str] = {}
+        access: dict[EffectKey, str] = {}
+        handouts: dict[EffectKey, str] = {}
+        for key, request in self.requests.items():
+            scope = self.scope(request.track)
+            conference = made.get(key)
+            if scope is None or conference is None:
+                continue  # no secrets here, or not created yet: its credentials wait for it
+            adapter = self.adapters[request.track]
+            for point in request.bridge_points:
+                mark = officer_mark(self.officer(point.id))
+                access_key = EffectKey.of_access(Kind.ACCESS, key.conference, point.id)
+                if scope == CredentialScope.POINT:
+                    login = EffectKey.credential(request.track, point.id)
+                    if _revoked(effects.get(login)):
+                        continue
+                    credentials[login] = mark
+                    issued = effects.get(login)
+                    if issued is None or issued.state != EffectState.DONE:
+                        continue  # the login first; its access to each conference after
+                    version = issued.detail.get("version", 0)
+                    access[access_key] = fingerprint(conference.external_id, "login", version)
+                else:
+                    if _revoked(effects.get(access_key)):
+                        continue
+                    access[access_key] = fingerprint(
+                        access_hash(conference.external_id, request, adapter), mark
+                    )
+                given = effects.get(access_key)
+                if (
+                    given is not None
+                    and given.state == EffectState.DONE
+                    and given.content_hash == access[access_key]
+                ):
+                    handouts[access_key.with_kind(Kind.HANDOUT)] = handout_hash(given)
+        return Wanted(self.requests, credentials, access, handouts, self.invitations(made))
+
+    def invitations(self, made: Mapping[EffectKey, Effect]) -> dict[EffectKey, InvitationSpec]:
+        """Every invitation wanted, with the join links of the conferences made so far."""
+        links: dict[str | tuple[str, str], str] = {}
+        for key, effect in made.items():
+            adapter = self.adapters.get(key.track)
+            if (
+                effect.state == EffectState.DONE
+                and effect.join_url
+                and adapter is not None
+                and not adapter.capabilities & _TOKEN_CAPS
+            ):
+                links[_plan_text(key.conference)] = effect.join_url
+        by_email = {t.id for t in self.plan.meeting.tracks if t.invites != InviteMode.PLATFORM}
+        return {
+            EffectKey.invitation(spec.track, spec.sitting, spec.point): spec
+            for spec in invitations_for(self.plan, links)
+            if spec.track in by_email
+            and f"{spec.track}/{spec.sitting}" not in self.cancelled_sittings
+        }
+
+
+def handout_hash(access: Effect) -> str:
+    """A hand-out is wanted again whenever the access it carries changed."""
+    return fingerprint(access.content_hash, access.detail.get("version", 0))
+
+
+def _revoked(effect: Effect | None) -> bool:
+    return effect is not None and bool(effect.detail.get("revoked"))
+
+
+def _plan_text(conference: ConferenceKey) -> str:
+    """The plan's own text of a conference key (points unescaped), as invitations use it."""
+    head = conference.sitting_key
+    return head if conference.point is None else f"{head}/{conference.point}"
+
+
+def _attendees(plan: Plan) -> dict[str, tuple[Attendee, ...]]:
+    """Who the platform invites for each conference: the recipients of its points."""
+    index = {(c.track, c.sitting, p): c.key for c in plan.conferences for p in c.bridge_points}
+    found: dict[str, dict[str, Attendee]] = {}
+    for spec in invitations_for(plan, {}):
+        key = index.get((spec.track, spec.sitting, spec.point))
+        if key is None:
+            continue
+        people = found.setdefault(key, {})
+        for recipient in spec.recipients:
+            people.setdefault(
+                recipient.email.casefold(), Attendee(email=recipient.email, name=recipient.name)
+            )
+    return {key: tuple(people.values()) for key, people in found.items()}
+
+
+def conference_requests(
+    plan: Plan, attendees: Mapping[str, tuple[Attendee, ...]] | None = None
+) -> dict[EffectKey, ConferenceRequest]:
+    """One :class:`ConferenceRequest` per planned conference whose sitting has a time.
+
+    ``attendees`` maps a conference's plan key to who the platform should invite (used when
+    the platform sends its own invitations). A sitting whose time is announced later gets no
+    conference until it has one.
+    """
+    meeting = plan.meeting
+    sittings = {(s.track, s.id): s for s in plan.sittings}
+    tracks = {t.id: t for t in meeting.tracks}
+    points = {p.id: p for p in plan.bridge_points}
+    description = "\n".join(f"- {line}" for line in meeting.agenda)
+    out: dict[EffectKey, ConferenceRequest] = {}
+    for conference in plan.conferences:
+        sitting = sittings[(conference.track, conference.sitting)]
+        if sitting.start is None or sitting.end is None:
+            continue
+        track = tracks[conference.track]
+        refs = tuple(PointRef.of(points[p]) for p in conference.bridge_points)
+        title = sitting.title
+        if len(refs) == 1 and track.conference == ConferenceMode.PER_POINT:
+            title = f"{sitting.title} — {refs[0].name}"
+        out[EffectKey.for_conference(conference_key(conference))] = ConferenceRequest(
+            key=conference.key,
+            meeting_id=meeting.id,
+            track=conference.track,
+            sitting=conference.sitting,
+            title=title,
+            description=description,
+            start=sitting.start,
+            end=sitting.end,
+            timezone=meeting.timezone,
+            recurrence=sitting.recurrence,
+            location=sitting.location or (points[refs[0].id].location if refs else None),
+            organizer_email=meeting.organizer.email or "",
+            attendees=(attendees or {}).get(conference.key, ()),
+            bridge_points=refs,
+            send_invites=track.invites == InviteMode.PLATFORM,
+            arrive_by=sitting.arrive_by,
+        )
+    return out

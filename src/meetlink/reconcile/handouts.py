@@ -1,0 +1,159 @@
+"""Phase 2, second half: every access handed to its point's technical officer, exactly once.
+
+The secret comes from the vault (the one source), the rest (room, link) from the access's
+ledger record; the e-mail goes to the host unit's officer alone — the login only when the
+track says ``handout: split`` (the password then goes by the ``secret_hook``, or on a
+printed slip, ``meetlink credentials MEETING.yaml slip``). Each delivery is audited.
+
+The Message-ID is made from the point, the conference, the version and the access's hash:
+a resend after a crash is the very same message; a new password or a new room is a new one.
+
+Example:
+    >>> from meetlink.reconcile.handouts import run_handouts  # called by open_meeting
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from meetlink.adapters.base import CredentialScope
+from meetlink.credentials.audit import AuditAction
+from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
+from meetlink.credentials.vault import Credential
+from meetlink.errors import CredentialError
+from meetlink.ledger import EffectState
+from meetlink.planning import Plan
+from meetlink.reconcile.context import RunContext
+from meetlink.reconcile.credentials import vault_kind_for_conference, vault_kind_for_login
+from meetlink.reconcile.desired import handout_hash
+from meetlink.reconcile.diff import Action, Op
+from meetlink.reconcile.keys import EffectKey, Kind
+
+__all__ = ["handout_card", "run_handouts", "stored_credential"]
+
+
+def run_handouts(ctx: RunContext) -> None:
+    """Deliver every access issued and not yet delivered (or changed since)."""
+    actions = ctx.actions(Kind.HANDOUT)
+    ctx.result.plan(actions)
+    ctx.run_all("hand-out", actions, lambda a: hand_out(ctx, a))
+
+
+def stored_credential(ctx: RunContext, access: EffectKey, channel: str) -> Credential:
+    """The credential an access carries: the secret from the vault, the room and link from
+    the access's record (a login's own room is per conference)."""
+    assert access.point is not None  # noqa: S101 - an access key always names its point
+    vault = ctx.must_vault()
+    if ctx.desired.scope(access.track) == CredentialScope.POINT:
+        secret = vault.get(
+            ctx.meeting.id, access.point, vault_kind_for_login(access.track), channel=channel
+        )
+        record = ctx.ledger.get(str(access))
+        public = dict(record.detail) if record is not None else {}
+        return secret.model_copy(
+            update={k: public.get(k) for k in ("room", "server", "join_url") if public.get(k)}
+        )
+    kind = vault_kind_for_conference(access.conference)
+    return vault.get(ctx.meeting.id, access.point, kind, channel=channel)
+
+
+def hand_out(ctx: RunContext, action: Action) -> None:
+    """Deliver one point's access to one conference to its host unit's officer."""
+    key = action.key
+    assert key.point is not None  # noqa: S101 - a hand-out key always names its point
+    if action.op == Op.CANCEL:  # nothing to take back from a mailbox; the access is gone
+        ctx.ledger.record_cancelled(str(key))
+        return
+    access_key = key.with_kind(Kind.ACCESS)
+    issued = ctx.ledger.get(str(access_key))
+    if issued is None or issued.state != EffectState.DONE:
+        raise CredentialError(
+            f"the credentials of {key.point} for {key.conference.text} are not issued yet; run "
+            "`meetlink open` again to issue and hand them out."
+        )
+    version = int(issued.detail.get("version", 0))
+    edition = handout_hash(issued)
+    before = ctx.ledger.get(str(key))
+    detail = dict(before.detail) if before else {}
+    again = before is not None and before.state in (EffectState.INTENT, EffectState.FAILED)
+    if not (again and detail.get("edition") == edition and "sent_at" in detail):
+        detail = {
+            "version": version,
+            "edition": edition,
+            "sent_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+    ctx.ledger.record_intent(
+        ctx.meeting.id, str(key), Kind.HANDOUT.value, content_hash=edition, detail=detail
+    )
+    request = ctx.desired.requests[EffectKey.for_conference(key.conference)]
+    track = ctx.tracks[request.track]
+    card = handout_card(ctx.plan, key.conference.text, key.point, request.title, request.start)
+    credential = stored_credential(ctx, access_key, "email")
+    message = handout_message(
+        card,
+        credential,
+        version=version,
+        # The keyed mark of the credential: another password is always another message.
+        edition=f"{edition}-{ctx.must_vault().mark(credential)}",
+        sent_at=dt.datetime.fromisoformat(detail["sent_at"]),
+        part="login" if track.handout == "split" else "all",
+    )
+    message_id = str(message["Message-ID"])
+    if before is None and ctx.mail.holds(message_id, request.track):
+        # The ledger forgot it, the outbox did not: this very hand-out was delivered.
+        detail["message_id"] = message_id
+        detail["recovered"] = True
+        ctx.ledger.record_done(str(key), content_hash=edition, detail=detail)
+        return
+    result = ctx.mail.send(message, request.track)
+    host_unit = ctx.plan.point(key.point).host_unit
+    _audit(ctx, host_unit, "email", f"{key.conference.text}, version {version}, by e-mail")
+    if track.handout == "split" and ctx.secret_hook is not None:
+        # The password half by the second channel (an SMS or chat gateway), never by e-mail.
+        text = slip_text(card, credential.model_copy(update={"login": None, "join_url": None}))
+        receipt = ctx.secret_hook(card.officer, card, text)
+        _audit(ctx, host_unit, "hook", f"{key.conference.text}, version {version}: {receipt}")
+        detail["second_channel"] = "hook"
+    detail["message_id"] = result.message_id
+    ctx.ledger.record_done(str(key), content_hash=edition, detail=detail)
+    if not result.ok:
+        result.raise_for_refused()
+
+
+def _audit(ctx: RunContext, unit_id: str, channel: str, detail: str) -> None:
+    # No message id in the detail: a hex id can contain a short PIN by chance.
+    ctx.must_vault().audit.record(
+        ctx.meeting.id, unit_id, AuditAction.DELIVER, channel=channel, detail=detail
+    )
+
+
+def handout_card(
+    plan: Plan, conference: str, point_id: str, title: str, start: dt.datetime | None = None
+) -> HandOutCard:
+    """What the officer of ``point_id``'s host unit is told besides the secret."""
+    point = plan.point(point_id)
+    host = plan.units[point.host_unit]
+    if host.officer is None:  # checked before anything was done; kept for type safety
+        raise CredentialError(
+            f"unit '{host.id}' has no technical officer; add officer_name and officer_email."
+        )
+    meeting = plan.meeting
+    helpers = tuple(
+        " — ".join(x for x in (c.name, c.phone or "", c.email or "") if x)
+        for c in meeting.help_contacts
+    )
+    return HandOutCard(
+        meeting_id=meeting.id,
+        meeting_title=title,
+        point_id=point_id,
+        point_name=point.name,
+        hall=point.location,
+        unit_name=host.name,
+        officer=host.officer,
+        organizer_email=meeting.organizer.email or "",
+        organizer_name=meeting.organizer.name,
+        conference=conference,
+        when=f"{start:%H:%M %d/%m/%Y}" if start else "",
+        help_contacts=helpers,
+        language=meeting.language,
+    )

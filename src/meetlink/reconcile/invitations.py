@@ -1,0 +1,161 @@
+"""Phase 3 of ``open``: one invitation per sitting per bridge point, exactly once.
+
+A new invitation is SEQUENCE 0; a change sends the same UID with SEQUENCE + 1 (and a CANCEL,
+without STATUS, to recipients who moved to another point); a sitting or point removed gets
+METHOD:CANCEL. The spec, SEQUENCE and DTSTAMP are written to the ledger before sending, so
+an attempt interrupted or refused is resent with the very same bytes and Message-ID, never
+with a new SEQUENCE. Tracks with ``invites: platform`` are left to the platform.
+
+Example:
+    >>> from meetlink.reconcile.invitations import run_invitations  # called by open_meeting
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import icalendar
+
+from meetlink.invites.calendar import (
+    Invitation,
+    build_cancellation,
+    build_invitation,
+    content_hash,
+)
+from meetlink.invites.message import build_message
+from meetlink.invites.specs import InvitationSpec
+from meetlink.ledger import EffectState
+from meetlink.reconcile.context import RunContext
+from meetlink.reconcile.diff import Action, Op
+from meetlink.reconcile.keys import EffectKey, Kind
+
+__all__ = ["invite", "run_invitations"]
+
+
+def run_invitations(ctx: RunContext) -> None:
+    """Send, update and cancel every invitation the meeting wants now."""
+    wanted = ctx.wanted()
+    actions = ctx.actions(Kind.INVITATION, wanted)
+    ctx.result.plan(actions)
+    specs = wanted.invitations
+    ctx.run_all("invitations", actions, lambda a: invite(ctx, a, specs))
+
+
+def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, InvitationSpec]) -> None:
+    """Send (or resend, or cancel) one invitation."""
+    key = str(action.key)
+    effect = ctx.ledger.get(key)
+    detail: dict[str, Any] = dict(effect.detail) if effect else {}
+    sent = int(detail.get("sent_sequence", -1))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if action.op == Op.CANCEL:
+        spec = InvitationSpec.from_json(detail["spec"])
+        cancellation = build_cancellation(spec, sequence=sent + 1, dtstamp=now)
+        _deliver(ctx, key, detail, cancellation, cancel=True)
+        return
+    spec = specs[action.key]
+    digest = content_hash(spec)
+    if effect is None:
+        recovered = _recover(ctx, spec)
+        if recovered is not None:  # the ledger forgot what the outbox holds
+            sent, same = recovered
+            if same:
+                return
+            detail["sent_sequence"] = sent
+    resend = (
+        effect is not None
+        and effect.state in (EffectState.INTENT, EffectState.FAILED)
+        and effect.content_hash == digest
+        and "dtstamp" in detail
+    )
+    if resend:  # the same bytes as the interrupted attempt: same SEQUENCE and DTSTAMP
+        sequence, stamp = int(detail["sequence"]), dt.datetime.fromisoformat(detail["dtstamp"])
+    else:
+        sequence, stamp = sent + 1, now
+    previous = InvitationSpec.from_json(detail["spec"]) if "spec" in detail else None
+    detail.update(
+        uid=spec.uid,
+        sequence=sequence,
+        dtstamp=stamp.isoformat(),
+        spec=spec.to_json(),
+        sent_sequence=sent,
+    )
+    ctx.ledger.record_intent(
+        ctx.meeting.id, key, Kind.INVITATION.value, content_hash=digest, detail=detail
+    )
+    if previous is not None and sequence > 0:
+        current = {r.email.casefold() for r in spec.recipients}
+        gone = tuple(r for r in previous.recipients if r.email.casefold() not in current)
+        if gone:  # moved to another point: un-invite them from this one (no STATUS)
+            uninvite = build_cancellation(
+                previous, sequence=sequence, dtstamp=stamp, recipients=gone
+            )
+            ctx.mail.send(build_message(uninvite), spec.track)
+    _deliver(ctx, key, detail, build_invitation(spec, sequence=sequence, dtstamp=stamp))
+
+
+def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:
+    """What the sender kept of this event when the ledger has no record of it (a lost or
+    emptied ledger): the last SEQUENCE sent and whether it said what the meeting says now.
+
+    When it did, the ledger is written as if it had been sent now; otherwise the next
+    message is an update with the following SEQUENCE, never a second SEQUENCE 0.
+    """
+    found = ctx.mail.last_sent(spec.uid, spec.track)
+    if found is None:
+        return None
+    stamp = _dtstamp(found.calendar)
+    if found.method == "request" and stamp is not None:
+        again = build_invitation(spec, sequence=found.sequence, dtstamp=stamp)
+        if again.calendar == found.calendar:
+            detail = {
+                "uid": spec.uid,
+                "sequence": found.sequence,
+                "dtstamp": stamp.isoformat(),
+                "spec": spec.to_json(),
+                "sent_sequence": found.sequence,
+                "recovered": True,
+            }
+            key = str(EffectKey.invitation(spec.track, spec.sitting, spec.point))
+            ctx.ledger.record_intent(
+                ctx.meeting.id,
+                key,
+                Kind.INVITATION.value,
+                content_hash=content_hash(spec),
+                detail=detail,
+            )
+            ctx.ledger.record_done(key, detail=detail)
+            return found.sequence, True
+    return found.sequence, False
+
+
+def _dtstamp(calendar: bytes) -> dt.datetime | None:
+    try:
+        parsed = icalendar.Calendar.from_ical(calendar)
+        for event in parsed.walk("VEVENT"):
+            stamp = event.decoded("DTSTAMP")
+            if isinstance(stamp, dt.datetime):
+                return stamp.astimezone(dt.UTC)
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+def _deliver(
+    ctx: RunContext,
+    key: str,
+    detail: dict[str, Any],
+    invitation: Invitation,
+    *,
+    cancel: bool = False,
+) -> None:
+    result = ctx.mail.send(build_message(invitation), invitation.spec.track)
+    detail.update(sent_sequence=invitation.sequence, message_id=result.message_id)
+    if cancel:
+        ctx.ledger.record_cancelled(key, detail=detail)
+    else:
+        ctx.ledger.record_done(key, detail=detail)
+    if not result.ok:
+        result.raise_for_refused()

@@ -1,0 +1,190 @@
+"""The typed address of every effect: the only place ledger keys are made and read.
+
+An :class:`EffectKey` is a kind plus the track, the sitting, the conference's own point (a
+``per_point`` conference) and the bridge point the effect is for. Its text form is the
+ledger's key column:
+
+==============================================  ==============================================
+``conference:TRACK/SITTING[/POINT]``            a conference (one per sitting, or per point)
+``credential:TRACK/POINT``                      a point's login for every conference of a track
+``access:TRACK/SITTING[/POINT]/POINT``          a point's access to one conference
+``handout:TRACK/SITTING[/POINT]/POINT``         that access delivered to the point's officer
+``invitation:TRACK/SITTING/POINT``              the invitation of one point to one sitting
+``sitting:TRACK/SITTING``                       a sitting cancelled on purpose
+==============================================  ==============================================
+
+Track and sitting ids are ``[a-z0-9-]`` (the meeting file refuses others); a bridge point's
+id is whatever the roster holds, so ``%`` and ``/`` in it are written ``%25`` and ``%2F``:
+every id the roster accepts round-trips, and no key is ever split by hand.
+
+Example:
+    >>> key = EffectKey.access("main", "s1", "X/1")
+    >>> str(key)
+    'access:main/s1/X%2F1'
+    >>> EffectKey.parse(str(key)) == key, key.conference.text
+    (True, 'main/s1')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["ConferenceKey", "EffectKey", "Kind"]
+
+
+class Kind(StrEnum):
+    """The kind of an effect; also the ledger's ``kind`` column."""
+
+    CONFERENCE = "conference"
+    CREDENTIAL = "credential"
+    ACCESS = "access"
+    HANDOUT = "handout"
+    INVITATION = "invitation"
+    SITTING = "sitting"
+
+
+def _escape(part: str) -> str:
+    return part.replace("%", "%25").replace("/", "%2F")
+
+
+def _unescape(part: str) -> str:
+    return part.replace("%2F", "/").replace("%2f", "/").replace("%25", "%")
+
+
+@dataclass(frozen=True, order=True)
+class ConferenceKey:
+    """One conference: a sitting of a track, and its point for a ``per_point`` conference.
+
+    Example:
+        >>> ConferenceKey("branches", "oct", "X/1").text
+        'branches/oct/X%2F1'
+    """
+
+    track: str
+    sitting: str
+    point: str | None = None
+
+    @property
+    def text(self) -> str:
+        """``TRACK/SITTING[/POINT]``: the conference's key in requests and room books."""
+        head = f"{self.track}/{self.sitting}"
+        return head if self.point is None else f"{head}/{_escape(self.point)}"
+
+    @property
+    def sitting_key(self) -> str:
+        """``TRACK/SITTING``."""
+        return f"{self.track}/{self.sitting}"
+
+    @classmethod
+    def parse(cls, text: str) -> ConferenceKey:
+        """The key of :attr:`text`; ``ValueError`` when it is not one."""
+        parts = text.split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"'{text}' is not a conference key (TRACK/SITTING[/POINT]).")
+        return cls(parts[0], parts[1], _unescape(parts[2]) if len(parts) == 3 else None)
+
+
+@dataclass(frozen=True, order=True)
+class EffectKey:
+    """The address of one effect; build it with the class methods, read it with :meth:`parse`."""
+
+    kind: Kind
+    track: str
+    sitting: str | None = None
+    conference_point: str | None = None
+    point: str | None = None
+
+    # -- builders --------------------------------------------------------------------------
+
+    @classmethod
+    def for_conference(cls, conference: ConferenceKey) -> EffectKey:
+        """``conference:…``."""
+        return cls(Kind.CONFERENCE, conference.track, conference.sitting, conference.point)
+
+    @classmethod
+    def credential(cls, track: str, point: str) -> EffectKey:
+        """``credential:TRACK/POINT``: one login of a point for all conferences of a track."""
+        return cls(Kind.CREDENTIAL, track, None, None, point)
+
+    @classmethod
+    def access(cls, track: str, sitting: str, point: str, *, per_point: bool = False) -> EffectKey:
+        """``access:…``: a point's access to a conference of a sitting."""
+        return cls(Kind.ACCESS, track, sitting, point if per_point else None, point)
+
+    @classmethod
+    def of_access(cls, kind: Kind, conference: ConferenceKey, point: str) -> EffectKey:
+        """An ``access``/``handout`` key of ``point`` in ``conference``."""
+        return cls(kind, conference.track, conference.sitting, conference.point, point)
+
+    @classmethod
+    def invitation(cls, track: str, sitting: str, point: str) -> EffectKey:
+        """``invitation:TRACK/SITTING/POINT``."""
+        return cls(Kind.INVITATION, track, sitting, None, point)
+
+    @classmethod
+    def cancelled_sitting(cls, track: str, sitting: str) -> EffectKey:
+        """``sitting:TRACK/SITTING``: a sitting cancelled on purpose."""
+        return cls(Kind.SITTING, track, sitting)
+
+    # -- views -----------------------------------------------------------------------------
+
+    @property
+    def conference(self) -> ConferenceKey:
+        """The conference this effect belongs to (its sitting, for invitations)."""
+        if self.sitting is None:
+            raise ValueError(f"{self} belongs to no single conference.")
+        return ConferenceKey(self.track, self.sitting, self.conference_point)
+
+    def with_kind(self, kind: Kind) -> EffectKey:
+        """The same address for another kind (``access`` ↔ ``handout``)."""
+        return EffectKey(kind, self.track, self.sitting, self.conference_point, self.point)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.address}"
+
+    @property
+    def address(self) -> str:
+        """The key without its kind: ``main/s1/X1`` (safe in a file name once ``/`` is
+        replaced)."""
+        parts = [self.track]
+        if self.sitting is not None:
+            parts.append(self.sitting)
+        if self.conference_point is not None:
+            parts.append(_escape(self.conference_point))
+        if self.point is not None:
+            parts.append(_escape(self.point))
+        return "/".join(parts)
+
+    @classmethod
+    def parse(cls, text: str) -> EffectKey:
+        """Read a ledger key back; ``ValueError`` when it is not one meetlink writes."""
+        head, sep, rest = text.partition(":")
+        try:
+            kind = Kind(head)
+        except ValueError:
+            raise ValueError(f"'{text}' is not an effect key: unknown kind '{head}'.") from None
+        parts = rest.split("/") if sep else []
+        if not all(parts):
+            raise ValueError(f"'{text}' is not an effect key: an empty part.")
+        shapes = {
+            Kind.CONFERENCE: (2, 3),
+            Kind.CREDENTIAL: (2,),
+            Kind.ACCESS: (3, 4),
+            Kind.HANDOUT: (3, 4),
+            Kind.INVITATION: (3,),
+            Kind.SITTING: (2,),
+        }
+        if len(parts) not in shapes[kind]:
+            raise ValueError(f"'{text}' is not an effect key of kind {kind.value}.")
+        values = [_unescape(p) for p in parts]
+        if kind == Kind.CONFERENCE:
+            return cls(kind, values[0], values[1], values[2] if len(values) == 3 else None)
+        if kind == Kind.CREDENTIAL:
+            return cls(kind, values[0], None, None, values[1])
+        if kind in (Kind.ACCESS, Kind.HANDOUT):
+            middle = values[2] if len(values) == 4 else None
+            return cls(kind, values[0], values[1], middle, values[-1])
+        if kind == Kind.INVITATION:
+            return cls(kind, values[0], values[1], None, values[2])
+        return cls(kind, values[0], values[1])

@@ -1,0 +1,245 @@
+"""The credential lifecycle as an API: list, rotate, revoke and re-issue, per unit.
+
+``meetlink credentials MEETING.yaml (list|rotate|revoke|slip) [--unit ID]`` is a thin
+layer over these functions. A unit is named by its bridge point's id or its host unit's
+id; a name that is neither is bad input (:class:`~meetlink.errors.InputError`, exit code 2)
+and nothing is done. Revoking acts on the named units only; rotating a revoked unit issues
+it a new credential (a re-issue on request).
+
+Example:
+    >>> from meetlink.reconcile import revoke_credentials
+    >>> meeting = "examples/myhao-2023q3/meeting.yaml"
+    >>> revoked = revoke_credentials(meeting, units=["X1"])  # doctest: +SKIP
+    >>> revoked.accounts                                     # doctest: +SKIP
+    ['myhao-2023q3-x1']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from meetlink.adapters.base import CredentialScope
+from meetlink.credentials.handout import SecretHook, slip_text
+from meetlink.credentials.vault import VaultKey
+from meetlink.errors import InputError
+from meetlink.invites.message import InviteSender
+from meetlink.ledger import Effect, EffectState, Ledger
+from meetlink.loading import MeetingFile, load_meeting
+from meetlink.planning import Plan, plan_meeting
+from meetlink.reconcile.context import OpenResult, RunContext
+from meetlink.reconcile.credentials import revoke_point, rotate_point
+from meetlink.reconcile.handouts import handout_card, stored_credential
+from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.run import LEDGER_FILE, acting_context, default_state_dir, open_meeting
+
+__all__ = [
+    "CredentialRow",
+    "Revoked",
+    "credential_rows",
+    "credential_slips",
+    "revoke_credentials",
+    "rotate_credentials",
+    "select_points",
+]
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    """One credential as ``credentials list`` shows it: never the secret."""
+
+    key: str
+    point: str
+    version: int
+    state: str
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """What a revoke did: the credentials withdrawn and the accounts listed to disable."""
+
+    keys: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+
+
+def _loaded(meeting: str | Path | MeetingFile) -> MeetingFile:
+    return meeting if isinstance(meeting, MeetingFile) else load_meeting(meeting)
+
+
+def _state(loaded: MeetingFile, state_dir: str | Path | None) -> Path:
+    state = Path(state_dir) if state_dir is not None else default_state_dir(loaded.path)
+    if not (state / LEDGER_FILE).exists():
+        raise InputError.single(
+            str(loaded.path),
+            f"nothing was opened yet (no ledger in {state}); run `meetlink open` first.",
+        )
+    return state
+
+
+def select_points(plan: Plan, units: Sequence[str] | None, source: str) -> set[str]:
+    """The bridge points named by ``units`` (point ids or host unit ids), or every point.
+
+    Raises :class:`~meetlink.errors.InputError` naming every unknown one.
+    """
+    if not units:
+        return {p.id for p in plan.bridge_points}
+    chosen: set[str] = set()
+    unknown: list[str] = []
+    for unit in units:
+        found = {p.id for p in plan.bridge_points if unit in (p.id, p.host_unit)}
+        if not found:
+            unknown.append(unit)
+        chosen |= found
+    if unknown:
+        raise InputError.single(
+            source,
+            f"--unit {', '.join(repr(u) for u in unknown)}: no bridge point or host unit has "
+            "this id; `meetlink plan MEETING.yaml` lists the points and their host units.",
+        )
+    return chosen
+
+
+def _credential_keys(ctx: RunContext, points: set[str]) -> list[tuple[EffectKey, Effect]]:
+    """The credentials of these points: a login per point on account platforms, else each
+    access to a conference."""
+    out: list[tuple[EffectKey, Effect]] = []
+    for key, effect in sorted(ctx.effects(Kind.CREDENTIAL, Kind.ACCESS).items()):
+        if key.point not in points:
+            continue
+        scope = ctx.desired.scope(key.track)
+        if (key.kind == Kind.CREDENTIAL) == (scope == CredentialScope.POINT):
+            out.append((key, effect))
+    return out
+
+
+def credential_rows(
+    meeting: str | Path | MeetingFile,
+    units: Sequence[str] | None = None,
+    *,
+    state_dir: str | Path | None = None,
+) -> list[CredentialRow]:
+    """Every credential of the named units (all when None), from the ledger: no key needed."""
+    loaded = _loaded(meeting)
+    state = _state(loaded, state_dir)
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+    points = select_points(plan, units, str(loaded.path))
+    rows: list[CredentialRow] = []
+    with Ledger(state / LEDGER_FILE) as ledger:
+        effects: dict[EffectKey, Effect] = {}
+        for effect in ledger.effects(loaded.meeting.id):
+            try:
+                effects[EffectKey.parse(effect.key)] = effect
+            except ValueError:
+                continue
+    handed = {k: e for k, e in effects.items() if k.kind == Kind.HANDOUT}
+    for key, effect in sorted(effects.items()):
+        if key.kind not in (Kind.CREDENTIAL, Kind.ACCESS) or key.point not in points:
+            continue
+        if key.kind == Kind.ACCESS and EffectKey.credential(key.track, key.point) in effects:
+            continue  # an account's access to one conference: listed under its login
+        if effect.detail.get("revoked"):
+            word = "revoked"
+        elif effect.state != EffectState.DONE:
+            word = effect.state.value
+        else:
+            given = [
+                e
+                for k, e in handed.items()
+                if k.point == key.point
+                and k.track == key.track
+                and (key.kind == Kind.CREDENTIAL or k.with_kind(Kind.ACCESS) == key)
+            ]
+            done = given and all(e.state == EffectState.DONE for e in given)
+            word = "handed out" if done else "not yet handed out"
+        rows.append(
+            CredentialRow(str(key), str(key.point), int(effect.detail.get("version", 0)), word)
+        )
+    return rows
+
+
+def rotate_credentials(
+    meeting: str | Path | MeetingFile,
+    units: Sequence[str] | None = None,
+    *,
+    state_dir: str | Path | None = None,
+    vault_key: VaultKey | None = None,
+    env: Mapping[str, str] | None = None,
+    http: object = None,
+    sender: InviteSender | None = None,
+    secret_hook: SecretHook | None = None,
+) -> OpenResult:
+    """New secrets for the named units (a revoked one is issued again), then ``open`` hands
+    them out. The old secrets stop working where the platform allows it (a provider's
+    account gets a new password; a signed token lasts until it expires)."""
+    loaded = _loaded(meeting)
+    state = _state(loaded, state_dir)
+    with acting_context(loaded, state, vault_key=vault_key, env=env, http=http) as ctx:
+        points = select_points(ctx.plan, units, str(loaded.path))
+        for key, _ in _credential_keys(ctx, points):
+            rotate_point(ctx, key, "rotation requested")
+    return open_meeting(
+        loaded,
+        state_dir=state,
+        vault_key=vault_key,
+        env=env,
+        http=http,
+        sender=sender,
+        secret_hook=secret_hook,
+    )
+
+
+def revoke_credentials(
+    meeting: str | Path | MeetingFile,
+    units: Sequence[str] | None = None,
+    *,
+    state_dir: str | Path | None = None,
+    vault_key: VaultKey | None = None,
+    env: Mapping[str, str] | None = None,
+    http: object = None,
+) -> Revoked:
+    """Withdraw the named units' credentials (all when None): their accounts are listed for
+    the platform to disable, their secrets leave the vault, and ``open`` does not issue them
+    again until they are rotated on request."""
+    loaded = _loaded(meeting)
+    state = _state(loaded, state_dir)
+    keys: list[str] = []
+    accounts: list[str] = []
+    with acting_context(loaded, state, vault_key=vault_key, env=env, http=http) as ctx:
+        points = select_points(ctx.plan, units, str(loaded.path))
+        for key, effect in _credential_keys(ctx, points):
+            if effect.detail.get("revoked") and effect.state == EffectState.CANCELLED:
+                continue
+            listed = revoke_point(ctx, key)
+            keys.append(str(key))
+            if listed:
+                accounts.append(listed)
+    return Revoked(keys, accounts)
+
+
+def credential_slips(
+    meeting: str | Path | MeetingFile,
+    units: Sequence[str] | None = None,
+    *,
+    state_dir: str | Path | None = None,
+    vault_key: VaultKey | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterable[tuple[str, str]]:
+    """``(name, slip text)`` of every access of the named units (a printable slip each)."""
+    loaded = _loaded(meeting)
+    state = _state(loaded, state_dir)
+    slips: list[tuple[str, str]] = []
+    with acting_context(loaded, state, vault_key=vault_key, env=env) as ctx:
+        points = select_points(ctx.plan, units, str(loaded.path))
+        for key, effect in sorted(ctx.effects(Kind.ACCESS).items()):
+            if key.point not in points or effect.state != EffectState.DONE:
+                continue
+            if ctx.plan.units[ctx.plan.point(key.point).host_unit].officer is None:
+                continue
+            request = ctx.desired.requests.get(EffectKey.for_conference(key.conference))
+            title = request.title if request else ctx.meeting.title
+            card = handout_card(
+                ctx.plan, key.conference.text, key.point, title, request.start if request else None
+            )
+            slips.append((key.address, slip_text(card, stored_credential(ctx, key, "slip"))))
+    return slips

@@ -1,0 +1,269 @@
+"""``meetlink open``: carry out what the meeting file wants and the ledger has not done.
+
+The phases, in order: conferences (create, update, cancel — batched where the platform
+can), then every point's login and access, their hand-out to its technical officer, then
+the invitations. Each effect's intent is committed to the ledger before its call and its
+outcome after, so a run that is killed at any moment is finished by the next one without a
+duplicate: an effect left at ``intent`` is first looked up (a conference on the platform, a
+login in the vault or the provider's copy) or resent with the same bytes and Message-ID (an
+e-mail). One failing bridge point does not stop the others; the run ends with every failure
+listed, and the next run retries those.
+
+Example:
+    >>> from meetlink.reconcile import open_meeting
+    >>> result = open_meeting("examples/myhao-2023q3/meeting.yaml")  # doctest: +SKIP
+    >>> result.ok, result.counts["invitation"]["create"]              # doctest: +SKIP
+    (True, 80)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from meetlink.adapters.base import ConferenceAdapter
+from meetlink.credentials.handout import SecretHook
+from meetlink.credentials.vault import Vault, VaultKey, open_vault
+from meetlink.invites.message import InviteSender
+from meetlink.ledger import EffectState, Ledger
+from meetlink.loading import MeetingFile, load_meeting
+from meetlink.meeting import InviteMode
+from meetlink.planning import Plan, plan_meeting
+from meetlink.reconcile.conferences import run_conferences
+from meetlink.reconcile.context import ConferenceCache, Mail, OpenResult, RunContext
+from meetlink.reconcile.credentials import run_access, run_credentials
+from meetlink.reconcile.desired import DesiredState
+from meetlink.reconcile.diff import Action
+from meetlink.reconcile.handouts import run_handouts
+from meetlink.reconcile.invitations import run_invitations
+from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.pacing import Throttle
+from meetlink.reconcile.setup import Progress, Silent, make_adapters
+
+__all__ = [
+    "DEFAULT_RATE_LIMITS",
+    "LEDGER_FILE",
+    "default_state_dir",
+    "open_meeting",
+    "planned_actions",
+    "summary_lines",
+]
+
+LEDGER_FILE = "ledger.sqlite3"
+# Calls a second per platform unless the caller says otherwise (Calendar's per-user quota is
+# of this order; local platforms are not limited).
+DEFAULT_RATE_LIMITS: Mapping[str, float] = {"google": 10.0}
+
+
+def default_state_dir(meeting_path: Path) -> Path:
+    """``.meetlink/`` beside the meeting file."""
+    return meeting_path.parent / ".meetlink"
+
+
+def open_meeting(
+    meeting: str | Path | MeetingFile,
+    *,
+    state_dir: str | Path | None = None,
+    dry_run: bool = False,
+    concurrency: int = 8,
+    vault_key: VaultKey | None = None,
+    env: Mapping[str, str] | None = None,
+    http: object = None,
+    sender: InviteSender | None = None,
+    progress: Progress | None = None,
+    cancel_sittings: Iterable[str] = (),
+    wait_for_lock: float = 0.0,
+    rate_limits: Mapping[str, float] | None = None,
+    secret_hook: SecretHook | None = None,
+) -> OpenResult:
+    """Reconcile the meeting with what was done: create, update and cancel, exactly once.
+
+    ``sender`` replaces the configured SMTP/outbox sender (tests, other office tools);
+    ``http`` is handed to every adapter; ``cancel_sittings`` (``track/sitting`` or a sitting
+    id) cancels those sittings and keeps them cancelled (``meetlink cancel``);
+    ``rate_limits`` maps a platform to calls a second (default: google 10);
+    ``secret_hook`` delivers the password half of a ``handout: split`` track (an SMS or
+    chat gateway) — without one, that half waits for a printed slip. Raises
+    :class:`~meetlink.errors.InputError` on bad input, and
+    :class:`~meetlink.errors.VaultKeyError` for a key that does not open the vault, before
+    anything is done.
+
+    Example:
+        >>> import meetlink
+        >>> result = meetlink.open_meeting("examples/myhao-2023q3/meeting.yaml")  # doctest: +SKIP
+        >>> result.ok                                                          # doctest: +SKIP
+        True
+    """
+    loaded = meeting if isinstance(meeting, MeetingFile) else load_meeting(meeting)
+    state = Path(state_dir) if state_dir is not None else default_state_dir(loaded.path)
+    environ = os.environ if env is None else env
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+    adapters = make_adapters(loaded, plan, state, environ=environ, http=http)
+    options = _Options(concurrency, rate_limits, progress or Silent(), secret_hook, sender)
+    try:
+        if dry_run:  # write nothing: read the ledger if there is one, else start from nothing
+            existing = state / LEDGER_FILE
+            with Ledger(existing if existing.exists() else ":memory:") as ledger:
+                names = _sitting_keys(plan, cancel_sittings)
+                ctx = _context(loaded, plan, ledger, None, adapters, state, options, True, names)
+                ctx.result.plan(_all_actions(ctx))
+                return ctx.result
+        state.mkdir(parents=True, exist_ok=True)
+        with (
+            Ledger(state / LEDGER_FILE) as ledger,
+            ledger.lock(loaded.meeting.id, wait=wait_for_lock),
+        ):
+            mark_cancelled(ledger, loaded.meeting.id, _sitting_keys(plan, cancel_sittings))
+            with open_vault(state / LEDGER_FILE, vault_key, env=environ) as vault:
+                ctx = _context(loaded, plan, ledger, vault, adapters, state, options, False)
+                try:
+                    run_conferences(ctx)
+                    run_credentials(ctx)
+                    run_access(ctx)
+                    run_handouts(ctx)
+                    run_invitations(ctx)
+                finally:
+                    ctx.mail.close()
+            return ctx.result
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
+
+
+class _Options:
+    """The caller's knobs, passed from :func:`open_meeting` to the context in one piece."""
+
+    def __init__(
+        self,
+        concurrency: int,
+        rate_limits: Mapping[str, float] | None,
+        progress: Progress,
+        secret_hook: SecretHook | None,
+        sender: InviteSender | None,
+    ) -> None:
+        self.concurrency = max(1, concurrency)
+        self.rate_limits = {**DEFAULT_RATE_LIMITS, **(rate_limits or {})}
+        self.progress = progress
+        self.secret_hook = secret_hook
+        self.sender = sender
+
+
+def _context(
+    loaded: MeetingFile,
+    plan: Plan,
+    ledger: Ledger,
+    vault: Vault | None,
+    adapters: Mapping[str, ConferenceAdapter],
+    state: Path,
+    options: _Options,
+    dry_run: bool,
+    extra_cancelled: Iterable[str] = (),
+) -> RunContext:
+    meeting = loaded.meeting
+    cancelled = {
+        EffectKey.parse(e.key).conference.sitting_key
+        for e in ledger.effects(meeting.id, kind=Kind.SITTING.value)
+        if e.state == EffectState.CANCELLED
+    } | set(extra_cancelled)
+    by_outbox = meeting.delivery.smtp is None or any(
+        t.invites == InviteMode.OUTBOX for t in meeting.tracks
+    )
+    outbox = state / "outbox" if by_outbox else None
+    return RunContext(
+        loaded=loaded,
+        plan=plan,
+        ledger=ledger,
+        vault=vault,
+        adapters=adapters,
+        desired=DesiredState(plan, adapters, frozenset(cancelled)),
+        state=state,
+        mail=Mail(meeting, state, options.sender),
+        result=OpenResult(meeting.id, state, outbox, dry_run),
+        progress=options.progress,
+        throttles={t.id: Throttle(options.rate_limits.get(t.platform)) for t in meeting.tracks},
+        conferences=ConferenceCache(ledger),
+        concurrency=options.concurrency,
+        secret_hook=options.secret_hook,
+    )
+
+
+@contextlib.contextmanager
+def acting_context(
+    loaded: MeetingFile,
+    state: Path,
+    *,
+    vault_key: VaultKey | None = None,
+    env: Mapping[str, str] | None = None,
+    http: object = None,
+) -> Iterator[RunContext]:
+    """A context for acting on credentials outside ``open`` (rotate, revoke): the ledger
+    locked, the vault open, one adapter per track."""
+    environ = os.environ if env is None else env
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+    adapters = make_adapters(loaded, plan, state, environ=environ, http=http)
+    options = _Options(1, None, Silent(), None, None)
+    try:
+        with (
+            Ledger(state / LEDGER_FILE) as ledger,
+            ledger.lock(loaded.meeting.id),
+            open_vault(state / LEDGER_FILE, vault_key, env=environ) as vault,
+        ):
+            yield _context(loaded, plan, ledger, vault, adapters, state, options, False)
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
+
+
+def mark_cancelled(ledger: Ledger, meeting_id: str, sittings: Iterable[str]) -> None:
+    """Remember sittings cancelled on purpose, so a later ``open`` does not revive them."""
+    for sitting_key in sorted(sittings):
+        track, _, sitting = sitting_key.partition("/")
+        key = str(EffectKey.cancelled_sitting(track, sitting))
+        ledger.record_intent(meeting_id, key, Kind.SITTING.value)
+        ledger.record_cancelled(key)
+
+
+def _sitting_keys(plan: Plan, wanted: Iterable[str]) -> set[str]:
+    """``track/sitting`` keys named by ``track/sitting`` or by a bare sitting id."""
+    names = set(wanted)
+    return {s.key for s in plan.sittings if s.key in names or s.id in names}
+
+
+def _all_actions(ctx: RunContext) -> list[Action]:
+    """Every action of every phase, as a dry run sees it (later phases as far as the ledger
+    tells now: what a new conference brings shows on the next dry run)."""
+    wanted = ctx.wanted()
+    kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.HANDOUT, Kind.INVITATION)
+    return [a for kind in kinds for a in ctx.actions(kind, wanted)]
+
+
+def planned_actions(loaded: MeetingFile, state_dir: str | Path | None = None) -> list[Action]:
+    """What ``open`` would do now (the plan JSON's ``actions``), without doing anything."""
+    return open_meeting(loaded, state_dir=state_dir, dry_run=True).actions
+
+
+def summary_lines(result: OpenResult) -> list[str]:
+    """Short lines for the end of ``meetlink open``: what was done, what failed."""
+    lines = []
+    names = {
+        "conference": "conferences",
+        "credential": "logins",
+        "access": "credentials",
+        "handout": "hand-outs",
+        "invitation": "invitations",
+    }
+    for what, name in names.items():
+        counts = result.counts.get(what, {})
+        if counts:
+            done = ", ".join(f"{n} {op}" for op, n in sorted(counts.items()))
+            lines.append(f"{name}: {done}")
+    if not lines and not result.failures:
+        lines.append("nothing to do: everything is already done.")
+    for failure in result.failures:
+        lines.append(f"FAILED {failure.key}: {failure.error}")
+    if result.outbox is not None:
+        lines.append(f"messages are in the outbox: {result.outbox}")
+    lines.append(f"state: {result.state_dir}")
+    return lines
