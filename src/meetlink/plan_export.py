@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from meetlink.planning import Plan
+from meetlink.sheets import spreadsheet_safe
 
 __all__ = [
     "ACTION_OPS",
@@ -141,19 +142,12 @@ def plan_rows(plan: Plan) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def _spreadsheet_safe(value: Any) -> Any:
-    # Formula injection (OWASP): a cell starting with = + - @ would run in Excel.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def write_points_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """The list of bridge points as CSV text (UTF-8 with BOM, so Excel shows the accents)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([[_spreadsheet_safe(v) for v in row] for row in rows])
+    writer.writerows([[spreadsheet_safe(v) for v in row] for row in rows])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -170,7 +164,7 @@ def write_points_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], path
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        sheet.append([_spreadsheet_safe(v) for v in row])
+        sheet.append([spreadsheet_safe(v) for v in row])
     widths = {"A": 6, "B": 14, "C": 40, "D": 36, "E": 12, "F": 60, "G": 24, "H": 14}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width

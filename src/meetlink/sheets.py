@@ -4,7 +4,8 @@ Rosters, the provider's account sheets and roll calls are all read here. A CSV m
 (a BOM is fine; anything else is refused with how to save it again); its separator is the
 one (comma, semicolon or tab — Excel writes ';' in some locales) that splits the header
 into the most known column names, commas on a tie. Each row comes with the row number a
-spreadsheet shows (the header is row 1), so a problem can point at it.
+spreadsheet shows (the header is row 1), so a problem can point at it. Cells meetlink writes
+go through :func:`spreadsheet_safe`.
 
 Example:
     >>> import pathlib, tempfile
@@ -21,6 +22,7 @@ import csv
 import io
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from meetlink.errors import InputError, Problem
 from meetlink.text import fold, nfc, read_utf8
@@ -32,6 +34,7 @@ __all__ = [
     "cell_text",
     "find_columns",
     "read_table",
+    "spreadsheet_safe",
     "whole_number",
 ]
 
@@ -147,6 +150,20 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell to write, kept from being run as a formula (OWASP: formula injection).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'``, so a spreadsheet shows it as text; other values are returned as they are.
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("X1"), spreadsheet_safe(-3)
+    ("'=HYPERLINK(1)", 'X1', -3)
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def whole_number(raw: str) -> int | None:

@@ -124,7 +124,7 @@ def test_the_ledger_runs_wal_with_full_synchronous(ledger: Ledger) -> None:
 def test_a_damaged_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(LedgerError, match="move it aside"):
+    with pytest.raises(LedgerError, match="Restore it from a backup"):
         Ledger(path)
 
 

@@ -13,7 +13,7 @@ the others go on. Many calls go out as batches (see :class:`Client`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from meetlink.adapters import _google_calendar as cal
 from meetlink.adapters._google_client import Client
@@ -21,13 +21,30 @@ from meetlink.adapters._google_meet import restrict_access
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
 from meetlink.errors import AdapterError, Conflict, InvalidRequest, TransientError
 
-if TYPE_CHECKING:
-    from meetlink.adapters.google import GoogleSettings
-
-__all__ = ["Creation", "unscheduled"]
+__all__ = ["Creation", "CreationSettings", "unscheduled"]
 
 JSON = dict[str, Any]
 ADAPTER = "google"
+
+
+class CreationSettings(Protocol):
+    """The settings a :class:`Creation` reads; ``GoogleSettings`` has them all.
+
+    Declared here, not imported from :mod:`meetlink.adapters.google`, because that module
+    imports this one: the two would import each other.
+    """
+
+    @property
+    def calendar_id(self) -> str: ...
+
+    @property
+    def access_type(self) -> str | None: ...
+
+    @property
+    def retry_base_delay(self) -> float: ...
+
+    @property
+    def conference_poll_attempts(self) -> int: ...
 
 
 def unscheduled(request: ConferenceRequest) -> InvalidRequest:
@@ -44,7 +61,7 @@ class Creation:
     """One ``create_many``: insert, read back, revive, wait for Meet, restrict access."""
 
     def __init__(
-        self, client: Client, settings: GoogleSettings, sleep: Callable[[float], None]
+        self, client: Client, settings: CreationSettings, sleep: Callable[[float], None]
     ) -> None:
         self.client = client
         self.settings = settings

@@ -247,6 +247,9 @@ class JitsiTokenAdapter(JitsiAdapter):
             "nbf": int(early.timestamp()),
             "exp": int(expires.timestamp()),
             "context": {"user": {"id": point.id, "name": point.name}},
+            # Each issue is a token of its own: a rotation gives a new one (the old one still
+            # works until it expires; a signed token cannot be withdrawn).
+            "jti": secrets.token_urlsafe(12),
         }
         token = jwt.encode(claims, self._secret.reveal(), algorithm="HS256")
         return PointAccess(

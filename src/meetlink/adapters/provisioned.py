@@ -70,7 +70,7 @@ from meetlink.adapters.base import (
 from meetlink.adapters.jitsi import RoomBook, point_in_request
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
 from meetlink.credentials.secret import Secret
-from meetlink.errors import AdapterError, InputError, InvalidRequest
+from meetlink.errors import AdapterError, InputError, InvalidRequest, UnsupportedFeature
 from meetlink.roster import Equipment
 
 __all__ = ["ProvisionedAdapter", "ProvisionedSettings"]
@@ -238,7 +238,16 @@ class ProvisionedAdapter(ConferenceAdapter):
     ) -> PointAccess:
         """A generated account gets a new password (and PIN), its export row replaced and any
         revocation lifted; a sheet's account is what the provider put in the sheet."""
-        return self._access(request, info, point, keep=current, rotate=True)
+        access = self._access(request, info, point, keep=current, rotate=True)
+        if self.sheet is not None and current is not None and access.password == current.password:
+            raise UnsupportedFeature(
+                f"the provider issues the password of bridge point '{point.id}' and the "
+                f"account sheet {self.sheet.source} still holds the old one; ask the provider "
+                "for a new password, put it in the sheet, then run the rotation again.",
+                adapter=self.name,
+                reason="rotate_access",
+            )
+        return access
 
     def _access(
         self,

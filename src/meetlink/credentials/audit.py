@@ -187,13 +187,15 @@ class AuditLog:
         refuse_secrets(channel=channel, actor=actor, detail=detail)
         if self._writer is not None:
             return self._writer(
-                lambda db: self._append(
+                lambda db: self.append_unchecked(
                     meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
                 )
             )
-        return self._append(meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail)
+        return self.append_unchecked(
+            meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
+        )
 
-    def _append(
+    def append_unchecked(
         self,
         meeting_id: str,
         unit_id: str | None,
@@ -203,9 +205,14 @@ class AuditLog:
         actor: str = "",
         detail: str = "",
     ) -> AuditEntry:
-        # The vault's own entries skip the secret check: their text is made of ids, kinds,
-        # counts and key ids, and a password that happens to spell "endpoint" must not
-        # make storing it fail.
+        """Insert one entry at once, in the caller's transaction, without :meth:`record`'s
+        secret check, and return it.
+
+        For the vault's own entries, written inside the vault's write transaction so the
+        change and its entry commit together: their text is made of ids, kinds, counts and
+        key ids, and a password that happens to spell "endpoint" must not make storing it
+        fail. Anything else calls :meth:`record`.
+        """
         at = self._clock()
         # fetchall, not fetchone: a RETURNING statement holds its write until exhausted.
         [(entry_id,)] = self._db.execute(

@@ -36,7 +36,7 @@ from pydantic import ValidationError as _ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
-__all__ = ["HIDDEN_INPUT", "MASK", "Secret", "SecretModel", "register"]
+__all__ = ["HIDDEN_INPUT", "MASK", "Secret", "SecretModel", "register", "reveal_unpinned"]
 
 MASK = "***"
 """What a secret looks like wherever it is printed, logged or serialized."""
@@ -320,6 +320,11 @@ class SecretModel(BaseModel):
             raise _scrubbed(exc) from None
 
 
-def _unpinned_text(secret: Secret) -> str:
-    """The plain text without pinning it: only for the vault, which encrypts it at once."""
+def reveal_unpinned(secret: Secret) -> str:
+    """The plain text of ``secret`` without pinning it for log redaction.
+
+    Only for code that encrypts the text at once and lets it go (the vault): the text stays
+    redacted while the `Secret` lives, and is not kept in the registry after it. Everything
+    else calls :meth:`Secret.reveal`.
+    """
     return secret._value

@@ -50,7 +50,7 @@ from meetlink.credentials.keys import (
     default_config_dir,
     load_vault_key,
 )
-from meetlink.credentials.secret import Secret, SecretModel, _unpinned_text
+from meetlink.credentials.secret import Secret, SecretModel, reveal_unpinned
 from meetlink.errors import (
     CredentialError,
     LedgerBusy,
@@ -170,7 +170,7 @@ def _aad(meeting_id: str, unit_id: str, kind: str) -> bytes:
 def _plaintext(credential: Credential) -> bytes:
     fields: dict[str, Any] = {}
     for name, value in credential:
-        fields[name] = _unpinned_text(value) if isinstance(value, Secret) else value
+        fields[name] = reveal_unpinned(value) if isinstance(value, Secret) else value
     # ensure_ascii keeps lone surrogates intact through json.loads.
     return json.dumps(fields, sort_keys=True).encode("ascii")
 
@@ -363,7 +363,7 @@ class Vault:
                 " updated_at = excluded.updated_at",
                 (*ids, self._key.key_id, nonce, blob, now, now),
             )
-            self.audit._append(
+            self.audit.append_unchecked(
                 meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
             )
 
@@ -404,7 +404,7 @@ class Vault:
                 "decrypts but is not a credential; revoke it and issue a new one."
             ) from None
         self._group.write(
-            lambda db: self.audit._append(
+            lambda db: self.audit.append_unchecked(
                 meeting_id,
                 unit_id,
                 AuditAction.REVEAL,
@@ -429,7 +429,7 @@ class Vault:
                 (meeting_id, unit_id, kind),
             )
             if cursor.rowcount:
-                self.audit._append(
+                self.audit.append_unchecked(
                     meeting_id, unit_id, AuditAction.REVOKE, actor=self._actor, detail=kind
                 )
         return cursor.rowcount > 0
@@ -447,7 +447,7 @@ class Vault:
             ).rowcount
             if count:
                 detail = f"{count} credentials deleted"
-                self.audit._append(
+                self.audit.append_unchecked(
                     meeting_id, None, AuditAction.PURGE, actor=self._actor, detail=detail
                 )
         self._checkpoint()
@@ -513,7 +513,7 @@ class Vault:
                 detail = (
                     f"{count} credentials re-encrypted from key {old.key_id} to {new_key.key_id}"
                 )
-                self.audit._append(
+                self.audit.append_unchecked(
                     meeting_id, None, AuditAction.ROTATE, actor=self._actor, detail=detail
                 )
         self._key = new_key

@@ -33,7 +33,7 @@ from meetlink.adapters.base import ConferenceAdapter, CredentialScope
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
 from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.vault import Credential
-from meetlink.errors import CredentialError
+from meetlink.errors import CredentialError, UnsupportedFeature
 from meetlink.ledger import Effect, EffectState
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.desired import access_hash, officer_mark
@@ -139,11 +139,14 @@ def _any_conference(
 ) -> tuple[ConferenceRequest, ConferenceInfo, PointRef]:
     """A conference of the track that exists and holds the point: the context the adapter
     needs to issue, keep or rotate the point's login."""
-    for request, info in _conferences_of_track(ctx, track):
-        try:
+    for key in ctx.desired.conferences_of_point.get((track, point_id), []):
+        info = ctx.conferences.info(key)
+        if info is not None:
+            request = ctx.desired.requests[key]
             return request, info, request.point(point_id)
-        except KeyError:
-            continue
+    for request, info in _conferences_of_track(ctx, track):  # a sitting removed since
+        if request.has_point(point_id):
+            return request, info, request.point(point_id)
     raise CredentialError(
         f"no conference of track '{track}' holding bridge point '{point_id}' is created yet, "
         "so its login cannot be issued; run `meetlink open` again once it is."
@@ -252,7 +255,11 @@ def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool
     )
     ctx.throttle(key.track)
     old = to_access(point.id, current) if current is not None else None
-    access = adapter.rotate_access(request, info, point, old)
+    try:
+        access = adapter.rotate_access(request, info, point, old)
+    except UnsupportedFeature:
+        _restore(ctx, key, before)  # nothing changed on the platform: as it was
+        raise
     if current is not None and same_secrets(access, current):
         raise CredentialError(
             f"the platform gave bridge point '{point.id}' the same password again, so the "
@@ -273,6 +280,16 @@ def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool
             "point": point.model_dump(mode="json"),
         },
     )
+
+
+def _restore(ctx: RunContext, key: EffectKey, before: Effect | None) -> None:
+    """Put a credential's record back as it was before a step the platform refused."""
+    if before is None or before.state not in (EffectState.DONE, EffectState.CANCELLED):
+        return
+    if before.state == EffectState.DONE:
+        ctx.ledger.record_done(str(key), content_hash=before.content_hash, detail=before.detail)
+    else:
+        ctx.ledger.record_cancelled(str(key), detail=before.detail)
 
 
 def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
@@ -300,35 +317,59 @@ def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
     listed: str | None = None
     if key.kind == Kind.CREDENTIAL:
         kind = vault_kind_for_login(key.track)
-        conferences = _conferences_of_track(ctx, key.track)
-        holding = [(r, r.point(key.point)) for r, _ in conferences if r.has_point(key.point)]
-        if holding:
-            request, point = holding[0]
-        elif conferences and remembered is not None:  # the point has left every conference
-            request, point = conferences[0][0], remembered
-        else:
-            request = None
-        if adapter is not None and request is not None:
-            listed = adapter.revoke_access(request, point)
+        where = _revocation_place(ctx, key.track, key.point, remembered)
+        if adapter is not None and where is not None:
+            listed = adapter.revoke_access(*where)
     else:
         kind = vault_kind_for_conference(key.conference)
         conference = ctx.conferences.effect(EffectKey.for_conference(key.conference))
         if adapter is not None and conference is not None and "request" in conference.detail:
             request = ConferenceRequest.model_validate(conference.detail["request"])
-            listed = adapter.revoke_access(request, request.point(key.point))
+            if request.has_point(key.point):
+                listed = adapter.revoke_access(request, request.point(key.point))
     ctx.must_vault().delete(ctx.meeting.id, key.point, kind)
     ctx.ledger.record_cancelled(str(key), detail=revoked)
-    for other, effect in ctx.effects(Kind.ACCESS, Kind.HANDOUT).items():
-        if _belongs(other, key) and effect.state != EffectState.CANCELLED:
+    for other in _parts_of(ctx, key):
+        effect = ctx.ledger.get(str(other))
+        if effect is not None and effect.state != EffectState.CANCELLED:
             ctx.ledger.record_cancelled(str(other), detail={**effect.detail, "revoked": True})
     return listed
 
 
-def _belongs(other: EffectKey, key: EffectKey) -> bool:
-    """Whether ``other`` (an access or hand-out) is part of the credential ``key``."""
-    if key.kind == Kind.CREDENTIAL:
-        return other.track == key.track and other.point == key.point
-    return other.with_kind(Kind.ACCESS) == key
+def _revocation_place(
+    ctx: RunContext, track: str, point_id: str, remembered: PointRef | None
+) -> tuple[ConferenceRequest, PointRef] | None:
+    """A conference of the track and the point, for ``revoke_access``: one holding the point
+    if any, else any conference of the track with the point as it was issued."""
+    try:
+        request, _, point = _any_conference(ctx, track, point_id)
+    except CredentialError:
+        conferences = _conferences_of_track(ctx, track)
+        if not conferences or remembered is None:
+            return None  # nothing was ever made: nothing to disable
+        return conferences[0][0], remembered
+    return request, point
+
+
+def _parts_of(ctx: RunContext, key: EffectKey) -> list[EffectKey]:
+    """The accesses and hand-outs that carry the credential ``key``."""
+    if key.kind != Kind.CREDENTIAL:
+        return [key.with_kind(Kind.HANDOUT)]
+    assert key.point is not None  # noqa: S101 - a credential key always names its point
+    wanted = ctx.desired.conferences_of_point.get((key.track, key.point))
+    if wanted is not None:
+        conferences = [k.conference for k in wanted]
+    else:  # the point left the meeting: look through what the ledger holds
+        conferences = [
+            k.conference
+            for k in ctx.effects(Kind.ACCESS)
+            if k.track == key.track and k.point == key.point
+        ]
+    return [
+        EffectKey.of_access(kind, conference, key.point)
+        for conference in conferences
+        for kind in (Kind.ACCESS, Kind.HANDOUT)
+    ]
 
 
 # -- the phase ----------------------------------------------------------------------------

@@ -125,6 +125,15 @@ class DesiredState:
         """A request's ``key`` text → its conference's effect key."""
         return {r.key: k for k, r in self.requests.items()}
 
+    @functools.cached_property
+    def conferences_of_point(self) -> dict[tuple[str, str], list[EffectKey]]:
+        """``(track, point)`` → the conferences wanted now that hold the point, in order."""
+        index: dict[tuple[str, str], list[EffectKey]] = {}
+        for key, request in self.requests.items():
+            for point in request.bridge_points:
+                index.setdefault((request.track, point.id), []).append(key)
+        return index
+
     def scope(self, track: str) -> CredentialScope | None:
         """How a track's platform hands out secrets: per point, per conference, or not."""
         adapter = self.adapters.get(track)

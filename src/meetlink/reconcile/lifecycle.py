@@ -28,7 +28,7 @@ from meetlink.invites.message import InviteSender
 from meetlink.ledger import Effect, EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.planning import Plan, plan_meeting
-from meetlink.reconcile.context import OpenResult, RunContext
+from meetlink.reconcile.context import EXPECTED, Failure, OpenResult, RunContext
 from meetlink.reconcile.credentials import revoke_point, rotate_point
 from meetlink.reconcile.handouts import handout_card, stored_credential
 from meetlink.reconcile.keys import EffectKey, Kind
@@ -174,11 +174,15 @@ def rotate_credentials(
     account gets a new password; a signed token lasts until it expires)."""
     loaded = _loaded(meeting)
     state = _state(loaded, state_dir)
+    refused: list[Failure] = []
     with acting_context(loaded, state, vault_key=vault_key, env=env, http=http) as ctx:
         points = select_points(ctx.plan, units, str(loaded.path))
         for key, _ in _credential_keys(ctx, points):
-            rotate_point(ctx, key, "rotation requested")
-    return open_meeting(
+            try:
+                rotate_point(ctx, key, "rotation requested")
+            except EXPECTED as exc:  # one unit's refusal does not stop the others
+                refused.append(Failure(str(key), key.kind.value, f"{type(exc).__name__}: {exc}"))
+    result = open_meeting(
         loaded,
         state_dir=state,
         vault_key=vault_key,
@@ -187,6 +191,9 @@ def rotate_credentials(
         sender=sender,
         secret_hook=secret_hook,
     )
+    for failure in refused:
+        result.fail(failure)
+    return result
 
 
 def revoke_credentials(

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from meetlink.plan_export import _spreadsheet_safe
 from meetlink.planning import BridgePoint, Plan
+from meetlink.sheets import spreadsheet_safe
 
 __all__ = ["BLANK_HEADER", "blank_roll_call", "blank_rows"]
 
@@ -107,7 +107,7 @@ def _write(path: Path, rows: list[list[Any]]) -> None:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(BLANK_HEADER)
-        writer.writerows([[_spreadsheet_safe(v) for v in row] for row in rows])
+        writer.writerows([[spreadsheet_safe(v) for v in row] for row in rows])
         path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8", newline="")
         return
     import openpyxl
@@ -123,7 +123,7 @@ def _write(path: Path, rows: list[list[Any]]) -> None:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        sheet.append([_spreadsheet_safe(v) for v in row])
+        sheet.append([spreadsheet_safe(v) for v in row])
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     if rows:

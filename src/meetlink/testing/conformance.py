@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from meetlink.adapters.base import Capability, ConferenceAdapter
+from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
 from meetlink.adapters.models import (
     Attendee,
     ConferenceInfo,
@@ -322,6 +322,60 @@ class AdapterConformance:
                 _expect(all(text not in s for s in shown), f"the {name} shows when printed.")
             if Capability.ACCESS_LOGIN in adapter.capabilities:
                 _expect(access.login, "ACCESS_LOGIN is declared but the access has no login.")
+
+    def test_an_account_is_kept_as_the_vault_holds_it(
+        self, adapter: ConferenceAdapter, conference_request: RequestFactory
+    ) -> None:
+        if adapter.credential_scope != CredentialScope.POINT:
+            pytest.skip("access is per conference: nothing to keep across conferences")
+        request = conference_request()
+        info = adapter.create(request)
+        for point in request.bridge_points:
+            held = adapter.issue_access(request, info, point)
+            kept = adapter.keep_access(request, info, point, held)
+            again = adapter.issue_access(request, info, point)
+            for name in ("login", "password", "pin"):
+                _expect(
+                    getattr(kept, name) == getattr(held, name),
+                    f"keep_access changed the {name} of point '{point.id}'.",
+                )
+                _expect(
+                    getattr(again, name) == getattr(held, name),
+                    f"issue_access made point '{point.id}' a second {name} for one account.",
+                )
+
+    def test_a_rotation_gives_new_secrets(
+        self, adapter: ConferenceAdapter, conference_request: RequestFactory
+    ) -> None:
+        if not adapter.hands_out_secrets():
+            pytest.skip("no secrets to rotate")
+        request = conference_request()
+        info = adapter.create(request)
+        point = request.bridge_points[0]
+        held = adapter.issue_access(request, info, point)
+        try:
+            new = adapter.rotate_access(request, info, point, held)
+        except UnsupportedFeature:
+            return  # the provider owns the secrets (a sheet): said, not done
+        changed = [
+            name
+            for name in ("password", "token")
+            if getattr(held, name) is not None and getattr(new, name) != getattr(held, name)
+        ]
+        _expect(bool(changed), "rotate_access gave the same secrets back.")
+
+    def test_revoke_access_names_at_most_one_account(
+        self, adapter: ConferenceAdapter, conference_request: RequestFactory
+    ) -> None:
+        request = conference_request()
+        info = adapter.create(request)
+        point = request.bridge_points[0]
+        adapter.issue_access(request, info, point)
+        try:
+            listed = adapter.revoke_access(request, point)
+        except InvalidRequest:
+            return  # nowhere to list it: said, not done
+        _expect(listed is None or isinstance(listed, str), "revoke_access returns one account.")
 
     def test_every_point_gets_its_own_secrets(
         self, adapter: ConferenceAdapter, conference_request: RequestFactory
