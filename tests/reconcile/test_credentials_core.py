@@ -366,3 +366,45 @@ def test_a_token_jitsi_track_without_officers_is_bad_input_before_anything(tmp_p
         office.open()
     assert not (office.state / "outbox").exists()
     assert not (office.state / "platforms" / "chinh" / "jitsi.json").exists()
+
+
+def test_a_new_officer_on_a_providers_sheet_waits_for_the_providers_new_password(
+    tmp_path: Path,
+) -> None:
+    office = Office(tmp_path, ["X1", "X2"])
+    sheet = tmp_path / "tai-khoan.csv"
+    sheet.write_text(
+        "unit,login,password\nX1,vt-x1,Kp7-mk-cu-x1-2023\nX2,vt-x2,Kp7-mk-x2-2023\n",
+        encoding="utf-8",
+    )
+    office.write(settings="settings: {accounts: tai-khoan.csv}")
+    assert office.open().ok
+    office.roster = office.roster.replace("ktv.x1@xa.example.org", "ktv.moi.x1@xa.example.org")
+    office.write(settings="settings: {accounts: tai-khoan.csv}")
+    for _ in range(2):  # refused, and still refused: the old password never goes to the new one
+        result = office.open()
+        assert not result.ok
+        assert "ask the provider for a new password" in result.failures[0].error
+        assert not [h for h in office.handouts() if "ktv.moi.x1" in h["to"]]
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("mk-cu-x1", "mk-moi-x1"))
+    result = office.open()
+    assert result.ok, result.failures
+    to_new = [h for h in office.handouts() if "ktv.moi.x1" in h["to"]]
+    assert {h["password"] for h in to_new} == {"Kp7-mk-moi-x1-2023"}
+    assert len(to_new) == 2
+
+
+def test_a_rotation_not_yet_handed_out_is_not_listed_as_handed_out(office: Office) -> None:
+    assert office.open().ok
+    from meetlink.loading import load_meeting
+    from meetlink.reconcile.credentials import rotate_point
+    from meetlink.reconcile.keys import EffectKey
+    from meetlink.reconcile.run import acting_context
+
+    with acting_context(load_meeting(office.path), office.state, vault_key=office.key) as ctx:
+        rotate_point(ctx, EffectKey.credential("chinh", "X1"), "rotation requested")
+    states = {r.point: r.state for r in credential_rows(office.path)}
+    assert states["X1"] == "not yet handed out"
+    assert states["X2"] == "handed out"
+    assert office.open().ok
+    assert {r.state for r in credential_rows(office.path)} == {"handed out"}

@@ -289,9 +289,12 @@ class RoomBook:
         """The whole document, locked; saved when the block ends without an exception."""
         with self._lock, self._file_lock():
             data = self._load()
+            before = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
             yield data
             if save:
                 text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+                if text == before:
+                    return  # unchanged: no write (a point's login granted once more)
                 if self.path is None:
                     self._memory = text
                 else:

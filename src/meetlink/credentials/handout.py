@@ -170,11 +170,11 @@ def _body(card: HandOutCard, credential: Credential, part: Part) -> str:
 
 
 def message_id_for(card: HandOutCard, version: int, part: Part, edition: str = "") -> str:
-    """The same for every resend of one hand-out (point, conference, version, part, and the
-    ``edition``: what the access holds, so a new password or room is a new message)."""
-    seed = "\x1f".join(
-        (card.meeting_id, card.conference, card.point_id, str(version), part, edition)
-    )
+    """The same for every resend of one hand-out: (point, conference, part) and either the
+    ``edition`` — what the access holds, so a new password or room is a new message and the
+    same one is the same message whatever its version number — or else the version."""
+    which = edition or str(version)
+    seed = "\x1f".join((card.meeting_id, card.conference, card.point_id, which, part))
     digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
     return f"<handout-{digest}@{card.organizer_email.rpartition('@')[2]}>"
 

@@ -33,7 +33,7 @@ from meetlink.adapters.base import ConferenceAdapter, CredentialScope
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
 from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.vault import Credential
-from meetlink.errors import CredentialError, UnsupportedFeature
+from meetlink.errors import CredentialError, InvalidRequest, UnsupportedFeature
 from meetlink.ledger import Effect, EffectState
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.desired import access_hash, officer_mark
@@ -179,6 +179,14 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
     if unfinished and before is not None and before.detail.get("op") in ("rotate", "reissue"):
         _rotate_login(ctx, key, str(before.detail["reason"]), reissue=False)
         return
+    if (
+        before is not None
+        and before.state == EffectState.FAILED
+        and _version(before)
+        and before.content_hash != mark
+    ):  # a rotation for a new officer was refused earlier: it is still owed
+        _rotate_login(ctx, key, "the officer changed", reissue=False)
+        return
     current = _stored(ctx, key.point, kind)
     version = _version(before) or 1
     ctx.ledger.record_intent(
@@ -186,7 +194,7 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
         str(key),
         Kind.CREDENTIAL.value,
         content_hash=mark,
-        detail={"version": version, "op": "issue"},
+        detail={"version": version, "op": "issue", **_account_of(before)},
     )
     ctx.throttle(key.track)
     if current is not None:
@@ -206,6 +214,14 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
             "point": point.model_dump(mode="json"),
         },
     )
+
+
+def _account_of(effect: Effect | None) -> dict[str, Any]:
+    """The login a credential record names, kept through a step that may not finish: the
+    login was issued once, so its access to each conference stays wanted meanwhile."""
+    if effect is None or "account" not in effect.detail:
+        return {}
+    return {"account": effect.detail["account"]}
 
 
 def _refuse_changed(point_id: str) -> None:
@@ -251,14 +267,14 @@ def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool
         str(key),
         Kind.CREDENTIAL.value,
         content_hash=mark,
-        detail={"version": version, "op": op, "reason": reason},
+        detail={"version": version, "op": op, "reason": reason, **_account_of(before)},
     )
     ctx.throttle(key.track)
     old = to_access(point.id, current) if current is not None else None
     try:
         access = adapter.rotate_access(request, info, point, old)
-    except UnsupportedFeature:
-        _restore(ctx, key, before)  # nothing changed on the platform: as it was
+    except (UnsupportedFeature, InvalidRequest):
+        _restore(ctx, key, before)  # refused, nothing changed on the platform: as it was
         raise
     if current is not None and same_secrets(access, current):
         raise CredentialError(
@@ -284,9 +300,9 @@ def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool
 
 def _restore(ctx: RunContext, key: EffectKey, before: Effect | None) -> None:
     """Put a credential's record back as it was before a step the platform refused."""
-    if before is None or before.state not in (EffectState.DONE, EffectState.CANCELLED):
+    if before is None or before.state == EffectState.INTENT:
         return
-    if before.state == EffectState.DONE:
+    if before.state in (EffectState.DONE, EffectState.FAILED):  # the caller marks it failed
         ctx.ledger.record_done(str(key), content_hash=before.content_hash, detail=before.detail)
     else:
         ctx.ledger.record_cancelled(str(key), detail=before.detail)
@@ -438,17 +454,12 @@ def _grant_login(ctx: RunContext, key: EffectKey) -> None:
     request, info = _conference_of(ctx, key)
     login_key = EffectKey.credential(key.track, key.point)
     login = ctx.ledger.get(str(login_key))
-    if login is None or login.state != EffectState.DONE:
+    usable = login is not None and login.state in (EffectState.DONE, EffectState.FAILED)
+    current = _stored(ctx, key.point, vault_kind_for_login(key.track)) if usable else None
+    if login is None or current is None or login.detail.get("revoked"):
         raise CredentialError(
             f"the login of bridge point '{key.point}' is not issued yet; run `meetlink open` "
             "again to issue and hand it out."
-        )
-    current = _stored(ctx, key.point, vault_kind_for_login(key.track))
-    if current is None:
-        raise CredentialError(
-            f"the vault holds no login for bridge point '{key.point}' although the ledger "
-            "says it was issued; run `meetlink credentials MEETING.yaml rotate --unit "
-            f"{key.point}` to issue and hand out a new one."
         )
     version = _version(login)
     digest = fingerprint(info.external_id, "login", version)

@@ -25,7 +25,7 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
@@ -81,13 +81,22 @@ def conference_key(conference: Conference) -> ConferenceKey:
 
 @dataclass(frozen=True)
 class Wanted:
-    """Every effect wanted at one moment, by kind: key → content hash (and what to make)."""
+    """Every effect wanted at one moment, by kind: key → content hash (and what to make).
+
+    The invitations are built on first use: they are the costly part, and only the
+    invitation phase needs them.
+    """
 
     conferences: Mapping[EffectKey, ConferenceRequest]
     credentials: Mapping[EffectKey, str]
     access: Mapping[EffectKey, str]
     handouts: Mapping[EffectKey, str]
-    invitations: Mapping[EffectKey, InvitationSpec]
+    build_invitations: Callable[[], dict[EffectKey, InvitationSpec]]
+
+    @functools.cached_property
+    def invitations(self) -> dict[EffectKey, InvitationSpec]:
+        """Every invitation wanted, keyed by its effect key."""
+        return self.build_invitations()
 
     def hashes(self, kind: Kind) -> dict[EffectKey, str]:
         """The content hashes of one kind, for :func:`~meetlink.reconcile.diff.diff`."""
@@ -172,7 +181,7 @@ class DesiredState:
                         continue
                     credentials[login] = mark
                     issued = effects.get(login)
-                    if issued is None or issued.state != EffectState.DONE:
+                    if issued is None or "account" not in issued.detail:
                         continue  # the login first; its access to each conference after
                     version = issued.detail.get("version", 0)
                     access[access_key] = fingerprint(conference.external_id, "login", version)
@@ -189,7 +198,13 @@ class DesiredState:
                     and given.content_hash == access[access_key]
                 ):
                     handouts[access_key.with_kind(Kind.HANDOUT)] = handout_hash(given)
-        return Wanted(self.requests, credentials, access, handouts, self.invitations(made))
+        return Wanted(
+            self.requests,
+            credentials,
+            access,
+            handouts,
+            functools.partial(self.invitations, made),
+        )
 
     def invitations(self, made: Mapping[EffectKey, Effect]) -> dict[EffectKey, InvitationSpec]:
         """Every invitation wanted, with the join links of the conferences made so far."""

@@ -15,6 +15,8 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from meetlink.adapters.base import CredentialScope
 from meetlink.credentials.audit import AuditAction
@@ -26,7 +28,7 @@ from meetlink.planning import Plan
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.credentials import vault_kind_for_conference, vault_kind_for_login
 from meetlink.reconcile.desired import handout_hash
-from meetlink.reconcile.diff import Action, Op
+from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.keys import EffectKey, Kind
 
 __all__ = ["handout_card", "run_handouts", "stored_credential"]
@@ -93,8 +95,9 @@ def hand_out(ctx: RunContext, action: Action) -> None:
         card,
         credential,
         version=version,
-        # The keyed mark of the credential: another password is always another message.
-        edition=f"{edition}-{ctx.must_vault().mark(credential)}",
+        # What the officer is told (the room, the link) and the keyed mark of the secret:
+        # another password is always another message, the same one the same message.
+        edition=f"{message_edition(issued.detail)}-{ctx.must_vault().mark(credential)}",
         sent_at=dt.datetime.fromisoformat(detail["sent_at"]),
         part="login" if track.handout == "split" else "all",
     )
@@ -118,6 +121,11 @@ def hand_out(ctx: RunContext, action: Action) -> None:
     ctx.ledger.record_done(str(key), content_hash=edition, detail=detail)
     if not result.ok:
         result.raise_for_refused()
+
+
+def message_edition(access: Mapping[str, Any]) -> str:
+    """The non-secret part of what a hand-out carries (from the access's record)."""
+    return fingerprint(*(access.get(k) for k in ("join_url", "room", "server")))
 
 
 def _audit(ctx: RunContext, unit_id: str, channel: str, detail: str) -> None:

@@ -150,7 +150,10 @@ def credential_rows(
                 and k.track == key.track
                 and (key.kind == Kind.CREDENTIAL or k.with_kind(Kind.ACCESS) == key)
             ]
-            done = given and all(e.state == EffectState.DONE for e in given)
+            version = effect.detail.get("version")
+            done = given and all(
+                e.state == EffectState.DONE and e.detail.get("version") == version for e in given
+            )
             word = "handed out" if done else "not yet handed out"
         rows.append(
             CredentialRow(str(key), str(key.point), int(effect.detail.get("version", 0)), word)

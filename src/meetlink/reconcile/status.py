@@ -94,7 +94,7 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
                 access is not None and access.detail.get("revoked")
             ):
                 credentials_word = "revoked"
-            elif _stale(handout, access):
+            elif _behind(login, access) or _stale(handout, access):
                 credentials_word = "pending"  # issued anew (a rotation): not yet delivered
             elif needed and _new_officer(plan, point, login, access):
                 credentials_word = "pending (new officer)"
@@ -123,6 +123,13 @@ def _new_officer(plan: Plan, point: str, login: Effect | None, access: Effect | 
         return login.state == EffectState.DONE and login.content_hash != mark
     held = access.detail.get("officer") if access is not None else None
     return held is not None and held != mark
+
+
+def _behind(login: Effect | None, access: Effect | None) -> bool:
+    """A login rotated since its access to this conference was handed out."""
+    if login is None or access is None:
+        return False
+    return login.detail.get("version") != access.detail.get("version")
 
 
 def _stale(handout: Effect | None, access: Effect | None) -> bool:
