@@ -292,6 +292,21 @@ def test_a_lost_vault_row_is_recovered_from_the_export(office: Office) -> None:
     assert_all_match_the_export(office)
 
 
+def test_a_deleted_state_file_is_recovered_from_the_export_and_the_outbox(
+    office: Office,
+) -> None:
+    assert office.open().ok
+    export = office.export()
+    files = office.outbox_files()
+    for leftover in office.state.glob("ledger.sqlite3*"):
+        leftover.unlink()
+    result = office.open()
+    assert result.ok, result.failures
+    assert office.export() == export
+    assert office.outbox_files() == files  # every hand-out and invitation found, none resent
+    assert office.open().counts == {}
+
+
 # -- 5. a new officer ------------------------------------------------------------------------
 
 

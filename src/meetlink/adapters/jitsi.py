@@ -288,8 +288,7 @@ class RoomBook:
     def edit(self, *, save: bool = True) -> Iterator[dict[str, Any]]:
         """The whole document, locked; saved when the block ends without an exception."""
         with self._lock, self._file_lock():
-            data = self._load()
-            before = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+            before, data = self._load()
             yield data
             if save:
                 text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
@@ -357,17 +356,20 @@ class RoomBook:
             )
         return record
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> tuple[str, dict[str, Any]]:
+        """The document's text as stored (written by :meth:`edit`, so unchanged data gives
+        the same text) and the document."""
         try:
             path = self.path
-            data = json.loads(path.read_text("utf-8") if path and path.exists() else self._memory)
+            text = path.read_text("utf-8") if path and path.exists() else self._memory
+            data = json.loads(text)
         except (OSError, ValueError) as exc:
             raise AdapterError(
                 f"the state file {self.path} cannot be read ({type(exc).__name__}); restore it "
                 "from a backup: the rooms and accounts it records cannot be found without it.",
                 adapter=self.adapter,
             ) from None
-        return data if isinstance(data, dict) else {}
+        return text, data if isinstance(data, dict) else {}
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:

@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import re
@@ -75,6 +74,7 @@ class OutboxSender:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        self._sent: dict[str, tuple[int, str, str]] | None = None  # uid → last sent
 
     def __enter__(self) -> OutboxSender:
         return self
@@ -91,16 +91,30 @@ class OutboxSender:
 
     def last_sent(self, uid: str) -> SentInvitation | None:
         """The invitation or cancellation of event ``uid`` with the highest SEQUENCE in the
-        outbox, or None: how ``open`` finds what it sent when its ledger was lost."""
-        best: SentInvitation | None = None
-        for path in self.folder.glob(f"{glob.escape(uid)}-*.ics"):
-            found = _SENT.match(path.stem)
-            if found is None or found["uid"] != uid or found["some"]:
-                continue  # another event, or an un-invitation of some recipients
-            sequence = int(found["sequence"])
-            if best is None or sequence > best.sequence:
-                best = SentInvitation(sequence, found["method"], path.read_bytes())
-        return best
+        outbox, or None: how ``open`` finds what it sent when its ledger was lost.
+
+        The folder is listed once per sender, not once per event.
+        """
+        if self._sent is None:
+            self._sent = {}
+            if self.folder.is_dir():
+                for entry in os.scandir(self.folder):
+                    if entry.name.endswith(".ics"):
+                        self._remember(entry.name[: -len(".ics")])
+        found = self._sent.get(uid)
+        if found is None:
+            return None
+        sequence, method, stem = found
+        return SentInvitation(sequence, method, (self.folder / f"{stem}.ics").read_bytes())
+
+    def _remember(self, stem: str) -> None:
+        found = _SENT.match(stem)
+        if found is None or found["some"] or self._sent is None:
+            return  # not an invitation, or an un-invitation of some recipients
+        sequence = int(found["sequence"])
+        known = self._sent.get(found["uid"])
+        if known is None or sequence > known[0]:
+            self._sent[found["uid"]] = (sequence, found["method"], stem)
 
     def send(self, message: EmailMessage) -> DeliveryResult:
         """Write the message (and its calendar part); every recipient counts as accepted.
@@ -122,6 +136,8 @@ class OutboxSender:
             calendar = _calendar_bytes(message)
             if calendar is not None:
                 _write(self.folder / f"{stem}.ics", calendar)
+                if self._sent is not None:
+                    self._remember(stem)
         except OSError as exc:
             raise DeliveryError(
                 f"Cannot write to the outbox {self.folder} ({exc.strerror or exc}); check that "

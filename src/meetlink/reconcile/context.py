@@ -25,7 +25,7 @@ from typing import Any
 from meetlink.adapters.base import ConferenceAdapter
 from meetlink.adapters.models import ConferenceInfo
 from meetlink.credentials.handout import SecretHook
-from meetlink.credentials.vault import Vault
+from meetlink.credentials.vault import Credential, Vault
 from meetlink.errors import AdapterError, CredentialError, DeliveryError
 from meetlink.invites.message import InviteSender
 from meetlink.invites.outbox import SentInvitation, sender_for
@@ -42,6 +42,7 @@ from meetlink.reconcile.setup import Progress
 __all__ = [
     "EXPECTED",
     "ConferenceCache",
+    "CredentialCache",
     "Failure",
     "Mail",
     "OpenResult",
@@ -144,6 +145,28 @@ class Mail:
                 close()
 
 
+class CredentialCache:
+    """Credentials this run already holds in memory (issued, or decrypted once), so a login
+    that joins several conferences is read from the vault, and audited, once per run."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, str], Credential] = {}
+        self._lock = threading.Lock()
+
+    def get(self, point: str, kind: str) -> Credential | None:
+        """The credential of ``point`` of vault ``kind`` held in this run, or None."""
+        with self._lock:
+            return self._held.get((point, kind))
+
+    def hold(self, point: str, kind: str, credential: Credential | None) -> None:
+        """Hold a credential just stored or read (None forgets it: deleted or replaced)."""
+        with self._lock:
+            if credential is None:
+                self._held.pop((point, kind), None)
+            else:
+                self._held[(point, kind)] = credential
+
+
 class ConferenceCache:
     """A conference's ledger record and what the platform made, read once per run."""
 
@@ -194,6 +217,7 @@ class RunContext:
     progress: Progress
     throttles: Mapping[str, Throttle]
     conferences: ConferenceCache
+    held: CredentialCache
     concurrency: int = 8
     secret_hook: SecretHook | None = None
 

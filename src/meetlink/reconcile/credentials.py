@@ -100,10 +100,23 @@ def _version(effect: Effect | None) -> int:
 
 
 def _stored(ctx: RunContext, point_id: str, kind: str) -> Credential | None:
+    """The credential the vault holds (read once per run), or None."""
+    held = ctx.held.get(point_id, kind)
+    if held is not None:
+        return held
     vault = ctx.must_vault()
     if not vault.has(ctx.meeting.id, point_id, kind):
         return None
-    return vault.get(ctx.meeting.id, point_id, kind, channel="open")
+    credential = vault.get(ctx.meeting.id, point_id, kind, channel="open")
+    ctx.held.hold(point_id, kind, credential)
+    return credential
+
+
+def _put(ctx: RunContext, point_id: str, kind: str, credential: Credential) -> None:
+    """Store a credential in the vault, and hold it for the rest of the run."""
+    ctx.held.hold(point_id, kind, None)
+    ctx.must_vault().put(ctx.meeting.id, point_id, kind, credential)
+    ctx.held.hold(point_id, kind, credential)
 
 
 def _audit(ctx: RunContext, unit: str, action: AuditAction, detail: str) -> None:
@@ -203,7 +216,7 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
             _refuse_changed(point.id)
     else:
         access = adapter.issue_access(request, info, point)
-        ctx.must_vault().put(ctx.meeting.id, point.id, kind, to_credential(access))
+        _put(ctx, point.id, kind, to_credential(access))
     ctx.ledger.record_done(
         str(key),
         content_hash=mark,
@@ -282,7 +295,7 @@ def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool
             "rotation did nothing; ask the provider for a new password (put it in the "
             "account sheet) and run the command again."
         )
-    ctx.must_vault().put(ctx.meeting.id, point.id, kind, to_credential(access))
+    _put(ctx, point.id, kind, to_credential(access))
     _audit(
         ctx, point.host_unit, AuditAction.ROTATE, f"{key.track} login, version {version}: {reason}"
     )
@@ -343,6 +356,7 @@ def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
             request = ConferenceRequest.model_validate(conference.detail["request"])
             if request.has_point(key.point):
                 listed = adapter.revoke_access(request, request.point(key.point))
+    ctx.held.hold(key.point, kind, None)
     ctx.must_vault().delete(ctx.meeting.id, key.point, kind)
     ctx.ledger.record_cancelled(str(key), detail=revoked)
     for other in _parts_of(ctx, key):
@@ -421,6 +435,7 @@ def _access_step(ctx: RunContext, action: Action) -> None:
     if action.op == Op.CANCEL:
         if scope != CredentialScope.POINT and key.point is not None:
             kind = vault_kind_for_conference(key.conference)
+            ctx.held.hold(key.point, kind, None)
             ctx.must_vault().delete(ctx.meeting.id, key.point, kind)
         ctx.ledger.record_cancelled(str(key))
         return
@@ -518,7 +533,7 @@ def _issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "
     else:
         access = adapter.issue_access(request, info, point)
     kind = vault_kind_for_conference(key.conference)
-    ctx.must_vault().put(ctx.meeting.id, key.point, kind, to_credential(access))
+    _put(ctx, key.point, kind, to_credential(access))
     ctx.ledger.record_done(
         str(key),
         content_hash=digest,

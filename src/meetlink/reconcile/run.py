@@ -32,7 +32,13 @@ from meetlink.loading import MeetingFile, load_meeting
 from meetlink.meeting import InviteMode
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.conferences import run_conferences
-from meetlink.reconcile.context import ConferenceCache, Mail, OpenResult, RunContext
+from meetlink.reconcile.context import (
+    ConferenceCache,
+    CredentialCache,
+    Mail,
+    OpenResult,
+    RunContext,
+)
 from meetlink.reconcile.credentials import run_access, run_credentials
 from meetlink.reconcile.desired import DesiredState
 from meetlink.reconcile.diff import Action
@@ -184,6 +190,7 @@ def _context(
         progress=options.progress,
         throttles={t.id: Throttle(options.rate_limits.get(t.platform)) for t in meeting.tracks},
         conferences=ConferenceCache(ledger),
+        held=CredentialCache(),
         concurrency=options.concurrency,
         secret_hook=options.secret_hook,
     )
