@@ -31,7 +31,6 @@ import csv
 import hashlib
 import io
 import math
-import os
 import re
 import secrets
 import string
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from pydantic import ConfigDict
 
+from meetlink import private_files
 from meetlink.adapters.models import PointRef
 from meetlink.credentials.secret import Secret, SecretModel
 from meetlink.errors import InputError, Problem
@@ -326,20 +326,9 @@ def rewrite_csv(path: Path, header: Sequence[str], rows: Iterable[Mapping[str, s
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically, the file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)  # a crash's leftover would keep its old mode
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Replace ``path`` with ``data`` atomically, the file readable by its owner only
+    (:func:`meetlink.private_files.write_private`)."""
+    private_files.write_private(path, data)
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:

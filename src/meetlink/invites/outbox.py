@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,6 +30,7 @@ from meetlink.errors import DeliveryError
 from meetlink.invites.message import DeliveryResult, InviteSender, envelope, message_bytes
 from meetlink.invites.smtp import SmtpSender
 from meetlink.meeting import Delivery, InviteMode
+from meetlink.private_files import remove_leftovers, write_private
 
 __all__ = ["OutboxSender", "SentInvitation", "file_stem", "sender_for"]
 
@@ -74,6 +74,7 @@ class OutboxSender:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        remove_leftovers(self.folder)  # of a writer killed half-way
         self._sent: dict[str, tuple[int, str, str]] | None = None  # uid → last sent
 
     def __enter__(self) -> OutboxSender:
@@ -132,10 +133,10 @@ class OutboxSender:
         stem = file_stem(message_id)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _write(self.folder / f"{stem}.eml", message_bytes(message))
+            write_private(self.folder / f"{stem}.eml", message_bytes(message))
             calendar = _calendar_bytes(message)
             if calendar is not None:
-                _write(self.folder / f"{stem}.ics", calendar)
+                write_private(self.folder / f"{stem}.ics", calendar)
                 if self._sent is not None:
                     self._remember(stem)
         except OSError as exc:
@@ -175,14 +176,3 @@ def _calendar_bytes(message: EmailMessage) -> bytes | None:
             payload = part.get_payload(decode=True)
             return payload if isinstance(payload, bytes) else None
     return None
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
