@@ -35,8 +35,8 @@ from google.auth.credentials import AnonymousCredentials
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 
-from meetlink.adapters import _google_calendar as cal
 from meetlink.adapters.google import GoogleAdapter
+from meetlink.adapters.google import calendar as cal
 from meetlink.adapters.models import Attendee, ConferenceRequest, PointRef
 from meetlink.testing.google import GoogleEmulator
 from meetlink.testing.google import _server as emulator_server

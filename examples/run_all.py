@@ -133,7 +133,7 @@ def open_steps(results: Results, workspace: Path, env: dict[str, str], example: 
 def google_emulator(env: dict[str, str]) -> Iterator[None]:
     """The Google emulator for the run, or Skipped when the google adapter is not there."""
     if importlib.util.find_spec("meetlink.adapters.google") is None:
-        raise Skipped("google adapter not available (src/meetlink/adapters/google.py)")
+        raise Skipped("google adapter not available (src/meetlink/adapters/google/)")
     try:
         from meetlink.adapters.registry import get_adapter
 

@@ -17,8 +17,8 @@ import pytest
 from pydantic import ValidationError
 
 from meetlink.adapters import Attendee, Capability, ConferenceStatus, PointRef, get_adapter
-from meetlink.adapters import _google_calendar as cal
 from meetlink.adapters.google import GoogleAdapter, GoogleSettings
+from meetlink.adapters.google import calendar as cal
 from meetlink.errors import AuthError, InvalidRequest, NotFound, TransientError
 from meetlink.testing.conformance import RequestFactory, sample_request
 from meetlink.testing.google import GoogleEmulator, RecordedRequest, SimulatedParticipant

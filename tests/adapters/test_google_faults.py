@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from meetlink.adapters import _google_calendar as cal
 from meetlink.adapters.google import GoogleAdapter
+from meetlink.adapters.google import calendar as cal
 from meetlink.errors import InvalidRequest, QuotaExceeded, RateLimited, TransientError
 from meetlink.testing.conformance import RequestFactory, sample_request
 from meetlink.testing.google import Fault, GoogleEmulator, RecordedRequest

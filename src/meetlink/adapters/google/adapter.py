@@ -44,8 +44,9 @@ from google.auth.credentials import AnonymousCredentials
 from google_auth_httplib2 import AuthorizedHttp
 from pydantic import Field, model_validator
 
-from meetlink.adapters import _google_calendar as cal
-from meetlink.adapters._google_client import (
+from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
+from meetlink.adapters.google import calendar as cal
+from meetlink.adapters.google.client import (
     CALENDAR_SCOPE,
     EMULATOR_HOST_ENV,
     MEET_READ_SCOPE,
@@ -54,10 +55,9 @@ from meetlink.adapters._google_client import (
     Endpoints,
     load_credentials,
 )
-from meetlink.adapters._google_create import Creation, unscheduled
-from meetlink.adapters._google_meet import attendance_entries
-from meetlink.adapters._google_retry import RetryPolicy, platform_error
-from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
+from meetlink.adapters.google.create import Creation, unscheduled
+from meetlink.adapters.google.meet import attendance_entries
+from meetlink.adapters.google.retry import RetryPolicy, platform_error
 from meetlink.adapters.models import (
     AttendanceEntry,
     ConferenceInfo,

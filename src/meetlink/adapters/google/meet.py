@@ -15,7 +15,7 @@ from meetlink.adapters.models import AttendanceEntry
 from meetlink.errors import AdapterError, RateLimited
 
 if TYPE_CHECKING:
-    from meetlink.adapters._google_client import Client
+    from meetlink.adapters.google.client import Client
 
 __all__ = ["attendance_entries", "restrict_access"]
 

@@ -26,7 +26,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.http import BatchHttpRequest
 
-from meetlink.adapters._google_retry import SDK_ERRORS, RetryPolicy, retryable
+from meetlink.adapters.google.retry import SDK_ERRORS, RetryPolicy, retryable
 from meetlink.errors import (
     AdapterError,
     AuthError,

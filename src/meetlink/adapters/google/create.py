@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from meetlink.adapters import _google_calendar as cal
-from meetlink.adapters._google_client import Client
-from meetlink.adapters._google_meet import restrict_access
+from meetlink.adapters.google import calendar as cal
+from meetlink.adapters.google.client import Client
+from meetlink.adapters.google.meet import restrict_access
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
 from meetlink.errors import AdapterError, Conflict, InvalidRequest, TransientError
 
@@ -30,7 +30,7 @@ ADAPTER = "google"
 class CreationSettings(Protocol):
     """The settings a :class:`Creation` reads; ``GoogleSettings`` has them all.
 
-    Declared here, not imported from :mod:`meetlink.adapters.google`, because that module
+    Declared here, not imported from :mod:`meetlink.adapters.google.adapter`, because that module
     imports this one: the two would import each other.
     """
 
