@@ -2,7 +2,8 @@
 
 ``open`` builds the desired state once from the plan (:mod:`.desired`), diffs it against
 the ledger (:mod:`.diff`, keyed by :mod:`.keys`) and carries out the difference, one small
-module per phase: :mod:`.conferences`, :mod:`.credentials` (the credential lifecycle),
+module per phase: :mod:`.conferences`, :mod:`.access` (logins and access; the steps of
+the credential lifecycle are in :mod:`.credentials`),
 :mod:`.handouts`, :mod:`.invitations`, over a frozen :class:`RunContext` (:mod:`.context`).
 :mod:`.lifecycle` rotates and revokes on request; :mod:`.status` reads what is done.
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetlink.adapters.base import ConferenceAdapter, CredentialScope
+from meetlink.adapters.base import ConferenceAdapter
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
 from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.vault import Credential
@@ -37,17 +37,24 @@ from meetlink.errors import CredentialError, InvalidRequest, UnsupportedFeature
 from meetlink.ledger import Effect, EffectState
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.desired import access_hash, officer_mark
-from meetlink.reconcile.diff import Action, Op, fingerprint
+from meetlink.reconcile.diff import fingerprint
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
 
 __all__ = [
+    "conference_of",
+    "issue_conference_access",
     "issue_login",
+    "public_parts",
+    "refuse_changed",
     "revoke_point",
     "rotate_point",
-    "run_access",
-    "run_credentials",
+    "same_secrets",
+    "stored",
+    "to_access",
+    "to_credential",
     "vault_kind_for_conference",
     "vault_kind_for_login",
+    "version_of",
 ]
 
 _SECRET_FIELDS = ("login", "password", "pin", "token")
@@ -95,11 +102,11 @@ def same_secrets(left: Credential | PointAccess, right: Credential | PointAccess
     return all(getattr(left, name) == getattr(right, name) for name in _SECRET_FIELDS)
 
 
-def _version(effect: Effect | None) -> int:
+def version_of(effect: Effect | None) -> int:
     return int(effect.detail.get("version", 0)) if effect is not None else 0
 
 
-def _stored(ctx: RunContext, point_id: str, kind: str) -> Credential | None:
+def stored(ctx: RunContext, point_id: str, kind: str) -> Credential | None:
     """The credential the vault holds (read once per run), or None."""
     held = ctx.held.get(point_id, kind)
     if held is not None:
@@ -195,13 +202,13 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
     if (
         before is not None
         and before.state == EffectState.FAILED
-        and _version(before)
+        and version_of(before)
         and before.content_hash != mark
     ):  # a rotation for a new officer was refused earlier: it is still owed
         _rotate_login(ctx, key, "the officer changed", reissue=False)
         return
-    current = _stored(ctx, key.point, kind)
-    version = _version(before) or 1
+    current = stored(ctx, key.point, kind)
+    version = version_of(before) or 1
     ctx.ledger.record_intent(
         ctx.meeting.id,
         str(key),
@@ -213,7 +220,7 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
     if current is not None:
         access = adapter.keep_access(request, info, point, to_access(point.id, current))
         if not same_secrets(access, current):
-            _refuse_changed(point.id)
+            refuse_changed(point.id)
     else:
         access = adapter.issue_access(request, info, point)
         _put(ctx, point.id, kind, to_credential(access))
@@ -237,7 +244,7 @@ def _account_of(effect: Effect | None) -> dict[str, Any]:
     return {"account": effect.detail["account"]}
 
 
-def _refuse_changed(point_id: str) -> None:
+def refuse_changed(point_id: str) -> None:
     raise CredentialError(
         f"the platform holds another password for bridge point '{point_id}' than the one "
         "its officer was sent (the provider's sheet changed?); run `meetlink credentials "
@@ -255,7 +262,7 @@ def rotate_point(ctx: RunContext, key: EffectKey, reason: str) -> None:
         revoked = before is not None and bool(before.detail.get("revoked"))
         _rotate_login(ctx, key, reason, reissue=revoked)
     else:
-        _issue_conference_access(ctx, key, reason=reason)
+        issue_conference_access(ctx, key, reason=reason)
 
 
 def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool) -> None:
@@ -264,13 +271,13 @@ def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool
     adapter = ctx.adapters[key.track]
     request, info, point = _any_conference(ctx, key.track, key.point)
     kind = vault_kind_for_login(key.track)
-    current = _stored(ctx, key.point, kind)
+    current = stored(ctx, key.point, kind)
     interrupted = (
         before is not None
         and before.state in (EffectState.INTENT, EffectState.FAILED)
         and before.detail.get("op") in ("rotate", "reissue")
     )
-    version = _version(before) if interrupted else _version(before) + 1
+    version = version_of(before) if interrupted else version_of(before) + 1
     op = "reissue" if reissue else "rotate"
     if interrupted and before is not None:
         op = str(before.detail.get("op", op))
@@ -330,7 +337,7 @@ def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
     """
     assert key.point is not None  # noqa: S101 - both kinds of key name their point
     before = ctx.ledger.get(str(key))
-    version = _version(before)
+    version = version_of(before)
     remembered = _point_ref(before)
     revoked = {"version": version, "op": "revoke", "revoked": True}
     if remembered is not None:
@@ -402,56 +409,10 @@ def _parts_of(ctx: RunContext, key: EffectKey) -> list[EffectKey]:
     ]
 
 
-# -- the phase ----------------------------------------------------------------------------
+# -- per-conference credentials (credential_scope = CONFERENCE) -----------------------
 
 
-def run_credentials(ctx: RunContext) -> None:
-    """Every login wanted: issued (or recovered), rotated for a new officer, or revoked when
-    its point left the meeting."""
-    actions = ctx.actions(Kind.CREDENTIAL)
-    ctx.result.plan(actions)
-    ctx.run_all("logins", actions, lambda a: _login_step(ctx, a))
-
-
-def _login_step(ctx: RunContext, action: Action) -> None:
-    if action.op == Op.CANCEL:
-        revoke_point(ctx, action.key)
-    elif action.op == Op.UPDATE:
-        rotate_point(ctx, action.key, "the officer changed")
-    else:
-        issue_login(ctx, action.key)
-
-
-def run_access(ctx: RunContext) -> None:
-    """Every point's access to every conference that exists."""
-    actions = ctx.actions(Kind.ACCESS)
-    ctx.result.plan(actions)
-    ctx.run_all("credentials", actions, lambda a: _access_step(ctx, a))
-
-
-def _access_step(ctx: RunContext, action: Action) -> None:
-    key = action.key
-    scope = ctx.desired.scope(key.track)
-    if action.op == Op.CANCEL:
-        if scope != CredentialScope.POINT and key.point is not None:
-            kind = vault_kind_for_conference(key.conference)
-            ctx.held.hold(key.point, kind, None)
-            ctx.must_vault().delete(ctx.meeting.id, key.point, kind)
-        ctx.ledger.record_cancelled(str(key))
-        return
-    if scope == CredentialScope.POINT:
-        _grant_login(ctx, key)
-    else:
-        before = ctx.ledger.get(str(key))
-        officer_changed = (
-            before is not None
-            and before.state == EffectState.DONE
-            and before.detail.get("officer") != officer_mark(ctx.desired.officer(str(key.point)))
-        )
-        _issue_conference_access(ctx, key, reason="the officer changed" if officer_changed else "")
-
-
-def _conference_of(ctx: RunContext, key: EffectKey) -> tuple[ConferenceRequest, ConferenceInfo]:
+def conference_of(ctx: RunContext, key: EffectKey) -> tuple[ConferenceRequest, ConferenceInfo]:
     conference = EffectKey.for_conference(key.conference)
     request = ctx.desired.requests.get(conference)
     info = ctx.conferences.info(conference)
@@ -463,51 +424,17 @@ def _conference_of(ctx: RunContext, key: EffectKey) -> tuple[ConferenceRequest, 
     return request, info
 
 
-def _grant_login(ctx: RunContext, key: EffectKey) -> None:
-    """A point's login joins one more conference: its room and link, the same password."""
-    assert key.point is not None  # noqa: S101 - an access key always names its point
-    request, info = _conference_of(ctx, key)
-    login_key = EffectKey.credential(key.track, key.point)
-    login = ctx.ledger.get(str(login_key))
-    usable = login is not None and login.state in (EffectState.DONE, EffectState.FAILED)
-    current = _stored(ctx, key.point, vault_kind_for_login(key.track)) if usable else None
-    if login is None or current is None or login.detail.get("revoked"):
-        raise CredentialError(
-            f"the login of bridge point '{key.point}' is not issued yet; run `meetlink open` "
-            "again to issue and hand it out."
-        )
-    version = _version(login)
-    digest = fingerprint(info.external_id, "login", version)
-    ctx.ledger.record_intent(
-        ctx.meeting.id,
-        str(key),
-        Kind.ACCESS.value,
-        content_hash=digest,
-        detail={"version": version},
-    )
-    ctx.throttle(key.track)
-    adapter = ctx.adapters[key.track]
-    access = adapter.keep_access(
-        request, info, request.point(key.point), to_access(key.point, current)
-    )
-    if not same_secrets(access, current):
-        _refuse_changed(key.point)
-    ctx.ledger.record_done(
-        str(key), content_hash=digest, detail={"version": version, **_public(access)}
-    )
-
-
-def _public(access: PointAccess) -> dict[str, Any]:
+def public_parts(access: PointAccess) -> dict[str, Any]:
     """The parts of an access that are not secret: kept in the ledger for the hand-out."""
     return {"room": access.room, "server": access.server, "join_url": access.join_url}
 
 
-def _issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "") -> None:
+def issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "") -> None:
     """A per-conference credential: new access from the platform, version + 1."""
     assert key.point is not None  # noqa: S101 - an access key always names its point
-    request, info = _conference_of(ctx, key)
+    request, info = conference_of(ctx, key)
     before = ctx.ledger.get(str(key))
-    version = _version(before) + 1
+    version = version_of(before) + 1
     adapter: ConferenceAdapter = ctx.adapters[key.track]
     mark = officer_mark(ctx.desired.officer(key.point))
     digest = fingerprint(access_hash(info.external_id, request, adapter), mark)
@@ -521,8 +448,8 @@ def _issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "
     ctx.throttle(key.track)
     point = request.point(key.point)
     if reason:
-        stored = _stored(ctx, key.point, vault_kind_for_conference(key.conference))
-        old = to_access(key.point, stored) if stored is not None else None
+        held = stored(ctx, key.point, vault_kind_for_conference(key.conference))
+        old = to_access(key.point, held) if held is not None else None
         access = adapter.rotate_access(request, info, point, old)
         _audit(
             ctx,
@@ -537,5 +464,5 @@ def _issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "
     ctx.ledger.record_done(
         str(key),
         content_hash=digest,
-        detail={"version": version, "officer": mark, **_public(access)},
+        detail={"version": version, "officer": mark, **public_parts(access)},
     )

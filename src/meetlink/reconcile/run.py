@@ -31,6 +31,7 @@ from meetlink.ledger import EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.meeting import InviteMode
 from meetlink.planning import Plan, plan_meeting
+from meetlink.reconcile.access import run_access, run_credentials
 from meetlink.reconcile.conferences import run_conferences
 from meetlink.reconcile.context import (
     ConferenceCache,
@@ -39,7 +40,6 @@ from meetlink.reconcile.context import (
     OpenResult,
     RunContext,
 )
-from meetlink.reconcile.credentials import run_access, run_credentials
 from meetlink.reconcile.desired import DesiredState
 from meetlink.reconcile.diff import Action
 from meetlink.reconcile.handouts import run_handouts
