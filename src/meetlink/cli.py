@@ -1,6 +1,11 @@
 """The ``meetlink`` command: a thin layer over the library.
 
 Exit codes: 0 done; 1 failed part-way (safe to run again); 2 bad input (nothing was done).
+When the reader of the output goes away (``meetlink status | head``), the command stops
+quietly with exit code 1, as any failed run: no traceback, and what it did stays done.
+
+Core dumps are off for the whole process (:func:`disable_core_dumps`): a crash must not
+leave the vault key or a password in a core file.
 
 Example:
     $ meetlink plan examples/myhao-2023q3/meeting.yaml
@@ -13,7 +18,9 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +38,7 @@ from meetlink.reconcile import planned_actions
 if TYPE_CHECKING:
     from meetlink.report import Report
 
-__all__ = ["main"]
+__all__ = ["disable_core_dumps", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -102,8 +109,43 @@ def _rate(text: str) -> float:
     return value
 
 
+def disable_core_dumps() -> None:
+    """Turn core dumps off for this process and its children, for good (soft and hard limit
+    0): a core file would hold the vault key and every password the run has seen.
+
+    The kernel then writes no core file, and systemd-coredump honours the limit too. Nothing
+    happens where the platform has no ``resource`` module (Windows).
+    """
+    if sys.platform == "win32":  # pragma: no cover - no resource module there
+        return
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    disable_core_dumps()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a reader gone away shows here, not at the interpreter's exit
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_FAILED
+    return code
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush finds
+    no broken pipe either (the recipe of Python's documentation on SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     # Warnings from meetlink and the libraries it drives reach stderr, every known secret
     # masked (the vault's, the SMTP password, tokens) even if one slips into a message.
@@ -141,6 +183,8 @@ def _plan(args: argparse.Namespace) -> int:
     plan = plan_meeting(loaded.meeting, loaded.roster)
     try:
         return _show_plan(plan, args, loaded)
+    except BrokenPipeError:
+        raise  # the reader of standard output is gone: main ends quietly
     except OSError as exc:  # a missing folder, no permission: said plainly, not as a traceback
         raise InputError.single(
             str(exc.filename or args.output),
@@ -207,6 +251,8 @@ def _report(args: argparse.Namespace) -> int:
         summary = report_summary(report, loaded.meeting.language, target=args.target)
         # everything was read and checked: only now is anything written
         written = _write_report(report, summary, output, args) if output is not None else []
+    except BrokenPipeError:
+        raise  # the reader of standard output is gone: main ends quietly
     except OSError as exc:  # a folder that cannot be made, no permission: said plainly
         raise InputError.single(
             str(exc.filename or output),

@@ -6,6 +6,12 @@ each returns only once its own write is durable, so "committed before the call" 
 holds for every one of them. A failing write is undone alone (a savepoint) and raises in
 its own thread.
 
+When SQLite itself fails (the disk is full, the file is damaged or read-only), SQLite may
+already have rolled the whole transaction back: every write of the group then fails with
+the caller's error, and nothing is rolled back twice. :func:`storage_failure` turns such an
+error into a sentence that says what to do (free some disk space, restore from a backup,
+make the folder writable); the ledger and the vault share it.
+
 Example:
     >>> import sqlite3, threading
     >>> db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -17,12 +23,116 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["GroupCommit"]
+from meetlink.errors import LedgerBusy, LedgerError
+
+__all__ = ["GroupCommit", "folder_is_read_only", "storage_failure"]
+
+# SQLite's primary result codes (the low byte of an extended code).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+_PERM, _AUTH = 3, 23
+
+
+def folder_is_read_only(folder: Path) -> bool:
+    """Whether this process may not create files in ``folder`` (a read-only mount, or a
+    folder without write permission for a user who is not root)."""
+    return folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK)
+
+
+def _kind(exc: BaseException, folder: Path) -> str:
+    """What went wrong: full, read-only, damaged, busy, cannot open, disk or other."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return "full"
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return "read-only"
+        return "disk"
+    code = int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    text = str(exc).lower()
+    if code == _FULL or "disk is full" in text:
+        return "full"
+    if code in (_CORRUPT, _NOTADB) or "malformed" in text or "not a database" in text:
+        return "damaged"
+    if code in (_BUSY, _LOCKED) or "locked" in text:
+        return "busy"
+    if code in (_READONLY, _PERM, _AUTH) or "readonly" in text:
+        return "read-only"
+    if code == _CANTOPEN or "unable to open" in text:
+        return "read-only" if folder_is_read_only(folder) else "cannot open"
+    if code == _IOERR or "disk i/o" in text:
+        return "disk"
+    return "other"
+
+
+def storage_failure(exc: BaseException, path: str | os.PathLike[str]) -> LedgerError:
+    """The :class:`~meetlink.errors.LedgerError` for an SQLite (or file system) error on the
+    state file at ``path``: a sentence saying what happened and what to do next.
+
+    >>> import sqlite3
+    >>> error = storage_failure(sqlite3.OperationalError("database or disk is full"), "l.db")
+    >>> "free some disk space, then run again" in str(error)
+    True
+    """
+    path = Path(path)
+    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    kind = _kind(exc, path.parent)
+    if kind == "full":
+        return LedgerError(
+            f"the disk holding {path} is full ({detail}). Nothing of the step that failed "
+            "was recorded as done: free some disk space, then run again; the next run "
+            "finishes what is left and does nothing twice."
+        )
+    if kind == "read-only":
+        return LedgerError(
+            f"the state folder {path.parent} is read-only ({detail}), and meetlink records "
+            "there what it does. Make the folder writable (or copy it to a writable place "
+            "and pass --state), then run again; `meetlink status` and `meetlink credentials "
+            "list` can read it as it is."
+        )
+    if kind == "damaged":
+        return LedgerError(damaged_sentence(path, detail))
+    if kind == "busy":
+        return LedgerBusy(
+            f"the state file {path} is in use by another meetlink ({detail}); wait for it "
+            "to finish, then run again."
+        )
+    if kind == "cannot open":
+        return LedgerError(
+            f"cannot open the state file {path} ({detail}); check that its folder exists and "
+            "that you may write to it, then run again."
+        )
+    return LedgerError(
+        f"cannot read or write the state file {path} ({detail}); check the disk it is on "
+        "(free space, a removed or failing drive), then run again."
+    )
+
+
+def damaged_sentence(path: Path, detail: str) -> str:
+    """What to say about a damaged ledger file: it also holds the vault, so it must be
+    restored, never deleted or replaced by a new one."""
+    return (
+        f"the ledger {path} is damaged ({detail}). It also holds the vault of credentials: "
+        "do not delete or replace it, and do not start a new one beside it. Restore it from a "
+        "backup (the latest), then run again; if there is none, keep the damaged file and "
+        "ask for help (`sqlite3 FILE .recover` saves most of it)."
+    )
+
+
+def rollback(db: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already done so itself (it does
+    after a full disk or an I/O error): never "cannot rollback - no transaction is active"."""
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+
 
 _T = TypeVar("_T")
 
@@ -90,19 +200,34 @@ class GroupCommit:
                 for job in group:
                     job.finish(self._failure(exc))
                 return
-            for job in group:
-                self._db.execute("SAVEPOINT job")
-                try:
-                    job.result = job.work(self._db)
-                except Exception as exc:
-                    self._db.execute("ROLLBACK TO job")
-                    job.error = exc
-                self._db.execute("RELEASE job")
             try:
+                for job in group:
+                    self._run(job)
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
+                # The transaction is lost (SQLite may have rolled it back already): every
+                # write of the group with it, the ones that had succeeded too.
+                rollback(self._db)
                 for job in group:
                     job.error = job.error or self._failure(exc)
+                    job.result = None
         for job in group:
             job.finish(job.error)
+
+    def _run(self, job: _Job[Any]) -> None:
+        """One job in its own savepoint: its failure undoes its writes only. An SQLite error
+        that ended the whole transaction is raised, for :meth:`_commit` to fail the group."""
+        self._db.execute("SAVEPOINT job")
+        try:
+            job.result = job.work(self._db)
+        except sqlite3.Error as exc:
+            job.error = self._failure(exc)
+            if not self._db.in_transaction:
+                raise
+            self._db.execute("ROLLBACK TO job")
+        except Exception as exc:
+            job.error = exc
+            if not self._db.in_transaction:  # pragma: no cover - only SQLite ends it
+                raise sqlite3.OperationalError("the transaction ended") from exc
+            self._db.execute("ROLLBACK TO job")
+        self._db.execute("RELEASE job")

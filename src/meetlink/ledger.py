@@ -14,6 +14,14 @@ refuse details that hold a known secret whenever the ``secret_check`` hook is se
 Everything else talks to the ledger through this module only, so that a server database
 can replace SQLite later without touching the rest.
 
+Faults end in a :class:`~meetlink.errors.LedgerError` whose sentence says what to do, never
+in an SQLite traceback: a full disk ("free some disk space, then run again"), a damaged file
+(found when it is opened, by ``PRAGMA quick_check``: about 30 ms for a 10,000-point ledger;
+"restore it from a backup", never a new file, since it also holds the vault) and a read-only
+state folder. ``Ledger(path, read_only=True)`` (``meetlink status``, ``credentials list``,
+a dry run) opens the file with ``mode=ro``, or ``immutable=1`` when its folder is read-only
+and no write is left unmerged, and writes nothing at all.
+
 Example:
     >>> import tempfile, pathlib
     >>> ledger = Ledger(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3")
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -43,7 +52,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from meetlink.errors import LedgerBusy, LedgerError
-from meetlink.group_commit import GroupCommit
+from meetlink.group_commit import (
+    GroupCommit,
+    damaged_sentence,
+    folder_is_read_only,
+    rollback,
+    storage_failure,
+)
 
 __all__ = ["SCHEMA_VERSION", "Effect", "EffectState", "Ledger"]
 
@@ -113,36 +128,120 @@ def _now() -> str:
 
 
 class Ledger:
-    """The SQLite ledger at ``path`` (created with its folder if missing)."""
+    """The SQLite ledger at ``path`` (created with its folder if missing).
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+    ``read_only=True`` opens an existing ledger for reading only: nothing is created,
+    migrated or written, and the folder may be read-only.
+    """
+
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 30.0, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if str(path) != ":memory:" and not self.path.exists():
-            # Readable by its owner only, like every other state file; SQLite gives the
-            # -wal and -shm files the same mode.
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        memory = str(path) == ":memory:"
+        self.read_only = read_only and not memory
+        self._lock = threading.RLock()  # the connection: one user at a time
+        if self.read_only:
+            self._db = self._connect_read_only(busy_timeout)
+        else:
+            self._db = self._connect_for_writing(busy_timeout, memory)
         try:
-            self._db = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._lock = threading.RLock()  # the connection: one user at a time
+            if not memory:
+                self._check_pages()
+            if self.read_only:
+                self._check_version()
+            else:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA foreign_keys=ON")
             self._group = GroupCommit(
-                self._db,
-                self._lock,
-                lambda exc: LedgerError(f"cannot write the ledger {self.path} ({exc})."),
+                self._db, self._lock, lambda exc: storage_failure(exc, self.path)
             )
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
+            if not self.read_only:
+                self._migrate()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise storage_failure(exc, self.path) from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _connect_for_writing(self, timeout: float, memory: bool) -> sqlite3.Connection:
+        if not memory:
+            folder = self.path.parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                if folder_is_read_only(folder):
+                    raise PermissionError(errno.EROFS, _read_only_reason(folder))
+                if not self.path.exists():
+                    # Readable by its owner only, like every other state file; SQLite gives
+                    # the -wal and -shm files the same mode.
+                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as exc:
+                raise storage_failure(exc, self.path) from None
+        try:
+            return sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise storage_failure(exc, self.path) from None
+
+    def _connect_read_only(self, timeout: float) -> sqlite3.Connection:
+        if not self.path.is_file():
             raise LedgerError(
-                f"cannot open the ledger {self.path} ({exc}). It also holds the vault of "
-                "credentials: do not delete or replace it. Restore it from a backup; if there "
-                "is none, keep the damaged file and ask for help (`sqlite3 FILE .recover` "
-                "saves most of it)."
-            ) from None
+                f"there is no ledger at {self.path}: nothing was opened yet; run `meetlink "
+                "open` first."
+            )
+        uri = self.path.resolve().as_uri()
+        wal = self.path.with_name(self.path.name + "-wal")
+        unmerged = wal.is_file() and wal.stat().st_size > 0
+        # mode=ro needs to make the -shm file beside the ledger; in a read-only folder
+        # immutable=1 reads the file alone, which is all there is when no WAL is left over.
+        try:
+            return _connect_uri(f"{uri}?mode=ro", timeout)
+        except sqlite3.Error as exc:
+            cannot_open = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == 14  # CANTOPEN
+            if unmerged or not cannot_open:
+                raise storage_failure(exc, self.path) from None
+        try:
+            return _connect_uri(f"{uri}?mode=ro&immutable=1", timeout)
+        except sqlite3.Error as exc:
+            raise storage_failure(exc, self.path) from None
+
+    def _check_pages(self) -> None:
+        """Refuse a damaged file at once, before anything is read from it or done."""
+        try:
+            found = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(damaged_sentence(self.path, str(exc))) from None
+        if found != ["ok"]:
+            first = " ".join(str(found[0]).split())[:200] if found else "no answer"
+            raise LedgerError(damaged_sentence(self.path, first))
+
+    def _check_version(self) -> None:
+        version = self._version()
+        if version > SCHEMA_VERSION:
+            raise self._newer(version)
+        if version < SCHEMA_VERSION:
+            raise LedgerError(
+                f"the ledger {self.path} was written by an older meetlink (schema {version}); "
+                "run `meetlink open` once, in a writable folder, to bring it up to date."
+            )
+
+    def _version(self) -> int:
+        meta = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if meta is None:
+            return 0
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _newer(self, version: int) -> LedgerError:
+        return LedgerError(
+            f"the ledger {self.path} was written by a newer meetlink (schema {version}, "
+            f"this one knows {SCHEMA_VERSION}); upgrade meetlink."
+        )
 
     def close(self) -> None:
         """Close the connection."""
@@ -157,14 +256,12 @@ class Ledger:
     # -- schema ---------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else 0
+        version = self._version()
         if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"the ledger {self.path} was written by a newer meetlink (schema {version}, "
-                f"this one knows {SCHEMA_VERSION}); upgrade meetlink."
-            )
+            raise self._newer(version)
+        if version == SCHEMA_VERSION:
+            return
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
                 for statement in _MIGRATIONS[number].split(";"):
@@ -178,23 +275,44 @@ class Ledger:
     @property
     def schema_version(self) -> int:
         """The schema version of the open file."""
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0])
+        with self._reading():
+            return self._version()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): all of it is committed, or none.
 
         Threads share the one connection; a re-entrant lock keeps their transactions apart.
+        An SQLite error (a full disk, a damaged page) rolls back, if SQLite has not already,
+        and is raised as a :class:`~meetlink.errors.LedgerError` saying what to do.
         """
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise storage_failure(exc, self.path) from None
             try:
                 yield self._db
+            except sqlite3.Error as exc:
+                rollback(self._db)
+                raise storage_failure(exc, self.path) from None
             except BaseException:
-                self._db.execute("ROLLBACK")
+                rollback(self._db)
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                rollback(self._db)
+                raise storage_failure(exc, self.path) from None
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Reads under the lock; an SQLite error (a damaged page) becomes a LedgerError."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise storage_failure(exc, self.path) from None
 
     def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``work`` in a write transaction shared with other threads' concurrent writes
@@ -211,7 +329,10 @@ class Ledger:
         system releases it when the process ends, even by SIGKILL.
         """
         lock_path = self.path.with_name(f"{self.path.name}.{meeting_id}.lock")
-        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise storage_failure(exc, self.path) from None
         deadline = time.monotonic() + wait
         try:
             while True:
@@ -225,8 +346,9 @@ class Ledger:
                             f"(it holds {lock_path}); wait for it to finish, then run again."
                         ) from None
                     time.sleep(0.1)
-            os.ftruncate(handle, 0)
-            os.write(handle, str(os.getpid()).encode())
+            with contextlib.suppress(OSError):  # the pid is for people; a full disk is not fatal
+                os.ftruncate(handle, 0)
+                os.write(handle, str(os.getpid()).encode())
             yield
         finally:
             os.close(handle)  # closing releases the flock
@@ -235,18 +357,26 @@ class Ledger:
 
     def get(self, key: str) -> Effect | None:
         """The effect with this key, or None if nothing was ever attempted."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute(_SELECT_ONE, (key,)).fetchone()
-        return _effect(row) if row else None
+            return self._parse(row) if row else None
 
     def effects(
         self, meeting_id: str, *, kind: str | None = None, state: EffectState | None = None
     ) -> list[Effect]:
         """Every effect of a meeting, optionally of one kind and state, in key order."""
         wanted = state.value if state is not None else None
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(_SELECT_MANY, (meeting_id, kind, kind, wanted, wanted))
-            return [_effect(r) for r in rows.fetchall()]
+            return [self._parse(r) for r in rows.fetchall()]
+
+    def _parse(self, row: tuple[Any, ...]) -> Effect:
+        try:
+            return _effect(row)
+        except (ValueError, TypeError) as exc:  # a row SQLite reads but meetlink cannot
+            raise LedgerError(
+                damaged_sentence(self.path, f"the record '{row[0]}' is unreadable: {exc}")
+            ) from None
 
     def record_intent(
         self,
@@ -371,6 +501,28 @@ _SELECT_MANY = """
     FROM effects
     WHERE meeting_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)
     ORDER BY key"""
+
+
+def _connect_uri(uri: str, timeout: float) -> sqlite3.Connection:
+    """A read-only connection to ``uri``, tried at once (SQLite opens files lazily)."""
+    db = sqlite3.connect(
+        uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+    )
+    try:
+        db.execute("PRAGMA query_only=ON")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _read_only_reason(folder: Path) -> str:
+    try:
+        read_only_mount = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # pragma: no cover - no statvfs on this system
+        read_only_mount = False
+    return "a read-only file system" if read_only_mount else "no permission to write there"
 
 
 def _effect(row: tuple[Any, ...]) -> Effect:

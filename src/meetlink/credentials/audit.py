@@ -27,7 +27,8 @@ from enum import StrEnum
 from os import PathLike
 
 from meetlink.credentials.redaction import contains_secret
-from meetlink.errors import CredentialError, LedgerError
+from meetlink.errors import CredentialError
+from meetlink.group_commit import storage_failure
 
 __all__ = ["AuditAction", "AuditEntry", "AuditLog"]
 
@@ -65,6 +66,7 @@ def connect(path: str | PathLike[str]) -> sqlite3.Connection:
     (``meetlink open``'s workers) serialize their calls. Raises `LedgerError` if the file
     cannot be opened.
     """
+    connection: sqlite3.Connection | None = None
     try:
         connection = sqlite3.connect(
             path, isolation_level=None, timeout=30.0, check_same_thread=False
@@ -73,10 +75,9 @@ def connect(path: str | PathLike[str]) -> sqlite3.Connection:
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA secure_delete=ON")
     except sqlite3.Error as exc:
-        raise LedgerError(
-            f"Cannot open the state file {path} ({exc}); check that its folder exists and "
-            "that you may write to it."
-        ) from None
+        if connection is not None:
+            connection.close()
+        raise storage_failure(exc, path) from None
     return connection
 
 
@@ -138,8 +139,11 @@ class AuditLog:
         self._db = connection
         self._clock = clock
         self._writer = writer  # the vault's group commit, when the log shares its connection
-        for statement in _SCHEMA:
-            self._db.execute(statement)
+        try:
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+        except sqlite3.Error as exc:  # a full disk, a damaged or read-only file
+            raise storage_failure(exc, file_of(self._db)) from None
 
     @classmethod
     def open(cls, path: str | PathLike[str]) -> AuditLog:
@@ -191,9 +195,12 @@ class AuditLog:
                     meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
                 )
             )
-        return self.append_unchecked(
-            meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
-        )
+        try:
+            return self.append_unchecked(
+                meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
+            )
+        except sqlite3.Error as exc:  # a full disk, a damaged or read-only file
+            raise storage_failure(exc, file_of(self._db)) from None
 
     def append_unchecked(
         self,
@@ -230,11 +237,14 @@ class AuditLog:
             >>> AuditLog(sqlite3.connect(":memory:", isolation_level=None)).entries("m1")
             []
         """
-        rows = self._db.execute(
-            "SELECT id, at, meeting_id, unit_id, action, channel, actor, detail"
-            " FROM audit_log WHERE meeting_id = ? ORDER BY id",
-            (meeting_id,),
-        ).fetchall()
+        try:
+            rows = self._db.execute(
+                "SELECT id, at, meeting_id, unit_id, action, channel, actor, detail"
+                " FROM audit_log WHERE meeting_id = ? ORDER BY id",
+                (meeting_id,),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise storage_failure(exc, file_of(self._db)) from None
         return [
             AuditEntry(
                 row[0],
@@ -248,3 +258,12 @@ class AuditLog:
             )
             for row in rows
         ]
+
+
+def file_of(db: sqlite3.Connection) -> str:
+    """The file of the connection's main database ("" in memory), for messages."""
+    try:
+        rows = db.execute("PRAGMA database_list").fetchall()
+    except sqlite3.Error:
+        return ""
+    return next((str(r[2]) for r in rows if r[1] == "main"), "")

@@ -15,6 +15,10 @@ a vault that already holds credentials: a lost key file is an error, not a fresh
 Every change is audited in the same transaction as the change, and every decryption is
 audited too (so reading a credential writes one audit row).
 
+An SQLite failure (a full disk, a damaged page, a read-only folder) is raised as a
+:class:`~meetlink.errors.LedgerError` that says what to do (the vault shares the ledger's
+file, and :func:`meetlink.group_commit.storage_failure` its sentences), never as a traceback.
+
 Example:
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3"
@@ -42,7 +46,14 @@ from typing import Any, NamedTuple
 from cryptography.exceptions import InvalidTag
 from pydantic import ConfigDict, ValidationError
 
-from meetlink.credentials.audit import AuditAction, AuditLog, connect, refuse_secrets, utcnow
+from meetlink.credentials.audit import (
+    AuditAction,
+    AuditLog,
+    connect,
+    file_of,
+    refuse_secrets,
+    utcnow,
+)
 from meetlink.credentials.keys import (
     ENV_VAR,
     KEY_FILE_NAME,
@@ -53,12 +64,10 @@ from meetlink.credentials.keys import (
 from meetlink.credentials.secret import Secret, SecretModel, reveal_unpinned
 from meetlink.errors import (
     CredentialError,
-    LedgerBusy,
-    LedgerError,
     TamperedCredential,
     VaultKeyError,
 )
-from meetlink.group_commit import GroupCommit
+from meetlink.group_commit import GroupCommit, rollback, storage_failure
 
 __all__ = [
     "ENV_VAR",
@@ -116,14 +125,6 @@ class StoredCredential(NamedTuple):
     unit_id: str
     kind: str
     created_at: datetime
-
-
-def _write_failure(exc: Exception) -> Exception:
-    error = LedgerBusy if "locked" in str(exc) else LedgerError
-    return error(
-        f"The state file cannot be written ({exc}); if another meetlink is running, "
-        "wait for it to finish, then run again."
-    )
 
 
 def _origin(key: VaultKey) -> str:
@@ -204,12 +205,16 @@ class Vault:
         self._key = key
         self._actor = actor
         self._clock = clock
-        for statement in _SCHEMA:
-            self._db.execute(statement)
+        self._path = file_of(connection)
+        try:
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+        except sqlite3.Error as exc:  # a full disk, a damaged or read-only file
+            raise storage_failure(exc, self._path) from None
         # Threads share the connection (``meetlink open``'s workers): reads take the lock,
         # writes go through a group commit, so concurrent writers share one fsync.
         self._lock = threading.RLock()
-        self._group = GroupCommit(connection, self._lock, _write_failure)
+        self._group = GroupCommit(connection, self._lock, self._failure)
         self.audit = AuditLog(connection, clock=clock, writer=self._group.write)
         self._canary_opened = False  # the key decrypted a stored row (checked once)
 
@@ -254,19 +259,38 @@ class Vault:
     ) -> None:
         self.close()
 
+    def _failure(self, exc: BaseException) -> Exception:
+        return storage_failure(exc, self._path)
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise _write_failure(exc) from None
+            except sqlite3.Error as exc:
+                raise self._failure(exc) from None
             try:
                 yield
+            except sqlite3.Error as exc:
+                rollback(self._db)  # unless SQLite did already (a full disk)
+                raise self._failure(exc) from None
             except BaseException:
-                self._db.execute("ROLLBACK")
+                rollback(self._db)
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                rollback(self._db)
+                raise self._failure(exc) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Reads under the lock; an SQLite error (a damaged page) becomes a LedgerError."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise self._failure(exc) from None
 
     def _check_key(self, db: sqlite3.Connection) -> None:
         """Refuse the loaded key unless every stored row has its id and it decrypts one.
@@ -284,8 +308,7 @@ class Vault:
             self._canary_opened = True
             return
         held = sorted(r[0] for r in db.execute("SELECT DISTINCT key_id FROM vault_credentials"))
-        file = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
-        raise VaultKeyError(_refusal(file, held, self._key))
+        raise VaultKeyError(_refusal(self._path, held, self._key))
 
     def _opens_a_row(self, db: sqlite3.Connection) -> bool:
         """Whether the key decrypts one of (up to) three stored rows: the canary.
@@ -384,7 +407,7 @@ class Vault:
         self._check_ids(meeting_id, unit_id, kind)
         refuse_secrets(channel=channel)
         ids = (meeting_id, unit_id, kind)
-        with self._lock:
+        with self._reading():
             row = self._db.execute(
                 "SELECT key_id, nonce, ciphertext FROM vault_credentials"
                 " WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
@@ -524,13 +547,15 @@ class Vault:
     def _checkpoint(self) -> None:
         # Old ciphertexts live on in WAL frames until a checkpoint; after a purge or a
         # rotation they should not. Best effort: a reader elsewhere may delay it.
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        with self._reading():
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def meetings(self) -> builtins.list[str]:
         """The ids of every meeting with stored credentials, sorted."""
-        rows = self._db.execute(
-            "SELECT DISTINCT meeting_id FROM vault_credentials ORDER BY meeting_id"
-        ).fetchall()
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT DISTINCT meeting_id FROM vault_credentials ORDER BY meeting_id"
+            ).fetchall()
         return [row[0] for row in rows]
 
     def mark(self, credential: Credential) -> str:
@@ -551,7 +576,7 @@ class Vault:
             >>> Vault.open(":memory:", VaultKey.generate()).has("q3", "u1", "endpoint")
             False
         """
-        with self._lock:
+        with self._reading():
             row = self._db.execute(
                 "SELECT 1 FROM vault_credentials WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
                 (meeting_id, unit_id, kind),
@@ -563,11 +588,12 @@ class Vault:
 
         Needs no key: nothing is decrypted.
         """
-        rows = self._db.execute(
-            "SELECT unit_id, kind, created_at FROM vault_credentials WHERE meeting_id = ?"
-            " ORDER BY unit_id, kind",
-            (meeting_id,),
-        ).fetchall()
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT unit_id, kind, created_at FROM vault_credentials WHERE meeting_id = ?"
+                " ORDER BY unit_id, kind",
+                (meeting_id,),
+            ).fetchall()
         return [StoredCredential(u, k, datetime.fromisoformat(at)) for u, k, at in rows]
 
 
@@ -585,10 +611,7 @@ def _stored_rows(path: str | PathLike[str]) -> bool:
                 db.execute("SELECT EXISTS (SELECT 1 FROM vault_credentials)").fetchone()[0]
             )
     except sqlite3.Error as exc:
-        raise LedgerError(
-            f"Cannot read the state file {path} ({exc}); check that it is a meetlink state "
-            "file and that you may read it."
-        ) from None
+        raise storage_failure(exc, path) from None
 
 
 def open_vault(
@@ -633,7 +656,7 @@ def open_vault(
         key = load_vault_key(config_dir, env, create=not has_rows)
     vault = Vault.open(path, key)
     try:
-        with vault._lock:
+        with vault._reading():
             vault._check_key(vault._db)
     except BaseException:
         vault.close()

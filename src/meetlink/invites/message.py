@@ -222,9 +222,11 @@ class DeliveryResult:
             return self
         failed = {**self.deferred, **self.refused}
         listed = "; ".join(f"{a}: {reply}" for a, reply in sorted(failed.items()))
+        others = " (the others got it and are not sent it again)" if self.accepted else ""
         raise RecipientRefused(
-            f"{len(failed)} recipient(s) of {self.message_id} did not get it ({listed}); "
-            "correct the refused addresses in the roster and run meetlink open again.",
+            f"{len(failed)} recipient(s) of {self.message_id} did not get it ({listed})"
+            f"{others}; correct the refused addresses in the roster (or ask their mail "
+            "administrator), then run meetlink open again: it retries these recipients only.",
             refused=dict(failed),
         )
 

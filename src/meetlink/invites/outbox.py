@@ -3,8 +3,12 @@
 Each message becomes ``<stem>.eml`` (the exact bytes SMTP would carry, CRLF line ends), and
 an invitation also ``<stem>.ics`` (its calendar part, byte for byte), where ``<stem>`` comes
 from the Message-ID: ``<UID>-<SEQUENCE>.<method>@<domain>``. A resend therefore overwrites
-the same files instead of adding copies. Files are written whole (a temporary file renamed
-into place) and readable by their owner only, since hand-outs travel the same way.
+the same files instead of adding copies. Files are written through
+:func:`meetlink.private_files.write_private`: whole (a temporary file renamed into place),
+readable by their owner only (hand-outs travel the same way), and durable before ``send``
+returns — the file and the folder are fsynced, so a power cut cannot lose a message the
+ledger then records as sent. The ``.part`` leftover of a writer killed half-way is removed
+by the next sender once that writer's process is gone.
 
 The outbox is ``<state folder>/outbox`` (``.meetlink/outbox`` beside the meeting file); an
 office sends the files with its own mail program, or opens the ``.ics`` in a calendar.
@@ -19,16 +23,19 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 from meetlink.errors import DeliveryError
 from meetlink.invites.message import DeliveryResult, InviteSender, envelope, message_bytes
-from meetlink.invites.smtp import SmtpSender
+from meetlink.invites.smtp import SmtpSender, some_of
 from meetlink.meeting import Delivery, InviteMode
 from meetlink.private_files import remove_leftovers, write_private
 
@@ -65,6 +72,17 @@ class SentInvitation:
 _SENT = re.compile(r"^(?P<uid>.+)-(?P<sequence>\d+)\.(?P<method>[a-z]+)(?P<some>-[0-9a-f]+)?@")
 
 
+def _remember(index: dict[str, tuple[int, str, str]], stem: str) -> None:
+    """Note an outbox file's event and SEQUENCE if it is the event's latest so far."""
+    found = _SENT.match(stem)
+    if found is None or found["some"]:
+        return  # not an invitation, or an un-invitation of some recipients
+    sequence = int(found["sequence"])
+    known = index.get(found["uid"])
+    if known is None or sequence > known[0]:
+        index[found["uid"]] = (sequence, found["method"], stem)
+
+
 class OutboxSender:
     """An :class:`~meetlink.invites.message.InviteSender` that writes ``.eml``/``.ics`` files.
 
@@ -76,6 +94,7 @@ class OutboxSender:
         self.folder = Path(folder)
         remove_leftovers(self.folder)  # of a writer killed half-way
         self._sent: dict[str, tuple[int, str, str]] | None = None  # uid → last sent
+        self._index_lock = threading.Lock()
 
     def __enter__(self) -> OutboxSender:
         return self
@@ -96,26 +115,19 @@ class OutboxSender:
 
         The folder is listed once per sender, not once per event.
         """
-        if self._sent is None:
-            self._sent = {}
-            if self.folder.is_dir():
-                for entry in os.scandir(self.folder):
-                    if entry.name.endswith(".ics"):
-                        self._remember(entry.name[: -len(".ics")])
-        found = self._sent.get(uid)
+        with self._index_lock:  # workers ask at once: one listing, whole before it is read
+            if self._sent is None:
+                listed: dict[str, tuple[int, str, str]] = {}
+                if self.folder.is_dir():
+                    for entry in os.scandir(self.folder):
+                        if entry.name.endswith(".ics"):
+                            _remember(listed, entry.name[: -len(".ics")])
+                self._sent = listed
+            found = self._sent.get(uid)
         if found is None:
             return None
         sequence, method, stem = found
         return SentInvitation(sequence, method, (self.folder / f"{stem}.ics").read_bytes())
-
-    def _remember(self, stem: str) -> None:
-        found = _SENT.match(stem)
-        if found is None or found["some"] or self._sent is None:
-            return  # not an invitation, or an un-invitation of some recipients
-        sequence = int(found["sequence"])
-        known = self._sent.get(found["uid"])
-        if known is None or sequence > known[0]:
-            self._sent[found["uid"]] = (sequence, found["method"], stem)
 
     def send(self, message: EmailMessage) -> DeliveryResult:
         """Write the message (and its calendar part); every recipient counts as accepted.
@@ -123,6 +135,14 @@ class OutboxSender:
         Raises :class:`~meetlink.errors.DeliveryError` when the message has no Message-ID or
         the folder cannot be written.
         """
+        return self._write(message, None)
+
+    def send_to(self, message: EmailMessage, recipients: Iterable[str]) -> DeliveryResult:
+        """As :meth:`send`, counting only ``recipients`` (some of the message's) as accepted:
+        the same files, since an outbox message is one file whoever it is for."""
+        return self._write(message, recipients)
+
+    def _write(self, message: EmailMessage, only: Iterable[str] | None) -> DeliveryResult:
         message_id = str(message.get("Message-ID", "")).strip()
         if not message_id:
             raise DeliveryError(
@@ -130,6 +150,8 @@ class OutboxSender:
                 "build it with build_message() or set a Message-ID."
             )
         _, recipients = envelope(message)
+        if only is not None:
+            recipients = some_of(recipients, only)
         stem = file_stem(message_id)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -137,12 +159,16 @@ class OutboxSender:
             calendar = _calendar_bytes(message)
             if calendar is not None:
                 write_private(self.folder / f"{stem}.ics", calendar)
-                if self._sent is not None:
-                    self._remember(stem)
+                with self._index_lock:
+                    if self._sent is not None:
+                        _remember(self._sent, stem)
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                advice = "free some disk space, then run meetlink open again"
+            else:
+                advice = "check that the folder exists and is writable, or configure delivery.smtp"
             raise DeliveryError(
-                f"Cannot write to the outbox {self.folder} ({exc.strerror or exc}); check that "
-                "the folder exists and is writable, or configure delivery.smtp."
+                f"Cannot write to the outbox {self.folder} ({exc.strerror or exc}); {advice}."
             ) from None
         return DeliveryResult(message_id, tuple(recipients))
 

@@ -8,7 +8,14 @@
   alone; one refused permanently (5xx) is reported in :class:`DeliveryResult.refused` while
   the others still get the message.
 * The bytes sent are :func:`~meetlink.invites.message.message_bytes`: a retry, or a resend in
-  a later run, sends exactly the same message.
+  a later run, sends exactly the same message. :meth:`SmtpSender.send_to` sends those bytes
+  to some of the message's recipients only: a later run resends a message to the recipients
+  a server refused, and the others do not get it twice.
+* A server that cannot be reached fails fast: after ``give_up_after`` (3) connections in a
+  row have failed, the sender stops trying, and this message and every later one fail at
+  once with the same :class:`~meetlink.errors.DeliveryError` (retryable). A run with the
+  server down therefore costs a few seconds, not 7.5 s of retries for each message; the next
+  ``meetlink open`` tries every message again.
 
 Example:
     >>> from meetlink.meeting import SmtpSettings
@@ -28,7 +35,7 @@ import logging
 import os
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from types import TracebackType
@@ -45,7 +52,7 @@ from meetlink.errors import DeliveryError
 from meetlink.invites.message import DeliveryResult, envelope, message_bytes
 from meetlink.meeting import SmtpSettings
 
-__all__ = ["SmtpSender"]
+__all__ = ["SmtpSender", "some_of"]
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +77,11 @@ class SmtpSender:
     """An :class:`~meetlink.invites.message.InviteSender` over SMTP.
 
     ``environ`` is where ``password_env`` is looked up (default: ``os.environ``);
-    ``attempts`` and ``backoff_seconds`` shape the retries; ``ssl_context`` verifies the
-    server's certificate (default: the system's trusted authorities). Use it as a context
-    manager, or call :meth:`close`, to end the connection.
+    ``attempts`` and ``backoff_seconds`` shape the retries; after ``give_up_after``
+    connections in a row fail (over all messages), the server counts as down and every later
+    message fails at once; ``ssl_context`` verifies the server's certificate (default: the
+    system's trusted authorities). Use it as a context manager, or call :meth:`close`, to
+    end the connection.
 
     >>> SmtpSender(SmtpSettings(host="smtp.thiuy.example", username="vanphong"))
     SmtpSender(smtp.thiuy.example:587, username='vanphong')
@@ -86,15 +95,21 @@ class SmtpSender:
         attempts: int = 4,
         backoff_seconds: float = 1.0,
         ssl_context: ssl.SSLContext | None = None,
+        give_up_after: int = 3,
     ) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1.")
+        if give_up_after < 1:
+            raise ValueError("give_up_after must be at least 1.")
         self.settings = settings
         self._environ = environ if environ is not None else os.environ
         self._attempts = attempts
         self._backoff = backoff_seconds
         self._ssl_context = ssl_context
         self._smtp: smtplib.SMTP | None = None
+        self._give_up_after = give_up_after
+        self._failed_connections = 0  # in a row, over all messages
+        self._down: str | None = None  # the last connection error, once the server is down
 
     def __repr__(self) -> str:
         user = f", username={self.settings.username!r}" if self.settings.username else ""
@@ -134,9 +149,23 @@ class SmtpSender:
         """Send one message to its To/Cc/Bcc recipients; report each of them.
 
         Raises :class:`~meetlink.errors.DeliveryError` when the server cannot be used at all
-        (login refused, no STARTTLS, still failing after the retries) or refuses the sender.
+        (login refused, no STARTTLS, down, still failing after the retries) or refuses the
+        sender.
         """
+        return self._send(message, None)
+
+    def send_to(self, message: EmailMessage, recipients: Iterable[str]) -> DeliveryResult:
+        """Send the very same message (bytes, Message-ID) to some of its recipients only: a
+        resend to those a server refused before. Raises :class:`ValueError` for an address
+        that is not a recipient of the message."""
+        return self._send(message, recipients)
+
+    def _send(self, message: EmailMessage, only: Iterable[str] | None) -> DeliveryResult:
+        if self._down is not None:
+            raise self._unreachable()
         sender, recipients = envelope(message)
+        if only is not None:
+            recipients = some_of(recipients, only)
         message_id = str(message.get("Message-ID", ""))
         data = message_bytes(message)
         progress = _Progress(pending=list(recipients))
@@ -218,6 +247,29 @@ class SmtpSender:
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is not None:
             return self._smtp
+        try:
+            smtp = self._connect()
+        except _Temporary as exc:
+            self._failed_connections += 1
+            if self._failed_connections >= self._give_up_after:
+                self._down = exc.reply
+                raise self._unreachable() from None
+            raise
+        self._failed_connections = 0
+        self._smtp = smtp
+        return smtp
+
+    def _unreachable(self) -> DeliveryError:
+        error = DeliveryError(
+            f"The SMTP server {self.server} cannot be reached: {self._failed_connections} "
+            f"connections in a row failed (last: {self._down}). Nothing more is sent in this "
+            "run; check delivery.smtp in the meeting file and the network, then run meetlink "
+            "open again: every message not sent is sent then, unchanged."
+        )
+        error.retryable = True
+        return error
+
+    def _connect(self) -> smtplib.SMTP:
         settings = self.settings
         password = self._password()
         context = self._ssl_context or ssl.create_default_context()
@@ -263,7 +315,6 @@ class SmtpSender:
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise _Temporary(f"cannot connect: {type(exc).__name__}: {exc}") from None
-        self._smtp = smtp
         return smtp
 
     def _handshake(self, smtp: smtplib.SMTP, password: str, context: ssl.SSLContext) -> None:
@@ -327,6 +378,24 @@ class SmtpSender:
             state.attempt_number,
             error,
         )
+
+
+def some_of(recipients: list[str], only: Iterable[str]) -> list[str]:
+    """The message's ``recipients`` that are in ``only`` (compared without case), in the
+    message's order; :class:`ValueError` for an address in ``only`` that is not among them.
+
+    >>> some_of(["a@x.example", "B@x.example"], ["b@x.example"])
+    ['B@x.example']
+    """
+    wanted = {address.casefold(): address for address in only}
+    known = {address.casefold() for address in recipients}
+    strangers = sorted(a for folded, a in wanted.items() if folded not in known)
+    if strangers:
+        raise ValueError(
+            f"{', '.join(strangers)} is not a recipient of the message; a message is resent "
+            "only to its own recipients."
+        )
+    return [address for address in recipients if address.casefold() in wanted]
 
 
 def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:

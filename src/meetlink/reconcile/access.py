@@ -86,7 +86,8 @@ def _access_step(ctx: RunContext, action: Action) -> None:
 
 def _grant_login(ctx: RunContext, key: EffectKey) -> None:
     """A point's login joins one more conference: its room and link, the same password."""
-    assert key.point is not None  # noqa: S101 - an access key always names its point
+    if key.point is None:  # an access key always names its point
+        raise ValueError(f"{key} names no bridge point.")
     request, info = conference_of(ctx, key)
     login_key = EffectKey.credential(key.track, key.point)
     login = ctx.ledger.get(str(login_key))

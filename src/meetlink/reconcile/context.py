@@ -109,11 +109,15 @@ class Mail:
         self._lock = threading.Lock()
         self._tracks = {t.id: t for t in meeting.tracks}
 
-    def send(self, message: Any, track_id: str) -> Any:
+    def send(self, message: Any, track_id: str, recipients: Iterable[str] | None = None) -> Any:
         """Send through the track's sender (SMTP, or the outbox for ``invites: outbox`` or
-        when no SMTP is configured)."""
+        when no SMTP is configured); ``recipients``: to these of its recipients only (a
+        resend to those a server refused), if the sender can (``send_to``)."""
         sender = self._sender(track_id)
+        send_to = getattr(sender, "send_to", None)
         with self._lock:
+            if recipients is not None and callable(send_to):
+                return send_to(message, recipients)
             return sender.send(message)
 
     def _sender(self, track_id: str) -> InviteSender:

@@ -189,7 +189,8 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
     sheet, the export of generated accounts) is taken from there; only a login nobody holds
     is made anew. So a run that was killed half-way never gives an officer a second password.
     """
-    assert key.point is not None  # noqa: S101 - a credential key always names its point
+    if key.point is None:  # a credential key always names its point
+        raise ValueError(f"{key} names no bridge point.")
     before = ctx.ledger.get(str(key))
     adapter = ctx.adapters[key.track]
     request, info, point = _any_conference(ctx, key.track, key.point)
@@ -266,7 +267,8 @@ def rotate_point(ctx: RunContext, key: EffectKey, reason: str) -> None:
 
 
 def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool) -> None:
-    assert key.point is not None  # noqa: S101 - a credential key always names its point
+    if key.point is None:  # a credential key always names its point
+        raise ValueError(f"{key} names no bridge point.")
     before = ctx.ledger.get(str(key))
     adapter = ctx.adapters[key.track]
     request, info, point = _any_conference(ctx, key.track, key.point)
@@ -335,7 +337,8 @@ def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
     ``key`` is a point's ``credential`` key (login platforms) or one ``access`` key.
     Returns the account listed, if any.
     """
-    assert key.point is not None  # noqa: S101 - both kinds of key name their point
+    if key.point is None:  # both kinds of key name their point
+        raise ValueError(f"{key} names no bridge point.")
     before = ctx.ledger.get(str(key))
     version = version_of(before)
     remembered = _point_ref(before)
@@ -392,7 +395,8 @@ def _parts_of(ctx: RunContext, key: EffectKey) -> list[EffectKey]:
     """The accesses and hand-outs that carry the credential ``key``."""
     if key.kind != Kind.CREDENTIAL:
         return [key.with_kind(Kind.HANDOUT)]
-    assert key.point is not None  # noqa: S101 - a credential key always names its point
+    if key.point is None:  # a credential key always names its point
+        raise ValueError(f"{key} names no bridge point.")
     wanted = ctx.desired.conferences_of_point.get((key.track, key.point))
     if wanted is not None:
         conferences = [k.conference for k in wanted]
@@ -431,7 +435,8 @@ def public_parts(access: PointAccess) -> dict[str, Any]:
 
 def issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "") -> None:
     """A per-conference credential: new access from the platform, version + 1."""
-    assert key.point is not None  # noqa: S101 - an access key always names its point
+    if key.point is None:  # an access key always names its point
+        raise ValueError(f"{key} names no bridge point.")
     request, info = conference_of(ctx, key)
     before = ctx.ledger.get(str(key))
     version = version_of(before) + 1

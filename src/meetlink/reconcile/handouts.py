@@ -8,6 +8,11 @@ printed slip, ``meetlink credentials MEETING.yaml slip``). Each delivery is audi
 The Message-ID is made from the point, the conference, the version and the access's hash:
 a resend after a crash is the very same message; a new password or a new room is a new one.
 
+A recipient the mail server refuses is handled as for invitations
+(:func:`~meetlink.reconcile.invitations.send_once`): the ledger keeps who accepted the
+hand-out, it is ``failed``, and the next ``open`` resends the same message to those not
+reached alone; the password half already given to the ``secret_hook`` is not given again.
+
 Example:
     >>> from meetlink.reconcile.handouts import run_handouts  # called by open_meeting
 """
@@ -29,6 +34,7 @@ from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.credentials import vault_kind_for_conference, vault_kind_for_login
 from meetlink.reconcile.desired import handout_hash
 from meetlink.reconcile.diff import Action, Op, fingerprint
+from meetlink.reconcile.invitations import send_once
 from meetlink.reconcile.keys import EffectKey, Kind
 
 __all__ = ["handout_card", "run_handouts", "stored_credential"]
@@ -44,7 +50,8 @@ def run_handouts(ctx: RunContext) -> None:
 def stored_credential(ctx: RunContext, access: EffectKey, channel: str) -> Credential:
     """The credential an access carries: the secret from the vault, the room and link from
     the access's record (a login's own room is per conference)."""
-    assert access.point is not None  # noqa: S101 - an access key always names its point
+    if access.point is None:  # an access key always names its point
+        raise ValueError(f"{access} names no bridge point.")
     vault = ctx.must_vault()
     if ctx.desired.scope(access.track) == CredentialScope.POINT:
         secret = vault.get(
@@ -62,7 +69,8 @@ def stored_credential(ctx: RunContext, access: EffectKey, channel: str) -> Crede
 def hand_out(ctx: RunContext, action: Action) -> None:
     """Deliver one point's access to one conference to its host unit's officer."""
     key = action.key
-    assert key.point is not None  # noqa: S101 - a hand-out key always names its point
+    if key.point is None:  # a hand-out key always names its point
+        raise ValueError(f"{key} names no bridge point.")
     if action.op == Op.CANCEL:  # nothing to take back from a mailbox; the access is gone
         ctx.ledger.record_cancelled(str(key))
         return
@@ -108,16 +116,16 @@ def hand_out(ctx: RunContext, action: Action) -> None:
         detail["recovered"] = True
         ctx.ledger.record_done(str(key), content_hash=edition, detail=detail)
         return
-    result = ctx.mail.send(message, request.track)
+    result = send_once(ctx, message, request.track, detail)
     host_unit = ctx.plan.point(key.point).host_unit
     _audit(ctx, host_unit, "email", f"{key.conference.text}, version {version}, by e-mail")
-    if track.handout == "split" and ctx.secret_hook is not None:
+    handed = detail.get("second_channel") == "hook"  # by an earlier attempt of this edition
+    if track.handout == "split" and ctx.secret_hook is not None and not handed:
         # The password half by the second channel (an SMS or chat gateway), never by e-mail.
         text = slip_text(card, credential.model_copy(update={"login": None, "join_url": None}))
         receipt = ctx.secret_hook(card.officer, card, text)
         _audit(ctx, host_unit, "hook", f"{key.conference.text}, version {version}: {receipt}")
         detail["second_channel"] = "hook"
-    detail["message_id"] = result.message_id
     ctx.ledger.record_done(str(key), content_hash=edition, detail=detail)
     if not result.ok:
         result.raise_for_refused()

@@ -6,6 +6,17 @@ METHOD:CANCEL. The spec, SEQUENCE and DTSTAMP are written to the ledger before s
 an attempt interrupted or refused is resent with the very same bytes and Message-ID, never
 with a new SEQUENCE. Tracks with ``invites: platform`` are left to the platform.
 
+A recipient the mail server refuses — permanently (5xx), or still for now (4xx) after the
+sender's retries — never makes the others get the invitation twice. The ledger keeps, with
+the Message-ID, who accepted it (``accepted``) and who did not, with the server's reply
+(``not_reached``); the effect is ``failed`` and the run ends with exit code 1. Each later
+``open`` sends the very same message (bytes, Message-ID) to those not reached alone, until
+they accept it; a permanent refusal is therefore retried, for that address only, and
+reported each time, since the cure (a corrected address, a mailbox made) lies outside
+meetlink. Correcting the address in the roster changes the invitation: it is then an update
+with SEQUENCE + 1 to every recipient, as for any change. ``meetlink status`` shows such an
+invitation as ``failed (1 of 4 not reached)`` with the server's reply.
+
 Example:
     >>> from meetlink.reconcile.invitations import run_invitations  # called by open_meeting
 """
@@ -24,14 +35,14 @@ from meetlink.invites.calendar import (
     build_invitation,
     content_hash,
 )
-from meetlink.invites.message import build_message
+from meetlink.invites.message import DeliveryResult, build_message, envelope
 from meetlink.invites.specs import InvitationSpec
 from meetlink.ledger import EffectState
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.diff import Action, Op
 from meetlink.reconcile.keys import EffectKey, Kind
 
-__all__ = ["invite", "run_invitations"]
+__all__ = ["invite", "run_invitations", "send_once"]
 
 
 def run_invitations(ctx: RunContext) -> None:
@@ -151,11 +162,37 @@ def _deliver(
     *,
     cancel: bool = False,
 ) -> None:
-    result = ctx.mail.send(build_message(invitation), invitation.spec.track)
-    detail.update(sent_sequence=invitation.sequence, message_id=result.message_id)
+    message = build_message(invitation)
+    result = send_once(ctx, message, invitation.spec.track, detail)
+    detail.update(sent_sequence=invitation.sequence)
     if cancel:
         ctx.ledger.record_cancelled(key, detail=detail)
     else:
         ctx.ledger.record_done(key, detail=detail)
     if not result.ok:
         result.raise_for_refused()
+
+
+def send_once(ctx: RunContext, message: Any, track: str, detail: dict[str, Any]) -> DeliveryResult:
+    """Send ``message`` to those of its recipients who have not accepted it yet, and write
+    into ``detail`` who has (``accepted``) and who has not (``not_reached``), for the ledger.
+
+    Who accepted is kept per Message-ID: a message resent after a refusal (the same bytes)
+    goes to the refused recipients only; another message goes to everyone. The returned
+    result tells about everyone of the message, the earlier accepted ones included.
+    """
+    message_id = str(message["Message-ID"])
+    earlier = list(detail.get("accepted", [])) if detail.get("message_id") == message_id else []
+    reached = {address.casefold() for address in earlier}
+    _, everyone = envelope(message)
+    left = [address for address in everyone if address.casefold() not in reached]
+    if not earlier:
+        result = ctx.mail.send(message, track)
+    elif left:
+        result = ctx.mail.send(message, track, recipients=left)
+    else:  # every recipient had it already: nothing to send
+        result = DeliveryResult(message_id, ())
+    accepted = earlier + [a for a in result.accepted if a.casefold() not in reached]
+    not_reached = {**result.deferred, **result.refused}
+    detail.update(message_id=message_id, accepted=accepted, not_reached=not_reached)
+    return DeliveryResult(message_id, tuple(accepted), result.refused, result.deferred)

@@ -125,7 +125,7 @@ def credential_rows(
     plan = plan_meeting(loaded.meeting, loaded.roster)
     points = select_points(plan, units, str(loaded.path))
     rows: list[CredentialRow] = []
-    with Ledger(state / LEDGER_FILE) as ledger:
+    with Ledger(state / LEDGER_FILE, read_only=True) as ledger:
         effects: dict[EffectKey, Effect] = {}
         for effect in ledger.effects(loaded.meeting.id):
             try:

@@ -9,6 +9,11 @@ login in the vault or the provider's copy) or resent with the same bytes and Mes
 e-mail). One failing bridge point does not stop the others; the run ends with every failure
 listed, and the next run retries those.
 
+A fault of the machine ends the run with a :class:`~meetlink.errors.LedgerError` sentence
+(exit code 1), never a traceback: a full disk ("free some disk space, then run again"), a
+damaged ledger (found when it is opened; "restore it from a backup") or a read-only state
+folder (said so before anything is done). A dry run opens the ledger read-only.
+
 Example:
     >>> from meetlink.reconcile import open_meeting
     >>> result = open_meeting("examples/myhao-2023q3/meeting.yaml")  # doctest: +SKIP
@@ -26,6 +31,7 @@ from pathlib import Path
 from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, open_vault
+from meetlink.group_commit import storage_failure
 from meetlink.invites.message import InviteSender
 from meetlink.ledger import EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
@@ -111,12 +117,13 @@ def open_meeting(
     try:
         if dry_run:  # write nothing: read the ledger if there is one, else start from nothing
             existing = state / LEDGER_FILE
-            with Ledger(existing if existing.exists() else ":memory:") as ledger:
+            found = existing.exists()
+            with Ledger(existing if found else ":memory:", read_only=found) as ledger:
                 names = _sitting_keys(plan, cancel_sittings)
                 ctx = _context(loaded, plan, ledger, None, adapters, state, options, True, names)
                 ctx.result.plan(_all_actions(ctx))
                 return ctx.result
-        state.mkdir(parents=True, exist_ok=True)
+        _make_state_folder(state)
         with (
             Ledger(state / LEDGER_FILE) as ledger,
             ledger.lock(loaded.meeting.id, wait=wait_for_lock),
@@ -230,6 +237,14 @@ def mark_cancelled(ledger: Ledger, meeting_id: str, sittings: Iterable[str]) -> 
         key = str(EffectKey.cancelled_sitting(track, sitting))
         ledger.record_intent(meeting_id, key, Kind.SITTING.value)
         ledger.record_cancelled(key)
+
+
+def _make_state_folder(state: Path) -> None:
+    """The state folder, made if missing; a folder that cannot be made is said plainly."""
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_failure(exc, state / LEDGER_FILE) from None
 
 
 def _sitting_keys(plan: Plan, wanted: Iterable[str]) -> set[str]:

@@ -2,6 +2,10 @@
 
 Read from the ledger only (nothing secret is there): the conference of every sitting, each
 point's invitation (with its SEQUENCE), and whether its credentials reached its officer.
+A message some recipients did not accept (a mail server's refusal) shows as
+``failed (1 of 4 not reached)``, and the row's error gives each address and the server's
+reply; the next ``open`` resends it to those alone. ``meetlink status`` opens the ledger
+read-only: it works in a read-only state folder.
 
 Example:
     >>> StatusRow("main/s1", "X1", "done", "done", "sent (0)", "").state
@@ -53,6 +57,10 @@ def _word(effect: Effect | None, *, needed: bool = True) -> str:
         return "pending"
     if effect.state == EffectState.INTENT:
         return "unknown (next open checks)"
+    missing = effect.detail.get("not_reached") or {}
+    if effect.state == EffectState.FAILED and missing:
+        total = len(missing) + len(effect.detail.get("accepted") or ())
+        return f"failed ({len(missing)} of {total} not reached)"
     if effect.state == EffectState.DONE and effect.kind == "invitation":
         return f"sent ({effect.detail.get('sent_sequence', 0)})"
     return effect.state.value
