@@ -11,7 +11,7 @@ import pytest
 from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
-from meetlink.invites.message import message_bytes
+from meetlink.mail.wire import message_bytes
 from meetlink.roster import Contact
 
 MARKER = "MARKER-7f3a-PASS"

@@ -37,9 +37,10 @@ import pytest
 from meetlink.adapters.memory import MemoryStore
 from meetlink.cli import main
 from meetlink.credentials.vault import VaultKey
-from meetlink.invites.message import DeliveryResult, message_bytes
-from meetlink.invites.outbox import OutboxSender, file_stem
 from meetlink.ledger import EffectState, Ledger
+from meetlink.mail.outbox import OutboxSender, file_stem
+from meetlink.mail.sender import DeliveryResult
+from meetlink.mail.wire import message_bytes
 from meetlink.reconcile import open_meeting
 
 ROSTER = """\

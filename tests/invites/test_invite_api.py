@@ -14,8 +14,8 @@ MODULES = [
     "meetlink.invites",
     "meetlink.invites.calendar",
     "meetlink.invites.message",
-    "meetlink.invites.outbox",
-    "meetlink.invites.smtp",
+    "meetlink.mail.outbox",
+    "meetlink.mail.smtp",
     "meetlink.invites.specs",
     "meetlink.invites.templates",
 ]

@@ -142,8 +142,8 @@ def test_an_invitation_resent_after_a_failure_has_the_same_bytes(
     meeting: Any, open_it: Open, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from meetlink.errors import DeliveryError
-    from meetlink.invites.message import message_bytes
-    from meetlink.invites.outbox import OutboxSender
+    from meetlink.mail.outbox import OutboxSender
+    from meetlink.mail.wire import message_bytes
 
     real_send = OutboxSender.send
     attempts: dict[str, list[bytes]] = {}

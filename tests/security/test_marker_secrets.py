@@ -149,7 +149,7 @@ def test_a_failed_hand_out_names_no_secret(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from meetlink.errors import DeliveryError
-    from meetlink.invites.outbox import OutboxSender
+    from meetlink.mail.outbox import OutboxSender
 
     folder, markers = meeting_with_markers
     monkeypatch.setenv("MEETLINK_VAULT_KEY", VaultKey.generate().reveal_text())

@@ -37,7 +37,7 @@ from typing import Literal
 
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
-from meetlink.invites.message import POLICY, encode_addresses, encode_subject
+from meetlink.mail.wire import POLICY, encode_addresses, encode_subject
 from meetlink.roster import Contact
 
 __all__ = ["HandOutCard", "SecretHook", "handout_message", "message_id_for", "slip_text"]

@@ -35,16 +35,7 @@ from meetlink.invites.calendar import (
     content_hash,
     verify_calendar,
 )
-from meetlink.invites.message import (
-    DeliveryResult,
-    InviteSender,
-    build_message,
-    envelope,
-    message_bytes,
-    message_id_for,
-)
-from meetlink.invites.outbox import OutboxSender, file_stem, sender_for
-from meetlink.invites.smtp import SmtpSender
+from meetlink.invites.message import build_message, message_id_for
 from meetlink.invites.specs import (
     InvitationSpec,
     Recipient,
@@ -54,6 +45,16 @@ from meetlink.invites.specs import (
     uid_for,
 )
 from meetlink.invites.templates import Templates, default_templates
+from meetlink.mail import (  # the transport, here too for the callers of v0.1
+    DeliveryResult,
+    InviteSender,
+    OutboxSender,
+    SmtpSender,
+    envelope,
+    file_stem,
+    message_bytes,
+    sender_for,
+)
 
 __all__ = [
     "DeliveryResult",

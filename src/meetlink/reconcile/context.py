@@ -27,10 +27,10 @@ from meetlink.adapters.models import ConferenceInfo
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Credential, Vault
 from meetlink.errors import AdapterError, CredentialError, DeliveryError
-from meetlink.invites.message import InviteSender
-from meetlink.invites.outbox import SentInvitation, sender_for
 from meetlink.ledger import Effect, Ledger
 from meetlink.loading import MeetingFile
+from meetlink.mail.outbox import SentInvitation, sender_for
+from meetlink.mail.sender import InviteSender
 from meetlink.meeting import InviteMode, Meeting, Track
 from meetlink.planning import Plan
 from meetlink.reconcile.desired import DesiredState, Wanted

@@ -35,9 +35,11 @@ from meetlink.invites.calendar import (
     build_invitation,
     content_hash,
 )
-from meetlink.invites.message import DeliveryResult, build_message, envelope
+from meetlink.invites.message import build_message
 from meetlink.invites.specs import InvitationSpec
 from meetlink.ledger import EffectState
+from meetlink.mail.sender import DeliveryResult
+from meetlink.mail.wire import envelope
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.diff import Action, Op
 from meetlink.reconcile.keys import EffectKey, Kind

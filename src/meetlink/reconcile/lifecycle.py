@@ -24,9 +24,9 @@ from meetlink.adapters.base import CredentialScope
 from meetlink.credentials.handout import SecretHook, slip_text
 from meetlink.credentials.vault import VaultKey
 from meetlink.errors import InputError
-from meetlink.invites.message import InviteSender
 from meetlink.ledger import Effect, EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
+from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.context import EXPECTED, Failure, OpenResult, RunContext
 from meetlink.reconcile.credentials import revoke_point, rotate_point

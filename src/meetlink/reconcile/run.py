@@ -32,9 +32,9 @@ from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, open_vault
 from meetlink.group_commit import storage_failure
-from meetlink.invites.message import InviteSender
 from meetlink.ledger import EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
+from meetlink.mail.sender import InviteSender
 from meetlink.meeting import InviteMode
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.access import run_access, run_credentials

@@ -34,8 +34,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from meetlink.errors import DeliveryError
-from meetlink.invites.message import DeliveryResult, InviteSender, envelope, message_bytes
-from meetlink.invites.smtp import SmtpSender, some_of
+from meetlink.mail.sender import DeliveryResult, InviteSender
+from meetlink.mail.smtp import SmtpSender, some_of
+from meetlink.mail.wire import envelope, message_bytes
 from meetlink.meeting import Delivery, InviteMode
 from meetlink.private_files import remove_leftovers, write_private
 
@@ -84,7 +85,7 @@ def _remember(index: dict[str, tuple[int, str, str]], stem: str) -> None:
 
 
 class OutboxSender:
-    """An :class:`~meetlink.invites.message.InviteSender` that writes ``.eml``/``.ics`` files.
+    """An :class:`~meetlink.mail.sender.InviteSender` that writes ``.eml``/``.ics`` files.
 
     >>> OutboxSender(".meetlink/outbox").folder.name
     'outbox'

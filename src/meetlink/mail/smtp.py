@@ -7,7 +7,7 @@
   with exponential back-off (tenacity). A recipient refused with a temporary reply is retried
   alone; one refused permanently (5xx) is reported in :class:`DeliveryResult.refused` while
   the others still get the message.
-* The bytes sent are :func:`~meetlink.invites.message.message_bytes`: a retry, or a resend in
+* The bytes sent are :func:`~meetlink.mail.wire.message_bytes`: a retry, or a resend in
   a later run, sends exactly the same message. :meth:`SmtpSender.send_to` sends those bytes
   to some of the message's recipients only: a later run resends a message to the recipients
   a server refused, and the others do not get it twice.
@@ -49,7 +49,8 @@ from tenacity import (
 )
 
 from meetlink.errors import DeliveryError
-from meetlink.invites.message import DeliveryResult, envelope, message_bytes
+from meetlink.mail.sender import DeliveryResult
+from meetlink.mail.wire import envelope, message_bytes
 from meetlink.meeting import SmtpSettings
 
 __all__ = ["SmtpSender", "some_of"]
@@ -74,7 +75,7 @@ class _Progress:
 
 
 class SmtpSender:
-    """An :class:`~meetlink.invites.message.InviteSender` over SMTP.
+    """An :class:`~meetlink.mail.sender.InviteSender` over SMTP.
 
     ``environ`` is where ``password_env`` is looked up (default: ``os.environ``);
     ``attempts`` and ``backoff_seconds`` shape the retries; after ``give_up_after``

@@ -1,0 +1,37 @@
+"""One mail transport for everything meetlink sends: invitations and hand-outs alike.
+
+* :mod:`.wire` — the bytes on the wire (CRLF policy, envelope, safely encoded headers);
+* :mod:`.sender` — the sender interface (:class:`DeliveryResult`, :class:`InviteSender`);
+* :mod:`.smtp` — SMTP with STARTTLS/SSL, one connection for many messages, retries;
+* :mod:`.outbox` — the outbox folder (``.eml`` + ``.ics``), the default without SMTP.
+
+:func:`sender_for` picks the sender a track uses.
+
+Example:
+    >>> from meetlink.meeting import Delivery
+    >>> type(sender_for(Delivery(), ".meetlink")).__name__
+    'OutboxSender'
+"""
+
+from __future__ import annotations
+
+from meetlink.mail.outbox import OutboxSender, SentInvitation, file_stem, sender_for
+from meetlink.mail.sender import DeliveryResult, InviteSender, Sender
+from meetlink.mail.smtp import SmtpSender
+from meetlink.mail.wire import POLICY, encode_addresses, encode_subject, envelope, message_bytes
+
+__all__ = [
+    "POLICY",
+    "DeliveryResult",
+    "InviteSender",
+    "OutboxSender",
+    "Sender",
+    "SentInvitation",
+    "SmtpSender",
+    "encode_addresses",
+    "encode_subject",
+    "envelope",
+    "file_stem",
+    "message_bytes",
+    "sender_for",
+]
