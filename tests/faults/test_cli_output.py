@@ -239,7 +239,7 @@ def test_the_plan_table_shows_no_escape_sequence_and_no_markup(tmp_path: Path) -
 def test_the_status_table_shows_no_escape_sequence_and_no_markup(
     office: Office, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import meetlink.commands
+    import meetlink.cli.commands
 
     rows = [
         StatusRow("chinh/s1", "X1\x1b[31m", "done", "done", "sent (0)", ""),
@@ -247,7 +247,7 @@ def test_the_status_table_shows_no_escape_sequence_and_no_markup(
             "chinh/s1", "X2 [/i]", "failed", "done", "pending", "refused \x1b]0;t\x07 [bold]x"
         ),
     ]
-    monkeypatch.setattr(meetlink.commands, "meeting_status", lambda plan, ledger: rows)
+    monkeypatch.setattr(meetlink.cli.commands, "meeting_status", lambda plan, ledger: rows)
     assert main(["status", str(office.path)]) == 1
     out = capsys.readouterr().out
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)

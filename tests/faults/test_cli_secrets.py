@@ -187,7 +187,7 @@ def test_a_long_vietnamese_id_gets_a_bounded_slip_name(
     ],
 )
 def test_every_slip_name_is_one_safe_bounded_file_name(address: str) -> None:
-    from meetlink.commands import slip_file_name
+    from meetlink.cli.commands import slip_file_name
 
     name = slip_file_name(address)
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*-[0-9a-f]{10}\.txt", name), name
@@ -195,7 +195,7 @@ def test_every_slip_name_is_one_safe_bounded_file_name(address: str) -> None:
 
 
 def test_slip_names_of_different_points_differ() -> None:
-    from meetlink.commands import slip_file_name
+    from meetlink.cli.commands import slip_file_name
 
     addresses = [
         "chinh/s1/Hòa",
@@ -214,9 +214,9 @@ def test_every_name_is_checked_before_the_first_slip_is_written(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import meetlink.commands
+    import meetlink.cli.commands
 
-    monkeypatch.setattr(meetlink.commands, "slip_file_name", lambda address: "same.txt")
+    monkeypatch.setattr(meetlink.cli.commands, "slip_file_name", lambda address: "same.txt")
     folder = tmp_path / "slips"
     assert office.slip(folder) == 2
     assert "two slips would have the same file name same.txt" in capsys.readouterr().err

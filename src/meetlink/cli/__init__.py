@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from meetlink import __version__
-from meetlink.commands import add_commands, run_command
+from meetlink.cli.commands import add_commands, run_command
 from meetlink.credentials.redaction import install_redaction
 from meetlink.errors import InputError, MeetlinkError, VaultKeyError
 from meetlink.loading import MeetingFile, load_meeting
