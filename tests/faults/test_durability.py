@@ -11,7 +11,7 @@ leftover is cleaned up.
 * A writer killed half-way leaves a ``.part`` file; the next outbox removes it once that
   process is gone, and leaves a live writer's alone.
 
-Kill -9 at random moments of a whole ``open`` is ``tests/opening/test_crash_resume.py``.
+Kill -9 at random moments of a whole ``open`` is ``tests/reconcile/test_crash_resume.py``.
 """
 
 # ruff: noqa: E501 - roster rows read best one to a line
@@ -37,11 +37,11 @@ import pytest
 from meetlink.adapters.memory import MemoryStore
 from meetlink.cli import main
 from meetlink.credentials.vault import VaultKey
-from meetlink.ledger import EffectState, Ledger
 from meetlink.mail.outbox import OutboxSender, file_stem
 from meetlink.mail.sender import DeliveryResult
 from meetlink.mail.wire import message_bytes
 from meetlink.reconcile import open_meeting
+from meetlink.reconcile.ledger import EffectState, Ledger
 
 ROSTER = """\
 mã,tên tổ chức đảng,loại,trực thuộc,số đảng viên,địa điểm,có trụ sở xã,ghép điểm cầu,cán bộ kỹ thuật,email,email nhận giấy mời

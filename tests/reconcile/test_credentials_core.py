@@ -315,9 +315,9 @@ def test_a_new_officer_gets_a_rotated_password_and_the_old_one_stops(office: Off
     old = office.export()["lien-thong-x1"]
     office.roster = office.roster.replace("ktv.x1@xa.example.org", "ktv.moi.x1@xa.example.org")
     office.write()
-    from meetlink.ledger import Ledger
     from meetlink.loading import load_meeting
     from meetlink.planning import plan_meeting
+    from meetlink.reconcile.ledger import Ledger
 
     loaded = load_meeting(office.path)
     with Ledger(office.state / "ledger.sqlite3") as ledger:
@@ -355,9 +355,9 @@ def test_a_unit_id_with_a_slash_or_percent_gets_its_credentials(tmp_path: Path, 
     handouts = office.handouts()
     assert len(handouts) == 4
     assert_all_match_the_export(office)
-    from meetlink.ledger import Ledger
     from meetlink.loading import load_meeting
     from meetlink.planning import plan_meeting
+    from meetlink.reconcile.ledger import Ledger
 
     loaded = load_meeting(office.path)
     with Ledger(office.state / "ledger.sqlite3") as ledger:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from meetlink.errors import InputError, MeetlinkError
-from meetlink.ledger import Ledger
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.plan_table import terminal_cell, terminal_console, terminal_text
 from meetlink.planning import plan_meeting
@@ -39,6 +38,7 @@ from meetlink.reconcile import (
     rotate_credentials,
     summary_lines,
 )
+from meetlink.reconcile.ledger import Ledger
 from meetlink.reconcile.setup import LineProgress, Progress
 
 __all__ = ["add_commands", "run_command", "slip_file_name"]

@@ -30,8 +30,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vRecur, vUri
+from icalendar import (
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneStandard,
+    vCalAddress,
+    vRecur,
+    vUri,
+)
 from icalendar.timezone import tzid_from_dt
 
 from meetlink.invites.specs import InvitationSpec, Recipient
@@ -48,6 +58,7 @@ __all__ = [
 
 PRODID = "-//meetlink//meetlink invitations//{language}"  # no version: upgrades keep the bytes
 _MAX_OCTETS = 75
+_ICALENDAR_LAST_DATE = dt.date(2038, 1, 1)  # Timezone.from_tzid's own default
 
 
 class Method(StrEnum):
@@ -263,4 +274,24 @@ def _attendee(recipient: Recipient) -> vCalAddress:
 def _timezone(tzid: str, year: int) -> Timezone:
     # Starting the VTIMEZONE at the event's year keeps it to the rules in force (Vietnam: one
     # STANDARD block at +07 instead of the 1970s +08 history); cached, it is slow to compute.
-    return Timezone.from_tzid(tzid, first_date=dt.date(year, 1, 1))
+    # icalendar stops at 2038 unless told otherwise, and an event from then on would get a
+    # VTIMEZONE with no observance at all, which strict parsers refuse (RFC 5545 needs one):
+    # it runs two years past the event's, and always has a STANDARD block.
+    first = dt.date(year, 1, 1)
+    last = max(_ICALENDAR_LAST_DATE, dt.date(year + 2, 1, 1))
+    timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    if not any(c.name in ("STANDARD", "DAYLIGHT") for c in timezone.subcomponents):
+        timezone.add_component(_standard(tzid, first))
+    return timezone
+
+
+def _standard(tzid: str, first: dt.date) -> TimezoneStandard:
+    """One STANDARD observance: the zone's offset and name at ``first``, from then on."""
+    start = dt.datetime(first.year, first.month, first.day)
+    offset = start.replace(tzinfo=ZoneInfo(tzid)).utcoffset() or dt.timedelta(0)
+    observance = TimezoneStandard()
+    observance.add("dtstart", start)
+    observance.add("tzoffsetfrom", offset)
+    observance.add("tzoffsetto", offset)
+    observance.add("tzname", start.replace(tzinfo=ZoneInfo(tzid)).tzname() or tzid)
+    return observance

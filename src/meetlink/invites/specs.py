@@ -29,7 +29,7 @@ from dateutil.rrule import rrulestr
 
 from meetlink.errors import InputError, Problem
 from meetlink.planning import BridgePoint, Plan, PlannedSitting, PointRole
-from meetlink.text import nfc
+from meetlink.text import control_problem, nfc
 
 __all__ = [
     "InvitationSpec",
@@ -144,6 +144,7 @@ class InvitationSpec:
             "recipients",
             tuple(Recipient(r.email, nfc(r.name), r.units) for r in self.recipients),
         )
+        self._check_text()
         for name in ("start", "end", "arrive_by", "rehearsal"):
             value = getattr(self, name)
             if value is None:
@@ -221,6 +222,23 @@ class InvitationSpec:
     def _fail(self, what: str, message: str) -> NoReturn:
         where = f"tracks.{self.track}.sittings.{self.sitting} (point {self.point}).{what}"
         raise InputError([Problem(f"meeting {self.meeting_id}", 0, where, message, yaml=True)])
+
+    def _check_text(self) -> None:
+        """No control character in any text the invitation carries (the loaders refuse them
+        at their line; a spec built in code gets the same rule): one would break the
+        calendar's lines and parameters, or a mail header."""
+        texts: list[tuple[str, str, str]] = [
+            (name, getattr(self, name), "\n" if name == "notes" else "")
+            for name in ("title", "point_name", "hall", "notes", "organizer_name")
+        ]
+        texts += [("agenda", a, "") for a in self.agenda]
+        texts += [("help_contacts", h, "") for h in self.help_contacts]
+        texts += [("units", u.name, "") for u in self.units]
+        texts += [("recipients", f"{r.name}{r.email}", "") for r in self.recipients]
+        for name, text, allow in texts:
+            message = control_problem(text, allow=allow)
+            if message is not None:
+                self._fail(name, f"the text {message}")
 
     def _check_recipients(self) -> None:
         if not self.recipients:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from meetlink.adapters.base import CredentialScope
 from meetlink.errors import CredentialError
-from meetlink.ledger import EffectState
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.credentials import (
     conference_of,
@@ -34,6 +33,7 @@ from meetlink.reconcile.credentials import (
 from meetlink.reconcile.desired import officer_mark
 from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.ledger import EffectState
 
 __all__ = ["run_access", "run_credentials"]
 

@@ -27,7 +27,6 @@ from meetlink.adapters.models import ConferenceInfo
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Credential, Vault
 from meetlink.errors import AdapterError, CredentialError, DeliveryError
-from meetlink.ledger import Effect, Ledger
 from meetlink.loading import MeetingFile
 from meetlink.mail.outbox import SentInvitation, sender_for
 from meetlink.mail.sender import InviteSender
@@ -36,6 +35,7 @@ from meetlink.planning import Plan
 from meetlink.reconcile.desired import DesiredState, Wanted
 from meetlink.reconcile.diff import Action, Op, diff
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.ledger import Effect, Ledger
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.setup import Progress
 

@@ -34,11 +34,11 @@ from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAcc
 from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError, InvalidRequest, UnsupportedFeature
-from meetlink.ledger import Effect, EffectState
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.desired import access_hash, officer_mark
 from meetlink.reconcile.diff import fingerprint
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
+from meetlink.reconcile.ledger import Effect, EffectState
 
 __all__ = [
     "conference_of",

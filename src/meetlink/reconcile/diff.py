@@ -9,7 +9,7 @@ An effect whose intent was written but not its outcome (a crash, a lost response
 anything. Pure functions, no I/O.
 
 Example:
-    >>> from meetlink.ledger import Effect, EffectState
+    >>> from meetlink.reconcile.ledger import Effect, EffectState
     >>> done = [Effect("conference:main/s1", "m", "conference", EffectState.DONE, 1, "h1",
     ...                "e1", "https://x.example/1")]
     >>> key = EffectKey.parse("conference:main/s1")
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from meetlink.ledger import Effect, EffectState
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.ledger import Effect, EffectState
 
 __all__ = ["Action", "Op", "diff", "fingerprint"]
 

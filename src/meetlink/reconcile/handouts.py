@@ -28,7 +28,6 @@ from meetlink.credentials.audit import AuditAction
 from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
-from meetlink.ledger import EffectState
 from meetlink.planning import Plan
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.credentials import vault_kind_for_conference, vault_kind_for_login
@@ -36,6 +35,7 @@ from meetlink.reconcile.desired import handout_hash
 from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.invitations import send_once
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.ledger import EffectState
 
 __all__ = ["handout_card", "run_handouts", "stored_credential"]
 

@@ -37,12 +37,12 @@ from meetlink.invites.calendar import (
 )
 from meetlink.invites.message import build_message
 from meetlink.invites.specs import InvitationSpec
-from meetlink.ledger import EffectState
 from meetlink.mail.sender import DeliveryResult
 from meetlink.mail.wire import envelope
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.diff import Action, Op
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.ledger import EffectState
 
 __all__ = ["invite", "run_invitations", "send_once"]
 

@@ -32,7 +32,6 @@ from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, open_vault
 from meetlink.group_commit import storage_failure
-from meetlink.ledger import EffectState, Ledger
 from meetlink.loading import MeetingFile, load_meeting
 from meetlink.mail.sender import InviteSender
 from meetlink.meeting import InviteMode
@@ -51,6 +50,7 @@ from meetlink.reconcile.diff import Action
 from meetlink.reconcile.handouts import run_handouts
 from meetlink.reconcile.invitations import run_invitations
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.ledger import EffectState, Ledger
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.setup import Progress, Silent, make_adapters
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from meetlink.ledger import Effect, EffectState, Ledger
 from meetlink.planning import Plan
 from meetlink.reconcile.desired import conference_key, handout_hash, officer_mark
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.ledger import Effect, EffectState, Ledger
 
 __all__ = ["StatusRow", "meeting_status", "officers_waiting"]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from meetlink import ledger as ledger_module
+from meetlink.reconcile import ledger as ledger_module
 from meetlink.errors import LedgerBusy, LedgerError
-from meetlink.ledger import SCHEMA_VERSION, EffectState, Ledger
+from meetlink.reconcile.ledger import SCHEMA_VERSION, EffectState, Ledger
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_a_detail_holding_a_known_secret_is_refused(
 def _holder(path: Path, ready: Path) -> subprocess.Popen[bytes]:
     code = textwrap.dedent(f"""
         import pathlib, time
-        from meetlink.ledger import Ledger
+        from meetlink.reconcile.ledger import Ledger
         ledger = Ledger({str(path)!r})
         with ledger.lock("m1"):
             pathlib.Path({str(ready)!r}).write_text("held")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from meetlink.errors import LedgerBusy, TransientError
-from meetlink.ledger import EffectState, Ledger
 from meetlink.reconcile import OpenResult
+from meetlink.reconcile.ledger import EffectState, Ledger
 
 Open = Callable[..., Any]
 
