@@ -4,6 +4,18 @@ Times are written without an offset (``2023-09-10T08:00``) and read in the meeti
 time zone (default ``Asia/Ho_Chi_Minh``); a time written with an offset is converted to it.
 A sitting may have no ``start`` yet ("time announced later").
 
+Bounds, so that a slip of the keyboard is an error at its line, never a crash later on:
+
+* a time lies in the years :data:`MIN_YEAR`–:data:`MAX_YEAR`;
+* a local time that does not exist in the zone (the hour skipped when the clocks go forward)
+  is refused; one that happens twice (the hour repeated when they go back) is refused too,
+  with the advice to write its offset (``2024-10-27T02:30+02:00`` is the first);
+* ``end`` is after ``start`` as instants (in UTC), and a sitting lasts at most
+  :data:`MAX_SITTING_MINUTES`; ``duration_minutes`` is elapsed time: 120 minutes are two
+  hours on the clock that night the clocks change too;
+* ``arrive_early_minutes`` is at most a day; a ``recurrence`` repeats DAILY, WEEKLY, MONTHLY
+  or YEARLY, at the start's time of day (no BYHOUR, BYMINUTE or BYSECOND).
+
 Example:
     >>> m = Meeting.model_validate({
     ...     "id": "demo", "title": "Giờ sinh hoạt", "organizer": {"email": "vp@thiuy.example"},
@@ -17,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,6 +50,10 @@ from meetlink.roster import Contact, Email, UnitKind
 from meetlink.text import nfc
 
 __all__ = [
+    "MAX_ARRIVE_EARLY_MINUTES",
+    "MAX_SITTING_MINUTES",
+    "MAX_YEAR",
+    "MIN_YEAR",
     "AttendanceMode",
     "ConferenceMode",
     "Delivery",
@@ -52,6 +69,13 @@ __all__ = [
 _Text = Annotated[str, AfterValidator(nfc)]
 _Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+MIN_YEAR, MAX_YEAR = 2000, 2100
+"""The years a meeting's times may lie in."""
+MAX_SITTING_MINUTES = 3 * 24 * 60
+"""The longest sitting: three days (a longer one is a slip in a date)."""
+MAX_ARRIVE_EARLY_MINUTES = 24 * 60
+_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_RRULE_PART = re.compile(r"(?i)(?:^|;)\s*(FREQ|BYHOUR|BYMINUTE|BYSECOND)\s*=\s*([^;]*)")
 
 
 class _Model(BaseModel):
@@ -111,7 +135,7 @@ class Sitting(_Model):
     title: _Text | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
-    duration_minutes: int | None = Field(default=None, gt=0)
+    duration_minutes: int | None = Field(default=None, gt=0, le=MAX_SITTING_MINUTES)
     recurrence: str | None = None
     location: _Text | None = None
 
@@ -133,6 +157,18 @@ class Sitting(_Model):
                 f"'{value}' is not a valid RRULE ({exc}); for example "
                 "FREQ=MONTHLY;BYDAY=1SU;COUNT=3 is the first Sunday of 3 months."
             ) from None
+        for part, given in _RRULE_PART.findall(rule):
+            if part.upper() == "FREQ" and given.strip().upper() not in _FREQUENCIES:
+                raise ValueError(
+                    f"the rule FREQ={given.strip()} repeats the sitting more often than once a "
+                    f"day; a meeting recurs {', '.join(_FREQUENCIES[:-1])} or "
+                    f"{_FREQUENCIES[-1]}."
+                )
+            if part.upper() != "FREQ":
+                raise ValueError(
+                    f"the rule's {part.upper()} would hold the sitting at other times than its "
+                    "start; remove it (a sitting recurs at the time of day it starts)."
+                )
         return rule
 
     @field_validator("end")
@@ -148,10 +184,19 @@ class Sitting(_Model):
                     "until the time is announced (use duration_minutes)."
                 )
             return end  # the start itself is invalid and reported on its own
-        if end <= start:
+        if end.astimezone(dt.UTC) <= start.astimezone(dt.UTC):  # instants, not clock faces
+            offsets = end.utcoffset() != start.utcoffset()
+            shown = "%Y-%m-%d %H:%M (UTC%z)" if offsets else "%Y-%m-%d %H:%M"
             raise ValueError(
-                f"the end {end:%Y-%m-%d %H:%M} is not after the start "
-                f"{start:%Y-%m-%d %H:%M}; correct one of them."
+                f"the end {end.strftime(shown)} is not after the start "
+                f"{start.strftime(shown)}; correct one of them."
+            )
+        length = end.astimezone(dt.UTC) - start.astimezone(dt.UTC)
+        if length > dt.timedelta(minutes=MAX_SITTING_MINUTES):
+            raise ValueError(
+                f"the sitting would last {length.days} days and "
+                f"{length.seconds // 3600} hours; a sitting lasts at most "
+                f"{MAX_SITTING_MINUTES // (24 * 60)} days, so check the dates."
             )
         return end
 
@@ -163,12 +208,13 @@ class Sitting(_Model):
 
     @property
     def finish(self) -> dt.datetime | None:
-        """The end, from ``end`` or ``start + duration_minutes``; None while unscheduled."""
+        """The end, from ``end`` or ``start + duration_minutes`` (elapsed time); None while
+        unscheduled."""
         if self.start is None:
             return None
         if self.end is not None:
             return self.end
-        return self.start + dt.timedelta(minutes=self.duration_minutes or 0)
+        return elapsed(self.start, self.duration_minutes or 0)
 
 
 class Track(_Model):
@@ -205,7 +251,7 @@ class SmtpSettings(_Model):
     ssl: bool = False
     username: str | None = None
     password_env: str | None = None
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
 
 
 class Delivery(_Model):
@@ -226,7 +272,7 @@ class Meeting(_Model):
     agenda: tuple[_Text, ...] = ()
     description: _Text = ""
     roster: Path
-    arrive_early_minutes: int = Field(default=15, ge=0)
+    arrive_early_minutes: int = Field(default=15, ge=0, le=MAX_ARRIVE_EARLY_MINUTES)
     rehearsal: dt.datetime | None = None
     rules: Rules = Rules()
     tracks: tuple[Track, ...] = Field(min_length=1)
@@ -284,6 +330,23 @@ def check_timezone(value: str) -> str:
     return value
 
 
+def elapsed(moment: dt.datetime, minutes: float) -> dt.datetime:
+    """``moment`` plus ``minutes`` of elapsed time (minus, when negative), in its own zone.
+
+    Python adds to an aware time on the clock face; across a change of the clocks that is
+    an hour off, so the sum is made in UTC.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> start = dt.datetime(2024, 3, 31, 1, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    >>> elapsed(start, 120).isoformat()  # 01:00 CET + 2 h = 04:00 CEST
+    '2024-03-31T04:00:00+02:00'
+    """
+    if moment.tzinfo is None:
+        return moment + dt.timedelta(minutes=minutes)
+    moved = moment.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)
+    return moved.astimezone(moment.tzinfo)
+
+
 def _localize(value: Any, info: ValidationInfo) -> Any:
     """Parse a time and make it aware in the meeting's zone (from the validation context)."""
     if value is None or value == "":
@@ -308,7 +371,41 @@ def _localize(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         raise ValueError(f"{value} has a date but no time; write it as {value}T08:00.")
     if isinstance(value, dt.datetime):
+        _check_year(value)
         if value.tzinfo is None:
-            return value.replace(tzinfo=zone)
-        return value.astimezone(zone)
+            return _local(value, zone)
+        moved = value.astimezone(zone)
+        _check_year(moved)
+        return moved
     return value
+
+
+def _check_year(value: dt.datetime) -> None:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(
+            f"the year {value.year:04d} is outside {MIN_YEAR}–{MAX_YEAR}; check the date."
+        )
+
+
+def _local(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A time on the zone's clocks, refused when the clocks skip it or show it twice."""
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    shown = f"{naive:%Y-%m-%d %H:%M}"
+    back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    if back != naive.replace(fold=0):
+        raise ValueError(
+            f"{shown} does not exist in {zone.key}: the clocks go forward that night and skip "
+            "it; choose another time."
+        )
+    raise ValueError(
+        f"{shown} happens twice in {zone.key}: the clocks go back that night; write the "
+        f"offset to say which, {naive:%Y-%m-%dT%H:%M}{_offset(first)} (the first) or "
+        f"{naive:%Y-%m-%dT%H:%M}{_offset(second)} (the second)."
+    )
+
+
+def _offset(moment: dt.datetime) -> str:
+    text = moment.strftime("%z")
+    return f"{text[:3]}:{text[3:]}"

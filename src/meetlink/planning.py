@@ -38,7 +38,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from meetlink.errors import PlanningError, Problem
-from meetlink.meeting import AttendanceMode, ConferenceMode, Meeting, Track
+from meetlink.meeting import AttendanceMode, ConferenceMode, Meeting, Track, elapsed
 from meetlink.roster import Equipment, Roster, Unit, UnitKind
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "Seat",
     "plan_meeting",
     "split_evenly",
+    "tracks_of_units",
 ]
 
 
@@ -305,6 +306,12 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
     )
 
 
+def tracks_of_units(meeting: Meeting, roster: Roster) -> dict[str, str]:
+    """unit id → id of the track it attends, by the planner's rules; a unit in no track is
+    left out (:mod:`meetlink.loading` refuses a track that no unit attends)."""
+    return _assign_tracks(meeting, roster.units, roster.by_id())
+
+
 def _assign_tracks(
     meeting: Meeting, ordered: Sequence[Unit], units: Mapping[str, Unit]
 ) -> dict[str, str]:
@@ -490,7 +497,6 @@ def _share(members: int, sitting_ids: Sequence[str], mode: AttendanceMode) -> di
 
 
 def _planned_sittings(meeting: Meeting) -> list[PlannedSitting]:
-    early = dt.timedelta(minutes=meeting.arrive_early_minutes)
     out = []
     for track in meeting.tracks:
         for sitting in track.sittings:
@@ -503,7 +509,11 @@ def _planned_sittings(meeting: Meeting) -> list[PlannedSitting]:
                     start=sitting.start,
                     end=sitting.finish,
                     recurrence=sitting.recurrence,
-                    arrive_by=sitting.start - early if sitting.start else None,
+                    arrive_by=(
+                        elapsed(sitting.start, -meeting.arrive_early_minutes)
+                        if sitting.start
+                        else None
+                    ),
                     location=sitting.location,
                 )
             )

@@ -2,9 +2,11 @@
 
 A roster is a CSV (UTF-8, with or without BOM) or the first sheet of an XLSX file. Headers
 may be in English or Vietnamese (see :data:`COLUMNS`), matched case- and accent-insensitively;
-columns meetlink does not know (such as ``STT``) are ignored. Every problem is collected and
-reported at once as ``FILE:ROW:COLUMN: sentence``, where ROW is the row number a spreadsheet
-shows (the header is row 1) and COLUMN is the header as written in the file.
+columns meetlink does not know (such as ``STT``) are ignored. A cell meetlink reads holds no
+control character (a tab, a line break, an escape: they break invitations and terminals).
+Every problem is collected and reported at once as ``FILE:ROW:COLUMN: sentence``, where ROW is
+the row number a spreadsheet shows (the header is row 1) and COLUMN is the header as written
+in the file.
 
 Example:
     >>> import pathlib, tempfile
@@ -30,7 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
-from meetlink.sheets import find_columns, read_table, whole_number
+from meetlink.sheets import control_problems, find_columns, read_table, whole_number
 from meetlink.text import fold, nfc
 
 __all__ = [
@@ -217,6 +219,7 @@ def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]])
         if not any(cell.strip() for cell in record):
             continue  # blank rows in spreadsheets are common and harmless
         cells = {key: record[i].strip() if i < len(record) else "" for key, i in columns.items()}
+        problems.extend(control_problems(shown, number, cells, titles))
         unit = _parse_row(shown, number, cells, titles, problems)
         if unit is not None:
             units.append(unit)

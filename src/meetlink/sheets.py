@@ -20,18 +20,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Iterator, Sequence
+import zipfile
+from collections.abc import Collection, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from meetlink.errors import InputError, Problem
-from meetlink.text import fold, nfc, read_utf8
+from meetlink.text import control_problem, fold, nfc, read_utf8, without_controls
 
 __all__ = [
     "XLSX_SUFFIXES",
     "Columns",
     "Rows",
     "cell_text",
+    "control_problems",
     "find_columns",
     "read_table",
     "spreadsheet_safe",
@@ -47,14 +49,16 @@ def read_table(path: Path, *, known: Collection[str] = ()) -> tuple[list[str], R
     names (see :func:`meetlink.text.fold`) that decide a CSV's separator.
 
     Raises :class:`~meetlink.errors.InputError` for a file that is not UTF-8 or not a
-    readable workbook. The caller checks that the file exists (it knows what to call it).
+    readable workbook; the rows raise it, at the row, for a CSV cell over the csv module's
+    field limit or a quote never closed. The caller checks that the file exists (it knows
+    what to call it).
     """
     if path.suffix.lower() in XLSX_SUFFIXES:
-        return _read_xlsx(path)
+        return _read_xlsx(path, known)
     text, advice = read_utf8(path.read_bytes())
     if text is None:
         raise InputError.single(str(path), advice)
-    return _read_csv(text, known)
+    return _read_csv(text, known, str(path))
 
 
 class Columns:
@@ -90,17 +94,99 @@ def find_columns(
     return found
 
 
-def _read_csv(text: str, known: Collection[str]) -> tuple[list[str], Rows]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, known))
-    header = next(reader, [])
+def _read_csv(text: str, known: Collection[str], shown: str) -> tuple[list[str], Rows]:
+    lines = _Lines(text)
+    delimiter = _delimiter(text, known)
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        header = next(reader, [])
+    except csv.Error as exc:
+        raise _csv_problem(shown, 1, exc) from None
+    if _unclosed_quote(lines.take(), delimiter):
+        raise _unclosed_problem(shown, 1, header, header)
 
     def rows() -> Rows:
-        for record in reader:
-            # line_num counts physical lines; a quoted cell may span several, so take the
-            # line a spreadsheet shows this record starting on.
-            yield reader.line_num - _extra_lines(record), record
+        # A record starts on the line after the previous one ended: a quoted cell may span
+        # several lines, and a problem names the line a spreadsheet shows the record on.
+        start = reader.line_num + 1
+        last: tuple[int, list[str]] | None = None
+        raw: list[str] = []
+        try:
+            for record in reader:
+                if last is not None:
+                    yield last
+                last, raw = (start, record), lines.take()
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise _csv_problem(shown, start, exc) from None
+        if last is not None:
+            # An unclosed quote swallows every line to the end into one cell of the last
+            # record: name the row where it opens, not a confusing problem further on.
+            if _unclosed_quote(raw, delimiter):
+                raise _unclosed_problem(shown, last[0], last[1], header)
+            yield last
 
     return header, rows()
+
+
+class _Lines:
+    """The lines of a text for csv.reader, keeping those of the record being read."""
+
+    def __init__(self, text: str) -> None:
+        self._stream = io.StringIO(text, newline="")
+        self._taken: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._stream.readline()
+        if not line:
+            raise StopIteration
+        self._taken.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        """The lines read since the last call."""
+        taken, self._taken = self._taken, []
+        return taken
+
+
+def _unclosed_quote(raw: list[str], delimiter: str) -> bool:
+    if not raw or '"' not in raw[0]:
+        return False
+    try:
+        list(csv.reader(raw, delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _unclosed_problem(
+    shown: str, row: int, record: Sequence[str], header: Sequence[str]
+) -> InputError:
+    """The quote opens the record's last cell: name its column (as the header writes it)."""
+    column = len(record) - 1
+    title = nfc(header[column]) if 0 <= column < len(header) else ""
+    return InputError.single(
+        shown,
+        'a quote (") opens this cell and is never closed, so every line after it would be '
+        "read as this one cell; close the quote or delete it.",
+        where=row,
+        what=title or f"column {column + 1}",
+    )
+
+
+def _csv_problem(shown: str, row: int, exc: csv.Error) -> InputError:
+    if "field larger than field limit" in str(exc):
+        message = (
+            f"a cell starting on this row is longer than {csv.field_size_limit():,} characters; "
+            'a quote (") that opens a cell and is never closed often causes this: close it, '
+            "or shorten the cell."
+        )
+    else:
+        message = f"this row cannot be read as CSV ({exc}); save the file again from a spreadsheet."
+    return InputError.single(shown, message, where=row)
 
 
 def _delimiter(text: str, known: Collection[str]) -> str:
@@ -109,38 +195,103 @@ def _delimiter(text: str, known: Collection[str]) -> str:
     first = text.split("\n", 1)[0]
 
     def matches(delimiter: str) -> int:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # a header cell over the field limit: reported when read
+            return 0
         return sum(fold(cell) in known for cell in cells)
 
     return max(",;\t", key=matches)
 
 
-def _extra_lines(record: Sequence[str]) -> int:
-    return sum(cell.count("\n") for cell in record)
+# A workbook is a zip; one that expands to more than this many times its size, past the floor,
+# is not a sheet a person made (a "zip bomb"): it is refused before openpyxl reads it. (Real
+# workbooks expand 5 to 20 times.)
+_MAX_EXPANSION, _EXPANSION_FLOOR = 100, 1024 * 1024
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], Rows]:
+def _read_xlsx(path: Path, known: Collection[str]) -> tuple[list[str], Rows]:
+    """The first sheet, read in openpyxl's streaming mode with the work bounded by the
+    cells the file really holds, not by the size it declares.
+
+    The declared dimension is ignored (a 5 KB file may claim A1:XFD1048576), rows are read
+    only up to the last column the header names, blank rows are dropped as they stream by.
+    """
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - depends on the extra
         raise InputError.single(
             str(path), "reading XLSX needs openpyxl: run `pip install meetlink[xlsx]`."
         ) from None
+    _check_expansion(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            cells = [
-                [cell_text(v) for v in row]
-                for row in book.worksheets[0].iter_rows(values_only=True)
-            ]
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # stop at the real data, whatever the file declares
+            first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            header = [cell_text(v) for v in first]
+            while header and not header[-1].strip():
+                header.pop()
+            wanted = [i for i, title in enumerate(header) if fold(title) in known]
+            width = (max(wanted) + 1 if wanted else len(header)) or 1
+            header = header[:width]
+            blank = (None,) * width
+            rows: list[tuple[int, list[str]]] = []
+            number = 1
+            # a header without a column the caller knows is refused as it is: skip the rows
+            stop = 1 if known and not wanted else None
+            for values in sheet.iter_rows(min_row=2, max_row=stop, max_col=width, values_only=True):
+                number += 1
+                if values == blank or values == ():  # most of a sparse sheet: nothing made
+                    continue
+                rows.append((number, [cell_text(v) for v in values]))
         finally:
             book.close()
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InputError.single(
             str(path), f"this is not a readable XLSX workbook ({type(exc).__name__})."
         ) from None
-    header = cells[0] if cells else []
-    return header, iter(list(enumerate(cells[1:], start=2)))
+    return header, iter(rows)
+
+
+def _check_expansion(path: Path) -> None:
+    size = path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says it is not a workbook
+    if expanded > max(_EXPANSION_FLOOR, _MAX_EXPANSION * size):
+        raise InputError.single(
+            str(path),
+            f"this workbook of {size:,} bytes would expand to {expanded:,} bytes when read; "
+            "a sheet a person made does not (open it in a spreadsheet and save it again).",
+        )
+
+
+def control_problems(
+    shown: str, number: int, cells: MutableMapping[str, str], titles: Mapping[str, str]
+) -> list[Problem]:
+    """A problem for every cell (canonical column → text) holding a control character, at
+    ``FILE:ROW:COLUMN``. The message never quotes the cell (it may be a password), and the
+    characters are taken out of ``cells``, so the row's other problems can be told without
+    sending them to the terminal.
+
+    Only the cells meetlink reads are given: a column it ignores (notes, ``STT``) never
+    reaches an invitation or a terminal.
+
+    >>> cells = {"name": "Xã\\x07"}
+    >>> [str(p)[:47] for p in control_problems("r.csv", 3, cells, {"name": "tên"})], cells
+    (['r.csv:3:tên: holds a control character (U+0007)'], {'name': 'Xã'})
+    """
+    problems = []
+    for column, text in cells.items():
+        message = control_problem(text)
+        if message is not None:
+            problems.append(Problem(shown, number, titles.get(column, column), message))
+            cells[column] = without_controls(text)
+    return problems
 
 
 def cell_text(value: object) -> str:

@@ -102,7 +102,7 @@ class TestModes:
             ({"app_id": "meetlink", "server": "meet.x.example"}, "give both `app_id`"),
             (TOKENS | {"app_secret": "short-secret"}, "shorter than 32 characters"),
             ({"app_id": "m", "app_secret": SECRET}, "meet.jit.si does not accept"),
-            ({"server": "https://meet.x.example/"}, "pattern"),
+            ({"server": "https://meet.x.example/"}, "host name of the Jitsi server"),
             ({"early_minutes": -5}, "greater than or equal to 0"),
         ],
     )

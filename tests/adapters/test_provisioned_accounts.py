@@ -158,7 +158,7 @@ class TestCheckAccounts:
         assert shown[0].startswith(
             f"{sheet.source}: bridge point 'X2' (Điểm cầu X2) has no account"
         )
-        assert shown[1].startswith(f"{sheet.source}:4:Đơn vị: no bridge point is 'X9'")
+        assert shown[1].startswith(f"{sheet.source}:4:Đơn vị: no bridge point has the code in")
         assert shown[2].startswith(f"{sheet.source}:5:Tài khoản: bridge point 'HW' joins from a")
         assert shown[3].startswith(f"{sheet.source}:5:Mật khẩu: bridge point 'HW' joins from a")
         assert len(problems) == 4

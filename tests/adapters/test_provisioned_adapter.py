@@ -91,8 +91,8 @@ class TestPrepare:
         assert [str(p) for p in caught.value.problems] == [
             f"{source}: bridge point 'X2' (Xã Dị Sử) has no account in this sheet; add a row "
             "with its code and the login the provider issued for it.",
-            f"{source}:3:Mã đơn vị: no bridge point is 'X1'; correct the code (`meetlink plan` "
-            "lists the points), or delete the row: it would not be used.",
+            f"{source}:3:Mã đơn vị: no bridge point has the code in this cell; correct it "
+            "(`meetlink plan` lists the points), or delete the row: it would not be used.",
         ]
         assert not (tmp_path / "state").exists()  # nothing was created
 

@@ -210,7 +210,7 @@ def _read_only(folder: Path) -> Iterator[None]:
 CRASH_AFTER_A_WRITE = textwrap.dedent(
     """
     import os, sys
-    from meetlink.ledger import Ledger
+    from meetlink.reconcile.ledger import Ledger
 
     ledger = Ledger(sys.argv[1])
     ledger._db.execute("PRAGMA wal_autocheckpoint = 0")

@@ -36,9 +36,9 @@ from meetlink.cli import main
 from meetlink.credentials.vault import VaultKey
 from meetlink.errors import DeliveryError
 from meetlink.invites import SmtpSender
-from meetlink.ledger import EffectState, Ledger
 from meetlink.meeting import SmtpSettings
 from meetlink.reconcile import open_meeting
+from meetlink.reconcile.ledger import EffectState, Ledger
 from meetlink.roster import Contact
 
 pytestmark = pytest.mark.integration

@@ -33,6 +33,8 @@ tracks:
     sittings:
       - {id: s1, start: 2023-09-10T08:00, end: 2023-09-10T10:00}
 """  # lines 5-9 after HEAD
+# A track that loads: one that no unit attends is refused (issue 13).
+UNITS_TRACK = TRACK.replace("platform: memory", "platform: memory\n    units: {kinds: [committee]}")
 
 
 def problems_of(path) -> list[str]:
@@ -50,7 +52,7 @@ def roster(files):
 
 
 def test_a_valid_meeting_loads_with_times_in_its_zone(files, roster):
-    path = files.meeting(HEAD + "rehearsal: 2023-09-09T15:00\n" + TRACK)
+    path = files.meeting(HEAD + "rehearsal: 2023-09-09T15:00\n" + UNITS_TRACK)
 
     loaded = load_meeting(path)
 
@@ -58,12 +60,12 @@ def test_a_valid_meeting_loads_with_times_in_its_zone(files, roster):
     assert sitting.start == dt.datetime(2023, 9, 10, 8, 0, tzinfo=HCM)
     assert loaded.meeting.rehearsal == dt.datetime(2023, 9, 9, 15, 0, tzinfo=HCM)
     assert [u.id for u in loaded.roster.units] == ["TU", "X1"]
-    assert loaded.line_of("tracks", 0, "sittings", 0) == 10
+    assert loaded.line_of("tracks", 0, "sittings", 0) == 11
 
 
 def test_a_time_written_with_an_offset_is_converted_to_the_meetings_zone(files, roster):
     path = files.meeting(
-        HEAD + TRACK.replace("start: 2023-09-10T08:00", "start: 2023-09-10T01:00+00:00")
+        HEAD + UNITS_TRACK.replace("start: 2023-09-10T08:00", "start: 2023-09-10T01:00+00:00")
     )
 
     (sitting,) = load_meeting(path).meeting.tracks[0].sittings
@@ -113,7 +115,10 @@ def test_a_roster_problem_is_reported_through_the_meeting(files):
 
 def test_a_meeting_with_a_sitting_whose_time_is_announced_later_loads(files, roster):
     path = files.meeting(
-        HEAD + TRACK.replace("{id: s1, start: 2023-09-10T08:00, end: 2023-09-10T10:00}", "{id: s1}")
+        HEAD
+        + UNITS_TRACK.replace(
+            "{id: s1, start: 2023-09-10T08:00, end: 2023-09-10T10:00}", "{id: s1}"
+        )
     )
 
     (sitting,) = load_meeting(path).meeting.tracks[0].sittings

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from meetlink.reconcile import ledger as ledger_module
 from meetlink.errors import LedgerBusy, LedgerError
+from meetlink.reconcile import ledger as ledger_module
 from meetlink.reconcile.ledger import SCHEMA_VERSION, EffectState, Ledger
 
 

@@ -4,8 +4,10 @@ A provider such as Viettel issues every bridge point a login and password (perha
 a server and a PIN too). Its sheet is a CSV (UTF-8) or the first sheet of an XLSX with the
 columns ``unit`` (the bridge point's id), ``login``, ``password`` and optionally ``room``,
 ``server``, ``pin``, headers in English or Vietnamese (:data:`ACCOUNT_COLUMNS`), matched
-case- and accent-insensitively; other columns are ignored. Passwords and PINs become
-``Secret`` the moment they are read, and no problem message quotes them.
+case- and accent-insensitively; other columns are ignored, a login, password or PIN column
+written twice is refused. Passwords and PINs become ``Secret`` the moment they are read, and
+no problem message about a sheet quotes any of its cells (a sheet whose columns are mixed up
+may hold a password anywhere): each names the row and the column.
 
 :func:`check_accounts` compares a sheet with the planned bridge points before anything is
 sent. Without a sheet, :func:`account_login`, :func:`generate_password` and
@@ -45,7 +47,7 @@ from meetlink.adapters.models import PointRef
 from meetlink.credentials.secret import Secret, SecretModel
 from meetlink.errors import InputError, Problem
 from meetlink.roster import Equipment
-from meetlink.sheets import find_columns, read_table
+from meetlink.sheets import control_problems, find_columns, read_table
 from meetlink.text import fold, nfc, read_utf8
 
 __all__ = [
@@ -76,6 +78,7 @@ ACCOUNT_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "pin": ("pin", "mã pin"),
 }
 _REQUIRED = ("unit", "login", "password")
+_ONE_ONLY = ("login", "password", "pin")  # written twice, a wrong secret could be handed out
 _HEADER_KEYS = {fold(a): column for column, aliases in ACCOUNT_COLUMNS.items() for a in aliases}
 
 # No 0/O, 1/l/I: an officer may type the password from a printed slip. Letters and digits
@@ -145,13 +148,29 @@ def _unescape(cell: str) -> str:
 
 def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> AccountSheet:
     problems: list[Problem] = []
-    duplicated: list[Problem] = []  # a repeated column: the first one counts
+    duplicated: list[Problem] = []  # a repeated unit, room or server column: the first counts
     found = find_columns(shown, header, _HEADER_KEYS, duplicated)
     columns, titles = found.index, found.title
+    for repeat in duplicated:
+        column = _HEADER_KEYS.get(fold(repeat.what), "")
+        if column in _ONE_ONLY:
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    repeat.what,
+                    (
+                        f"this column repeats the {column} column '{titles[column]}', so "
+                        f"which one holds the {column}s is unclear; delete or rename one."
+                    ),
+                )
+            )
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:
         wanted = ", ".join(f"'{c}' (or '{ACCOUNT_COLUMNS[c][1]}')" for c in missing)
-        raise InputError([Problem(shown, 1, "", f"the header has no column {wanted}; add it.")])
+        problems.append(Problem(shown, 1, "", f"the header has no column {wanted}; add it."))
+    if problems:
+        raise InputError(problems)
 
     accounts: list[Account] = []
     first_row: dict[tuple[str, str], int] = {}  # (column, value) → the row it is first on
@@ -161,6 +180,7 @@ def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]])
         cells = {
             k: _unescape(record[i].strip()) if i < len(record) else "" for k, i in columns.items()
         }
+        problems.extend(control_problems(shown, number, cells, titles))
         unit = nfc(cells["unit"])
         if not unit:
             problems.append(
@@ -233,11 +253,11 @@ def check_accounts(accounts: AccountSheet, points: Iterable[PointRef]) -> list[P
                 )
     for account in accounts.accounts:
         if _match_key(account.unit) not in matched:
-            add(
+            add(  # the cell is not quoted: a sheet with its columns mixed up holds a password
                 account.row,
                 "unit",
-                f"no bridge point is '{account.unit}'; correct the code "
-                "(`meetlink plan` lists the points), or delete the row: it would not be used.",
+                "no bridge point has the code in this cell; correct it (`meetlink plan` lists "
+                "the points), or delete the row: it would not be used.",
             )
     return sorted(problems, key=lambda p: p.where)  # stable: a row's columns in order
 

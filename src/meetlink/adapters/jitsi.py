@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 from urllib.parse import quote
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from meetlink.adapters.accounts import HOST_PATTERN, write_private
 from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
@@ -82,7 +82,7 @@ class JitsiSettings(AdapterSettings):
         ('meet.jit.si', None)
     """
 
-    server: Annotated[str, Field(pattern=HOST_PATTERN)] = PUBLIC_SERVER
+    server: str = PUBLIC_SERVER
     app_id: Annotated[str, Field(min_length=1)] | None = None
     app_secret: Secret | None = None
     app_secret_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
@@ -91,6 +91,18 @@ class JitsiSettings(AdapterSettings):
     early_minutes: int = Field(default=30, ge=0, le=24 * 60)
     room_prefix: Annotated[str, Field(pattern=r"^[a-z0-9]{0,24}$")] | None = None
     state_dir: Path | None = None
+
+    @field_validator("server", mode="before")
+    @classmethod
+    def _a_host_name(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(HOST_PATTERN, value.strip()):
+            raise ValueError(
+                "`server` is the host name of the Jitsi server the rooms are on, such as "
+                f"{PUBLIC_SERVER} or meet.example.org (a port may follow: "
+                "meet.example.org:8443), without https:// or a path; correct it, or leave it "
+                f"out for {PUBLIC_SERVER}."
+            )
+        return value.strip()
 
     @model_validator(mode="before")
     @classmethod
