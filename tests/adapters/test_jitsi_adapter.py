@@ -18,11 +18,11 @@ from meetlink.adapters.jitsi import (
     JitsiAdapter,
     JitsiSettings,
     JitsiTokenAdapter,
-    RoomBook,
     signed_link,
 )
 from meetlink.adapters.models import ConferenceRequest, PointAccess
 from meetlink.adapters.registry import get_adapter
+from meetlink.adapters.rooms import RoomBook
 from meetlink.errors import InvalidRequest, NotFound
 from meetlink.testing import AdapterConformance
 from meetlink.testing.conformance import LEAK_CANARY, RequestFactory, sample_request

@@ -10,7 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from meetlink.adapters.accounts import (
+from meetlink.adapters.models import PointRef
+from meetlink.adapters.provisioned.accounts import (
     FORMULA_LEADS,
     PASSWORD_ALPHABET,
     Account,
@@ -24,7 +25,6 @@ from meetlink.adapters.accounts import (
     read_csv_rows,
     upsert_csv,
 )
-from meetlink.adapters.models import PointRef
 from meetlink.credentials.secret import Secret
 from meetlink.errors import InputError
 from meetlink.roster import Equipment

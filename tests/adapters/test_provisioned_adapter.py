@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from meetlink.adapters.accounts import read_csv_rows
-from meetlink.adapters.jitsi import RoomBook
 from meetlink.adapters.models import ConferenceInfo, PointRef
 from meetlink.adapters.provisioned import ProvisionedAdapter, ProvisionedSettings
+from meetlink.adapters.provisioned.accounts import read_csv_rows
 from meetlink.adapters.registry import get_adapter
+from meetlink.adapters.rooms import RoomBook
 from meetlink.errors import AdapterError, InputError, InvalidRequest, NotFound
 from meetlink.roster import Equipment
 from meetlink.testing import AdapterConformance

@@ -606,8 +606,8 @@ def test_loading_any_hostile_input_costs_a_few_megabytes(tmp_path: Path) -> None
 def test_no_problem_about_an_account_sheet_quotes_a_cell(tmp_path: Path) -> None:
     """The marker test for a provider's sheet: a sheet with its columns mixed up may hold a
     password in any column, so every problem names a row and a column, never a cell."""
-    from meetlink.adapters.accounts import check_accounts, load_accounts
     from meetlink.adapters.models import PointRef
+    from meetlink.adapters.provisioned.accounts import check_accounts, load_accounts
 
     marks = {column: f"MK{column.upper()}9f3q" for column in ("unit", "login", "pw", "pin")}
     header = "đơn vị,tài khoản,mật khẩu,mã pin,phòng,máy chủ\n"

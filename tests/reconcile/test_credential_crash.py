@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from meetlink.adapters.accounts import read_csv_rows
+from meetlink.adapters.provisioned.accounts import read_csv_rows
 from meetlink.credentials.vault import VaultKey
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from meetlink.adapters.accounts import read_csv_rows
+from meetlink.adapters.provisioned.accounts import read_csv_rows
 from meetlink.cli import main
 from meetlink.credentials.vault import VaultKey
 from meetlink.errors import InputError

@@ -42,6 +42,7 @@ from meetlink.errors import (
 )
 
 __all__ = [
+    "HOST_PATTERN",
     "AdapterSettings",
     "Capability",
     "ConferenceAdapter",
@@ -49,6 +50,10 @@ __all__ = [
     "map_http_error",
     "parse_retry_after",
 ]
+
+
+HOST_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$"
+"""A server's host name, a port allowed, no scheme or path: ``mcu.vnpt.example:5061``."""
 
 
 class Capability(StrEnum):

@@ -29,37 +29,32 @@ Example:
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import secrets
 import sys
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Self
 from urllib.parse import quote
 
 from pydantic import Field, field_validator, model_validator
 
-from meetlink.adapters.accounts import HOST_PATTERN, write_private
-from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
+from meetlink.adapters.base import HOST_PATTERN, AdapterSettings, Capability, ConferenceAdapter
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
+from meetlink.adapters.rooms import RoomBook, point_in_request
 from meetlink.credentials.secret import Secret
-from meetlink.errors import AdapterError, AdapterNotFound, InvalidRequest, NotFound
+from meetlink.errors import AdapterNotFound, InvalidRequest
 
 if sys.platform != "win32":
-    import fcntl
+    pass
 
 __all__ = [
     "PUBLIC_SERVER",
     "JitsiAdapter",
     "JitsiSettings",
     "JitsiTokenAdapter",
-    "RoomBook",
-    "point_in_request",
     "signed_link",
 ]
 
@@ -272,158 +267,6 @@ class JitsiTokenAdapter(JitsiAdapter):
             server=self.settings.server,
             expires_at=expires,
         )
-
-
-class RoomBook:
-    """Rooms (and logins) an adapter made: ``<state_dir>/<adapter>.json``, or memory (None).
-
-    ``{"meetings": {ID: {"rooms": {KEY: {...}}, "accounts": {...}}}}``, changed under a lock
-    (threads, and ``flock`` across processes) and replaced atomically, 0600. Nothing secret.
-    ``RoomBook(None, "demo").create(request, lambda: (room, url))`` → ``ConferenceInfo``.
-    """
-
-    def __init__(self, path: Path | None, adapter: str) -> None:
-        self.path, self.adapter = path, adapter
-        self._lock = threading.RLock()
-        self._memory = '{"meetings": {}}'
-
-    @classmethod
-    def for_adapter(cls, adapter: str, state_dir: Path | None, http: object) -> RoomBook:
-        """The book an adapter uses: ``http`` if it is one (tests share it), else its file."""
-        if isinstance(http, RoomBook):
-            return http
-        if http is not None:
-            raise TypeError(f"the {adapter} adapter's http must be a RoomBook, or None.")
-        return cls(state_dir / f"{adapter}.json" if state_dir else None, adapter)
-
-    @contextmanager
-    def edit(self, *, save: bool = True) -> Iterator[dict[str, Any]]:
-        """The whole document, locked; saved when the block ends without an exception."""
-        with self._lock, self._file_lock():
-            before, data = self._load()
-            yield data
-            if save:
-                text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-                if text == before:
-                    return  # unchanged: no write (a point's login granted once more)
-                if self.path is None:
-                    self._memory = text
-                else:
-                    write_private(self.path, text.encode())
-
-    @staticmethod
-    def meeting(data: dict[str, Any], meeting_id: str) -> dict[str, Any]:
-        """One meeting's part of the document, made on first use."""
-        part: dict[str, Any] = data.setdefault("meetings", {}).setdefault(meeting_id, {})
-        for section in ("rooms", "accounts"):
-            part.setdefault(section, {})
-        return part
-
-    def create(
-        self, request: ConferenceRequest, make: Callable[[], tuple[str, str]]
-    ) -> ConferenceInfo:
-        """The room of ``request.key``: the live one, the cancelled one revived, or a new one
-        from ``make()`` → ``(room, join_url)``."""
-        with self.edit() as data:
-            rooms = self.meeting(data, request.meeting_id)["rooms"]
-            record = rooms.get(request.key)
-            if record is not None and record["status"] != "cancelled":
-                return _info(request.key, record)
-            if record is None:
-                room, url = make()
-                record = rooms[request.key] = {"room": room, "join_url": url}
-            record.update(_details(request), status="ready")
-            return _info(request.key, record)
-
-    def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
-        """Record the new title and times of a live room; NotFound when it is not."""
-        with self.edit() as data:
-            record = self.live(data, request, info)
-            record.update(_details(request))
-            return _info(request.key, record)
-
-    def cancel(self, request: ConferenceRequest) -> None:
-        """Mark the room cancelled (a missing one is no error)."""
-        with self.edit() as data:
-            record = self.meeting(data, request.meeting_id)["rooms"].get(request.key)
-            if record is not None:
-                record["status"] = "cancelled"
-
-    def find(self, request: ConferenceRequest) -> ConferenceInfo | None:
-        """The room of ``request.key`` (cancelled ones too), or None."""
-        with self.edit(save=False) as data:
-            record = self.meeting(data, request.meeting_id)["rooms"].get(request.key)
-            return None if record is None else _info(request.key, record)
-
-    def live(
-        self, data: dict[str, Any], request: ConferenceRequest, info: ConferenceInfo
-    ) -> dict[str, Any]:
-        """The record of the live room ``info``; NotFound when missing, other or cancelled."""
-        record = self.meeting(data, request.meeting_id)["rooms"].get(request.key) or {}
-        if record.get("room") != info.external_id or record["status"] == "cancelled":
-            raise NotFound(
-                f"the {self.adapter} room of '{request.key}' (meeting '{request.meeting_id}') "
-                "does not exist or was cancelled; run `meetlink open` to create it again.",
-                adapter=self.adapter,
-            )
-        return record
-
-    def _load(self) -> tuple[str, dict[str, Any]]:
-        """The document's text as stored (written by :meth:`edit`, so unchanged data gives
-        the same text) and the document."""
-        try:
-            path = self.path
-            text = path.read_text("utf-8") if path and path.exists() else self._memory
-            data = json.loads(text)
-        except (OSError, ValueError) as exc:
-            raise AdapterError(
-                f"the state file {self.path} cannot be read ({type(exc).__name__}); restore it "
-                "from a backup: the rooms and accounts it records cannot be found without it.",
-                adapter=self.adapter,
-            ) from None
-        return text, data if isinstance(data, dict) else {}
-
-    @contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        if self.path is None or sys.platform == "win32":
-            yield
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = self.path.with_name(self.path.name + ".lock")
-        with open(lock, "a", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
-            yield
-
-
-def point_in_request(request: ConferenceRequest, point: PointRef, adapter: str) -> PointRef:
-    """The request's own record of ``point``; InvalidRequest when it is not in the request."""
-    try:
-        return request.point(point.id)
-    except KeyError:
-        raise InvalidRequest(
-            f"the bridge point '{point.id}' is not part of the conference '{request.key}'; "
-            "issue access only to the points the plan puts in it.",
-            adapter=adapter,
-        ) from None
-
-
-def _details(request: ConferenceRequest) -> dict[str, Any]:
-    times = {"start": request.start, "end": request.end}
-    return {"title": request.title} | {k: t.isoformat() if t else None for k, t in times.items()}
-
-
-def _info(key: str, record: Mapping[str, Any]) -> ConferenceInfo:
-    start, end = record.get("start"), record.get("end")
-    return ConferenceInfo(
-        key=key,
-        external_id=record["room"],
-        join_url=record["join_url"],
-        status=record["status"],
-        title=record.get("title"),
-        start=datetime.fromisoformat(start) if start else None,
-        end=datetime.fromisoformat(end) if end else None,
-        extra={"room": record["room"]} | ({} if start else {"scheduled": "no"}),
-    )
 
 
 def signed_link(access: PointAccess) -> Secret:

@@ -53,7 +53,6 @@ from meetlink.text import fold, nfc, read_utf8
 __all__ = [
     "ACCOUNT_COLUMNS",
     "FORMULA_LEADS",
-    "HOST_PATTERN",
     "PASSWORD_ALPHABET",
     "Account",
     "AccountSheet",
@@ -87,8 +86,6 @@ PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\0")
 """First characters that make a spreadsheet read a cell as a formula (OWASP ASVS 1.2.10)."""
 MIN_PASSWORD_BITS = 80
-HOST_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$"
-"""A server's host name, a port allowed, no scheme or path: ``mcu.vnpt.example:5061``."""
 
 
 class Account(SecretModel):

@@ -3,12 +3,12 @@
 A conference is a room on the MCU. A computer endpoint joins with its own login and
 password (and PIN, if any); a hardware endpoint (``equipment: hardware``) gets the room and
 server to dial (and its PIN). Accounts come from the provider's sheet (``accounts:``, see
-:mod:`meetlink.adapters.accounts`), or meetlink makes them (``generate: true``) and writes
+:mod:`.accounts`), or meetlink makes them (``generate: true``) and writes
 them to ``export:`` for the provider to import.
 
 With no provider API, the platform's state is local: rooms and issued logins (never a
 password or PIN) live in ``<state_dir>/provisioned.json`` (a
-:class:`~meetlink.adapters.jitsi.RoomBook`), so ``create`` is idempotent across processes.
+:class:`~meetlink.adapters.rooms.RoomBook`), so ``create`` is idempotent across processes.
 
 **Before anything is sent** the core calls :meth:`ProvisionedAdapter.prepare` with every
 planned point of the track; it raises :class:`~meetlink.errors.InputError` for points
@@ -49,8 +49,15 @@ from typing import Annotated, Any, Self, cast
 
 from pydantic import Field, model_validator
 
-from meetlink.adapters.accounts import (
+from meetlink.adapters.base import (
     HOST_PATTERN,
+    AdapterSettings,
+    Capability,
+    ConferenceAdapter,
+    CredentialScope,
+)
+from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
+from meetlink.adapters.provisioned.accounts import (
     AccountSheet,
     account_login,
     check_accounts,
@@ -61,14 +68,7 @@ from meetlink.adapters.accounts import (
     rewrite_csv,
     upsert_csv,
 )
-from meetlink.adapters.base import (
-    AdapterSettings,
-    Capability,
-    ConferenceAdapter,
-    CredentialScope,
-)
-from meetlink.adapters.jitsi import RoomBook, point_in_request
-from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointAccess, PointRef
+from meetlink.adapters.rooms import RoomBook, point_in_request
 from meetlink.credentials.secret import Secret
 from meetlink.errors import AdapterError, InputError, InvalidRequest, UnsupportedFeature
 from meetlink.roster import Equipment
@@ -141,7 +141,7 @@ class ProvisionedSettings(AdapterSettings):
 class ProvisionedAdapter(ConferenceAdapter):
     """Rooms on a provider's MCU, an account per bridge point; see the module docstring.
 
-    ``http`` may be a :class:`~meetlink.adapters.jitsi.RoomBook` shared between adapters.
+    ``http`` may be a :class:`~meetlink.adapters.rooms.RoomBook` shared between adapters.
     """
 
     name = "provisioned"
