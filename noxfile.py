@@ -23,11 +23,13 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (style and bugs) and bandit (security)."""
-    session.install("ruff>=0.6", "bandit>=1.7")
+    """ruff (style and bugs), bandit (security) and the layer contract (import-linter)."""
+    session.install("ruff>=0.6", "bandit>=1.7", "import-linter>=2.1")
     session.run("ruff", "check", "src", "tests", "benchmarks", "examples", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "examples", "noxfile.py")
     session.run("bandit", "-q", "-c", "pyproject.toml", "-r", "src")
+    # The layer contract (pyproject.toml): read from the source, nothing installed.
+    session.run("lint-imports", env={"PYTHONPATH": "src"})
 
 
 @nox.session(python=PYTHON)

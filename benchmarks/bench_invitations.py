@@ -31,9 +31,9 @@ from meetlink.invites import (
     invitations_for,
     message_bytes,
 )
-from meetlink.meeting import Meeting
+from meetlink.loading.meeting import Meeting
+from meetlink.loading.roster import Contact, Roster, Unit
 from meetlink.planning import Plan, plan_meeting
-from meetlink.roster import Contact, Roster, Unit
 
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

@@ -14,9 +14,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _machine import machine_line
 
-from meetlink.meeting import Meeting
+from meetlink.loading.meeting import Meeting
+from meetlink.loading.roster import Roster, Unit, UnitKind
 from meetlink.planning import plan_meeting
-from meetlink.roster import Roster, Unit, UnitKind
 
 
 def generated_roster(count: int) -> Roster:

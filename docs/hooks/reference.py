@@ -2,11 +2,11 @@
 
 A page asks for a table with a marker line; the hook replaces it at build time:
 
-* ``<!-- reference: model meetlink.meeting:Track -->`` — the model's docstring and a table of
+* ``<!-- reference: model meetlink.loading.meeting:Track -->`` — the model's docstring and a table of
   its fields: name, type, default, description;
-* ``<!-- reference: columns meetlink.roster:COLUMNS -->`` — a header table (column, the
+* ``<!-- reference: columns meetlink.loading.roster:COLUMNS -->`` — a header table (column, the
   headers accepted for it, required or not, meaning) from a ``column → aliases`` mapping;
-* ``<!-- reference: words meetlink.roster:_KIND_WORDS -->`` — the words accepted for each
+* ``<!-- reference: words meetlink.loading.roster:_KIND_WORDS -->`` — the words accepted for each
   value of an enum, from a ``word → value`` mapping;
 * ``<!-- reference: enum meetlink.adapters.base:Capability -->`` — an enum's values, with
   each member's ``description``;

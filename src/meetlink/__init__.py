@@ -14,8 +14,9 @@ over it):
 from __future__ import annotations
 
 from meetlink.errors import InputError, MeetlinkError, PlanningError, Problem
-from meetlink.loading import MeetingFile, load_meeting
-from meetlink.meeting import Meeting, Rules, Sitting, Track
+from meetlink.loading import MeetingFile
+from meetlink.loading.meeting import Meeting, Rules, Sitting, Track
+from meetlink.loading.roster import Contact, Roster, Unit, load_roster
 from meetlink.planning import BridgePoint, Conference, Plan, PlannedSitting, plan_meeting
 from meetlink.reconcile import (
     OpenResult,
@@ -24,8 +25,8 @@ from meetlink.reconcile import (
     revoke_credentials,
     rotate_credentials,
 )
+from meetlink.reconcile.setup import load_meeting
 from meetlink.report import build_report, load_roll_calls
-from meetlink.roster import Contact, Roster, Unit, load_roster
 
 __version__ = "0.1.0"
 

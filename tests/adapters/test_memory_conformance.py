@@ -28,8 +28,8 @@ from meetlink.errors import (
     TransientError,
     UnsupportedFeature,
 )
+from meetlink.loading.roster import Equipment
 from meetlink.planning import BridgePoint, PointRole
-from meetlink.roster import Equipment
 from meetlink.testing import AdapterConformance
 from meetlink.testing.conformance import LEAK_CANARY, RequestFactory, sample_request
 

@@ -27,7 +27,7 @@ from meetlink.adapters.provisioned.accounts import (
 )
 from meetlink.credentials.secret import Secret
 from meetlink.errors import InputError
-from meetlink.roster import Equipment
+from meetlink.loading.roster import Equipment
 
 MARKER = "Mk-7f3a9c-pass-marker"
 VI_HEADER = ["STT", "Mã đơn vị", "Tên đăng nhập", "Mật khẩu", "Phòng", "Máy chủ", "Mã PIN"]

@@ -16,7 +16,7 @@ from meetlink.adapters.provisioned.accounts import read_csv_rows
 from meetlink.adapters.registry import get_adapter
 from meetlink.adapters.rooms import RoomBook
 from meetlink.errors import AdapterError, InputError, InvalidRequest, NotFound
-from meetlink.roster import Equipment
+from meetlink.loading.roster import Equipment
 from meetlink.testing import AdapterConformance
 from meetlink.testing.conformance import LEAK_CANARY, RequestFactory, sample_request
 

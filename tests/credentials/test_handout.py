@@ -11,8 +11,8 @@ import pytest
 from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
+from meetlink.loading.roster import Contact
 from meetlink.mail.wire import message_bytes
-from meetlink.roster import Contact
 
 MARKER = "MARKER-7f3a-PASS"
 LONG_NAME = "Đảng bộ Trường Trung học phổ thông Nguyễn Thiện Thuật thị xã Mỹ Hào tỉnh Hưng Yên"

@@ -21,8 +21,8 @@ import pytest
 from meetlink.cli import main
 from meetlink.credentials.vault import VaultKey
 from meetlink.loading import load_meeting
-from meetlink.plan_table import render_plan, terminal_text
 from meetlink.planning import plan_meeting
+from meetlink.planning.table import render_plan, terminal_text
 from meetlink.reconcile import open_meeting
 from meetlink.reconcile.status import StatusRow
 

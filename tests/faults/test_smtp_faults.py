@@ -36,10 +36,10 @@ from meetlink.cli import main
 from meetlink.credentials.vault import VaultKey
 from meetlink.errors import DeliveryError
 from meetlink.invites import SmtpSender
-from meetlink.meeting import SmtpSettings
+from meetlink.loading.meeting import SmtpSettings
+from meetlink.loading.roster import Contact
 from meetlink.reconcile import open_meeting
 from meetlink.reconcile.ledger import EffectState, Ledger
-from meetlink.roster import Contact
 
 pytestmark = pytest.mark.integration
 

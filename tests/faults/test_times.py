@@ -17,8 +17,8 @@ from meetlink.errors import InputError
 from meetlink.invites.calendar import build_invitation, verify_calendar
 from meetlink.invites.specs import InvitationSpec, Recipient
 from meetlink.loading import parse_meeting_text
+from meetlink.loading.roster import Roster, Unit
 from meetlink.planning import plan_meeting
-from meetlink.roster import Roster, Unit
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = dt.timedelta(hours=1)
@@ -86,7 +86,9 @@ def test_arrive_early_is_elapsed_time_across_a_change_of_the_clocks() -> None:
 
 
 def test_elapsed_adds_in_utc_and_keeps_the_zone() -> None:
-    from meetlink.meeting import elapsed  # new with issue 13: the other tests run without it
+    from meetlink.loading.meeting import (
+        elapsed,  # new with issue 13: the other tests run without it
+    )
 
     start = dt.datetime(2024, 10, 27, 1, 30, tzinfo=BERLIN)
     later = elapsed(start, 60)

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from meetlink.meeting import Meeting
+from meetlink.loading.meeting import Meeting
+from meetlink.loading.roster import COLUMNS, Roster, Unit
 from meetlink.planning import Plan, plan_meeting
-from meetlink.roster import COLUMNS, Roster, Unit
 
 ALL_KINDS = ["committee", "commune", "attached", "village", "agency"]
 

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from meetlink import load_meeting
 from meetlink.adapters.registry import available_adapters
 from meetlink.errors import InputError, PlanningError
-from meetlink.loading import load_meeting, parse_meeting_text
+from meetlink.loading import parse_meeting_text
 from meetlink.planning import plan_meeting
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from meetlink.cli import main
-from meetlink.plan_export import ACTION_OPS
+from meetlink.planning.export import ACTION_OPS
 
 UNITS = [
     {

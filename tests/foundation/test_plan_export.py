@@ -7,7 +7,8 @@ import io
 import json
 
 from meetlink.loading import load_meeting
-from meetlink.plan_export import (
+from meetlink.planning import plan_meeting
+from meetlink.planning.export import (
     ACTION_OPS,
     plan_rows,
     plan_to_dict,
@@ -15,7 +16,6 @@ from meetlink.plan_export import (
     write_points_csv,
     write_points_xlsx,
 )
-from meetlink.planning import plan_meeting
 
 
 def two_tracks(track):

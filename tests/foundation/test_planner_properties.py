@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from meetlink.errors import PlanningError
-from meetlink.meeting import AttendanceMode, ConferenceMode, Meeting
-from meetlink.plan_export import plan_to_json
+from meetlink.loading.meeting import AttendanceMode, ConferenceMode, Meeting
+from meetlink.loading.roster import Roster, Unit, UnitKind, load_roster
 from meetlink.planning import Plan, PointRole, plan_meeting, split_evenly
-from meetlink.roster import Roster, Unit, UnitKind, load_roster
+from meetlink.planning.export import plan_to_json
 
 KINDS = [k.value for k in UnitKind]
 # Modest and reproducible: no example database left in the working tree.

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meetlink.errors import PlanningError, Problem
-from meetlink.meeting import Meeting
-from meetlink.plan_export import plan_to_json
+from meetlink.loading.meeting import Meeting
+from meetlink.loading.roster import Roster
 from meetlink.planning import Plan, PointRole, plan_meeting, split_evenly
-from meetlink.roster import Roster
+from meetlink.planning.export import plan_to_json
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 

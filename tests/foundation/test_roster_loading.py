@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from meetlink.errors import InputError
-from meetlink.roster import Contact, Equipment, UnitKind, load_roster
+from meetlink.loading.roster import Contact, Equipment, UnitKind, load_roster
 
 HEADER = "id,name,kind,parent,members,join_point"
 

@@ -29,9 +29,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from meetlink.meeting import Meeting
+from meetlink.loading.meeting import Meeting
+from meetlink.loading.roster import Contact, Roster, Unit
 from meetlink.planning import Plan, plan_meeting
-from meetlink.roster import Contact, Roster, Unit
 
 STAMP = dt.datetime(2023, 9, 1, 2, 0, tzinfo=dt.UTC)
 ORGANIZER = "vanphong@thiuy.example"

@@ -23,8 +23,8 @@ from meetlink.invites import (
     invitations_for,
     verify_calendar,
 )
+from meetlink.loading.roster import Unit
 from meetlink.planning import Plan
-from meetlink.roster import Unit
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LINK = "https://meet.example/myhao-2023q3-s1"

@@ -22,8 +22,8 @@ from meetlink.invites import (
     message_bytes,
     message_id_for,
 )
+from meetlink.loading.roster import Unit
 from meetlink.planning import Plan
-from meetlink.roster import Unit
 
 LINK = "https://meet.example/myhao-2023q3-s1"
 

@@ -25,7 +25,7 @@ from meetlink.invites import (
     message_bytes,
     sender_for,
 )
-from meetlink.meeting import Delivery, InviteMode, SmtpSettings
+from meetlink.loading.meeting import Delivery, InviteMode, SmtpSettings
 from meetlink.planning import Plan
 
 

@@ -22,7 +22,7 @@ from meetlink.invites import (
     invitations_for,
     message_bytes,
 )
-from meetlink.meeting import SmtpSettings
+from meetlink.loading.meeting import SmtpSettings
 from meetlink.planning import Plan
 
 pytestmark = pytest.mark.integration

@@ -19,8 +19,8 @@ from meetlink.invites import (
     points_without_recipients,
     uid_for,
 )
+from meetlink.loading.roster import Contact, Unit
 from meetlink.planning import Plan
-from meetlink.roster import Contact, Unit
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LINK = "https://meet.example/myhao-2023q3-s1"

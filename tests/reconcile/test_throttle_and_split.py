@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from meetlink.credentials.vault import Vault
+from meetlink.loading.roster import Contact
 from meetlink.reconcile.pacing import Throttle
-from meetlink.roster import Contact
 
 
 def test_the_throttle_spaces_calls_by_the_rate() -> None:

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from meetlink.credentials.secret import Secret, SecretModel
-from meetlink.meeting import DEFAULT_TIMEZONE, check_timezone
-from meetlink.roster import Email, Equipment
+from meetlink.loading.meeting import DEFAULT_TIMEZONE, check_timezone
+from meetlink.loading.roster import Email, Equipment
 
 if TYPE_CHECKING:
     from meetlink.planning import BridgePoint

@@ -30,10 +30,11 @@ from meetlink import __version__
 from meetlink.cli.commands import add_commands, run_command
 from meetlink.credentials.redaction import install_redaction
 from meetlink.errors import InputError, MeetlinkError, VaultKeyError
-from meetlink.loading import MeetingFile, load_meeting
-from meetlink.plan_export import plan_rows, plan_to_json, write_points_csv, write_points_xlsx
+from meetlink.loading import MeetingFile
 from meetlink.planning import Plan, plan_meeting
+from meetlink.planning.export import plan_rows, plan_to_json, write_points_csv, write_points_xlsx
 from meetlink.reconcile import planned_actions
+from meetlink.reconcile.setup import load_meeting
 
 if TYPE_CHECKING:
     from meetlink.report import Report
@@ -211,7 +212,7 @@ def _show_plan(plan: Plan, args: argparse.Namespace, loaded: MeetingFile) -> int
         write_points_xlsx(*plan_rows(plan), output)
         return EXIT_OK
     if args.format == "table":
-        from meetlink.plan_table import render_plan
+        from meetlink.planning.table import render_plan
 
         if output is None:
             render_plan(plan)

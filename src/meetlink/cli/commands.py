@@ -4,7 +4,7 @@ Each takes the parsed arguments, calls the Python API and prints; the exit code 
 public contract: 0 done, 1 failed part-way (safe to run again), 2 bad input (nothing done).
 
 Every value printed (ids, names, platform errors) goes through
-:func:`meetlink.plan_table.terminal_text`: no control character reaches the terminal.
+:func:`meetlink.planning.table.terminal_text`: no control character reaches the terminal.
 
 Example:
     $ meetlink open examples/myhao-2023q3/meeting.yaml
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from meetlink.errors import InputError, MeetlinkError
-from meetlink.loading import MeetingFile, load_meeting
-from meetlink.plan_table import terminal_cell, terminal_console, terminal_text
+from meetlink.loading import MeetingFile
 from meetlink.planning import plan_meeting
+from meetlink.planning.table import terminal_cell, terminal_console, terminal_text
 from meetlink.private_files import check_private_folder, make_private_folder, write_private
 from meetlink.reconcile import (
     credential_rows,
@@ -39,7 +39,7 @@ from meetlink.reconcile import (
     summary_lines,
 )
 from meetlink.reconcile.ledger import Ledger
-from meetlink.reconcile.setup import LineProgress, Progress
+from meetlink.reconcile.setup import LineProgress, Progress, load_meeting
 
 __all__ = ["add_commands", "run_command", "slip_file_name"]
 

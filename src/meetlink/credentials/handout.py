@@ -15,7 +15,7 @@ credential's version, so a resent hand-out is recognizable.
 
 Example:
     >>> from meetlink.credentials.vault import Credential
-    >>> from meetlink.roster import Contact
+    >>> from meetlink.loading.roster import Contact
     >>> card = HandOutCard(meeting_id="q3", meeting_title="Giờ sinh hoạt", point_id="X1",
     ...     point_name="Xã Hòa Phong", hall="Hội trường xã", unit_name="Đảng bộ xã Hòa Phong",
     ...     officer=Contact(name="Nguyễn Văn An", email="ktv@xa.example.org"),
@@ -37,8 +37,8 @@ from typing import Literal
 
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
+from meetlink.loading.roster import Contact
 from meetlink.mail.wire import POLICY, encode_addresses, encode_subject
-from meetlink.roster import Contact
 
 __all__ = ["HandOutCard", "SecretHook", "handout_message", "message_id_for", "slip_text"]
 

@@ -8,7 +8,7 @@
 :func:`sender_for` picks the sender a track uses.
 
 Example:
-    >>> from meetlink.meeting import Delivery
+    >>> from meetlink.loading.meeting import Delivery
     >>> type(sender_for(Delivery(), ".meetlink")).__name__
     'OutboxSender'
 """

@@ -34,10 +34,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from meetlink.errors import DeliveryError
+from meetlink.loading.meeting import Delivery, InviteMode
 from meetlink.mail.sender import DeliveryResult, InviteSender
 from meetlink.mail.smtp import SmtpSender, some_of
 from meetlink.mail.wire import envelope, message_bytes
-from meetlink.meeting import Delivery, InviteMode
 from meetlink.private_files import remove_leftovers, write_private
 
 __all__ = ["OutboxSender", "SentInvitation", "file_stem", "sender_for"]
@@ -183,7 +183,7 @@ def sender_for(
     for one is a mistake. Close the sender (or use it in a ``with`` block) when done: an SMTP
     sender keeps its connection open between messages.
 
-    >>> from meetlink.meeting import Delivery
+    >>> from meetlink.loading.meeting import Delivery
     >>> type(sender_for(Delivery(), ".meetlink")).__name__
     'OutboxSender'
     """

@@ -18,7 +18,7 @@
   ``meetlink open`` tries every message again.
 
 Example:
-    >>> from meetlink.meeting import SmtpSettings
+    >>> from meetlink.loading.meeting import SmtpSettings
     >>> settings = SmtpSettings(host="smtp.thiuy.example", username="vanphong",
     ...                         password_env="MEETLINK_SMTP_PASSWORD")
     >>> with SmtpSender(settings) as sender:            # doctest: +SKIP
@@ -49,9 +49,9 @@ from tenacity import (
 )
 
 from meetlink.errors import DeliveryError
+from meetlink.loading.meeting import SmtpSettings
 from meetlink.mail.sender import DeliveryResult
 from meetlink.mail.wire import envelope, message_bytes
-from meetlink.meeting import SmtpSettings
 
 __all__ = ["SmtpSender", "some_of"]
 

@@ -27,6 +27,7 @@ from meetlink.reconcile.lifecycle import (
     rotate_credentials,
 )
 from meetlink.reconcile.run import default_state_dir, open_meeting, planned_actions, summary_lines
+from meetlink.reconcile.setup import load_meeting
 from meetlink.reconcile.status import StatusRow, meeting_status, officers_waiting
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "default_state_dir",
     "diff",
     "fingerprint",
+    "load_meeting",
     "meeting_status",
     "officers_waiting",
     "open_meeting",

@@ -28,9 +28,9 @@ from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Credential, Vault
 from meetlink.errors import AdapterError, CredentialError, DeliveryError
 from meetlink.loading import MeetingFile
+from meetlink.loading.meeting import InviteMode, Meeting, Track
 from meetlink.mail.outbox import SentInvitation, sender_for
 from meetlink.mail.sender import InviteSender
-from meetlink.meeting import InviteMode, Meeting, Track
 from meetlink.planning import Plan
 from meetlink.reconcile.desired import DesiredState, Wanted
 from meetlink.reconcile.diff import Action, Op, diff

@@ -32,12 +32,12 @@ from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScop
 from meetlink.adapters.models import Attendee, ConferenceRequest, PointRef
 from meetlink.invites.calendar import content_hash
 from meetlink.invites.specs import InvitationSpec, invitations_for
-from meetlink.meeting import ConferenceMode, InviteMode
+from meetlink.loading.meeting import ConferenceMode, InviteMode
+from meetlink.loading.roster import Contact
 from meetlink.planning import Conference, Plan
 from meetlink.reconcile.diff import fingerprint
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
-from meetlink.roster import Contact
 
 __all__ = [
     "DesiredState",

@@ -24,7 +24,7 @@ from meetlink.adapters.base import CredentialScope
 from meetlink.credentials.handout import SecretHook, slip_text
 from meetlink.credentials.vault import VaultKey
 from meetlink.errors import InputError
-from meetlink.loading import MeetingFile, load_meeting
+from meetlink.loading import MeetingFile
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.context import EXPECTED, Failure, OpenResult, RunContext
@@ -33,6 +33,7 @@ from meetlink.reconcile.handouts import handout_card, stored_credential
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState, Ledger
 from meetlink.reconcile.run import LEDGER_FILE, acting_context, default_state_dir, open_meeting
+from meetlink.reconcile.setup import load_meeting
 
 __all__ = [
     "CredentialRow",

@@ -32,9 +32,9 @@ from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, open_vault
 from meetlink.group_commit import storage_failure
-from meetlink.loading import MeetingFile, load_meeting
+from meetlink.loading import MeetingFile
+from meetlink.loading.meeting import InviteMode
 from meetlink.mail.sender import InviteSender
-from meetlink.meeting import InviteMode
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.access import run_access, run_credentials
 from meetlink.reconcile.conferences import run_conferences
@@ -52,7 +52,7 @@ from meetlink.reconcile.invitations import run_invitations
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState, Ledger
 from meetlink.reconcile.pacing import Throttle
-from meetlink.reconcile.setup import Progress, Silent, make_adapters
+from meetlink.reconcile.setup import Progress, Silent, load_meeting, make_adapters
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",

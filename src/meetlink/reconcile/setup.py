@@ -20,14 +20,30 @@ from typing import Any, Protocol, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
+from meetlink import loading
 from meetlink.adapters.base import ConferenceAdapter
 from meetlink.adapters.models import PointRef
-from meetlink.adapters.registry import get_adapter
+from meetlink.adapters.registry import available_adapters, get_adapter
 from meetlink.errors import AdapterNotFound, InputError, Problem
 from meetlink.loading import MeetingFile, settings_problems
 from meetlink.planning import Plan
 
-__all__ = ["LineProgress", "Progress", "Silent", "make_adapters"]
+__all__ = ["LineProgress", "Progress", "Silent", "load_meeting", "make_adapters"]
+
+
+def load_meeting(path: str | Path) -> MeetingFile:
+    """Read the meeting file and its roster, every ``platform:`` checked against the adapters
+    registered: :func:`meetlink.loading.load_meeting` with the registry's names.
+
+    Raises :class:`~meetlink.errors.InputError` with every problem.
+
+    Example:
+        >>> import meetlink
+        >>> loaded = meetlink.load_meeting("examples/myhao-2023q3/meeting.yaml")  # doctest: +SKIP
+        >>> loaded.meeting.id                                                    # doctest: +SKIP
+        'myhao-2023q3'
+    """
+    return loading.load_meeting(path, platforms=available_adapters())
 
 
 class Progress(Protocol):

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from meetlink.loading.sheets import spreadsheet_safe
 from meetlink.planning import BridgePoint, Plan
-from meetlink.sheets import spreadsheet_safe
 
 __all__ = ["BLANK_HEADER", "blank_roll_call", "blank_rows"]
 

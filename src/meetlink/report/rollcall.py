@@ -40,9 +40,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from meetlink.errors import InputError, Problem
+from meetlink.loading.sheets import find_columns, read_table, whole_number
 from meetlink.planning import BridgePoint, Plan
 from meetlink.report.models import RollCall, RollCalls
-from meetlink.sheets import find_columns, read_table, whole_number
 from meetlink.text import fold, nfc
 
 __all__ = ["ROLL_CALL_COLUMNS", "load_roll_calls", "sheet_files"]

@@ -4,7 +4,7 @@ The workbook has a summary sheet *Tổng hợp* (totals per sitting, track and m
 points that sent no roll call; late roll calls; warnings; participants matched to no point)
 and one sheet per sitting (every bridge point, then every unit). Headers are Vietnamese and
 bold, rates are formatted as percentages, and text cells are made safe from formula
-injection (:func:`meetlink.sheets.spreadsheet_safe`), as in :mod:`meetlink.plan_export`.
+injection (:func:`meetlink.loading.sheets.spreadsheet_safe`), as in :mod:`meetlink.planning.export`.
 
 Example:
     >>> write_report_xlsx(report, "bao-cao.xlsx")  # doctest: +SKIP
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from meetlink.loading.sheets import spreadsheet_safe
 from meetlink.report.models import LateKind, PointResult, Report, Source, Totals, UnitResult
 from meetlink.report.summary import notice_text
-from meetlink.sheets import spreadsheet_safe
 
 __all__ = ["CSV_HEADER", "report_csv_rows", "write_report_csv", "write_report_xlsx"]
 

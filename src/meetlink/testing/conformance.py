@@ -40,7 +40,7 @@ from meetlink.adapters.models import (
 )
 from meetlink.credentials.secret import Secret
 from meetlink.errors import InvalidRequest, UnsupportedFeature
-from meetlink.meeting import DEFAULT_TIMEZONE
+from meetlink.loading.meeting import DEFAULT_TIMEZONE
 
 __all__ = ["LEAK_CANARY", "AdapterConformance", "RequestFactory", "sample_request"]
 

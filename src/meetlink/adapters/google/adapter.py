@@ -74,7 +74,7 @@ from meetlink.errors import (
     Problem,
     TransientError,
 )
-from meetlink.roster import Email
+from meetlink.loading.roster import Email
 
 __all__ = ["GoogleAdapter", "GoogleSettings"]
 

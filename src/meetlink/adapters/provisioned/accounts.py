@@ -46,8 +46,8 @@ from meetlink import private_files
 from meetlink.adapters.models import PointRef
 from meetlink.credentials.secret import Secret, SecretModel
 from meetlink.errors import InputError, Problem
-from meetlink.roster import Equipment
-from meetlink.sheets import control_problems, find_columns, read_table
+from meetlink.loading.roster import Equipment
+from meetlink.loading.sheets import control_problems, find_columns, read_table
 from meetlink.text import fold, nfc, read_utf8
 
 __all__ = [

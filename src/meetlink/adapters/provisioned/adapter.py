@@ -71,7 +71,7 @@ from meetlink.adapters.provisioned.accounts import (
 from meetlink.adapters.rooms import RoomBook, point_in_request
 from meetlink.credentials.secret import Secret
 from meetlink.errors import AdapterError, InputError, InvalidRequest, UnsupportedFeature
-from meetlink.roster import Equipment
+from meetlink.loading.roster import Equipment
 
 __all__ = ["ProvisionedAdapter", "ProvisionedSettings"]
 

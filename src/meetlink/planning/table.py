@@ -10,7 +10,7 @@ each line separator as a visible placeholder. Cells are rich ``Text``, never mar
 Example:
     >>> terminal_text("Đảng bộ \\x1b[31mĐỎ\\u202e")
     'Đảng bộ ␛[31mĐỎ<U+202E>'
-    >>> from meetlink.plan_table import render_plan   # render_plan(plan) prints to stdout
+    >>> from meetlink.planning.table import render_plan   # render_plan(plan) prints to stdout
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, TextIO
 
-from meetlink.planning import Plan
+from meetlink.planning.planner import Plan
 
 if TYPE_CHECKING:
     from rich.console import Console

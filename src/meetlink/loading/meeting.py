@@ -46,7 +46,7 @@ from pydantic import (
     model_validator,
 )
 
-from meetlink.roster import Contact, Email, UnitKind
+from meetlink.loading.roster import Contact, Email, UnitKind
 from meetlink.text import nfc
 
 __all__ = [

@@ -32,7 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
-from meetlink.sheets import control_problems, find_columns, read_table, whole_number
+from meetlink.loading.sheets import control_problems, find_columns, read_table, whole_number
 from meetlink.text import fold, nfc
 
 __all__ = [

@@ -23,7 +23,8 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   track; ``per_point`` is one conference per sitting per point.
 
 Example:
-    >>> from meetlink.roster import Unit
+    >>> from meetlink.loading.tracks import assign_tracks
+from meetlink.loading.roster import Unit
     >>> split_evenly(10, 3)
     (4, 3, 3)
 """
@@ -38,8 +39,9 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from meetlink.errors import PlanningError, Problem
-from meetlink.meeting import AttendanceMode, ConferenceMode, Meeting, Track, elapsed
-from meetlink.roster import Equipment, Roster, Unit, UnitKind
+from meetlink.loading.meeting import AttendanceMode, ConferenceMode, Meeting, Track, elapsed
+from meetlink.loading.roster import Equipment, Roster, Unit, UnitKind
+from meetlink.loading.tracks import assign_tracks
 
 __all__ = [
     "BridgePoint",
@@ -50,7 +52,6 @@ __all__ = [
     "Seat",
     "plan_meeting",
     "split_evenly",
-    "tracks_of_units",
 ]
 
 
@@ -199,7 +200,7 @@ def plan_meeting(meeting: Meeting, roster: Roster) -> Plan:
 def _plan(meeting: Meeting, roster: Roster) -> Plan:
     units = roster.by_id()
     order = {u.id: i for i, u in enumerate(roster.units)}
-    track_of = _assign_tracks(meeting, roster.units, units)
+    track_of = assign_tracks(meeting, roster.units, units)
     problems: list[Problem] = []
     hosts = _seat_units(meeting, roster, units, track_of, problems)
     if problems:
@@ -304,60 +305,6 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
         rehearsal=meeting.rehearsal,
         units=units,
     )
-
-
-def tracks_of_units(meeting: Meeting, roster: Roster) -> dict[str, str]:
-    """unit id → id of the track it attends, by the planner's rules; a unit in no track is
-    left out (:mod:`meetlink.loading` refuses a track that no unit attends)."""
-    return _assign_tracks(meeting, roster.units, roster.by_id())
-
-
-def _assign_tracks(
-    meeting: Meeting, ordered: Sequence[Unit], units: Mapping[str, Unit]
-) -> dict[str, str]:
-    listed: dict[str, str] = {}
-    for track in meeting.tracks:
-        for unit_id in track.units.ids:
-            listed.setdefault(unit_id, track.id)
-    by_kind: dict[UnitKind, str] = {}
-    for track in meeting.tracks:
-        for kind in track.units.kinds:
-            by_kind.setdefault(kind, track.id)
-    track_of: dict[str, str] = {}
-    stranded: dict[str, str] = {}
-    for unit in ordered:
-        if unit.join_point is None:  # most units: decided by id or kind, no chain to walk
-            own_track = listed.get(unit.id) or by_kind.get(unit.kind)
-            if own_track is not None:
-                track_of[unit.id] = own_track
-            continue
-        # Walk the join-point chain to the first unit whose track is decided by id or kind.
-        chain: list[str] = []
-        current: Unit | None = unit
-        found: str | None = None
-        while current is not None:
-            if current.id in track_of:
-                found = track_of[current.id]
-                break
-            chain.append(current.id)
-            if current.id in listed:
-                found = listed[current.id]
-                break
-            if current.join_point is None or current.join_point in chain:
-                found = by_kind.get(current.kind)
-                break
-            current = units.get(current.join_point)
-        if found is None:
-            # The join point's host is in no track: the unit's own kind decides, so a unit the
-            # track asked for is not dropped silently (the planner reports its join point).
-            # Kept apart so that no other unit's walk follows it, whatever the roster order.
-            own = by_kind.get(unit.kind)
-            if own is not None:
-                stranded[unit.id] = own
-            continue
-        for unit_id in chain:
-            track_of[unit_id] = found
-    return track_of | stranded
 
 
 def _seat_units(

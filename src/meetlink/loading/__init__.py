@@ -30,7 +30,7 @@ import bisect
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -39,11 +39,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from meetlink.adapters.registry import available_adapters
 from meetlink.errors import InputError, Problem
-from meetlink.meeting import AttendanceMode, Meeting, Track, check_timezone
-from meetlink.planning import tracks_of_units
-from meetlink.roster import Roster, load_roster
+from meetlink.loading.meeting import AttendanceMode, Meeting, Track, check_timezone
+from meetlink.loading.roster import Roster, load_roster
+from meetlink.loading.tracks import tracks_of_units
 from meetlink.text import control_problem, read_utf8
 
 __all__ = ["MAX_DEPTH", "MeetingFile", "load_meeting", "parse_meeting_text", "settings_problems"]
@@ -128,8 +127,12 @@ class MeetingFile:
         return _line_for(self.lines, key)
 
 
-def load_meeting(path: str | Path) -> MeetingFile:
-    """Read the meeting file and its roster; raise :class:`InputError` with every problem."""
+def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) -> MeetingFile:
+    """Read the meeting file and its roster; raise :class:`InputError` with every problem.
+
+    ``platforms`` are the names a track's ``platform:`` may take; ``meetlink.load_meeting``
+    passes the adapter registry's (this layer does not know the adapters).
+    """
     path = Path(path)
     shown = str(path)
     if not path.is_file():
@@ -137,7 +140,7 @@ def load_meeting(path: str | Path) -> MeetingFile:
     text, advice = read_utf8(path.read_bytes())
     if text is None:
         raise InputError.single(shown, advice)
-    meeting, lines = parse_meeting_text(text, shown)
+    meeting, lines = parse_meeting_text(text, shown, platforms=platforms)
     roster_path = meeting.roster if meeting.roster.is_absolute() else path.parent / meeting.roster
     problems: list[Problem] = []
     roster: Roster | None = None
@@ -153,8 +156,14 @@ def load_meeting(path: str | Path) -> MeetingFile:
     return MeetingFile(path, meeting, roster, lines)
 
 
-def parse_meeting_text(text: str, shown: str = "<meeting>") -> tuple[Meeting, dict[Path_, int]]:
-    """Parse and validate meeting YAML text; return the model and the line of every key."""
+def parse_meeting_text(
+    text: str, shown: str = "<meeting>", *, platforms: Collection[str] | None = None
+) -> tuple[Meeting, dict[Path_, int]]:
+    """Parse and validate meeting YAML text; return the model and the line of every key.
+
+    ``platforms``, when given, are the names a track's ``platform:`` may take (the adapter
+    registry's, which sits above loading: the caller passes them in).
+    """
     # PyYAML refuses a raw control character before parsing, with no line or key: mask each
     # with a printable one of the same length, and report it at its key like an escaped one.
     unreadable = [m.start() for m in _UNREADABLE.finditer(text)]
@@ -200,7 +209,7 @@ def parse_meeting_text(text: str, shown: str = "<meeting>") -> tuple[Meeting, di
         context = {"timezone": check_timezone(str(zone))}
     except ValueError:
         context = {"timezone": "Asia/Ho_Chi_Minh"}  # reported by the model's own validator
-    problems.extend(_unknown_platforms(data, lines, shown))
+    problems.extend(_unknown_platforms(data, lines, shown, platforms))
     try:
         meeting = Meeting.model_validate(data, context=context)
     except ValidationError as exc:
@@ -402,11 +411,16 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def _unknown_platforms(data: dict[str, Any], lines: dict[Path_, int], shown: str) -> list[Problem]:
+def _unknown_platforms(
+    data: dict[str, Any],
+    lines: dict[Path_, int],
+    shown: str,
+    platforms: Collection[str] | None,
+) -> list[Problem]:
     tracks = data.get("tracks")
-    if not isinstance(tracks, list):
+    if not isinstance(tracks, list) or platforms is None:
         return []
-    known = available_adapters()
+    known = list(platforms)
     problems = []
     for t, track in enumerate(tracks):
         platform = track.get("platform") if isinstance(track, dict) else None

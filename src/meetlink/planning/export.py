@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from meetlink.planning import Plan
-from meetlink.sheets import spreadsheet_safe
+from meetlink.loading.sheets import spreadsheet_safe
+from meetlink.planning.planner import Plan
 
 __all__ = [
     "ACTION_OPS",

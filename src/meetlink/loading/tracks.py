@@ -1,0 +1,80 @@
+"""Which track each unit attends: the first rule of the plan, known at load time.
+
+A unit listed by id in a track's ``units.ids`` attends it; else it follows its
+``join_point``'s host into the host's track; else the first track whose ``units.kinds`` has its
+kind. The loader uses it to refuse a track no unit attends; the planner, to seat them.
+
+Example:
+    >>> assign_tracks.__name__
+    'assign_tracks'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from meetlink.loading.meeting import Meeting
+from meetlink.loading.roster import Roster, Unit, UnitKind
+
+__all__ = ["assign_tracks", "tracks_of_units"]
+
+
+def tracks_of_units(meeting: Meeting, roster: Roster) -> dict[str, str]:
+    """unit id → id of the track it attends, by the planner's rules; a unit in no track is
+    left out (:mod:`meetlink.loading` refuses a track that no unit attends).
+
+    Example:
+        >>> from meetlink.loading import load_meeting
+        >>> loaded = load_meeting("examples/myhao-2023q3/meeting.yaml")  # doctest: +SKIP
+        >>> set(tracks_of_units(loaded.meeting, loaded.roster).values())  # doctest: +SKIP
+        {'main'}
+    """
+    return assign_tracks(meeting, roster.units, roster.by_id())
+
+
+def assign_tracks(
+    meeting: Meeting, ordered: Sequence[Unit], units: Mapping[str, Unit]
+) -> dict[str, str]:
+    listed: dict[str, str] = {}
+    for track in meeting.tracks:
+        for unit_id in track.units.ids:
+            listed.setdefault(unit_id, track.id)
+    by_kind: dict[UnitKind, str] = {}
+    for track in meeting.tracks:
+        for kind in track.units.kinds:
+            by_kind.setdefault(kind, track.id)
+    track_of: dict[str, str] = {}
+    stranded: dict[str, str] = {}
+    for unit in ordered:
+        if unit.join_point is None:  # most units: decided by id or kind, no chain to walk
+            own_track = listed.get(unit.id) or by_kind.get(unit.kind)
+            if own_track is not None:
+                track_of[unit.id] = own_track
+            continue
+        # Walk the join-point chain to the first unit whose track is decided by id or kind.
+        chain: list[str] = []
+        current: Unit | None = unit
+        found: str | None = None
+        while current is not None:
+            if current.id in track_of:
+                found = track_of[current.id]
+                break
+            chain.append(current.id)
+            if current.id in listed:
+                found = listed[current.id]
+                break
+            if current.join_point is None or current.join_point in chain:
+                found = by_kind.get(current.kind)
+                break
+            current = units.get(current.join_point)
+        if found is None:
+            # The join point's host is in no track: the unit's own kind decides, so a unit the
+            # track asked for is not dropped silently (the planner reports its join point).
+            # Kept apart so that no other unit's walk follows it, whatever the roster order.
+            own = by_kind.get(unit.kind)
+            if own is not None:
+                stranded[unit.id] = own
+            continue
+        for unit_id in chain:
+            track_of[unit_id] = found
+    return track_of | stranded
