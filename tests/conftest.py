@@ -1,4 +1,4 @@
-"""Helpers for the foundation tests: write rosters and meeting files, build units and plans.
+"""Shared test helpers: write rosters and meeting files, build units, meetings and plans.
 
 Rosters and meeting files go into ``tmp_path``; units, meetings and plans are built in code
 for the planner tests. The factories are stateless, so they are session-scoped and safe to
