@@ -10,7 +10,8 @@ When SQLite itself fails (the disk is full, the file is damaged or read-only), S
 already have rolled the whole transaction back: every write of the group then fails with
 the caller's error, and nothing is rolled back twice. :func:`storage_failure` turns such an
 error into a sentence that says what to do (free some disk space, restore from a backup,
-make the folder writable); the ledger and the vault share it.
+make the folder writable); the ledger and the vault share it, and their own transactions and
+reads (:meth:`GroupCommit.transaction`, :meth:`GroupCommit.reading`) raise it for them.
 
 Example:
     >>> import sqlite3, threading
@@ -28,7 +29,7 @@ import errno
 import os
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -191,6 +192,52 @@ class GroupCommit:
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction of its own (``BEGIN IMMEDIATE``), shared with no other
+        thread's writes: all of it is committed, or none.
+
+        An SQLite error (a full disk, a damaged page) rolls back, if SQLite has not already,
+        and is raised as ``failure`` makes it; any other error rolls back and is raised.
+
+        >>> import sqlite3, threading
+        >>> db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        >>> group = GroupCommit(db, threading.RLock(), lambda exc: RuntimeError(str(exc)))
+        >>> with group.transaction() as tx:
+        ...     _ = tx.execute("CREATE TABLE t (x)")
+        >>> with group.reading() as tx:
+        ...     tx.execute("SELECT count(*) FROM t").fetchone()
+        (0,)
+        """
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._failure(exc) from None
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                rollback(self._db)
+                raise self._failure(exc) from None
+            except BaseException:
+                rollback(self._db)
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                rollback(self._db)
+                raise self._failure(exc) from None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Reads under the lock; an SQLite error (a damaged page) is raised as ``failure``
+        makes it. See :meth:`transaction` for an example."""
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise self._failure(exc) from None
 
     def _commit(self, group: list[_Job[Any]]) -> None:
         with self._lock:

@@ -29,7 +29,9 @@ from pathlib import Path
 __all__ = [
     "check_private_folder",
     "create_private",
+    "ensure_private",
     "make_private_folder",
+    "open_private_lock",
     "remove_leftovers",
     "write_private",
 ]
@@ -106,6 +108,22 @@ def create_private(path: Path, data: bytes) -> None:
             path.unlink()
         raise
     _fsync_folder(path.parent)
+
+
+def ensure_private(path: Path) -> None:
+    """Create ``path`` empty (0600) if it does not exist, never through a link; a file that is
+    there already is left as it is (a database about to be opened, say)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
+
+
+def open_private_lock(path: Path) -> int:
+    """A descriptor of the lock file ``path`` (made 0600 if missing, never through a link),
+    for ``flock``: the operating system releases the lock when the process ends."""
+    return os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
 
 
 def remove_leftovers(folder: Path) -> int:

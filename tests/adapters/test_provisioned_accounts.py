@@ -18,7 +18,6 @@ from meetlink.adapters.provisioned.accounts import (
     AccountSheet,
     account_login,
     check_accounts,
-    formula_safe,
     generate_password,
     generate_pin,
     load_accounts,
@@ -28,6 +27,7 @@ from meetlink.adapters.provisioned.accounts import (
 from meetlink.credentials.secret import Secret
 from meetlink.errors import InputError
 from meetlink.loading.roster import Equipment
+from meetlink.loading.sheets import spreadsheet_safe
 
 MARKER = "Mk-7f3a9c-pass-marker"
 VI_HEADER = ["STT", "Mã đơn vị", "Tên đăng nhập", "Mật khẩu", "Phòng", "Máy chủ", "Mã PIN"]
@@ -233,8 +233,8 @@ class TestExport:
             ("X1", "X1"),
         ],
     )
-    def test_formula_safe_escapes_leading_formula_characters(self, cell: str, shown: str) -> None:
-        assert formula_safe(cell) == shown
+    def test_cells_are_escaped_by_the_one_spreadsheet_rule(self, cell: str, shown: str) -> None:
+        assert spreadsheet_safe(cell) == shown
 
     def test_the_csv_is_private_formula_safe_and_upserted_by_key(self, tmp_path: Path) -> None:
         path = tmp_path / "out" / "accounts.csv"
@@ -261,3 +261,16 @@ class TestExport:
         )
         (account,) = load_accounts(path).accounts
         assert (account.unit, account.login, account.password) == ("-X1", "q3-x1", Secret(MARKER))
+
+    @pytest.mark.parametrize("unit", ["=X1", "+X2", "-X3", "@X4", "'=X5", "'X6", "X7"])
+    def test_an_export_round_trips_every_code(self, tmp_path: Path, unit: str) -> None:
+        path = tmp_path / "export.csv"
+        header = ("unit", "login", "password", "pin")
+        row = {"unit": unit, "login": f"q3-{unit}", "password": "-Kp7s3cret", "pin": "+4821"}
+        upsert_csv(path, header, [row], key=("login",))
+
+        assert read_csv_rows(path) == [row]
+        (account,) = load_accounts(path).accounts
+        assert (account.unit, account.login) == (unit, f"q3-{unit}")
+        assert account.password == Secret("-Kp7s3cret")
+        assert account.pin == Secret("+4821")

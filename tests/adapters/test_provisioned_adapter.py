@@ -192,6 +192,7 @@ class TestAccess:
         assert all(not line.startswith(("=", "+", "-", "@")) for line in lines)
         assert lines[1].startswith("'=cmd|calc,")
         rows = read_csv_rows(export)
+        assert [row["unit"] for row in rows] == ["=cmd|calc", "X1"]  # read back as it was
         for access, row in zip(accesses, rows, strict=True):
             assert access.password is not None
             assert access.password.reveal() == row["password"]

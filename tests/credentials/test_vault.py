@@ -352,19 +352,7 @@ def test_purge_deletes_one_meeting_and_counts(vault: Vault) -> None:
     assert vault.list("q3") == []
     assert vault.purge("q3") == 0
     assert [c.unit_id for c in vault.list("q4")] == ["u1"]
-
-
-def test_purge_expired_deletes_only_meetings_past_retention(vault: Vault) -> None:
-    for meeting in ("old", "recent", "unknown"):
-        vault.put(meeting, "u1", "endpoint", credential())
-    ends = {"old": T0 - timedelta(days=31), "recent": T0 - timedelta(days=5)}
-    assert vault.purge_expired(ends, retention=timedelta(days=30), now=T0) == 1
-    assert vault.meetings() == ["recent", "unknown"]
-
-
-def test_purge_expired_needs_time_zones(vault: Vault) -> None:
-    with pytest.raises(CredentialError, match="time zone"):
-        vault.purge_expired({}, retention=timedelta(days=1), now=datetime(2023, 1, 1))
+    assert vault.meetings() == ["q4"]
 
 
 # --- the key ----------------------------------------------------------------------------------

@@ -151,8 +151,9 @@ def test_the_points_xlsx_has_a_titled_sheet_and_neutralised_formulas(unit, plan,
     sheet = openpyxl.load_workbook(target).worksheets[0]
     assert sheet.title == "Danh sách điểm cầu"
     assert sheet["A1"].font.bold
-    assert sheet["C2"].value == "'@SUM(A1)"
-    assert sheet["C2"].data_type == "s"
+    assert sheet["C2"].value == "@SUM(A1)"  # shown as written,
+    assert sheet["C2"].data_type == "s"  # stored as text,
+    assert sheet["C2"].quotePrefix  # and kept text when the cell is edited
 
 
 def test_party_cells_appear_as_their_own_rows(unit, plan, track):

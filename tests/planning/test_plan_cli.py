@@ -96,6 +96,32 @@ def test_the_table_shows_every_point_and_the_totals(meeting_file, capsys, monkey
     assert "Chạy thử đường truyền: 2023-09-09 15:00" in out
 
 
+def test_the_table_notes_the_points_that_no_invitation_can_reach(files, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    units = [dict(row) for row in UNITS]
+    for row in units:
+        if row["id"] in ("T1", "X1", "T2"):  # X1's point seats X1 and T2; T1 has its own
+            row.pop("officer_email")
+    files.roster_csv(units)
+    meeting_file = files.meeting(tracks=[TRACK])
+
+    code, out, err = run(capsys, "plan", str(meeting_file))
+
+    assert (code, err) == (0, "")
+    note = " ".join(out[out.index("Note: no invitation") :].split())
+    assert note.startswith(
+        "Note: no invitation can go to 2 bridge point(s) with seats, for nobody there has an "
+        "email address: X1 (main/s1, main/s2); T1 (main/s1, main/s2)."
+    )
+
+
+def test_the_table_has_no_such_note_when_every_point_has_an_address(meeting_file, capsys):
+    code, out, _ = run(capsys, "plan", str(meeting_file))
+
+    assert code == 0
+    assert "no invitation" not in out
+
+
 def test_the_table_can_be_written_to_a_file(meeting_file, capsys, tmp_path):
     target = tmp_path / "plan.txt"
 

@@ -75,11 +75,10 @@ def test_finishing_an_effect_without_an_intent_is_an_error(ledger: Ledger) -> No
         ledger.record_done("never-started")
 
 
-def test_cancel_and_forget(ledger: Ledger) -> None:
+def test_a_cancelled_effect_keeps_its_row(ledger: Ledger) -> None:
     ledger.record_intent("m1", "k", "conference")
     assert ledger.record_cancelled("k").state == EffectState.CANCELLED
-    ledger.forget("k")
-    assert ledger.get("k") is None
+    assert [e.key for e in ledger.effects("m1", state=EffectState.CANCELLED)] == ["k"]
 
 
 def test_a_failed_transaction_writes_nothing(ledger: Ledger) -> None:

@@ -116,7 +116,8 @@ def test_text_cells_that_look_like_formulas_are_neutralised(meeting, tmp_path):
 
     assert "'=cmd|" in rows
     assert ",=cmd" not in rows
-    assert book.worksheets[1]["C7"].value == "'=cmd|' /C calc'!A0"
+    cell = book.worksheets[1]["C7"]  # text with the quote prefix: shown as written, never run
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ("=cmd|' /C calc'!A0", "s", True)
 
 
 def test_the_summary_is_a_short_vietnamese_text_for_the_email(split_report):

@@ -245,3 +245,49 @@ def test_a_sheet_in_a_legacy_encoding_is_refused_with_advice(meeting):
     (problem,) = problems_of([sheet], plan)
 
     assert problem.startswith(f"{sheet}: the file is UTF-16, not UTF-8")
+
+
+# --- control characters -------------------------------------------------------------------
+
+
+def test_a_control_character_is_refused_at_its_cell_as_in_the_roster(meeting):
+    plan = meeting.plan()
+    sheet = meeting.csv(
+        "rc.csv",
+        [
+            ["Mã điểm cầu", "Số có mặt", "Họ tên", "Ghi chú"],
+            ["TU", 40, "Nguyễn Văn An\x1b[2J", "ignored \x07"],  # an unread column: no problem
+            ["DB\x07", "5\x00", "", ""],
+        ],
+    )
+
+    problems = problems_of([sheet], plan)
+
+    assert [p.split(": holds")[0] for p in problems] == [
+        f"{sheet}:2:Họ tên",
+        f"{sheet}:3:Mã điểm cầu",
+        f"{sheet}:3:Số có mặt",
+    ]
+    assert all("\x1b" not in p and "\x07" not in p and "\x00" not in p for p in problems)
+    assert "an escape character (U+001B)" in problems[0]
+
+
+def test_a_control_character_in_an_xlsx_roll_call_is_refused_too(meeting):
+    plan = meeting.plan()
+    sheet = meeting.xlsx("rc.xlsx", [["Điểm cầu", "Số có mặt"], ["T\tU", 40]])
+
+    (problem,) = problems_of([sheet], plan)
+
+    assert problem.startswith(f"{sheet}:2:Điểm cầu: holds a tab (U+0009)")
+
+
+def test_names_may_be_written_one_a_line(meeting):
+    plan = meeting.plan()
+    sheet = meeting.csv(
+        "t2.csv",
+        [["Mã điểm cầu", "Đơn vị", "Họ tên"], ["X1", "T2", "Nguyễn Văn An\r\nTrần Thị Bình\n"]],
+    )
+
+    (call,) = load_roll_calls([sheet], plan).calls
+
+    assert (call.present, call.names) == (2, ("Nguyễn Văn An", "Trần Thị Bình"))

@@ -27,7 +27,7 @@ from typing import Any
 
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointRef
 from meetlink.errors import AdapterError, InvalidRequest, NotFound
-from meetlink.private_files import write_private
+from meetlink.private_files import open_private_lock, write_private
 
 if sys.platform != "win32":
     import fcntl
@@ -151,9 +151,12 @@ class RoomBook:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock = self.path.with_name(self.path.name + ".lock")
-        with open(lock, "a", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
+        handle = open_private_lock(lock)
+        try:
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
             yield
+        finally:
+            os.close(handle)
 
 
 def point_in_request(request: ConferenceRequest, point: PointRef, adapter: str) -> PointRef:

@@ -30,6 +30,7 @@ from meetlink import __version__
 from meetlink.cli.commands import add_commands, run_command
 from meetlink.credentials.redaction import install_redaction
 from meetlink.errors import InputError, MeetlinkError, VaultKeyError
+from meetlink.invites import points_without_recipients
 from meetlink.loading import MeetingFile
 from meetlink.planning import Plan, plan_meeting
 from meetlink.planning.export import plan_rows, plan_to_json, write_points_csv, write_points_xlsx
@@ -214,11 +215,12 @@ def _show_plan(plan: Plan, args: argparse.Namespace, loaded: MeetingFile) -> int
     if args.format == "table":
         from meetlink.planning.table import render_plan
 
+        notes = _no_recipients_note(plan)
         if output is None:
-            render_plan(plan)
+            render_plan(plan, notes=notes)
         else:
             with output.open("w", encoding="utf-8") as stream:
-                render_plan(plan, stream)
+                render_plan(plan, stream, notes=notes)
         return EXIT_OK
     if args.format == "json":
         text = plan_to_json(plan, _actions(loaded, args.state))
@@ -226,6 +228,21 @@ def _show_plan(plan: Plan, args: argparse.Namespace, loaded: MeetingFile) -> int
         text = write_points_csv(*plan_rows(plan))
     _write(text, output, bom=args.format == "csv")
     return EXIT_OK
+
+
+def _no_recipients_note(plan: Plan) -> list[str]:
+    """The points with seats that ``open`` will send no invitation: nobody to write to."""
+    sittings: dict[str, list[str]] = {}
+    for sitting, point in points_without_recipients(plan):
+        sittings.setdefault(point, []).append(sitting)
+    if not sittings:
+        return []
+    listed = "; ".join(f"{point} ({', '.join(keys)})" for point, keys in sittings.items())
+    return [
+        f"no invitation can go to {len(sittings)} bridge point(s) with seats, for nobody "
+        f"there has an email address: {listed}. Fill in the roster's contact_emails (email "
+        "nhận giấy mời) of a unit seated there, or the officer_email of the point's host."
+    ]
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from meetlink.credentials.secret import Secret
 from meetlink.errors import VaultKeyError
+from meetlink.private_files import create_private
 
 __all__ = ["ENV_VAR", "KEY_FILE_NAME", "VaultKey", "default_config_dir", "load_vault_key"]
 
@@ -201,26 +202,11 @@ def _load_key_file(path: Path, *, create: bool) -> VaultKey:
 
 
 def _create_key_file(path: Path) -> VaultKey:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = VaultKey.generate(source="file", location=str(path))
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        create_private(path, (key.reveal_text() + "\n").encode("ascii"))
     except FileExistsError:  # another process made it first: use theirs
         return _load_key_file(path, create=False)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as file:
-            file.write(key.reveal_text() + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    if os.name != "nt":
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
     logger.warning(
         "Created a new vault key in %s; back it up: without it the stored credentials "
         "cannot be read.",

@@ -8,12 +8,13 @@ is told apart from tampering (`VaultKeyError`), and :meth:`Vault.rotate_key` re-
 all rows in one transaction, so a half-rotated file cannot exist.
 
 The key never sits in the database: see :func:`load_vault_key` for where it comes from.
-One vault holds rows of one key only: :func:`open_vault`, and every :meth:`Vault.put`,
-refuse (`VaultKeyError`) a key whose id differs from a stored row's, or that does not
-decrypt a stored row of its own id. :func:`open_vault` also never makes a new key file for
-a vault that already holds credentials: a lost key file is an error, not a fresh key.
-Every change is audited in the same transaction as the change, and every decryption is
-audited too (so reading a credential writes one audit row).
+How a row is sealed is :mod:`meetlink.credentials.sealing`. One vault holds rows of one key
+only (:mod:`meetlink.credentials.key_check`): :func:`open_vault`, and every
+:meth:`Vault.put`, refuse (`VaultKeyError`) a key whose id differs from a stored row's, or
+that does not decrypt a stored row of its own id. :func:`open_vault` also never makes a new
+key file for a vault that already holds credentials: a lost key file is an error, not a
+fresh key. Every change is audited in the same transaction as the change, and every
+decryption is audited too (so reading a credential writes one audit row).
 
 An SQLite failure (a full disk, a damaged page, a read-only folder) is raised as a
 :class:`~meetlink.errors.LedgerError` that says what to do (the vault shares the ledger's
@@ -35,15 +36,12 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from os import PathLike
-from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from cryptography.exceptions import InvalidTag
 from pydantic import ConfigDict, ValidationError
 
 from meetlink.credentials.audit import (
@@ -54,20 +52,17 @@ from meetlink.credentials.audit import (
     refuse_secrets,
     utcnow,
 )
-from meetlink.credentials.keys import (
-    ENV_VAR,
-    KEY_FILE_NAME,
-    VaultKey,
-    default_config_dir,
-    load_vault_key,
+from meetlink.credentials.key_check import (
+    VAULT_TABLE,
+    check_key,
+    holds_credentials,
+    refuse_a_new_key,
 )
+from meetlink.credentials.keys import ENV_VAR, VaultKey, default_config_dir, load_vault_key
+from meetlink.credentials.sealing import seal, unseal
 from meetlink.credentials.secret import Secret, SecretModel, reveal_unpinned
-from meetlink.errors import (
-    CredentialError,
-    TamperedCredential,
-    VaultKeyError,
-)
-from meetlink.group_commit import GroupCommit, rollback, storage_failure
+from meetlink.errors import CredentialError, TamperedCredential
+from meetlink.group_commit import GroupCommit, storage_failure
 
 __all__ = [
     "ENV_VAR",
@@ -80,21 +75,8 @@ __all__ = [
     "open_vault",
 ]
 
-_AAD_TAG = "meetlink-vault-v1"
-_NONCE_BYTES = 12
-
 _SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS vault_credentials (
-        meeting_id TEXT NOT NULL,
-        unit_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        key_id TEXT NOT NULL,
-        nonce BLOB NOT NULL,
-        ciphertext BLOB NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (meeting_id, unit_id, kind)
-    )""",
+    VAULT_TABLE,
     # The key check reads the least and greatest key id: two index seeks, not a scan.
     "CREATE INDEX IF NOT EXISTS vault_credentials_by_key ON vault_credentials (key_id)",
 )
@@ -125,47 +107,6 @@ class StoredCredential(NamedTuple):
     unit_id: str
     kind: str
     created_at: datetime
-
-
-def _origin(key: VaultKey) -> str:
-    """Where a key came from, for messages: never its text."""
-    if key.source == "env":
-        return f"from {ENV_VAR}"
-    if key.source == "file":
-        return f"from the key file {key.location}" if key.location else "from the key file"
-    if key.source == "keyring":
-        return "from the OS keyring"
-    return f"(source {key.source!r})"
-
-
-def _refusal(file: str, held: builtins.list[str], key: VaultKey) -> str:
-    """Why a vault will not take ``key``, and what to do: ids and origin only, no key text."""
-    where = f"The vault in {file}" if file else "The vault"
-    loaded = f"the key loaded {_origin(key)} is {key.key_id}"
-    if held == [key.key_id]:
-        head = (
-            f"{where} holds credentials written with vault key {key.key_id}; {loaded} too, "
-            "but it does not decrypt them (another key with the same id, or edited rows)"
-        )
-    elif len(held) == 1:
-        head = f"{where} holds credentials written with vault key {held[0]}, but {loaded}"
-    else:
-        head = (
-            f"{where} holds credentials written with {len(held)} vault keys "
-            f"({', '.join(held)}), and {loaded}"
-        )
-    state = f"the state file {file}" if file else "the state file"
-    return (
-        f"{head}; nothing was written with it. Load the key the vault was written with "
-        f"({ENV_VAR}, the key file or the OS keyring) and run again. If that key is lost, "
-        "ask the provider to disable the accounts (`meetlink credentials MEETING.yaml list` "
-        f"names them), then move {state} aside and run again to issue new ones."
-    )
-
-
-def _aad(meeting_id: str, unit_id: str, kind: str) -> bytes:
-    # A JSON array is an unambiguous encoding: ("a", "b/c") and ("a/b", "c") differ.
-    return json.dumps([_AAD_TAG, meeting_id, unit_id, kind]).encode("ascii")
 
 
 def _plaintext(credential: Credential) -> bytes:
@@ -212,7 +153,8 @@ class Vault:
         except sqlite3.Error as exc:  # a full disk, a damaged or read-only file
             raise storage_failure(exc, self._path) from None
         # Threads share the connection (``meetlink open``'s workers): reads take the lock,
-        # writes go through a group commit, so concurrent writers share one fsync.
+        # writes go through a group commit, so concurrent writers share one fsync; an SQLite
+        # failure in either becomes a LedgerError that says what to do.
         self._lock = threading.RLock()
         self._group = GroupCommit(connection, self._lock, self._failure)
         self.audit = AuditLog(connection, clock=clock, writer=self._group.write)
@@ -262,97 +204,21 @@ class Vault:
     def _failure(self, exc: BaseException) -> Exception:
         return storage_failure(exc, self._path)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._failure(exc) from None
-            try:
-                yield
-            except sqlite3.Error as exc:
-                rollback(self._db)  # unless SQLite did already (a full disk)
-                raise self._failure(exc) from None
-            except BaseException:
-                rollback(self._db)
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                rollback(self._db)
-                raise self._failure(exc) from None
+    def check_key(self) -> None:
+        """Refuse the loaded key (`VaultKeyError`) unless it opens the rows already stored.
 
-    @contextmanager
-    def _reading(self) -> Iterator[None]:
-        """Reads under the lock; an SQLite error (a damaged page) becomes a LedgerError."""
-        with self._lock:
-            try:
-                yield
-            except sqlite3.Error as exc:
-                raise self._failure(exc) from None
+        :func:`open_vault` calls it at once; every :meth:`put` checks again, in its write.
+
+        Example:
+            >>> Vault.open(":memory:", VaultKey.generate()).check_key()  # empty: any key
+        """
+        with self._group.reading() as db:
+            self._check_key(db)
 
     def _check_key(self, db: sqlite3.Connection) -> None:
-        """Refuse the loaded key unless every stored row has its id and it decrypts one.
-
-        Two index seeks (the least and greatest key id) every time; the decryption (at most
-        three rows) once per vault. Raises `VaultKeyError` naming the ids, never a key.
-        """
-        low, high = db.execute(
-            "SELECT (SELECT MIN(key_id) FROM vault_credentials),"
-            " (SELECT MAX(key_id) FROM vault_credentials)"
-        ).fetchone()
-        if low is None:  # no rows: any key may write the first
-            return
-        if low == high == self._key.key_id and (self._canary_opened or self._opens_a_row(db)):
-            self._canary_opened = True
-            return
-        held = sorted(r[0] for r in db.execute("SELECT DISTINCT key_id FROM vault_credentials"))
-        raise VaultKeyError(_refusal(self._path, held, self._key))
-
-    def _opens_a_row(self, db: sqlite3.Connection) -> bool:
-        """Whether the key decrypts one of (up to) three stored rows: the canary.
-
-        A wrong key opens none; a single edited row does not make the right key fail.
-        """
-        rows = db.execute(
-            "SELECT meeting_id, unit_id, kind, nonce, ciphertext FROM vault_credentials"
-            " WHERE key_id = ? LIMIT 3",
-            (self._key.key_id,),
-        ).fetchall()
-        for meeting_id, unit_id, kind, nonce, blob in rows:
-            try:
-                if isinstance(nonce, bytes) and isinstance(blob, bytes):
-                    self._key.decrypt(nonce, blob, _aad(meeting_id, unit_id, kind))
-                    return True
-            except (InvalidTag, ValueError):
-                continue
-        return False
-
-    def _seal(self, key: VaultKey, ids: tuple[str, str, str], data: bytes) -> tuple[bytes, bytes]:
-        nonce = os.urandom(_NONCE_BYTES)
-        return nonce, key.encrypt(nonce, data, _aad(*ids))
-
-    def _open_row(self, ids: tuple[str, str, str], key_id: str, nonce: bytes, blob: bytes) -> bytes:
-        meeting_id, unit_id, kind = ids
-        where = f"unit {unit_id} (meeting {meeting_id}, kind {kind})"
-        if key_id != self._key.key_id:
-            raise VaultKeyError(
-                f"The credential of {where} was written with vault key {key_id}, but the key "
-                f"loaded is {self._key.key_id}. Load the key the vault was written with "
-                f"({ENV_VAR}, the key file or the keyring); if it is lost, purge the meeting "
-                "and issue new credentials."
-            )
-        try:
-            if not (isinstance(nonce, bytes) and isinstance(blob, bytes)):
-                raise ValueError("nonce and ciphertext must be bytes")
-            return self._key.decrypt(nonce, blob, _aad(*ids))
-        except (InvalidTag, ValueError):
-            raise TamperedCredential(
-                f"The stored credential of {where} fails authentication: it was moved from "
-                "another unit, cut short or edited. Do not use it: revoke it and issue the "
-                "unit a new credential."
-            ) from None
+        """:func:`~meetlink.credentials.key_check.check_key`, the canary decrypted once."""
+        opened = check_key(db, self._key, self._path, canary_opened=self._canary_opened)
+        self._canary_opened = self._canary_opened or opened
 
     @staticmethod
     def _check_ids(*ids: str) -> None:
@@ -373,7 +239,7 @@ class Vault:
         if not isinstance(credential, Credential):
             raise CredentialError("Pass a Credential to Vault.put.")
         ids = (meeting_id, unit_id, kind)
-        nonce, blob = self._seal(self._key, ids, _plaintext(credential))
+        nonce, blob = seal(self._key, ids, _plaintext(credential))
         now = self._clock().isoformat()
 
         def store(db: sqlite3.Connection) -> None:
@@ -407,7 +273,7 @@ class Vault:
         self._check_ids(meeting_id, unit_id, kind)
         refuse_secrets(channel=channel)
         ids = (meeting_id, unit_id, kind)
-        with self._reading():
+        with self._group.reading():
             row = self._db.execute(
                 "SELECT key_id, nonce, ciphertext FROM vault_credentials"
                 " WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
@@ -418,7 +284,7 @@ class Vault:
                 f"No {kind} credential is stored for unit {unit_id} of meeting {meeting_id}; "
                 "run `meetlink open` to issue one."
             )
-        data = self._open_row(ids, *row)
+        data = unseal(self._key, ids, *row)
         try:
             credential = Credential.model_validate(json.loads(data))
         except (ValueError, ValidationError):
@@ -446,7 +312,7 @@ class Vault:
             False
         """
         self._check_ids(meeting_id, unit_id, kind)
-        with self._transaction():
+        with self._group.transaction():
             cursor = self._db.execute(
                 "DELETE FROM vault_credentials WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
                 (meeting_id, unit_id, kind),
@@ -464,7 +330,7 @@ class Vault:
             >>> Vault.open(":memory:", VaultKey.generate()).purge("q3")
             0
         """
-        with self._transaction():
+        with self._group.transaction():
             count = self._db.execute(
                 "DELETE FROM vault_credentials WHERE meeting_id = ?", (meeting_id,)
             ).rowcount
@@ -475,31 +341,6 @@ class Vault:
                 )
         self._checkpoint()
         return count
-
-    def purge_expired(
-        self, meeting_ends: Mapping[str, datetime], *, retention: timedelta, now: datetime
-    ) -> int:
-        """Purge every meeting that ended at least ``retention`` before ``now``.
-
-        ``meeting_ends`` maps meeting ids to their (timezone-aware) end; a meeting missing
-        from it is kept, since its end is unknown. Returns how many credentials were deleted.
-
-        Example:
-            >>> from datetime import UTC, datetime, timedelta
-            >>> vault = Vault.open(":memory:", VaultKey.generate())
-            >>> vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
-            >>> end = {"q3": datetime(2023, 9, 10, 10, tzinfo=UTC)}
-            >>> vault.purge_expired(end, retention=timedelta(days=30), now=datetime.now(UTC))
-            1
-        """
-        if now.tzinfo is None or any(end.tzinfo is None for end in meeting_ends.values()):
-            raise CredentialError("Give meeting ends and now with a time zone (e.g. UTC).")
-        expired = [
-            meeting_id
-            for meeting_id in self.meetings()
-            if meeting_id in meeting_ends and meeting_ends[meeting_id] + retention <= now
-        ]
-        return sum(self.purge(meeting_id) for meeting_id in expired)
 
     def rotate_key(self, new_key: VaultKey) -> int:
         """Re-encrypt every credential under ``new_key`` in one transaction; returns how many.
@@ -516,16 +357,15 @@ class Vault:
         old = self._key
         per_meeting: dict[str, int] = {}
         now = self._clock().isoformat()
-        with self._transaction():
+        with self._group.transaction():
             rows = self._db.execute(
                 "SELECT meeting_id, unit_id, kind, key_id, nonce, ciphertext"
                 " FROM vault_credentials ORDER BY meeting_id, unit_id, kind"
             ).fetchall()
             for meeting_id, unit_id, kind, key_id, nonce, blob in rows:
                 ids = (meeting_id, unit_id, kind)
-                new_nonce, new_blob = self._seal(
-                    new_key, ids, self._open_row(ids, key_id, nonce, blob)
-                )
+                data = unseal(old, ids, key_id, nonce, blob)
+                new_nonce, new_blob = seal(new_key, ids, data)
                 self._db.execute(
                     "UPDATE vault_credentials SET key_id = ?, nonce = ?, ciphertext = ?,"
                     " updated_at = ? WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
@@ -547,12 +387,12 @@ class Vault:
     def _checkpoint(self) -> None:
         # Old ciphertexts live on in WAL frames until a checkpoint; after a purge or a
         # rotation they should not. Best effort: a reader elsewhere may delay it.
-        with self._reading():
+        with self._group.reading():
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def meetings(self) -> builtins.list[str]:
         """The ids of every meeting with stored credentials, sorted."""
-        with self._reading():
+        with self._group.reading():
             rows = self._db.execute(
                 "SELECT DISTINCT meeting_id FROM vault_credentials ORDER BY meeting_id"
             ).fetchall()
@@ -576,7 +416,7 @@ class Vault:
             >>> Vault.open(":memory:", VaultKey.generate()).has("q3", "u1", "endpoint")
             False
         """
-        with self._reading():
+        with self._group.reading():
             row = self._db.execute(
                 "SELECT 1 FROM vault_credentials WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
                 (meeting_id, unit_id, kind),
@@ -588,30 +428,13 @@ class Vault:
 
         Needs no key: nothing is decrypted.
         """
-        with self._reading():
+        with self._group.reading():
             rows = self._db.execute(
                 "SELECT unit_id, kind, created_at FROM vault_credentials WHERE meeting_id = ?"
                 " ORDER BY unit_id, kind",
                 (meeting_id,),
             ).fetchall()
         return [StoredCredential(u, k, datetime.fromisoformat(at)) for u, k, at in rows]
-
-
-def _stored_rows(path: str | PathLike[str]) -> bool:
-    """Whether the SQLite file at ``path`` holds vault rows; read-only, it creates nothing."""
-    if str(path) in ("", ":memory:") or not Path(path).is_file():
-        return False
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    try:
-        with closing(sqlite3.connect(uri, uri=True, timeout=30.0)) as db:
-            table = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vault_credentials'"
-            ).fetchone()
-            return table is not None and bool(
-                db.execute("SELECT EXISTS (SELECT 1 FROM vault_credentials)").fetchone()[0]
-            )
-    except sqlite3.Error as exc:
-        raise storage_failure(exc, path) from None
 
 
 def open_vault(
@@ -634,6 +457,7 @@ def open_vault(
         >>> env = {"MEETLINK_VAULT_KEY": VaultKey.generate().reveal_text()}
         >>> with open_vault(path, env=env) as vault:
         ...     vault.put("q3", "u1", "endpoint", Credential(pin="4711-0815"))
+        >>> from meetlink.errors import VaultKeyError
         >>> wrong = {"MEETLINK_VAULT_KEY": VaultKey.generate().reveal_text()}
         >>> try:
         ...     open_vault(path, env=wrong)
@@ -642,22 +466,13 @@ def open_vault(
         refused: another key wrote this vault
     """
     if key is None:
-        has_rows = _stored_rows(path)
-        if has_rows and not env.get(ENV_VAR, "").strip():
-            folder = Path(config_dir) if config_dir is not None else default_config_dir(env)
-            key_file = folder / KEY_FILE_NAME
-            if not key_file.exists():
-                raise VaultKeyError(
-                    f"The vault in {path} holds credentials, but the vault key file {key_file} "
-                    f"is missing and {ENV_VAR} is not set; a new key would not open them, so "
-                    f"none was made. Restore {key_file} from your backup (mode 0600) or set "
-                    f"{ENV_VAR} to the vault key, and run again."
-                )
+        has_rows = holds_credentials(path)
+        if has_rows:
+            refuse_a_new_key(path, env, config_dir)
         key = load_vault_key(config_dir, env, create=not has_rows)
     vault = Vault.open(path, key)
     try:
-        with vault._reading():
-            vault._check_key(vault._db)
+        vault.check_key()
     except BaseException:
         vault.close()
         raise

@@ -355,7 +355,8 @@ def invitations_for(
 def points_without_recipients(plan: Plan) -> list[tuple[str, str]]:
     """``(sitting key, point id)`` of every point with seats but no address to invite.
 
-    :func:`invitations_for` skips them; show them to the office so it can add addresses.
+    :func:`invitations_for` skips them; ``meetlink plan`` notes them below its table, so the
+    office can add addresses before ``meetlink open``.
 
     >>> points_without_recipients(plan)  # doctest: +SKIP
     [('main/s1', 'DS-HD')]

@@ -14,7 +14,7 @@ Example:
     >>> data = {"tracks": [{"id": "main", "platform": "zoom"}]}
     >>> lines = {("tracks", 0, "platform"): 9}
     >>> [str(p)[:40] for p in unknown_platforms(data, lines, "m.yaml", ["jitsi", "google"])]
-    ["m.yaml:9: tracks[0].platform: unknown pla"]
+    ['m.yaml:9: tracks[0].platform: unknown pl']
 """
 
 from __future__ import annotations

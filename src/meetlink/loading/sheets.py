@@ -4,8 +4,15 @@ Rosters, the provider's account sheets and roll calls are all read here. A CSV m
 (a BOM is fine; anything else is refused with how to save it again); its separator is the
 one (comma, semicolon or tab — Excel writes ';' in some locales) that splits the header
 into the most known column names, commas on a tie. Each row comes with the row number a
-spreadsheet shows (the header is row 1), so a problem can point at it. Cells meetlink writes
-go through :func:`spreadsheet_safe`.
+spreadsheet shows (the header is row 1), so a problem can point at it.
+
+One rule keeps a written cell from being run as a formula (OWASP: formula injection), and
+every table meetlink writes reads back unchanged: text that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return (:data:`FORMULA_LEADS`) gets a leading ``'`` in a CSV
+(:func:`spreadsheet_safe`), and is stored as text with Excel's own quote prefix in an XLSX
+(:func:`append_safe_row`); NUL characters are dropped. :func:`read_table` takes that ``'``
+off again (:func:`spreadsheet_unescape`) in every cell of every table it reads: rosters,
+account sheets, roll calls, and the account lists meetlink writes for the provider.
 
 Example:
     >>> import pathlib, tempfile
@@ -29,24 +36,32 @@ from meetlink.errors import InputError, Problem
 from meetlink.text import control_problem, fold, nfc, read_utf8, without_controls
 
 __all__ = [
+    "FORMULA_LEADS",
     "XLSX_SUFFIXES",
     "Columns",
     "Rows",
+    "append_safe_row",
     "cell_text",
     "control_problems",
     "find_columns",
     "read_table",
     "spreadsheet_safe",
+    "spreadsheet_unescape",
     "whole_number",
 ]
 
 Rows = Iterator[tuple[int, list[str]]]
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP ASVS 1.2.10)."""
 
 
 def read_table(path: Path, *, known: Collection[str] = ()) -> tuple[list[str], Rows]:
     """The header and the rows of a CSV or XLSX file; ``known`` holds the folded column
     names (see :func:`meetlink.text.fold`) that decide a CSV's separator.
+
+    Every cell comes back as meetlink wrote it: the ``'`` that :func:`spreadsheet_safe`
+    puts before a formula's first character is taken off (:func:`spreadsheet_unescape`).
 
     Raises :class:`~meetlink.errors.InputError` for a file that is not UTF-8 or not a
     readable workbook; the rows raise it, at the row, for a CSV cell over the csv module's
@@ -54,11 +69,17 @@ def read_table(path: Path, *, known: Collection[str] = ()) -> tuple[list[str], R
     what to call it).
     """
     if path.suffix.lower() in XLSX_SUFFIXES:
-        return _read_xlsx(path, known)
-    text, advice = read_utf8(path.read_bytes())
-    if text is None:
-        raise InputError.single(str(path), advice)
-    return _read_csv(text, known, str(path))
+        header, rows = _read_xlsx(path, known)
+    else:
+        text, advice = read_utf8(path.read_bytes())
+        if text is None:
+            raise InputError.single(str(path), advice)
+        header, rows = _read_csv(text, known, str(path))
+    return _unescaped(header), ((number, _unescaped(cells)) for number, cells in rows)
+
+
+def _unescaped(cells: list[str]) -> list[str]:
+    return [spreadsheet_unescape(cell) for cell in cells]
 
 
 class Columns:
@@ -271,7 +292,12 @@ def _check_expansion(path: Path) -> None:
 
 
 def control_problems(
-    shown: str, number: int, cells: MutableMapping[str, str], titles: Mapping[str, str]
+    shown: str,
+    number: int,
+    cells: MutableMapping[str, str],
+    titles: Mapping[str, str],
+    *,
+    allow: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """A problem for every cell (canonical column → text) holding a control character, at
     ``FILE:ROW:COLUMN``. The message never quotes the cell (it may be a password), and the
@@ -279,15 +305,18 @@ def control_problems(
     sending them to the terminal.
 
     Only the cells meetlink reads are given: a column it ignores (notes, ``STT``) never
-    reaches an invitation or a terminal.
+    reaches an invitation or a terminal. ``allow`` names the characters a column may hold
+    all the same (a roll call's names, one per line: ``{"names": "\\n"}``).
 
-    >>> cells = {"name": "Xã\\x07"}
-    >>> [str(p)[:47] for p in control_problems("r.csv", 3, cells, {"name": "tên"})], cells
-    (['r.csv:3:tên: holds a control character (U+0007)'], {'name': 'Xã'})
+    >>> cells = {"name": "Xã\\x07", "names": "An\\nBình"}
+    >>> titles = {"name": "tên", "names": "họ tên"}
+    >>> problems = control_problems("r.csv", 3, cells, titles, allow={"names": "\\n"})
+    >>> [str(p)[:47] for p in problems], cells
+    (['r.csv:3:tên: holds a control character (U+0007)'], {'name': 'Xã', 'names': 'An\\nBình'})
     """
     problems = []
     for column, text in cells.items():
-        message = control_problem(text)
+        message = control_problem(text, allow=(allow or {}).get(column, ""))
         if message is not None:
             problems.append(Problem(shown, number, titles.get(column, column), message))
             cells[column] = without_controls(text)
@@ -303,18 +332,70 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def _is_formula(text: str) -> bool:
+    """Whether ``text``, past any ``'`` it starts with, starts like a formula."""
+    return text.lstrip("'")[:1] in FORMULA_LEADS
+
+
 def spreadsheet_safe(value: Any) -> Any:
-    """A cell to write, kept from being run as a formula (OWASP: formula injection).
+    """A cell to write to a CSV, kept from being run as a formula (OWASP: formula injection).
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
-    ``'``, so a spreadsheet shows it as text; other values are returned as they are.
+    ``'``, so a spreadsheet shows it as text; so does text that starts with ``'`` before one
+    of them, so that :func:`spreadsheet_unescape` gives every text back as it was. NUL
+    characters are dropped. Other values are returned as they are.
 
     >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("X1"), spreadsheet_safe(-3)
     ("'=HYPERLINK(1)", 'X1', -3)
+    >>> spreadsheet_unescape(spreadsheet_safe("'=x")), spreadsheet_safe("a\\x00b")
+    ("'=x", 'ab')
     """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\0", "")
+    return "'" + text if _is_formula(text) else text
+
+
+def spreadsheet_unescape(cell: str) -> str:
+    """Undo :func:`spreadsheet_safe`: a ``'`` before a formula's first character comes off.
+
+    A spreadsheet hides that ``'`` too, so a cell a person typed as ``'-5`` reads as ``-5``.
+
+    >>> spreadsheet_unescape("'=HYPERLINK(1)"), spreadsheet_unescape("'X1")
+    ('=HYPERLINK(1)', "'X1")
+    """
+    return cell[1:] if cell.startswith("'") and _is_formula(cell) else cell
+
+
+def append_safe_row(sheet: Any, values: Sequence[Any]) -> None:
+    """Append a row to an openpyxl worksheet, no text cell of it a formula.
+
+    openpyxl stores text starting with ``=`` as a formula: such text (and text starting
+    with ``+``, ``-``, ``@``, a tab or a carriage return, which a spreadsheet reads as a
+    formula once the cell is edited) is written as a text cell with the quote prefix, as
+    Excel stores a cell typed with a leading ``'``: shown as written, read back as written.
+    NUL characters are dropped, as in :func:`spreadsheet_safe`.
+
+    >>> import openpyxl
+    >>> sheet = openpyxl.Workbook().active
+    >>> append_safe_row(sheet, ["=X1", "X2", 3])
+    >>> [(c.value, c.data_type, c.quotePrefix) for c in sheet[1]]
+    [('=X1', 's', True), ('X2', 's', False), (3, 'n', False)]
+    """
+    from openpyxl.cell.cell import WriteOnlyCell
+
+    row: list[Any] = []
+    for value in values:
+        cell = spreadsheet_safe(value)
+        if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in FORMULA_LEADS:
+            # starts like a formula: the text itself, as text with the quote prefix (a text
+            # that starts with "'" before such a character keeps its escape, and read_table
+            # takes that off)
+            cell = WriteOnlyCell(sheet, value=cell[1:])  # a cell not yet in a row
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        row.append(cell)
+    sheet.append(row)
 
 
 def whole_number(raw: str) -> int | None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from meetlink.loading.sheets import spreadsheet_safe
+from meetlink.loading.sheets import append_safe_row, spreadsheet_safe
 from meetlink.planning.planner import Plan
 
 __all__ = [
@@ -146,7 +146,7 @@ def write_points_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> st
     """The list of bridge points as CSV text (UTF-8 with BOM, so Excel shows the accents)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([spreadsheet_safe(v) for v in header])
     writer.writerows([[spreadsheet_safe(v) for v in row] for row in rows])
     return "\ufeff" + buffer.getvalue()
 
@@ -159,12 +159,12 @@ def write_points_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], path
     book = openpyxl.Workbook()
     sheet = book.worksheets[0]
     sheet.title = "Danh sách điểm cầu"
-    sheet.append(list(header))
+    append_safe_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        sheet.append([spreadsheet_safe(v) for v in row])
+        append_safe_row(sheet, row)
     widths = {"A": 6, "B": 14, "C": 40, "D": 36, "E": 12, "F": 60, "G": 24, "H": 14}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 from meetlink.planning.planner import Plan
@@ -79,8 +80,9 @@ def terminal_console(stream: TextIO | None = None, *, width: int | None = None) 
     return _Console(file=stream, width=width, markup=False, emoji=False)
 
 
-def render_plan(plan: Plan, stream: TextIO | None = None) -> None:
-    """Print one table per track, then totals and what the plan noted."""
+def render_plan(plan: Plan, stream: TextIO | None = None, *, notes: Iterable[str] = ()) -> None:
+    """Print one table per track, then totals, what the plan noted and ``notes`` (what the
+    layers above know of the plan: who gets no invitation)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -135,5 +137,5 @@ def render_plan(plan: Plan, stream: TextIO | None = None) -> None:
     console.print(terminal_cell(f"{grand} bridge points, {len(plan.conferences)} conferences."))
     if plan.not_invited:
         console.print(terminal_cell(f"Not invited (in no track): {', '.join(plan.not_invited)}"))
-    for note in plan.notes:
+    for note in (*plan.notes, *notes):
         console.print(terminal_cell(f"Note: {note}"))

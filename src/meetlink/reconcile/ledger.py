@@ -16,11 +16,10 @@ can replace SQLite later without touching the rest.
 
 Faults end in a :class:`~meetlink.errors.LedgerError` whose sentence says what to do, never
 in an SQLite traceback: a full disk ("free some disk space, then run again"), a damaged file
-(found when it is opened, by ``PRAGMA quick_check``: about 30 ms for a 10,000-point ledger;
-"restore it from a backup", never a new file, since it also holds the vault) and a read-only
-state folder. ``Ledger(path, read_only=True)`` (``meetlink status``, ``credentials list``,
-a dry run) opens the file with ``mode=ro``, or ``immutable=1`` when its folder is read-only
-and no write is left unmerged, and writes nothing at all.
+(found when it is opened: "restore it from a backup", never a new file, since it also holds
+the vault) and a read-only state folder. ``Ledger(path, read_only=True)`` (``meetlink
+status``, ``credentials list``, a dry run) writes nothing at all. How the file is opened,
+checked and locked is :mod:`meetlink.reconcile.ledger_file`.
 
 Example:
     >>> import tempfile, pathlib
@@ -38,26 +37,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
 import json
-import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from meetlink.errors import LedgerBusy, LedgerError
-from meetlink.group_commit import (
-    GroupCommit,
-    damaged_sentence,
-    folder_is_read_only,
-    rollback,
-    storage_failure,
+from meetlink.errors import LedgerError
+from meetlink.group_commit import GroupCommit, damaged_sentence, storage_failure
+from meetlink.reconcile.ledger_file import (
+    check_pages,
+    connect_for_writing,
+    connect_read_only,
+    meeting_lock,
+    stored_version,
 )
 
 __all__ = ["SCHEMA_VERSION", "Effect", "EffectState", "Ledger"]
@@ -142,12 +138,12 @@ class Ledger:
         self.read_only = read_only and not memory
         self._lock = threading.RLock()  # the connection: one user at a time
         if self.read_only:
-            self._db = self._connect_read_only(busy_timeout)
+            self._db = connect_read_only(self.path, busy_timeout)
         else:
-            self._db = self._connect_for_writing(busy_timeout, memory)
+            self._db = connect_for_writing(self.path, busy_timeout, memory=memory)
         try:
             if not memory:
-                self._check_pages()
+                check_pages(self._db, self.path)
             if self.read_only:
                 self._check_version()
             else:
@@ -166,58 +162,6 @@ class Ledger:
             self._db.close()
             raise
 
-    def _connect_for_writing(self, timeout: float, memory: bool) -> sqlite3.Connection:
-        if not memory:
-            folder = self.path.parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                if folder_is_read_only(folder):
-                    raise PermissionError(errno.EROFS, _read_only_reason(folder))
-                if not self.path.exists():
-                    # Readable by its owner only, like every other state file; SQLite gives
-                    # the -wal and -shm files the same mode.
-                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-            except OSError as exc:
-                raise storage_failure(exc, self.path) from None
-        try:
-            return sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise storage_failure(exc, self.path) from None
-
-    def _connect_read_only(self, timeout: float) -> sqlite3.Connection:
-        if not self.path.is_file():
-            raise LedgerError(
-                f"there is no ledger at {self.path}: nothing was opened yet; run `meetlink "
-                "open` first."
-            )
-        uri = self.path.resolve().as_uri()
-        wal = self.path.with_name(self.path.name + "-wal")
-        unmerged = wal.is_file() and wal.stat().st_size > 0
-        # mode=ro needs to make the -shm file beside the ledger; in a read-only folder
-        # immutable=1 reads the file alone, which is all there is when no WAL is left over.
-        try:
-            return _connect_uri(f"{uri}?mode=ro", timeout)
-        except sqlite3.Error as exc:
-            cannot_open = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == 14  # CANTOPEN
-            if unmerged or not cannot_open:
-                raise storage_failure(exc, self.path) from None
-        try:
-            return _connect_uri(f"{uri}?mode=ro&immutable=1", timeout)
-        except sqlite3.Error as exc:
-            raise storage_failure(exc, self.path) from None
-
-    def _check_pages(self) -> None:
-        """Refuse a damaged file at once, before anything is read from it or done."""
-        try:
-            found = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall()]
-        except sqlite3.DatabaseError as exc:
-            raise LedgerError(damaged_sentence(self.path, str(exc))) from None
-        if found != ["ok"]:
-            first = " ".join(str(found[0]).split())[:200] if found else "no answer"
-            raise LedgerError(damaged_sentence(self.path, first))
-
     def _check_version(self) -> None:
         version = self._version()
         if version > SCHEMA_VERSION:
@@ -229,13 +173,7 @@ class Ledger:
             )
 
     def _version(self) -> int:
-        meta = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-        ).fetchone()
-        if meta is None:
-            return 0
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 0
+        return stored_version(self._db)
 
     def _newer(self, version: int) -> LedgerError:
         return LedgerError(
@@ -275,7 +213,7 @@ class Ledger:
     @property
     def schema_version(self) -> int:
         """The schema version of the open file."""
-        with self._reading():
+        with self._group.reading():
             return self._version()
 
     @contextlib.contextmanager
@@ -286,33 +224,8 @@ class Ledger:
         An SQLite error (a full disk, a damaged page) rolls back, if SQLite has not already,
         and is raised as a :class:`~meetlink.errors.LedgerError` saying what to do.
         """
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise storage_failure(exc, self.path) from None
-            try:
-                yield self._db
-            except sqlite3.Error as exc:
-                rollback(self._db)
-                raise storage_failure(exc, self.path) from None
-            except BaseException:
-                rollback(self._db)
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                rollback(self._db)
-                raise storage_failure(exc, self.path) from None
-
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[None]:
-        """Reads under the lock; an SQLite error (a damaged page) becomes a LedgerError."""
-        with self._lock:
-            try:
-                yield
-            except sqlite3.Error as exc:
-                raise storage_failure(exc, self.path) from None
+        with self._group.transaction() as db:
+            yield db
 
     def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``work`` in a write transaction shared with other threads' concurrent writes
@@ -323,41 +236,20 @@ class Ledger:
 
     @contextlib.contextmanager
     def lock(self, meeting_id: str, *, wait: float = 0.0) -> Iterator[None]:
-        """Hold the meeting's lock while acting; another holder means :class:`LedgerBusy`.
+        """Hold the meeting's lock while acting; another holder means
+        :class:`~meetlink.errors.LedgerBusy` (:func:`~meetlink.reconcile.ledger_file.meeting_lock`).
 
         The lock is an advisory ``flock`` on a file beside the ledger, so the operating
         system releases it when the process ends, even by SIGKILL.
         """
-        lock_path = self.path.with_name(f"{self.path.name}.{meeting_id}.lock")
-        try:
-            handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise storage_failure(exc, self.path) from None
-        deadline = time.monotonic() + wait
-        try:
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise LedgerBusy(
-                            f"another `meetlink open` of meeting '{meeting_id}' is running "
-                            f"(it holds {lock_path}); wait for it to finish, then run again."
-                        ) from None
-                    time.sleep(0.1)
-            with contextlib.suppress(OSError):  # the pid is for people; a full disk is not fatal
-                os.ftruncate(handle, 0)
-                os.write(handle, str(os.getpid()).encode())
+        with meeting_lock(self.path, meeting_id, wait=wait):
             yield
-        finally:
-            os.close(handle)  # closing releases the flock
 
     # -- effects --------------------------------------------------------------------------
 
     def get(self, key: str) -> Effect | None:
         """The effect with this key, or None if nothing was ever attempted."""
-        with self._reading():
+        with self._group.reading():
             row = self._db.execute(_SELECT_ONE, (key,)).fetchone()
             return self._parse(row) if row else None
 
@@ -366,7 +258,7 @@ class Ledger:
     ) -> list[Effect]:
         """Every effect of a meeting, optionally of one kind and state, in key order."""
         wanted = state.value if state is not None else None
-        with self._reading():
+        with self._group.reading():
             rows = self._db.execute(_SELECT_MANY, (meeting_id, kind, kind, wanted, wanted))
             return [self._parse(r) for r in rows.fetchall()]
 
@@ -436,10 +328,6 @@ class Ledger:
         )
         return self._must(key)
 
-    def forget(self, key: str) -> None:
-        """Delete an effect's row (when the platform says the object never came to be)."""
-        self._write(lambda db: db.execute("DELETE FROM effects WHERE key = ?", (key,)))
-
     def _finish(
         self,
         key: str,
@@ -501,28 +389,6 @@ _SELECT_MANY = """
     FROM effects
     WHERE meeting_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)
     ORDER BY key"""
-
-
-def _connect_uri(uri: str, timeout: float) -> sqlite3.Connection:
-    """A read-only connection to ``uri``, tried at once (SQLite opens files lazily)."""
-    db = sqlite3.connect(
-        uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
-    )
-    try:
-        db.execute("PRAGMA query_only=ON")
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _read_only_reason(folder: Path) -> str:
-    try:
-        read_only_mount = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):  # pragma: no cover - no statvfs on this system
-        read_only_mount = False
-    return "a read-only file system" if read_only_mount else "no permission to write there"
 
 
 def _effect(row: tuple[Any, ...]) -> Effect:

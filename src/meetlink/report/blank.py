@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from meetlink.loading.sheets import spreadsheet_safe
+from meetlink.loading.sheets import append_safe_row, spreadsheet_safe
 from meetlink.planning import BridgePoint, Plan
 
 __all__ = ["BLANK_HEADER", "blank_roll_call", "blank_rows"]
@@ -106,7 +106,7 @@ def _write(path: Path, rows: list[list[Any]]) -> None:
     if path.suffix.lower() == ".csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(BLANK_HEADER)
+        writer.writerow([spreadsheet_safe(v) for v in BLANK_HEADER])
         writer.writerows([[spreadsheet_safe(v) for v in row] for row in rows])
         path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8", newline="")
         return
@@ -118,12 +118,12 @@ def _write(path: Path, rows: list[list[Any]]) -> None:
     book = openpyxl.Workbook()
     sheet = book.worksheets[0]
     sheet.title = "Điểm danh"
-    sheet.append(list(BLANK_HEADER))
+    append_safe_row(sheet, BLANK_HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        sheet.append([spreadsheet_safe(v) for v in row])
+        append_safe_row(sheet, row)
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     if rows:

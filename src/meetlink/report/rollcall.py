@@ -20,7 +20,9 @@ column                    Vietnamese aliases (matched without accents or case)
 A point or unit cell may hold the code or the name. ``sitting`` may be left out when the
 track has one sitting; ``present`` may be left empty when ``names`` lists everyone. A row
 naming a unit reports that unit alone; a row naming only a point reports the whole point.
-Problems are reported all at once as ``FILE:ROW:COLUMN: sentence``, like the roster.
+Problems are reported all at once as ``FILE:ROW:COLUMN: sentence``, like the roster; as in
+the roster, a cell that holds a control character (an escape, a bell; a line break outside
+``names``) is refused at its cell, and never quoted.
 
 Example:
     >>> import pathlib, tempfile
@@ -40,7 +42,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from meetlink.errors import InputError, Problem
-from meetlink.loading.sheets import find_columns, read_table, whole_number
+from meetlink.loading.sheets import control_problems, find_columns, read_table, whole_number
 from meetlink.planning import BridgePoint, Plan
 from meetlink.report.models import RollCall, RollCalls
 from meetlink.text import fold, nfc
@@ -60,6 +62,7 @@ ROLL_CALL_COLUMNS: Mapping[str, tuple[str, ...]] = {
 }
 _HEADER_KEYS = {fold(a): c for c, aliases in ROLL_CALL_COLUMNS.items() for a in aliases}
 _WHO = ("point_id", "point_name", "unit_id", "unit_name")
+_MULTILINE = {"names": "\n"}  # the one column that may hold line breaks: a name a line
 _SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
@@ -170,6 +173,9 @@ def _parse(
         if not any(cell.strip() for cell in record):
             continue
         cells = {k: nfc(record[i]) if i < len(record) else "" for k, i in columns.items()}
+        if "names" in cells:  # one name a line; a CSV saved on Windows may end them in CRLF
+            cells["names"] = cells["names"].replace("\r\n", "\n")
+        problems.extend(control_problems(shown, number, cells, titles, allow=_MULTILINE))
         row = _Row(shown, number, cells, titles, index)
         call = row.parse()
         problems.extend(row.found)

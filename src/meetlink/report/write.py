@@ -4,7 +4,8 @@ The workbook has a summary sheet *Tổng hợp* (totals per sitting, track and m
 points that sent no roll call; late roll calls; warnings; participants matched to no point)
 and one sheet per sitting (every bridge point, then every unit). Headers are Vietnamese and
 bold, rates are formatted as percentages, and text cells are made safe from formula
-injection (:func:`meetlink.loading.sheets.spreadsheet_safe`), as in :mod:`meetlink.planning.export`.
+injection by the one rule of :mod:`meetlink.loading.sheets` (``spreadsheet_safe`` in the
+CSV, ``append_safe_row`` in the XLSX), as in :mod:`meetlink.planning.export`.
 
 Example:
     >>> write_report_xlsx(report, "bao-cao.xlsx")  # doctest: +SKIP
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from meetlink.loading.sheets import spreadsheet_safe
+from meetlink.loading.sheets import append_safe_row, spreadsheet_safe
 from meetlink.report.models import LateKind, PointResult, Report, Source, Totals, UnitResult
 from meetlink.report.summary import notice_text
 
@@ -122,7 +123,7 @@ def write_report_csv(report: Report, path: str | Path) -> Path:
     path = Path(path)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([spreadsheet_safe(v) for v in CSV_HEADER])
     writer.writerows([[spreadsheet_safe(v) for v in row] for row in report_csv_rows(report)])
     path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8", newline="")
     return path
@@ -251,7 +252,7 @@ class _Sheet:
     ) -> None:
         from openpyxl.styles import Font
 
-        self.sheet.append([spreadsheet_safe(v) for v in values])
+        append_safe_row(self.sheet, values)
         self.row += 1
         for column in percent:
             self.sheet.cell(row=self.row, column=column).number_format = "0.0%"

@@ -12,7 +12,8 @@ may hold a password anywhere): each names the row and the column.
 :func:`check_accounts` compares a sheet with the planned bridge points before anything is
 sent. Without a sheet, :func:`account_login`, :func:`generate_password` and
 :func:`generate_pin` make accounts, and :func:`upsert_csv` writes them (or a revocation
-list) for the provider to import: 0600, replaced atomically, every cell formula-safe.
+list) for the provider to import: 0600, replaced atomically, every cell formula-safe by the
+one rule of :mod:`meetlink.loading.sheets`, so that meetlink reads them back unchanged.
 
 Example:
     >>> import pathlib, tempfile
@@ -47,8 +48,14 @@ from meetlink.adapters.models import PointRef
 from meetlink.credentials.secret import Secret, SecretModel
 from meetlink.errors import InputError, Problem
 from meetlink.loading.roster import Equipment
-from meetlink.loading.sheets import control_problems, find_columns, read_table
-from meetlink.text import fold, nfc, read_utf8
+from meetlink.loading.sheets import (
+    FORMULA_LEADS,
+    control_problems,
+    find_columns,
+    read_table,
+    spreadsheet_safe,
+)
+from meetlink.text import fold, nfc
 
 __all__ = [
     "ACCOUNT_COLUMNS",
@@ -58,7 +65,6 @@ __all__ = [
     "AccountSheet",
     "account_login",
     "check_accounts",
-    "formula_safe",
     "generate_password",
     "generate_pin",
     "load_accounts",
@@ -83,8 +89,6 @@ _HEADER_KEYS = {fold(a): column for column, aliases in ACCOUNT_COLUMNS.items() f
 # No 0/O, 1/l/I: an officer may type the password from a printed slip. Letters and digits
 # only, so no password starts a spreadsheet formula (FORMULA_LEADS); 16 of them: 93 bits.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 (an alphabet) # nosec B105
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\0")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP ASVS 1.2.10)."""
 MIN_PASSWORD_BITS = 80
 
 
@@ -136,13 +140,6 @@ def load_accounts(path: str | Path) -> AccountSheet:
     return _parse(shown, header, rows)
 
 
-def _unescape(cell: str) -> str:
-    """Undo :func:`formula_safe`, so an exported sheet reads back as it was."""
-    if cell.startswith("'") and cell[1:2] and cell[1] in FORMULA_LEADS:
-        return cell[1:]
-    return cell
-
-
 def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> AccountSheet:
     problems: list[Problem] = []
     duplicated: list[Problem] = []  # a repeated unit, room or server column: the first counts
@@ -174,9 +171,7 @@ def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]])
     for number, record in rows:
         if not any(cell.strip() for cell in record):
             continue
-        cells = {
-            k: _unescape(record[i].strip()) if i < len(record) else "" for k, i in columns.items()
-        }
+        cells = {k: record[i].strip() if i < len(record) else "" for k, i in columns.items()}
         problems.extend(control_problems(shown, number, cells, titles))
         unit = nfc(cells["unit"])
         if not unit:
@@ -309,23 +304,14 @@ def generate_pin(digits: int = 6) -> Secret:
     return Secret(str(low + secrets.randbelow(9 * low)))
 
 
-def formula_safe(cell: str) -> str:
-    """A cell a spreadsheet shows as text: a leading ``= + - @``, TAB or CR gets a ``'``.
-
-    >>> formula_safe("=HYPERLINK(1)"), formula_safe("X1")
-    ("'=HYPERLINK(1)", 'X1')
-    """
-    cell = cell.replace("\0", "")
-    return f"'{cell}" if cell.startswith(FORMULA_LEADS) else cell
-
-
 def upsert_csv(
     path: Path, header: Sequence[str], rows: Iterable[Mapping[str, str]], *, key: Sequence[str]
 ) -> None:
     """Put ``rows`` into the CSV ``path``, each replacing the row with the same ``key`` cells.
 
     Written for the provider: UTF-8 with a BOM (Excel shows Vietnamese), CRLF rows
-    (RFC 4180), every cell through :func:`formula_safe`, and with :func:`write_private`.
+    (RFC 4180), every cell through :func:`~meetlink.loading.sheets.spreadsheet_safe`, and
+    with :func:`write_private`.
     """
     new = list(rows)
     replaced = {tuple(r.get(k, "") for k in key) for r in new}
@@ -337,8 +323,8 @@ def rewrite_csv(path: Path, header: Sequence[str], rows: Iterable[Mapping[str, s
     """Replace the CSV ``path`` with ``rows``, as :func:`upsert_csv` writes them."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([formula_safe(h) for h in header])
-    writer.writerows([formula_safe(r.get(c, "")) for c in header] for r in rows)
+    writer.writerow([spreadsheet_safe(h) for h in header])
+    writer.writerows([spreadsheet_safe(r.get(c, "")) for c in header] for r in rows)
     write_private(path, buffer.getvalue().encode("utf-8-sig"))
 
 
@@ -349,9 +335,17 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a CSV this module wrote, as dicts (cells unescaped); [] if it is absent."""
+    """The rows of a CSV this module wrote, as dicts by header (cells as they were before
+    :func:`rewrite_csv` made them formula-safe); [] if the file is absent.
+
+    Read by :func:`~meetlink.loading.sheets.read_table`, like every table meetlink reads;
+    a file that is not UTF-8 or not CSV raises :class:`~meetlink.errors.InputError`.
+    """
     if not path.is_file():
         return []
-    text, _ = read_utf8(path.read_bytes())
-    reader = csv.DictReader(io.StringIO(text or "", newline=""))
-    return [{k: _unescape(v or "") for k, v in row.items() if k} for row in reader]
+    header, rows = read_table(path)
+    return [
+        {title: cells[i] if i < len(cells) else "" for i, title in enumerate(header) if title}
+        for _, cells in rows
+        if any(cells)
+    ]
