@@ -47,6 +47,7 @@ class RoomBook:
         self.path, self.adapter = path, adapter
         self._lock = threading.RLock()
         self._memory = '{"meetings": {}}'
+        self._parsed: tuple[object, dict[str, Any]] = (None, {})  # (file stamp, document)
 
     @classmethod
     def for_adapter(cls, adapter: str, state_dir: Path | None, http: object) -> RoomBook:
@@ -59,8 +60,16 @@ class RoomBook:
 
     @contextmanager
     def edit(self, *, save: bool = True) -> Iterator[dict[str, Any]]:
-        """The whole document, locked; saved when the block ends without an exception."""
+        """The whole document, locked; saved when the block ends without an exception.
+
+        With ``save=False`` the document is only read, and must not be changed: it is then
+        parsed once and reused while the file stays the same (a point's login looked up for
+        every conference would otherwise parse the whole book each time).
+        """
         with self._lock, self._file_lock():
+            if not save:
+                yield self._read_only()
+                return
             before, data = self._load()
             yield data
             if save:
@@ -128,6 +137,19 @@ class RoomBook:
                 adapter=self.adapter,
             )
         return record
+
+    def _read_only(self) -> dict[str, Any]:
+        if self.path is None:
+            stamp: object = self._memory
+        else:
+            try:
+                info = self.path.stat()
+                stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+            except FileNotFoundError:
+                stamp = "missing"
+        if self._parsed[0] != stamp:
+            self._parsed = (stamp, self._load()[1])
+        return self._parsed[1]
 
     def _load(self) -> tuple[str, dict[str, Any]]:
         """The document's text as stored (written by :meth:`edit`, so unchanged data gives

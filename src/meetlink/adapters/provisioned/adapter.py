@@ -45,12 +45,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Self, cast
-
-from pydantic import Field, model_validator
+from typing import Any, cast
 
 from meetlink.adapters.base import (
-    HOST_PATTERN,
     AdapterSettings,
     Capability,
     ConferenceAdapter,
@@ -68,6 +65,7 @@ from meetlink.adapters.provisioned.accounts import (
     rewrite_csv,
     upsert_csv,
 )
+from meetlink.adapters.provisioned.settings import ProvisionedSettings
 from meetlink.adapters.rooms import RoomBook, point_in_request
 from meetlink.credentials.secret import Secret
 from meetlink.errors import AdapterError, InputError, InvalidRequest, UnsupportedFeature
@@ -77,65 +75,6 @@ __all__ = ["ProvisionedAdapter", "ProvisionedSettings"]
 
 _EXPORT = ("unit", "login", "password", "pin", "server", "equipment")
 _REVOKED = ("unit", "login", "server", "meeting", "revoked_at")
-
-
-class ProvisionedSettings(AdapterSettings):
-    """Settings of the ``provisioned`` platform (a track's ``settings:``).
-
-    Either ``accounts`` (the provider's sheet, CSV or XLSX) or ``generate: true`` with
-    ``export`` (the CSV meetlink writes for the provider to import). With neither, meetlink
-    generates the accounts and exports them to ``<state_dir>/accounts-for-provider.csv``.
-    ``server`` is the MCU host, ``room_prefix`` starts room names, ``state_dir`` keeps rooms
-    across runs (the core passes its state folder), ``revocations`` is the list of accounts
-    to disable after the meeting (default ``<state_dir>/revoked.csv``); ``pin_digits: 0``
-    generates no PIN.
-
-    Example:
-        >>> ProvisionedSettings(accounts="viettel.xlsx").server
-        'mcu.provider.example'
-    """
-
-    accounts: Path | None = None
-    generate: bool = False
-    export: Path | None = None
-    server: Annotated[str, Field(pattern=HOST_PATTERN)] = "mcu.provider.example"
-    room_prefix: Annotated[str, Field(pattern=r"^[a-z0-9-]{0,20}$")] = "ml-"
-    state_dir: Path | None = None
-    revocations: Path | None = None
-    password_length: int = Field(default=16, ge=14, le=64)
-    pin_digits: int = Field(default=6, ge=0, le=12)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _generate_by_default(cls, data: Any) -> Any:
-        # With no sheet, meetlink makes the accounts (the zero-configuration default) and
-        # exports them into the state folder for the provider to import.
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        if data.get("accounts") is None and "generate" not in data:
-            data["generate"] = True
-        if data.get("generate") and data.get("export") is None and data.get("state_dir"):
-            data["export"] = Path(data["state_dir"]) / "accounts-for-provider.csv"
-        return data
-
-    @model_validator(mode="after")
-    def _one_source_of_accounts(self) -> Self:
-        if self.accounts is not None and self.generate:
-            raise ValueError(
-                "give `accounts:` (the provider's sheet) or `generate: true`, not both."
-            )
-        if self.accounts is None and not self.generate:
-            raise ValueError(
-                "set `accounts:` to the provider's account sheet, or `generate: true` to let "
-                "meetlink make the accounts."
-            )
-        if self.generate and self.export is None:
-            raise ValueError(
-                "with `generate: true`, set `export:` to the CSV file the provider will import; "
-                "accounts the provider does not know cannot log in."
-            )
-        return self
 
 
 class ProvisionedAdapter(ConferenceAdapter):
@@ -227,7 +166,69 @@ class ProvisionedAdapter(ConferenceAdapter):
         """The point's account with ``current``'s secrets; a generated account's export row
         is written back from them when it differs (the provider's copy follows the vault).
         A sheet's account is what the sheet says (the core notices a change)."""
-        return self._access(request, info, point, keep=current, rotate=False)
+        kept = self._kept_as_is(request, info, point, current)
+        return kept or self._access(request, info, point, keep=current, rotate=False)
+
+    def _kept_as_is(
+        self,
+        request: ConferenceRequest,
+        info: ConferenceInfo,
+        point: PointRef,
+        current: PointAccess,
+    ) -> PointAccess | None:
+        """``current`` for this conference when the book and the export already hold it as it
+        is: a generated account granted to one more conference, with nothing to write."""
+        if self.sheet is None:
+            point = point_in_request(request, point, self.name)
+            login = account_login(request.meeting_id, point.id)
+            export = cast(Path, self.settings.export)
+            with self.book.edit(save=False) as data:
+                room = str(self.book.live(data, request, info)["room"])
+                entry = self.book.meeting(data, request.meeting_id)["accounts"].get(login) or {}
+            held = {
+                "unit": point.id,
+                "login": login,
+                "password": current.password.reveal() if current.password else "",
+                "pin": current.pin.reveal() if current.pin else "",
+                "server": self.settings.server,
+                "equipment": str(point.equipment),
+            }
+            settled = (
+                current.login in (login, None)
+                and entry.get("point") == point.id
+                and entry.get("equipment") == str(point.equipment)
+                and not entry.get("revoked_at")
+                and self._exported(export, login) == held
+            )
+            if settled:
+                return self._point_access(point, login, current.password, current.pin, room)
+        return None
+
+    def _point_access(
+        self,
+        point: PointRef,
+        login: str,
+        password: Secret | None,
+        pin: Secret | None,
+        room: str,
+        server: str | None = None,
+    ) -> PointAccess:
+        """What a point gets: a hardware endpoint dials the room (and its PIN), a computer
+        endpoint logs in."""
+        server = server or self.settings.server
+        if point.equipment == Equipment.HARDWARE:
+            return PointAccess(
+                point_id=point.id, join_url=_url(server, room), room=room, server=server, pin=pin
+            )
+        return PointAccess(
+            point_id=point.id,
+            join_url=_url(server, room),
+            login=login,
+            password=password,
+            pin=pin,
+            room=room,
+            server=server,
+        )
 
     def rotate_access(
         self,
@@ -285,19 +286,7 @@ class ProvisionedAdapter(ConferenceAdapter):
                 if login:
                     _refuse_revoked(logins, login, point)
                     logins.setdefault(login, {"point": point.id, "issued_at": _now()})
-        if point.equipment == Equipment.HARDWARE:
-            return PointAccess(
-                point_id=point.id, join_url=_url(server, room), room=room, server=server, pin=pin
-            )
-        return PointAccess(
-            point_id=point.id,
-            join_url=_url(server, room),
-            login=login,
-            password=password,
-            pin=pin,
-            room=room,
-            server=server,
-        )
+        return self._point_access(point, login, password, pin, room, server)
 
     def revoke_access(self, request: ConferenceRequest, point: PointRef) -> str | None:
         """List one point's account for the provider to disable, after the meeting.
