@@ -33,7 +33,7 @@ from meetlink.mail.outbox import SentInvitation, sender_for
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan
 from meetlink.reconcile.desired import DesiredState, Wanted
-from meetlink.reconcile.diff import Action, Op, diff
+from meetlink.reconcile.diff import Action, Op, by_key, diff
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, Ledger
 from meetlink.reconcile.pacing import Throttle
@@ -243,14 +243,11 @@ class RunContext:
 
     def effects(self, *kinds: Kind) -> dict[EffectKey, Effect]:
         """The ledger's effects of these kinds (all kinds when none is named), by key."""
-        out: dict[EffectKey, Effect] = {}
-        for kind in kinds or tuple(Kind):
-            for effect in self.ledger.effects(self.meeting.id, kind=kind.value):
-                try:
-                    out[EffectKey.parse(effect.key)] = effect
-                except ValueError:
-                    continue  # not a key this meetlink writes: leave it alone
-        return out
+        return by_key(
+            effect
+            for kind in kinds or tuple(Kind)
+            for effect in self.ledger.effects(self.meeting.id, kind=kind.value)
+        )
 
     def wanted(self) -> Wanted:
         """The desired state against the ledger as it stands now."""

@@ -28,7 +28,7 @@ from typing import Any
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
 
-__all__ = ["Action", "Op", "diff", "fingerprint"]
+__all__ = ["Action", "Op", "by_key", "diff", "fingerprint"]
 
 
 class Op(StrEnum):
@@ -85,6 +85,26 @@ def fingerprint(*parts: Any) -> str:
     return digest.hexdigest()[:24]
 
 
+def by_key(effects: Iterable[Effect]) -> dict[EffectKey, Effect]:
+    """The ledger's effects by typed key; one whose key meetlink does not write is left out
+    (and so left alone).
+
+    Example:
+        >>> from meetlink.reconcile.ledger import Effect, EffectState
+        >>> done = Effect("conference:main/s1", "m", "conference", EffectState.DONE, 1, "",
+        ...               None, None)
+        >>> list(by_key([done])) == [EffectKey.parse("conference:main/s1")]
+        True
+    """
+    out: dict[EffectKey, Effect] = {}
+    for effect in effects:
+        try:
+            out[EffectKey.parse(effect.key)] = effect
+        except ValueError:
+            continue
+    return out
+
+
 def diff(desired: Mapping[EffectKey, str], done: Iterable[Effect], *, what: Kind) -> list[Action]:
     """Compare desired effects (key → content hash) with the ledger's effects of one kind.
 
@@ -94,14 +114,7 @@ def diff(desired: Mapping[EffectKey, str], done: Iterable[Effect], *, what: Kind
     effect the ledger holds that meetlink cannot read is left alone.
     """
     actions: list[Action] = []
-    ledger: dict[EffectKey, Effect] = {}
-    for effect in done:
-        if effect.kind != what.value:
-            continue
-        try:
-            ledger[EffectKey.parse(effect.key)] = effect
-        except ValueError:
-            continue
+    ledger = by_key(e for e in done if e.kind == what.value)
     for key, content in desired.items():
         found = ledger.get(key)
         if found is None:

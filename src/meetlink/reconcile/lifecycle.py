@@ -29,6 +29,7 @@ from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.context import EXPECTED, Failure, OpenResult, RunContext
 from meetlink.reconcile.credentials import revoke_point, rotate_point
+from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.handouts import handout_card, stored_credential
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState, Ledger
@@ -127,13 +128,11 @@ def credential_rows(
     points = select_points(plan, units, str(loaded.path))
     rows: list[CredentialRow] = []
     with Ledger(state / LEDGER_FILE, read_only=True) as ledger:
-        effects: dict[EffectKey, Effect] = {}
-        for effect in ledger.effects(loaded.meeting.id):
-            try:
-                effects[EffectKey.parse(effect.key)] = effect
-            except ValueError:
-                continue
-    handed = {k: e for k, e in effects.items() if k.kind == Kind.HANDOUT}
+        effects = by_key(ledger.effects(loaded.meeting.id))
+    handed: dict[tuple[str, str | None], list[tuple[EffectKey, Effect]]] = {}
+    for k, e in effects.items():  # a point's hand-outs, found without scanning them all
+        if k.kind == Kind.HANDOUT:
+            handed.setdefault((k.track, k.point), []).append((k, e))
     for key, effect in sorted(effects.items()):
         if key.kind not in (Kind.CREDENTIAL, Kind.ACCESS) or key.point not in points:
             continue
@@ -146,10 +145,8 @@ def credential_rows(
         else:
             given = [
                 e
-                for k, e in handed.items()
-                if k.point == key.point
-                and k.track == key.track
-                and (key.kind == Kind.CREDENTIAL or k.with_kind(Kind.ACCESS) == key)
+                for k, e in handed.get((key.track, key.point), [])
+                if key.kind == Kind.CREDENTIAL or k.with_kind(Kind.ACCESS) == key
             ]
             version = effect.detail.get("version")
             done = given and all(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from meetlink.planning import Plan
 from meetlink.reconcile.desired import conference_key, handout_hash, officer_mark
+from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState, Ledger
 
@@ -68,12 +69,7 @@ def _word(effect: Effect | None, *, needed: bool = True) -> str:
 
 def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
     """A row per (sitting, bridge point), in plan order."""
-    effects: dict[EffectKey, Effect] = {}
-    for effect in ledger.effects(plan.meeting.id):
-        try:
-            effects[EffectKey.parse(effect.key)] = effect
-        except ValueError:
-            continue
+    effects = by_key(ledger.effects(plan.meeting.id))
     by_platform = {t.id for t in plan.meeting.tracks if t.invites.value == "platform"}
     unscheduled = {s.key for s in plan.sittings if s.start is None}
     rows: list[StatusRow] = []

@@ -185,14 +185,7 @@ class ProvisionedAdapter(ConferenceAdapter):
             with self.book.edit(save=False) as data:
                 room = str(self.book.live(data, request, info)["room"])
                 entry = self.book.meeting(data, request.meeting_id)["accounts"].get(login) or {}
-            held = {
-                "unit": point.id,
-                "login": login,
-                "password": current.password.reveal() if current.password else "",
-                "pin": current.pin.reveal() if current.pin else "",
-                "server": self.settings.server,
-                "equipment": str(point.equipment),
-            }
+            held = self._export_row(point, login, current.password, current.pin)
             settled = (
                 current.login in (login, None)
                 and entry.get("point") == point.id
@@ -203,6 +196,19 @@ class ProvisionedAdapter(ConferenceAdapter):
             if settled:
                 return self._point_access(point, login, current.password, current.pin, room)
         return None
+
+    def _export_row(
+        self, point: PointRef, login: str, password: Secret | None, pin: Secret | None
+    ) -> dict[str, str]:
+        """The point's row in the export for the provider (it holds the password)."""
+        return {
+            "unit": point.id,
+            "login": login,
+            "password": password.reveal() if password else "",
+            "pin": pin.reveal() if pin else "",
+            "server": self.settings.server,
+            "equipment": str(point.equipment),
+        }
 
     def _point_access(
         self,
@@ -381,14 +387,7 @@ class ProvisionedAdapter(ConferenceAdapter):
         else:
             password = None if hardware else generate_password(self.settings.password_length)
             pin = generate_pin(self.settings.pin_digits) if self.settings.pin_digits else None
-        row = {
-            "unit": point.id,
-            "login": login,
-            "password": password.reveal() if password else "",
-            "pin": pin.reveal() if pin else "",
-            "server": self.settings.server,
-            "equipment": str(point.equipment),
-        }
+        row = self._export_row(point, login, password, pin)
         if exported != row:
             _write(export, _EXPORT, [row], key=("login",))  # before the state says so
             self._remember_export(export, row)
