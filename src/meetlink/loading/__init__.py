@@ -57,6 +57,12 @@ class MeetingFile:
         """The line a key path was written on (its nearest written parent when absent)."""
         return line_for(self.lines, key)
 
+    @property
+    def templates_folder(self) -> Path | None:
+        """The meeting's ``templates:`` folder, resolved beside the meeting file; None when
+        the built-in words are used."""
+        return _beside(self.path, self.meeting.templates)
+
 
 def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) -> MeetingFile:
     """Read the meeting file and its roster; raise :class:`InputError` with every problem.
@@ -72,8 +78,20 @@ def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) 
     if text is None:
         raise InputError.single(shown, advice)
     meeting, lines = parse_meeting_text(text, shown, platforms=platforms)
-    roster_path = meeting.roster if meeting.roster.is_absolute() else path.parent / meeting.roster
+    roster_path = _beside(path, meeting.roster) or path.parent
     problems: list[Problem] = []
+    templates = _beside(path, meeting.templates)
+    if templates is not None and not templates.is_dir():
+        problems.append(
+            Problem(
+                shown,
+                line_for(lines, ("templates",)),
+                "templates",
+                f"the templates folder {templates} does not exist; create it or remove "
+                "the key to use the built-in words.",
+                yaml=True,
+            )
+        )
     roster: Roster | None = None
     try:
         roster = load_roster(roster_path)
@@ -85,6 +103,12 @@ def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) 
     if problems or roster is None:
         raise InputError(problems)
     return MeetingFile(path, meeting, roster, lines)
+
+
+def _beside(meeting_path: Path, given: Path | None) -> Path | None:
+    if given is None:
+        return None
+    return given if given.is_absolute() else meeting_path.parent / given
 
 
 def parse_meeting_text(

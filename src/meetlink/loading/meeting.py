@@ -46,6 +46,7 @@ from pydantic import (
     model_validator,
 )
 
+from meetlink.loading.notice import MeetingKind, Notice, composition_keys, meeting_kind
 from meetlink.loading.roster import Contact, Email, UnitKind
 from meetlink.text import nfc
 
@@ -262,7 +263,14 @@ class Delivery(_Model):
 
 
 class Meeting(_Model):
-    """The meeting file, validated. ``roster`` is resolved relative to the meeting file."""
+    """The meeting file, validated. ``roster`` and ``templates`` are resolved relative to the
+    meeting file.
+
+    ``kind`` chooses the words (:class:`~meetlink.loading.notice.MeetingKind`), ``notice``
+    the particulars of the office's document, ``composition`` the "Thành phần" line for each
+    kind of bridge point (``main``, ``commune``, ``village``, ``agency``, ``cell``), and
+    ``templates`` a folder whose files replace the built-in words of invitations.
+    """
 
     id: _Id
     title: _Text = Field(min_length=1)
@@ -278,6 +286,17 @@ class Meeting(_Model):
     tracks: tuple[Track, ...] = Field(min_length=1)
     delivery: Delivery = Delivery()
     help_contacts: tuple[Contact, ...] = ()
+    kind: MeetingKind = MeetingKind.MEETING
+    notice: Notice = Notice()
+    composition: Annotated[dict[str, str], AfterValidator(composition_keys)] = Field(
+        default_factory=dict
+    )
+    templates: Path | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind_words(cls, value: Any) -> Any:
+        return meeting_kind(value)
 
     @field_validator("timezone")
     @classmethod

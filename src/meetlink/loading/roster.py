@@ -115,6 +115,7 @@ class Unit(BaseModel):
     contact_emails: tuple[Email, ...] = ()
     cells: int | None = Field(default=None, ge=1)
     excluded: int = Field(default=0, ge=0)
+    chair: Annotated[str, AfterValidator(nfc)] = ""
     row: int = Field(default=0, exclude=True)
 
     @property
@@ -161,6 +162,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "contact_emails": ("contact_emails", "email nhận giấy mời"),
     "cells": ("cells", "số tổ đảng"),
     "excluded": ("excluded", "không triệu tập"),
+    "chair": ("chair", "chủ trì", "người chủ trì", "đồng chí chủ trì"),
 }
 _REQUIRED = ("id", "name", "kind", "members")
 _HEADER_KEYS = {fold(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
@@ -284,6 +286,7 @@ def _parse_row(
     for column in ("parent", "join_point"):
         values[column] = nfc(cells.get(column, "")) or None
     values["location"] = cells.get("location", "")
+    values["chair"] = cells.get("chair", "")
     if cells.get("hosts_commune_hq"):
         flag = fold(cells["hosts_commune_hq"])
         if flag not in _YES | _NO:
