@@ -214,3 +214,84 @@ def track() -> Callable[..., dict[str, Any]]:
         }
 
     return make
+
+
+# --------------------------------------------------------------------------- printed sheets
+
+
+def _print_problems(sheet: Any, *, repeat_header: bool = True) -> list[str]:
+    """What keeps an openpyxl worksheet (read back) from printing as an office prints a
+    table (meetlink.loading.printed): empty when it is ready."""
+    problems = []
+    setup = sheet.page_setup
+    if (setup.orientation, str(setup.paperSize)) != ("landscape", "9"):
+        problems.append(f"{sheet.title}: not A4 landscape ({setup.orientation}, {setup.paperSize})")
+    if (setup.fitToWidth, setup.fitToHeight) != (1, 0):
+        problems.append(f"{sheet.title}: not fitted to one page wide")
+    properties = sheet.sheet_properties.pageSetUpPr
+    if properties is None or not properties.fitToPage:
+        problems.append(f"{sheet.title}: fitToPage is off, so the fit is ignored")
+    if repeat_header and not sheet.print_title_rows:
+        problems.append(f"{sheet.title}: no header row repeated on every page")
+    if not sheet.print_options.horizontalCentered:
+        problems.append(f"{sheet.title}: not centred on the page")
+    if sheet.oddFooter.center.text != "Trang &P/&N":
+        problems.append(f"{sheet.title}: no page number in the footer")
+    if sheet.freeze_panes is None:
+        problems.append(f"{sheet.title}: the panes are not frozen below the header")
+    title = sheet["A1"]
+    if not (title.value and title.font.bold and title.font.name == "Times New Roman"):
+        problems.append(f"{sheet.title}: no bold title in A1")
+    for row in sheet.iter_rows(min_row=1, max_row=sheet.max_row, max_col=sheet.max_column):
+        for cell in row:
+            if cell.font.name != "Times New Roman":
+                problems.append(f"{sheet.title}!{cell.coordinate}: font {cell.font.name}")
+            text = str(cell.value or "")
+            if "Số chỗ" in text or "provisioned" in text:
+                problems.append(f"{sheet.title}!{cell.coordinate}: a raw label {text!r}")
+    return problems
+
+
+@pytest.fixture(scope="session")
+def print_problems() -> Callable[..., list[str]]:
+    """``print_problems(sheet, repeat_header=True)``: why a sheet is not ready to print."""
+    return _print_problems
+
+
+def _pdf_pages(source: Path) -> list[tuple[float, float, str]]:
+    """``source`` (XLSX, DOCX) converted by LibreOffice: each page's width, height, text."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the printed pages are not checked")
+    pypdf = pytest.importorskip("pypdf", reason="pypdf (the test extra) reads the PDF pages")
+    folder = source.parent / "pdf"
+    profile = source.parent / "lo-profile"  # its own profile: runs beside another soffice
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    reader = pypdf.PdfReader(folder / f"{source.stem}.pdf")
+    return [
+        (float(page.mediabox.width), float(page.mediabox.height), page.extract_text() or "")
+        for page in reader.pages
+    ]
+
+
+@pytest.fixture(scope="session")
+def pdf_pages() -> Callable[[Path], list[tuple[float, float, str]]]:
+    """``pdf_pages(path)``: the pages LibreOffice prints (skips without soffice or pypdf)."""
+    return _pdf_pages

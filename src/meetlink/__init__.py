@@ -13,6 +13,7 @@ over it):
 
 from __future__ import annotations
 
+from meetlink.documents import write_notice
 from meetlink.errors import InputError, MeetlinkError, PlanningError, Problem
 from meetlink.loading import MeetingFile
 from meetlink.loading.meeting import Meeting, Rules, Sitting, Track
@@ -58,4 +59,5 @@ __all__ = [
     "planned_actions",
     "revoke_credentials",
     "rotate_credentials",
+    "write_notice",
 ]

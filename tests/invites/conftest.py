@@ -42,6 +42,7 @@ def base_meeting(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": "myhao-2023q3",
         "title": "Giờ sinh hoạt toàn Đảng bộ thị xã Quý III/2023",
+        "kind": "party_meeting",  # seed 000: "dự sinh hoạt", "đảng viên"
         "organizer": {"name": "Văn phòng Thị ủy", "email": ORGANIZER},
         "roster": "roster.csv",
         "agenda": ["Quán triệt Nghị quyết Trung ương", "Thông tin thời sự trong tỉnh"],

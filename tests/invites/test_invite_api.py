@@ -18,6 +18,10 @@ MODULES = [
     "meetlink.mail.smtp",
     "meetlink.invites.specs",
     "meetlink.invites.templates",
+    "meetlink.invites.variables",
+    "meetlink.invites.wording",
+    "meetlink.invites.headers",
+    "meetlink.invites.seating",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -161,9 +162,10 @@ def test_the_same_invitation_always_serializes_to_the_same_bytes(
     ("kind", "subject"),
     [
         ("new", "Giấy mời: "),
-        ("update", "Giấy mời (cập nhật): "),
-        ("cancel", "Thông báo hủy: "),
-        ("uninvite", "Thay đổi điểm cầu: "),
+        ("update", "Giấy mời (điều chỉnh): "),
+        ("cancel", "Thông báo không tổ chức: "),
+        ("postpone", "Thông báo hoãn: "),
+        ("uninvite", "Thông báo thay đổi điểm cầu: "),
     ],
 )
 def test_the_subject_says_what_kind_of_message_it_is(
@@ -173,6 +175,9 @@ def test_the_subject_says_what_kind_of_message_it_is(
         "new": lambda: build_invitation(spec, sequence=0, dtstamp=stamp),
         "update": lambda: build_invitation(spec, sequence=2, dtstamp=stamp),
         "cancel": lambda: build_cancellation(spec, sequence=3, dtstamp=stamp),
+        "postpone": lambda: build_cancellation(
+            dataclasses.replace(spec, postponed=True), sequence=3, dtstamp=stamp
+        ),
         "uninvite": lambda: build_cancellation(
             spec, sequence=3, dtstamp=stamp, recipients=spec.recipients[:1]
         ),

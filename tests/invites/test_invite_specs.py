@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -280,3 +281,86 @@ def test_an_officer_without_a_name_is_named_after_the_unit(
     units[3] = units[3].model_copy(update={"officer": Contact(email="duc@hoadam.example")})
     spec = {s.point: s for s in invitations_for(make_plan(units), {})}["DS-HD"]
     assert spec.recipients[-1].name == "Chi bộ thôn Hòa Đam"
+
+
+def test_a_spec_with_every_new_field_survives_its_json_form() -> None:
+    from meetlink.invites.variables import sample_spec
+
+    spec = dataclasses.replace(sample_spec(), postponed=True)
+    again = InvitationSpec.from_json(spec.to_json())
+    assert again == spec
+    assert (again.notice_date, again.units[0].members) == (dt.date(2023, 12, 20), 40)
+
+
+def test_json_stored_by_an_older_meetlink_still_loads_with_defaults(
+    make_plan: Callable[..., Plan],
+) -> None:
+    spec = {s.point: s for s in invitations_for(make_plan(), {"main/s1": LINK})}["DS"]
+    data = json.loads(spec.to_json())
+    new = ("meeting_kind", "notice_kind", "notice_number", "notice_date", "chair")
+    for key in (*new, "composition", "share", "postponed"):
+        del data[key]
+    for unit in data["units"]:
+        del unit["members"]
+    old = InvitationSpec.from_json(json.dumps(data))
+    assert old.meeting_kind == "meeting"
+    assert (old.notice_number, old.notice_date, old.chair, old.share) == ("", None, "", "")
+    assert old.postponed is False
+    assert [u.members for u in old.units] == [0, 0, 0]
+    assert (old.uid, old.start, old.recipients) == (spec.uid, spec.start, spec.recipients)
+
+
+def test_the_meeting_file_gives_each_spec_its_words(
+    make_plan: Callable[..., Plan], units: list[Unit]
+) -> None:
+    units[1] = units[1].model_copy(update={"chair": "Nguyễn Văn An"})
+    sittings = [
+        {"id": f"c{n}", "start": f"2023-09-1{n}T08:00", "end": f"2023-09-1{n}T10:00"}
+        for n in (1, 2, 3)
+    ]
+    track = {"id": "main", "units": {"kinds": ["committee", "commune", "attached", "village"]}}
+    plan = make_plan(
+        units,
+        kind="hội nghị",
+        notice={"kind": "kế hoạch", "number": "26-KH/ThU", "date": "2022-01-13"},
+        composition={"commune": "Đảng viên các chi bộ trực thuộc xã", "main": "Lãnh đạo"},
+        tracks=[{**track, "attendance": "split", "sittings": sittings}],
+    )
+    specs = {(s.sitting, s.point): s for s in invitations_for(plan, {})}
+    ds = specs[("c1", "DS")]
+    assert (ds.meeting_kind, ds.notice_kind) == ("conference", "plan")
+    assert (ds.notice_number, ds.notice_date) == ("26-KH/ThU", dt.date(2022, 1, 13))
+    assert (ds.chair, ds.composition, ds.share) == (
+        "Nguyễn Văn An",
+        "Đảng viên các chi bộ trực thuộc xã",
+        "1/3",
+    )
+    assert [(u.id, u.seats, u.members) for u in ds.units] == [
+        ("DS", 14, 40),
+        ("DS-CA", 4, 12),
+        ("DS-TT", 9, 25),
+    ]
+    assert specs[("c1", "TU")].composition == "Lãnh đạo"
+    assert specs[("c1", "DS-HD")].composition == ""  # none written for villages
+    assert specs[("c1", "DS-HD")].chair == ""
+
+
+def test_a_party_cell_shares_out_its_own_members(make_plan: Callable[..., Plan]) -> None:
+    big = Unit(
+        id="CB",
+        name="Chi bộ Bệnh viện",
+        kind="agency",
+        members=60,
+        cells=2,
+        contact_emails=("benhvien@x.example",),
+    )
+    sittings = [
+        {"id": f"c{n}", "start": f"2023-09-1{n}T08:00", "end": f"2023-09-1{n}T10:00"}
+        for n in (1, 2)
+    ]
+    track = {"id": "main", "units": {"kinds": ["agency"]}, "cells": True}
+    plan = make_plan([big], tracks=[{**track, "attendance": "split", "sittings": sittings}])
+    specs = {(s.sitting, s.point): s for s in invitations_for(plan, {})}
+    cell = specs[("c1", "CB-cell1")]
+    assert [(u.seats, u.members) for u in cell.units] == [(15, 30)]
+    assert cell.share == "1/2"

@@ -16,6 +16,7 @@ from meetlink.planning.export import (
     write_points_csv,
     write_points_xlsx,
 )
+from meetlink.planning.points import point_list
 
 
 def two_tracks(track):
@@ -108,15 +109,27 @@ def test_the_points_list_leaves_seats_of_other_tracks_blank(unit, plan, track):
 
     header, rows = plan_rows(result)
 
-    assert header[-5:] == [
-        "Số chỗ line/s1",
-        "Số chỗ line/s2",
-        "Số chỗ line/s3",
-        "Số chỗ meet/s1",
-        "Số chỗ meet/s2",
+    seats = [i for i, label in enumerate(header) if label.startswith("Số ")]
+    assert [header[i] for i in seats] == [
+        "Số đại biểu – Đường truyền riêng – ngày 11/9/2023",
+        "Số đại biểu – Đường truyền riêng – ngày 12/9/2023",
+        "Số đại biểu – Đường truyền riêng – ngày 13/9/2023",
+        "Số đại biểu – Google Meet – ngày 11/9/2023",
+        "Số đại biểu – Google Meet – ngày 12/9/2023",
     ]
-    assert rows[0][-5:] == [10, 10, 10, "", ""]
-    assert rows[1][-5:] == ["", "", "", 10, 10]
+    assert [rows[0][i] for i in seats] == [10, 10, 10, "", ""]
+    assert [rows[1][i] for i in seats] == ["", "", "", 10, 10]
+
+
+def test_the_points_list_names_no_track_sitting_or_platform_by_its_id(unit, plan, track):
+    result = plan([unit("HU", "committee", 30), unit("A1", members=20)], tracks=two_tracks(track))
+
+    header, rows = plan_rows(result)
+
+    cells = [str(v) for v in (*header, *(v for row in rows for v in row))]
+    raw = ("line", "meet", "s1", "s2", "provisioned", "google", "Số chỗ")
+    assert not [c for c in cells if any(word in c for word in raw)]
+    assert rows[0][header.index("Hình thức")] == "Đường truyền riêng"
 
 
 def test_the_points_list_names_the_host_officer(unit, plan):
@@ -124,9 +137,21 @@ def test_the_points_list_names_the_host_officer(unit, plan):
         [unit("HU", "committee", officer={"name": "Lê Văn Cường", "phone": "0911222333"})]
     )
 
-    _, (row,) = plan_rows(result)
+    header, (row,) = plan_rows(result)
 
-    assert row[6:8] == ["Lê Văn Cường", "0911222333"]
+    officer = header.index("Cán bộ kỹ thuật")
+    assert header[officer + 1] == "Điện thoại"
+    assert row[officer : officer + 2] == ["Lê Văn Cường", "0911222333"]
+
+
+def test_the_points_csv_is_a_table_with_its_header_first(unit, plan):
+    result = plan([unit("HU", "committee", name="Huyện ủy"), unit("A1", members=20)])
+
+    text = write_points_csv(*plan_rows(result))
+
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0][:3] == ["STT", "Mã điểm cầu", "Điểm cầu"]  # no title rows above it
+    assert [row[1] for row in rows[1:]] == ["HU", "A1"]
 
 
 def test_the_points_csv_neutralises_spreadsheet_formulas(unit, plan):
@@ -146,22 +171,28 @@ def test_the_points_xlsx_has_a_titled_sheet_and_neutralised_formulas(unit, plan,
     result = plan([unit("HU", "committee", name="@SUM(A1)")])
     target = tmp_path / "points.xlsx"
 
-    write_points_xlsx(*plan_rows(result), target)
+    write_points_xlsx(point_list(result), target)
 
     sheet = openpyxl.load_workbook(target).worksheets[0]
     assert sheet.title == "Danh sách điểm cầu"
+    assert (sheet["A1"].value, sheet["A2"].value) == (
+        "DANH SÁCH CÁC ĐIỂM CẦU",
+        "Giờ sinh hoạt toàn Đảng bộ",
+    )
     assert sheet["A1"].font.bold
-    assert sheet["C2"].value == "@SUM(A1)"  # shown as written,
-    assert sheet["C2"].data_type == "s"  # stored as text,
-    assert sheet["C2"].quotePrefix  # and kept text when the cell is edited
+    assert sheet["A4"].font.bold
+    assert sheet["C5"].value == "@SUM(A1)"  # shown as written,
+    assert sheet["C5"].data_type == "s"  # stored as text,
+    assert sheet["C5"].quotePrefix  # and kept text when the cell is edited
 
 
 def test_party_cells_appear_as_their_own_rows(unit, plan, track):
     result = plan([unit("CB", "village", 60, cells=2)], tracks=[track(cells=True)])
 
-    _, rows = plan_rows(result)
+    header, rows = plan_rows(result)
 
-    assert [(r[1], r[2], r[-1]) for r in rows] == [
+    seats = header.index("Số đại biểu – ngày 11/9/2023")
+    assert [(r[1], r[2], r[seats]) for r in rows] == [
         ("CB-cell1", "Chi bộ CB — Tổ đảng 1", 30),
         ("CB-cell2", "Chi bộ CB — Tổ đảng 2", 30),
     ]

@@ -191,18 +191,19 @@ def test_csv_output_has_vietnamese_headers_and_a_bom_in_a_file(meeting_file, cap
     assert rows[0] == [
         "STT",
         "Mã điểm cầu",
-        "Tên điểm cầu",
+        "Điểm cầu",
         "Địa điểm",
-        "Nền tảng",
         "Đơn vị dự",
+        "Số đại biểu – ngày 10/9/2023",
+        "Số đại biểu – ngày 11/9/2023",
+        "Chủ trì",
         "Cán bộ kỹ thuật",
         "Điện thoại",
-        "Số chỗ main/s1",
-        "Số chỗ main/s2",
+        "Hình thức",
     ]
     assert rows[1][:3] == ["1", "TU", "Thị ủy Mỹ Hào"]
-    assert rows[1][5] == "Thị ủy Mỹ Hào; Chi bộ Cơ quan"
-    assert rows[1][-2:] == ["24", "23"]
+    assert rows[1][4] == "Thị ủy Mỹ Hào; Chi bộ Cơ quan"
+    assert rows[1][5:7] == ["24", "23"]
     assert len(rows) == 4
 
 
@@ -222,10 +223,11 @@ def test_xlsx_output_is_a_workbook_openpyxl_reads(meeting_file, capsys, tmp_path
 
     assert (code, out) == (0, "")
     sheet = openpyxl.load_workbook(target).worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][:3] == ["STT", "Mã điểm cầu", "Tên điểm cầu"]
-    assert [r[1] for r in rows[1:]] == ["TU", "X1", "T1"]
-    assert rows[1][-2:] == [24, 23]
+    rows = [list(r) for r in sheet.iter_rows(min_row=4, values_only=True)]  # below the title
+    assert rows[0][:3] == ["STT", "Mã điểm cầu", "Điểm cầu"]
+    assert [r[1] for r in rows[1:-1]] == ["TU", "X1", "T1"]
+    assert rows[1][5:7] == [24, 23]
+    assert rows[-1][5:7] == [55, 52]  # the total
 
 
 def test_xlsx_without_an_output_file_is_bad_input(meeting_file, capsys):

@@ -41,9 +41,9 @@ POINTS = 300
 ROUNDS = int(os.environ.get("MEETLINK_CRASH_ROUNDS", "5"))
 MEETING_ID = "cred-crash"
 TRACK = "line"
-# The sittings, and the date each one's hand-out names ("08:00 12/03/2024").
-SITTINGS = {"s1": ("2024-03-12", "12/03/2024"), "s2": ("2024-03-13", "13/03/2024")}
-HANDOUT_SUBJECT = "[Mật]"
+# The sittings, and the date each one's hand-out names ("Thứ Ba, ngày 12/3/2024").
+SITTINGS = {"s1": ("2024-03-12", "ngày 12/3/2024"), "s2": ("2024-03-13", "ngày 13/3/2024")}
+HANDOUT_SUBJECT = "Thông tin đăng nhập điểm cầu"
 LOGIN_LINE = re.compile(r"^\s*Tên đăng nhập: (\S+)\s*$", re.MULTILINE)
 PASSWORD_LINE = re.compile(r"^\s*Mật khẩu: (\S+)\s*$", re.MULTILINE)
 STAGES = ("logins", "access", "handouts")

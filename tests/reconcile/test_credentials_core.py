@@ -102,7 +102,7 @@ class Office:
         found = []
         for path in sorted((self.state / "outbox").glob("*.eml")):
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if not str(message["Subject"]).startswith("[Mật]"):
+            if not str(message["Subject"]).startswith("Thông tin đăng nhập điểm cầu"):
                 continue
             body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
             login = re.search(r"Tên đăng nhập: (\S+)", body)

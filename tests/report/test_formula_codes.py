@@ -20,11 +20,17 @@ mã,tên tổ chức đảng,loại,trực thuộc,số đảng viên,địa đi
 CODES = ["+X2", "-X3", "=X1", "@X4"]
 
 
+def first_row(sheet) -> int:
+    """The first row under the header (the title rows above it are for the printed page)."""
+    return next(c.row for c in sheet["A"] if c.value == "STT") + 1
+
+
 def fill_in(target: Path, present: int) -> None:
     """Write the number present on every row, as an officer would, touching nothing else."""
     if target.suffix == ".xlsx":
         book = openpyxl.load_workbook(target)
-        for (cell,) in book.worksheets[0].iter_rows(min_row=2, min_col=8, max_col=8):
+        sheet = book.worksheets[0]
+        for (cell,) in sheet.iter_rows(min_row=first_row(sheet), min_col=8, max_col=8):
             cell.value = present
         book.save(target)
     else:
@@ -60,7 +66,7 @@ def test_the_xlsx_blank_roll_call_holds_the_codes_as_text_never_as_formulas(meet
     (target,) = blank_roll_call(plan, tmp_path / "blank.xlsx")
 
     sheet = openpyxl.load_workbook(target).worksheets[0]
-    cells = [row[1] for row in sheet.iter_rows(min_row=2, max_col=2)]
+    cells = [row[1] for row in sheet.iter_rows(min_row=first_row(sheet), max_col=2)]
 
     assert sorted(c.value for c in cells) == CODES  # shown as written, no quote
     assert {c.data_type for c in cells} == {"s"}  # text, not a formula

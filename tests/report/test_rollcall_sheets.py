@@ -291,3 +291,56 @@ def test_names_may_be_written_one_a_line(meeting):
     (call,) = load_roll_calls([sheet], plan).calls
 
     assert (call.present, call.names) == (2, ("Nguyễn Văn An", "Trần Thị Bình"))
+
+
+# --- sheets printed with a title ------------------------------------------------------------
+
+
+def filled_blank(meeting, tmp_path, present: dict[int, object]):
+    """The whole meeting's blank roll call (XLSX, titled), with some rows filled in."""
+    import openpyxl
+
+    from meetlink.report import blank_roll_call
+
+    plan = meeting.plan()
+    (target,) = blank_roll_call(plan, tmp_path / "blank.xlsx")
+    book = openpyxl.load_workbook(target)
+    sheet = book.worksheets[0]
+    for row, value in present.items():
+        sheet.cell(row=row, column=8, value=value)
+    book.save(target)
+    return plan, target
+
+
+def test_a_printed_blank_roll_call_is_read_below_its_title(meeting, tmp_path):
+    plan, sheet = filled_blank(meeting, tmp_path, {5: 40, 6: 45, 7: 20, 8: 58})
+
+    calls = load_roll_calls([sheet], plan).calls
+
+    assert [(c.point, c.present, c.where) for c in calls] == [
+        ("TU", 40, f"{sheet}:5"),
+        ("X1", 45, f"{sheet}:6"),
+        ("T1", 20, f"{sheet}:7"),
+        ("DB", 58, f"{sheet}:8"),
+    ]
+
+
+def test_a_bad_cell_of_a_printed_roll_call_is_located_at_the_row_it_shows(meeting, tmp_path):
+    plan, sheet = filled_blank(meeting, tmp_path, {5: 40, 6: "bốn mươi", 7: -1, 8: 58})
+
+    assert problems_of([sheet], plan) == [
+        f"{sheet}:6:Số có mặt: 'bốn mươi' is not a whole number; write digits only, such as 25.",
+        f"{sheet}:7:Số có mặt: -1 is negative; the number present must be ≥ 0.",
+    ]
+
+
+def test_a_header_below_a_title_without_the_count_is_located_at_its_row(meeting):
+    plan = meeting.plan()
+    sheet = meeting.xlsx(
+        "titled.xlsx",
+        [["PHIẾU ĐIỂM DANH"], [], ["STT", "Mã điểm cầu", "Tên điểm cầu"], [1, "TU", "Thị ủy"]],
+    )
+
+    assert problems_of([sheet], plan) == [
+        f"{sheet}:3: the header has no column 'số có mặt' (present)."
+    ]

@@ -136,7 +136,11 @@ def test_the_slip_carries_the_marker_and_nothing_else_does(
     written = list(slips.iterdir())
     assert len(written) == 1
     assert oct(written[0].stat().st_mode & 0o777) == "0o600"
-    text = written[0].read_text(encoding="utf-8")
+    import docx  # the slip is a DOCX: its paragraphs and table cells
+
+    document = docx.Document(str(written[0]))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    text = "\n".join([p.text for p in document.paragraphs] + cells)
     assert markers["X-HP-V1"] in text
     assert "tuyệt đối không cung cấp cho người khác" in text
     assert sum(m in text for m in markers.values()) == 1

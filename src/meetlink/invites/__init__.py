@@ -11,7 +11,10 @@ The pieces, each a small module:
 * :mod:`~meetlink.invites.message`: :func:`build_message` wraps them in the iMIP MIME tree;
 * senders (:class:`InviteSender`): :class:`SmtpSender`, and :class:`OutboxSender` (``.eml`` +
   ``.ics`` files), the default when no SMTP server is configured (:func:`sender_for`);
-* :mod:`~meetlink.invites.templates`: the Vietnamese and English words, as editable files.
+* :mod:`~meetlink.invites.templates`: the Vietnamese and English words, as Jinja2 files an
+  office overrides from the meeting file (``templates:``); :mod:`~meetlink.invites.variables`
+  gives them their variables, :mod:`~meetlink.invites.wording` writes times and dates as an
+  office does, :mod:`~meetlink.invites.headers` encodes the mail headers (RFC 2047).
 
 A track with ``invites: platform`` uses none of the senders: its adapter has the platform
 (Google Calendar ``sendUpdates``) send its own invitations.

@@ -8,7 +8,9 @@ The lifecycle the caller drives:
 * moved, retitled or re-described sitting (:func:`content_hash` changed): the same spec
   key, ``sequence + 1``, a new ``dtstamp``;
 * cancelled sitting: :func:`build_cancellation` with ``sequence + 1`` (STATUS:CANCELLED,
-  no VALARM);
+  no VALARM, no join link); a sitting whose time was withdrawn is postponed, not cancelled:
+  pass ``dataclasses.replace(spec, postponed=True)`` and the words say so ("hoãn, thời gian
+  tổ chức sẽ có thông báo sau");
 * a unit moved to another point: :func:`build_cancellation` for the old point with
   ``recipients=old_spec.recipients_of([unit])`` (no STATUS: only those are un-invited) and a
   REQUEST for the new point;
@@ -96,10 +98,9 @@ class Invitation:
 
     @property
     def kind(self) -> Kind:
-        """``new``, ``update``, ``cancel`` (the whole event) or ``uninvite`` (some recipients)."""
-        if self.method == Method.REQUEST:
-            return "new" if self.sequence == 0 else "update"
-        return "cancel" if self.recipients == self.spec.recipients else "uninvite"
+        """``new``, ``update``, ``cancel`` (the whole event), ``postpone`` (the whole event,
+        its time withdrawn) or ``uninvite`` (some recipients)."""
+        return _kind(self.spec, self.method, self.sequence, self.recipients)
 
 
 def content_hash(spec: InvitationSpec, templates: Templates | None = None) -> str:
@@ -207,6 +208,7 @@ def _build(
     if dtstamp.tzinfo is None or dtstamp.utcoffset() is None:
         raise ValueError("dtstamp has no time zone; pass an aware time such as now(UTC).")
     templates = templates or default_templates(spec.language)
+    kind = _kind(spec, method, sequence, recipients)
     stamp = dtstamp.astimezone(dt.UTC)
     calendar = Calendar()
     calendar.add("prodid", PRODID.format(language=spec.language.upper()))
@@ -222,7 +224,7 @@ def _build(
         start=spec.start,
         end=spec.end,
         summary=spec.title,
-        description=templates.description(spec),
+        description=templates.description(spec, kind, sequence, recipients),
         location=spec.hall or spec.point_name,
         organizer=_organizer(spec),
         attendees=[_attendee(r) for r in recipients],
@@ -233,24 +235,35 @@ def _build(
         event.add("status", "CANCELLED")  # the whole event; un-inviting some carries no STATUS
     if spec.recurrence:
         event.add("rrule", vRecur.from_ical(spec.recurrence))
-    if spec.join_link:
+    if spec.join_link and method == Method.REQUEST:  # a cancellation gives no way in
         # Added by hand: icalendar's Conference quotes FEATURE="AUDIO,VIDEO" as one value.
         params = {
             "VALUE": "URI",
             "FEATURE": ["AUDIO", "VIDEO"],
-            "LABEL": templates.strings["conference_label"],
+            "LABEL": templates.conference_label,
         }
         event.add("conference", vUri(spec.join_link, params=params))
     if method == Method.REQUEST and spec.arrive_by is not None:
-        text = templates.phrase("alarm", point_name=spec.point_name, title=spec.title)
         event.add_component(
-            Alarm.new_display(description=text, trigger=spec.arrive_by - spec.start)
+            Alarm.new_display(
+                description=templates.alarm(spec), trigger=spec.arrive_by - spec.start
+            )
         )
     calendar.add_component(event)
     data = calendar.to_ical()
     if verify:
         verify_calendar(data)
     return Invitation(spec, method, sequence, stamp, recipients, data, templates)
+
+
+def _kind(
+    spec: InvitationSpec, method: Method, sequence: int, recipients: tuple[Recipient, ...]
+) -> Kind:
+    if method == Method.REQUEST:
+        return "new" if sequence == 0 else "update"
+    if recipients != spec.recipients:
+        return "uninvite"
+    return "postpone" if spec.postponed else "cancel"
 
 
 def _organizer(spec: InvitationSpec) -> vCalAddress:

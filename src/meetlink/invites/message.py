@@ -29,7 +29,8 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 
 from meetlink.invites.calendar import Invitation
-from meetlink.mail.wire import POLICY, encode_addresses, encode_subject
+from meetlink.invites.headers import address_header, subject_header
+from meetlink.mail.wire import POLICY
 
 __all__ = ["build_message", "message_id_for"]
 
@@ -56,7 +57,8 @@ def build_message(invitation: Invitation) -> EmailMessage:
     """The iMIP message of an invitation, addressed to its recipients.
 
     ``From`` is the organizer, or the ``sent_by`` sender (then ORGANIZER carries SENT-BY).
-    Headers are encoded here and stored as they go on the wire (see ``_addresses`` for why);
+    Headers are encoded here (:mod:`~meetlink.invites.headers`: RFC 2047 encoded words of
+    at most 75 characters, cut at spaces) and stored as they go on the wire;
     ``message["Subject"]`` still reads them back decoded.
 
     >>> message = build_message(invitation)                 # doctest: +SKIP
@@ -64,7 +66,7 @@ def build_message(invitation: Invitation) -> EmailMessage:
     ['multipart/mixed', 'multipart/alternative']
     """
     spec, templates = invitation.spec, invitation.templates
-    text, html = templates.bodies(spec, invitation.kind, invitation.sequence)
+    text, html = templates.bodies(spec, invitation.kind, invitation.sequence, invitation.recipients)
     seed = hashlib.sha256(
         (message_id_for(invitation) + invitation.calendar.hex()).encode()
     ).hexdigest()
@@ -87,19 +89,17 @@ def build_message(invitation: Invitation) -> EmailMessage:
 
     message = EmailMessage(policy=POLICY)
     if spec.sent_by:
-        message.set_raw("From", encode_addresses("From", [("", spec.sent_by)]))
+        message.set_raw("From", address_header("From", [("", spec.sent_by)]))
         message.set_raw(
-            "Reply-To", encode_addresses("Reply-To", [(spec.organizer_name, spec.organizer_email)])
+            "Reply-To", address_header("Reply-To", [(spec.organizer_name, spec.organizer_email)])
         )
     else:
         message.set_raw(
-            "From", encode_addresses("From", [(spec.organizer_name, spec.organizer_email)])
+            "From", address_header("From", [(spec.organizer_name, spec.organizer_email)])
         )
-    message.set_raw(
-        "To", encode_addresses("To", [(r.name, r.email) for r in invitation.recipients])
-    )
-    subject = templates.subject(spec, invitation.kind, invitation.sequence)
-    message.set_raw("Subject", encode_subject(subject))
+    message.set_raw("To", address_header("To", [(r.name, r.email) for r in invitation.recipients]))
+    subject = templates.subject(spec, invitation.kind, invitation.sequence, invitation.recipients)
+    message.set_raw("Subject", subject_header(subject))
     message.set_raw("Date", format_datetime(invitation.dtstamp))
     message.set_raw("Message-ID", message_id_for(invitation))
     message.set_raw("MIME-Version", "1.0")

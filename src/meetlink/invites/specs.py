@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import urllib.parse
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +28,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.rrule import rrulestr
 
 from meetlink.errors import InputError, Problem
-from meetlink.planning import BridgePoint, Plan, PlannedSitting, PointRole
+from meetlink.invites.seating import Recipient, SeatedUnit, conference_index, seated_points
+from meetlink.invites.wording import help_line
+from meetlink.loading.meeting import AttendanceMode
+from meetlink.loading.notice import DocumentKind, MeetingKind
+from meetlink.planning import BridgePoint, Plan
 from meetlink.text import control_problem, nfc
 
 __all__ = [
@@ -36,13 +40,23 @@ __all__ = [
     "Recipient",
     "SeatedUnit",
     "invitations_for",
+    "join_link_problem",
     "points_without_recipients",
     "uid_for",
 ]
 
 # Fixed forever: changing it would change every UID and duplicate every event in calendars.
 _NAMESPACE = uuid.UUID("0b7f3c52-6a4e-4d2f-9a57-5f1c2e0d9e61")
-_SECRET_PARAMS = frozenset({"pwd", "pass", "passwd", "password", "passcode", "pin", "secret"})
+_SECRET_PARAMS = frozenset(
+    {"pwd", "pass", "passwd", "password", "passcode", "pin", "secret", "token", "jwt"}
+    | {"access_token", "auth"}
+)
+MAX_LISTED_DATES = 53
+"""A recurring sitting's invitation lists its dates for a year at most, and 53 at most."""
+_TEXTS = (
+    *("title", "point_name", "hall", "notes", "organizer_name"),
+    *("notice_number", "chair", "composition", "share"),
+)
 
 
 def uid_for(meeting_id: str, track: str, sitting: str, point: str) -> str:
@@ -58,32 +72,6 @@ def uid_for(meeting_id: str, track: str, sitting: str, point: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, name))
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """One address that receives the invitation; ``units`` are the units it receives it for.
-
-    >>> Recipient("hoadam@disu.example", "Chi bộ thôn Hòa Đam", ("DS-HD",)).units
-    ('DS-HD',)
-    """
-
-    email: str
-    name: str = ""
-    units: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SeatedUnit:
-    """A unit seated at the bridge point for this sitting, with its number of seats.
-
-    >>> SeatedUnit("DS-CA", "Chi bộ Công an xã Dị Sử", 12).seats
-    12
-    """
-
-    id: str
-    name: str
-    seats: int
-
-
 @dataclass(frozen=True, kw_only=True)
 class InvitationSpec:
     """Everything one invitation (one sitting, one bridge point) says. Immutable and hashable.
@@ -91,6 +79,13 @@ class InvitationSpec:
     Times must be aware; they are converted to ``timezone`` (an IANA name). Text is
     NFC-normalized. Building raises :class:`~meetlink.errors.InputError` with a sentence that
     says what to correct.
+
+    The words come with it: ``meeting_kind`` ("dự sinh hoạt" / "dự Hội nghị" / "dự họp"), the
+    notice it follows (``notice_kind``, ``notice_number``, ``notice_date``), the point's
+    ``chair`` and ``composition`` (Thành phần), a class's ``share`` ("1/3"; the units carry
+    the members their seats are drawn from), and ``help_contacts`` as an office lists them.
+    ``postponed`` marks the cancellation of a sitting whose time was withdrawn ("hoãn, thời
+    gian tổ chức sẽ có thông báo sau"), not of one removed.
 
     >>> import datetime as dt, zoneinfo
     >>> tz = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -126,6 +121,14 @@ class InvitationSpec:
     recurrence: str | None = None
     help_contacts: tuple[str, ...] = ()
     language: Literal["vi", "en"] = "vi"
+    meeting_kind: MeetingKind = MeetingKind.MEETING
+    notice_kind: DocumentKind = DocumentKind.NOTICE
+    notice_number: str = ""
+    notice_date: dt.date | None = None
+    chair: str = ""
+    composition: str = ""
+    share: str = ""
+    postponed: bool = False
     uid: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -134,11 +137,20 @@ class InvitationSpec:
             zone = ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             self._fail("timezone", f"unknown time zone '{self.timezone}'; give an IANA name.")
-        for name in ("title", "point_name", "hall", "notes", "organizer_name"):
+        for name in _TEXTS:
             put(self, name, nfc(getattr(self, name)))
         put(self, "agenda", tuple(nfc(a) for a in self.agenda))
         put(self, "help_contacts", tuple(nfc(h) for h in self.help_contacts))
-        put(self, "units", tuple(SeatedUnit(u.id, nfc(u.name), u.seats) for u in self.units))
+        put(
+            self,
+            "units",
+            tuple(SeatedUnit(u.id, nfc(u.name), u.seats, u.members) for u in self.units),
+        )
+        try:
+            put(self, "meeting_kind", MeetingKind(self.meeting_kind))
+            put(self, "notice_kind", DocumentKind(self.notice_kind))
+        except ValueError as exc:
+            self._fail("meeting_kind", f"{exc}; write a kind the meeting file takes.")
         put(
             self,
             "recipients",
@@ -175,6 +187,25 @@ class InvitationSpec:
         """``track/sitting/point``: unique within a meeting."""
         return f"{self.track}/{self.sitting}/{self.point}"
 
+    @property
+    def occurrences(self) -> tuple[tuple[dt.datetime, ...], bool]:
+        """The starts of a recurring sitting for a year from its first (at most
+        :data:`MAX_LISTED_DATES`), and whether more follow; ``((), False)`` for one sitting.
+
+        >>> dates, more = spec.occurrences  # FREQ=MONTHLY;BYDAY=1SU;COUNT=3  # doctest: +SKIP
+        >>> [f"{d:%d/%m}" for d in dates], more                             # doctest: +SKIP
+        (['07/01', '04/02', '03/03'], False)
+        """
+        if not self.recurrence:
+            return (), False
+        limit = _a_year_after(self.start)
+        found: list[dt.datetime] = []
+        for start in rrulestr(self.recurrence, dtstart=self.start):
+            if start >= limit or len(found) == MAX_LISTED_DATES:
+                return tuple(found), True
+            found.append(start)
+        return tuple(found), False
+
     def recipients_of(self, unit_ids: Sequence[str]) -> tuple[Recipient, ...]:
         """The recipients who receive this invitation only for the given units.
 
@@ -196,21 +227,26 @@ class InvitationSpec:
         data["recipients"] = [
             {"email": r.email, "name": r.name, "units": list(r.units)} for r in self.recipients
         ]
-        data["units"] = [{"id": u.id, "name": u.name, "seats": u.seats} for u in self.units]
+        data["units"] = [
+            {"id": u.id, "name": u.name, "seats": u.seats, "members": u.members} for u in self.units
+        ]
         for name in ("agenda", "help_contacts"):
             data[name] = list(data[name])
-        for name in ("start", "end", "arrive_by", "rehearsal"):
+        for name in ("start", "end", "arrive_by", "rehearsal", "notice_date"):
             if data[name] is not None:
                 data[name] = data[name].isoformat()
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> InvitationSpec:
-        """Rebuild a spec from :meth:`to_json` output."""
+        """Rebuild a spec from :meth:`to_json` output; a key an older meetlink did not write
+        takes its default."""
         data: dict[str, Any] = json.loads(text)
         for name in ("start", "end", "arrive_by", "rehearsal"):
             if data[name] is not None:
                 data[name] = dt.datetime.fromisoformat(data[name])
+        if data.get("notice_date") is not None:
+            data["notice_date"] = dt.date.fromisoformat(data["notice_date"])
         data["recipients"] = tuple(
             Recipient(r["email"], r["name"], tuple(r["units"])) for r in data["recipients"]
         )
@@ -228,8 +264,7 @@ class InvitationSpec:
         at their line; a spec built in code gets the same rule): one would break the
         calendar's lines and parameters, or a mail header."""
         texts: list[tuple[str, str, str]] = [
-            (name, getattr(self, name), "\n" if name == "notes" else "")
-            for name in ("title", "point_name", "hall", "notes", "organizer_name")
+            (name, getattr(self, name), "\n" if name == "notes" else "") for name in _TEXTS
         ]
         texts += [("agenda", a, "") for a in self.agenda]
         texts += [("help_contacts", h, "") for h in self.help_contacts]
@@ -257,18 +292,9 @@ class InvitationSpec:
             seen.add(address)
 
     def _check_link(self, link: str) -> None:
-        parts = urllib.parse.urlsplit(link)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            self._fail(
-                "join_link", f"the join link '{link}' is not an http(s) address; correct it."
-            )
-        query = {k.casefold() for k, _ in urllib.parse.parse_qsl(parts.query)}
-        if parts.password is not None or query & _SECRET_PARAMS:
-            self._fail(
-                "join_link",
-                "the join link carries a password; give the bare link here and let the "
-                "credentials hand-out bring the password to the technical officer.",
-            )
+        problem = join_link_problem(link)
+        if problem is not None:
+            self._fail("join_link", problem)
 
     def _check_recurrence(self) -> None:
         try:
@@ -289,6 +315,28 @@ class InvitationSpec:
             )
 
 
+def join_link_problem(link: str) -> str | None:
+    """Why ``link`` may not be shown to a bridge point, or None: the rule of every join link
+    meetlink prints or sends (an http(s) address, no ``user:password@`` part, no password,
+    PIN or token parameter).
+
+    >>> join_link_problem("https://meet.example/abc") is None
+    True
+    >>> join_link_problem("https://meet.example/abc?pwd=x")[:32]
+    'the join link carries a password'
+    """
+    parts = urllib.parse.urlsplit(link)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return f"the join link '{link}' is not an http(s) address; correct it."
+    query = {k.casefold() for k, _ in urllib.parse.parse_qsl(parts.query)}
+    if parts.password is not None or query & _SECRET_PARAMS:
+        return (
+            "the join link carries a password; give the bare link here and let the "
+            "credentials hand-out bring the password to the technical officer."
+        )
+    return None
+
+
 def invitations_for(
     plan: Plan, join_links: Mapping[str | tuple[str, str], str]
 ) -> list[InvitationSpec]:
@@ -304,6 +352,11 @@ def invitations_for(
     sitting is not invited to it; a point with no seats, or with nobody to write to (see
     :func:`points_without_recipients`), gets no invitation.
 
+    The words come from the meeting: its ``kind``, its notice's number and date, the
+    composition (Thành phần) written for the point's kind, the host unit's ``chair``; a track
+    that splits its members over N sittings gives each unit its share ("1/3") and the
+    members the seats are drawn from.
+
     >>> invitations_for(plan, {"main/s1": "https://meet.example/abc"})  # doctest: +SKIP
     [InvitationSpec(meeting_id='myhao-2023q3', track='main', sitting='s1', ...), ...]
     """
@@ -312,12 +365,13 @@ def invitations_for(
     sender = meeting.delivery.sender
     sent_by = sender if sender and sender.casefold() != organizer_email.casefold() else None
     helpers = tuple(
-        " — ".join(x for x in (c.name, c.phone or "", c.email or "") if x)
+        help_line(c.name, c.position, c.phone or "", c.email or "", meeting.language)
         for c in meeting.help_contacts
     )
-    conference_of = _conference_index(plan)
+    shares = {t.id: _share(t.attendance, len(t.sittings)) for t in meeting.tracks}
+    conference_of = conference_index(plan)
     out: list[InvitationSpec] = []
-    for sitting, point, units, recipients in _candidates(plan):
+    for sitting, point, units, recipients in seated_points(plan):
         if not recipients or sitting.start is None or sitting.end is None:
             continue
         conference = conference_of.get((sitting.track, sitting.id, point.id), "")
@@ -347,9 +401,33 @@ def invitations_for(
                 recurrence=sitting.recurrence,
                 help_contacts=helpers,
                 language=meeting.language,
+                meeting_kind=meeting.kind,
+                notice_kind=meeting.notice.kind,
+                notice_number=meeting.notice.number,
+                notice_date=meeting.notice.date,
+                chair=_chair(plan, point),
+                composition=meeting.composition.get(point.role.value, ""),
+                share=shares[sitting.track],
             )
         )
     return out
+
+
+def _share(mode: AttendanceMode, sittings: int) -> str:
+    """``1/3`` for a track whose members are split over 3 sittings; empty when all attend."""
+    return f"1/{sittings}" if mode == AttendanceMode.SPLIT and sittings > 1 else ""
+
+
+def _chair(plan: Plan, point: BridgePoint) -> str:
+    host = plan.units.get(point.host_unit)
+    return host.chair if host is not None else ""
+
+
+def _a_year_after(start: dt.datetime) -> dt.datetime:
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + 1, day=28)
 
 
 def points_without_recipients(plan: Plan) -> list[tuple[str, str]]:
@@ -363,7 +441,7 @@ def points_without_recipients(plan: Plan) -> list[tuple[str, str]]:
     """
     return [
         (sitting.key, point.id)
-        for sitting, point, _units, recipients in _candidates(plan)
+        for sitting, point, _units, recipients in seated_points(plan)
         if not recipients
     ]
 
@@ -371,57 +449,3 @@ def points_without_recipients(plan: Plan) -> list[tuple[str, str]]:
 def _is_address(text: str) -> bool:
     # The roster validated the addresses; this only keeps a header or calendar line whole.
     return "@" in text and not any(c in text for c in "\r\n\t <>\"',;")
-
-
-def _conference_index(plan: Plan) -> dict[tuple[str, str, str], str]:
-    return {
-        (c.track, c.sitting, point_id): c.key
-        for c in plan.conferences
-        for point_id in c.bridge_points
-    }
-
-
-def _candidates(
-    plan: Plan,
-) -> Iterator[tuple[PlannedSitting, BridgePoint, tuple[SeatedUnit, ...], tuple[Recipient, ...]]]:
-    """Every (scheduled sitting, point with seats), its seated units and recipients."""
-    seats_at: _SeatIndex = {(seat.unit, seat.point): seat.seats for seat in plan.seats}
-    for sitting in plan.sittings:
-        if sitting.start is None or sitting.end is None:
-            continue  # time announced later: invited when a later run finds the start
-        for point in plan.points_of(sitting.track):
-            seated = tuple(
-                SeatedUnit(unit_id, plan.units[unit_id].name, n)
-                for unit_id in point.units
-                if (n := _seats(point, unit_id, sitting.id, seats_at)) > 0
-            )
-            if not seated:
-                continue
-            yield sitting, point, seated, _recipients(plan, point, seated)
-
-
-_SeatIndex = Mapping[tuple[str, str], Mapping[str, int]]  # (unit, point) → sitting → seats
-
-
-def _seats(point: BridgePoint, unit_id: str, sitting_id: str, seats_at: _SeatIndex) -> int:
-    if point.role == PointRole.CELL or len(point.units) == 1:
-        return point.seats.get(sitting_id, 0)  # the point's seats are its one unit's (or cell's)
-    return seats_at.get((unit_id, point.id), {}).get(sitting_id, 0)
-
-
-def _recipients(
-    plan: Plan, point: BridgePoint, seated: Sequence[SeatedUnit]
-) -> tuple[Recipient, ...]:
-    found: dict[str, tuple[str, str, list[str]]] = {}  # folded address → (address, name, units)
-    wanted: list[tuple[str, str, str]] = []
-    for seated_unit in seated:
-        unit = plan.units[seated_unit.id]
-        wanted.extend((email, unit.name, unit.id) for email in unit.contact_emails)
-    host = plan.units.get(point.host_unit)
-    if host is not None and host.officer is not None and host.officer.email:
-        wanted.append((host.officer.email, host.officer.name or host.name, host.id))
-    for email, name, unit_id in wanted:
-        entry = found.setdefault(email.casefold(), (email, name, []))
-        if unit_id not in entry[2]:
-            entry[2].append(unit_id)
-    return tuple(Recipient(email, name, tuple(units)) for email, name, units in found.values())

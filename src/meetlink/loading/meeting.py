@@ -47,6 +47,7 @@ from pydantic import (
 )
 
 from meetlink.loading.notice import MeetingKind, Notice, composition_keys, meeting_kind
+from meetlink.loading.registration import Registration
 from meetlink.loading.roster import Contact, Email, UnitKind
 from meetlink.text import nfc
 
@@ -292,6 +293,7 @@ class Meeting(_Model):
         default_factory=dict
     )
     templates: Path | None = None
+    registration: Registration | None = None
 
     @field_validator("kind", mode="before")
     @classmethod

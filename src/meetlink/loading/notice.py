@@ -166,7 +166,8 @@ class Notice(_Model):
     for the office to number it when it is registered. ``issuers`` are the issuing bodies,
     the higher first. ``date`` left out prints "ngày … tháng … năm …" to be filled by hand.
     ``subject`` is the line under the title ("Về việc …"); ``preamble`` opens the body and
-    ``closing`` is the request that ends it.
+    ``closing`` is the request that ends it. ``headings`` replaces the heading of a kind
+    of bridge point in "3- Hình thức" (``commune: "Điểm cầu các huyện, thành, thị ủy"``).
     """
 
     kind: DocumentKind = DocumentKind.NOTICE
@@ -180,6 +181,7 @@ class Notice(_Model):
     signer: Signer = Signer()
     recipients: tuple[_Text, ...] = ()
     attachment_title: _Text = "Danh sách các điểm cầu"
+    headings: Annotated[dict[str, str], AfterValidator(lambda v: _heading_keys(v))] = {}
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -199,6 +201,16 @@ class Notice(_Model):
     def title(self) -> str:
         """THÔNG BÁO, GIẤY MỜI or KẾ HOẠCH."""
         return self.kind.heading
+
+
+def _heading_keys(value: Mapping[str, str]) -> dict[str, str]:
+    unknown = sorted(set(value) - set(COMPOSITION_KEYS))
+    if unknown:
+        raise ValueError(
+            f"'{unknown[0]}' is not a kind of bridge point; give a heading for "
+            f"{', '.join(COMPOSITION_KEYS)}."
+        )
+    return {k: nfc(v) for k, v in value.items()}
 
 
 def composition_keys(value: Mapping[str, str]) -> Mapping[str, str]:

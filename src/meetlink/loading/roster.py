@@ -56,6 +56,7 @@ class UnitKind(StrEnum):
     ATTACHED = "attached"
     VILLAGE = "village"
     AGENCY = "agency"
+    CELL = "cell"  # a party cell (tổ đảng) of a branch, registered with its own leader and hall
 
 
 class Equipment(StrEnum):
@@ -91,6 +92,7 @@ class Contact(BaseModel):
     name: Annotated[str, AfterValidator(nfc)] = ""
     email: Email | None = None
     phone: str | None = None
+    position: Annotated[str, AfterValidator(nfc)] = ""  # "Phó Chánh Văn phòng Thị ủy"
 
 
 class Unit(BaseModel):
@@ -183,7 +185,10 @@ _KIND_WORDS: Mapping[str, UnitKind] = {
     "co quan": UnitKind.AGENCY,
     "doanh nghiep": UnitKind.AGENCY,
     "truc thuoc xa": UnitKind.ATTACHED,
+    "to dang": UnitKind.CELL,
 }
+# The kinds a person types; a party cell's row (``cell``) is written by meetlink registration.
+_TYPED_KINDS = tuple(k.value for k in UnitKind if k is not UnitKind.CELL)
 _EQUIPMENT_WORDS: Mapping[str, Equipment] = {
     **{e.value: e for e in Equipment},
     "may tinh": Equipment.COMPUTER,
@@ -261,7 +266,7 @@ def _parse_row(
     if kind is None:
         bad(
             "kind",
-            f"unknown kind '{cells['kind']}'; use one of: {', '.join(k.value for k in UnitKind)}.",
+            f"unknown kind '{cells['kind']}'; use one of: {', '.join(_TYPED_KINDS)}.",
         )
     values["kind"] = kind
     for column, minimum in (("members", 0), ("cells", 1), ("excluded", 0)):

@@ -14,6 +14,10 @@ every table meetlink writes reads back unchanged: text that starts with ``=``, `
 off again (:func:`spreadsheet_unescape`) in every cell of every table it reads: rosters,
 account sheets, roll calls, and the account lists meetlink writes for the provider.
 
+A sheet made to be printed (:mod:`meetlink.loading.printed`) has title rows above its
+header: :func:`read_titled_table` finds the header below them, and every row keeps the
+number the spreadsheet shows.
+
 Example:
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
@@ -45,6 +49,7 @@ __all__ = [
     "control_problems",
     "find_columns",
     "read_table",
+    "read_titled_table",
     "spreadsheet_safe",
     "spreadsheet_unescape",
     "whole_number",
@@ -52,6 +57,8 @@ __all__ = [
 
 Rows = Iterator[tuple[int, list[str]]]
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+TITLE_ROWS = 10
+"""How far down :func:`read_titled_table` looks for the header (title rows sit above it)."""
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP ASVS 1.2.10)."""
 
@@ -68,14 +75,42 @@ def read_table(path: Path, *, known: Collection[str] = ()) -> tuple[list[str], R
     field limit or a quote never closed. The caller checks that the file exists (it knows
     what to call it).
     """
+    _, header, rows = _read(path, known, 1)
+    return header, rows
+
+
+def read_titled_table(path: Path, *, known: Collection[str]) -> tuple[int, list[str], Rows]:
+    """Like :func:`read_table`, for a sheet that may have title rows above its header: the
+    header is the first of the first :data:`TITLE_ROWS` rows that holds two known column
+    names (row 1 when none does), and its number comes first.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("PHIẾU ĐIỂM DANH\\n\\nmã;số có mặt\\nX1;30\\n", encoding="utf-8")
+    >>> row, header, rows = read_titled_table(path, known={"ma", "so co mat"})
+    >>> row, header, list(rows)
+    (3, ['mã', 'số có mặt'], [(4, ['X1', '30'])])
+    """
+    return _read(path, known, TITLE_ROWS)
+
+
+def _read(path: Path, known: Collection[str], search: int) -> tuple[int, list[str], Rows]:
     if path.suffix.lower() in XLSX_SUFFIXES:
-        header, rows = _read_xlsx(path, known)
+        at, header, rows = _read_xlsx(path, known, search)
     else:
         text, advice = read_utf8(path.read_bytes())
         if text is None:
             raise InputError.single(str(path), advice)
-        header, rows = _read_csv(text, known, str(path))
-    return _unescaped(header), ((number, _unescaped(cells)) for number, cells in rows)
+        at, header, rows = _read_csv(text, known, str(path), search)
+    return at, _unescaped(header), ((number, _unescaped(cells)) for number, cells in rows)
+
+
+def _header_index(candidates: Sequence[Sequence[str]], known: Collection[str]) -> int:
+    """The first candidate row holding two known column names; the first row when none does."""
+    for index, cells in enumerate(candidates):
+        if sum(fold(cell) in known for cell in cells) >= 2:
+            return index
+    return 0
 
 
 def _unescaped(cells: list[str]) -> list[str]:
@@ -92,10 +127,16 @@ class Columns:
 
 
 def find_columns(
-    shown: str, header: Sequence[str], keys: dict[str, str], problems: list[Problem]
+    shown: str,
+    header: Sequence[str],
+    keys: dict[str, str],
+    problems: list[Problem],
+    *,
+    row: int = 1,
 ) -> Columns:
     """Match header cells to columns by their fold (``keys``: folded alias → column); a
-    column written twice is a problem at its header cell; unknown headers are ignored."""
+    column written twice is a problem at its header cell (the header is on ``row``);
+    unknown headers are ignored."""
     found = Columns()
     for number, title in enumerate(header):
         column = keys.get(fold(title))
@@ -105,7 +146,7 @@ def find_columns(
             problems.append(
                 Problem(
                     shown,
-                    1,
+                    row,
                     nfc(title),
                     (f"this column repeats column '{found.title[column]}'; keep only one of them."),
                 )
@@ -115,21 +156,28 @@ def find_columns(
     return found
 
 
-def _read_csv(text: str, known: Collection[str], shown: str) -> tuple[list[str], Rows]:
+def _read_csv(
+    text: str, known: Collection[str], shown: str, search: int
+) -> tuple[int, list[str], Rows]:
+    skip = 0
+    if search > 1:  # title lines above the header: each line cut by its best separator
+        first = text.split("\n", search)[:search]
+        skip = _header_index([_cells(line, _delimiter(line, known)) for line in first], known)
+        text = text.split("\n", skip)[skip] if skip else text
     lines = _Lines(text)
     delimiter = _delimiter(text, known)
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, [])
     except csv.Error as exc:
-        raise _csv_problem(shown, 1, exc) from None
+        raise _csv_problem(shown, skip + 1, exc) from None
     if _unclosed_quote(lines.take(), delimiter):
-        raise _unclosed_problem(shown, 1, header, header)
+        raise _unclosed_problem(shown, skip + 1, header, header)
 
     def rows() -> Rows:
         # A record starts on the line after the previous one ended: a quoted cell may span
         # several lines, and a problem names the line a spreadsheet shows the record on.
-        start = reader.line_num + 1
+        start = skip + reader.line_num + 1
         last: tuple[int, list[str]] | None = None
         raw: list[str] = []
         try:
@@ -137,7 +185,7 @@ def _read_csv(text: str, known: Collection[str], shown: str) -> tuple[list[str],
                 if last is not None:
                     yield last
                 last, raw = (start, record), lines.take()
-                start = reader.line_num + 1
+                start = skip + reader.line_num + 1
         except csv.Error as exc:
             raise _csv_problem(shown, start, exc) from None
         if last is not None:
@@ -147,7 +195,14 @@ def _read_csv(text: str, known: Collection[str], shown: str) -> tuple[list[str],
                 raise _unclosed_problem(shown, last[0], last[1], header)
             yield last
 
-    return header, rows()
+    return skip + 1, header, rows()
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # a line over the field limit: not a header
+        return []
 
 
 class _Lines:
@@ -231,9 +286,10 @@ def _delimiter(text: str, known: Collection[str]) -> str:
 _MAX_EXPANSION, _EXPANSION_FLOOR = 100, 1024 * 1024
 
 
-def _read_xlsx(path: Path, known: Collection[str]) -> tuple[list[str], Rows]:
+def _read_xlsx(path: Path, known: Collection[str], search: int) -> tuple[int, list[str], Rows]:
     """The first sheet, read in openpyxl's streaming mode with the work bounded by the
-    cells the file really holds, not by the size it declares.
+    cells the file really holds, not by the size it declares; the header is the first row,
+    or the first of ``search`` rows that :func:`_header_index` chooses.
 
     The declared dimension is ignored (a 5 KB file may claim A1:XFD1048576), rows are read
     only up to the last column the header names, blank rows are dropped as they stream by.
@@ -250,8 +306,12 @@ def _read_xlsx(path: Path, known: Collection[str]) -> tuple[list[str], Rows]:
         try:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()  # stop at the real data, whatever the file declares
-            first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-            header = [cell_text(v) for v in first]
+            top = [
+                [cell_text(v) for v in values]
+                for values in sheet.iter_rows(min_row=1, max_row=search, values_only=True)
+            ]
+            at = _header_index(top, known) + 1 if search > 1 else 1
+            header = top[at - 1] if len(top) >= at else []
             while header and not header[-1].strip():
                 header.pop()
             wanted = [i for i, title in enumerate(header) if fold(title) in known]
@@ -259,10 +319,12 @@ def _read_xlsx(path: Path, known: Collection[str]) -> tuple[list[str], Rows]:
             header = header[:width]
             blank = (None,) * width
             rows: list[tuple[int, list[str]]] = []
-            number = 1
+            number = at
             # a header without a column the caller knows is refused as it is: skip the rows
-            stop = 1 if known and not wanted else None
-            for values in sheet.iter_rows(min_row=2, max_row=stop, max_col=width, values_only=True):
+            stop = at if known and not wanted else None
+            for values in sheet.iter_rows(
+                min_row=at + 1, max_row=stop, max_col=width, values_only=True
+            ):
                 number += 1
                 if values == blank or values == ():  # most of a sparse sheet: nothing made
                     continue
@@ -273,7 +335,7 @@ def _read_xlsx(path: Path, known: Collection[str]) -> tuple[list[str], Rows]:
         raise InputError.single(
             str(path), f"this is not a readable XLSX workbook ({type(exc).__name__})."
         ) from None
-    return header, iter(rows)
+    return at, header, iter(rows)
 
 
 def _check_expansion(path: Path) -> None:

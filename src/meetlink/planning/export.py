@@ -1,7 +1,10 @@
 """The plan as data: plan JSON (the public contract) and the list of bridge points (CSV/XLSX).
 
 The list of bridge points is the attachment the notices in the seeds carry ("Danh sách các
-điểm cầu"), with Vietnamese column headers.
+điểm cầu"): :func:`~meetlink.planning.points.point_list` says what it holds (Vietnamese
+labels, no raw ids but the point's code, which roll calls are matched by); here it is
+written as a CSV for other tools (the header first, no title) and as an XLSX ready to print
+(a title block, A4 landscape fitted to the page's width, the header on every page).
 
 Example:
     >>> import json
@@ -17,13 +20,17 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, overload
 
-from meetlink.loading.sheets import append_safe_row, spreadsheet_safe
+from meetlink.loading.printed import ColumnKind, PrintColumn, PrintedSheet, printed_workbook
+from meetlink.loading.sheets import spreadsheet_safe
 from meetlink.planning.planner import Plan
+from meetlink.planning.points import PointList, point_list
 
 __all__ = [
     "ACTION_OPS",
+    "LIST_TITLE",
+    "SHEET_NAME",
     "plan_rows",
     "plan_to_dict",
     "plan_to_json",
@@ -104,46 +111,25 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-HEADERS = (
-    "STT",
-    "Mã điểm cầu",
-    "Tên điểm cầu",
-    "Địa điểm",
-    "Nền tảng",
-    "Đơn vị dự",
-    "Cán bộ kỹ thuật",
-    "Điện thoại",
-)
-
-
 def plan_rows(plan: Plan) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the list of bridge points: one row per point, seats per sitting."""
-    sitting_titles = [f"Số chỗ {s.track}/{s.id}" for s in plan.sittings]
-    header = [*HEADERS, *sitting_titles]
-    rows: list[list[Any]] = []
-    for number, point in enumerate(plan.bridge_points, start=1):
-        host = plan.units.get(point.host_unit)
-        officer = host.officer if host else None
-        names = "; ".join(plan.units[u].name if u in plan.units else u for u in point.units)
-        seats = [point.seats.get(s.id, "") if s.track == point.track else "" for s in plan.sittings]
-        rows.append(
-            [
-                number,
-                point.id,
-                point.name,
-                point.location,
-                point.platform,
-                names,
-                officer.name if officer else "",
-                (officer.phone or "") if officer else "",
-                *seats,
-            ]
-        )
-    return header, rows
+    """Header and rows of the list of bridge points (:func:`~meetlink.planning.points.point_list`)
+    as the CSV holds them: the printed labels, one row per point, its units joined by ``; ``.
+
+    >>> header, rows = plan_rows(plan)  # doctest: +SKIP
+    >>> header[:3], rows[0][:3]         # doctest: +SKIP
+    (['STT', 'Mã điểm cầu', 'Điểm cầu'], [1, 'TU', 'Thị ủy Mỹ Hào'])
+    """
+    points = point_list(plan)
+    rows = [
+        ["; ".join(row.units) if c.key == "units" else row.value(c.key) for c in points.columns]
+        for row in points.rows
+    ]
+    return points.header(), rows
 
 
 def write_points_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """The list of bridge points as CSV text (UTF-8 with BOM, so Excel shows the accents)."""
+    """The list of bridge points as CSV text (UTF-8 with BOM, so Excel shows the accents):
+    the header first, no title rows, so other tools read it as a table."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(v) for v in header])
@@ -151,22 +137,92 @@ def write_points_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> st
     return "\ufeff" + buffer.getvalue()
 
 
-def write_points_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], path: Path) -> None:
-    """The list of bridge points as a formatted XLSX sheet."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
+SHEET_NAME = "Danh sách điểm cầu"
 
-    book = openpyxl.Workbook()
-    sheet = book.worksheets[0]
-    sheet.title = "Danh sách điểm cầu"
-    append_safe_row(sheet, header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        append_safe_row(sheet, row)
-    widths = {"A": 6, "B": 14, "C": 40, "D": 36, "E": 12, "F": 60, "G": 24, "H": 14}
-    for column, width in widths.items():
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    book.save(path)
+
+@overload
+def write_points_xlsx(points: PointList, path: str | Path, /) -> Path: ...
+@overload
+def write_points_xlsx(
+    points: Sequence[str], rows: Sequence[Sequence[Any]], path: str | Path, /
+) -> Path: ...
+def write_points_xlsx(
+    points: PointList | Sequence[str],
+    rows: Sequence[Sequence[Any]] | str | Path,
+    path: str | Path | None = None,
+    /,
+) -> Path:
+    """The list of bridge points as a sheet ready to print (see :mod:`meetlink.loading.printed`):
+    its title, the meeting's title, the labels, one row per point (a unit a line) and a
+    total, on A4 landscape with the header on every page. The column *Hình thức* is left
+    out when every point has the same, and a column empty on every row (*Chủ trì* before
+    the roster names the chairs) is left out.
+
+    Give the :class:`~meetlink.planning.points.PointList` (``write_points_xlsx(point_list(plan),
+    path)``), or a header and rows (``write_points_xlsx(*plan_rows(plan), path)``: the
+    column kinds then follow the labels, and the title is the list's usual one).
+
+    >>> write_points_xlsx(point_list(plan), "diem-cau.xlsx")  # doctest: +SKIP
+    PosixPath('diem-cau.xlsx')
+    """
+    if isinstance(points, PointList):
+        points = _printed(points)
+        target = Path(cast("str | Path", rows))
+        title, subtitles = points.title, [points.subtitle, points.note]
+        columns = [PrintColumn(c.label, c.kind) for c in points.columns]
+        table: Sequence[Sequence[Any]] = points.table()
+    else:
+        if path is None:
+            raise TypeError("write_points_xlsx(header, rows, path) needs the path.")
+        target = Path(path)
+        title, subtitles = LIST_TITLE, []
+        columns = [PrintColumn(label, _kind(label)) for label in points]
+        table = cast("Sequence[Sequence[Any]]", rows)
+    book = printed_workbook()
+    sheet = PrintedSheet(book.worksheets[0], title, subtitles)
+    book.worksheets[0].title = SHEET_NAME
+    sheet.header(columns)
+    for row in table:
+        sheet.row(row)
+    sheet.row(_total(columns, table), bold=True)
+    sheet.finish()
+    book.save(target)
+    return target
+
+
+def _printed(points: PointList) -> PointList:
+    """The columns worth printing: not *Hình thức* when every point has the same, nor a
+    column (the chair, say) empty on every row; the seats of every sitting stay."""
+    empty = [
+        c.key
+        for c in points.columns
+        if not c.key.startswith("seats:") and all(row.value(c.key) == "" for row in points.rows)
+    ]
+    if len({row.form for row in points.rows}) <= 1:
+        empty.append("form")
+    return points.without(*empty) if points.rows else points
+
+
+LIST_TITLE = "DANH SÁCH CÁC ĐIỂM CẦU"
+_TEXT_LABELS = ("Địa điểm", "Đơn vị dự")
+
+
+def _kind(label: str) -> ColumnKind:
+    if label == "STT" or label.startswith("Số "):
+        return "number"
+    return "text" if label in _TEXT_LABELS else "name"
+
+
+def _total(columns: Sequence[PrintColumn], table: Sequence[Sequence[Any]]) -> list[Any]:
+    """The last row: how many points, and the seats of every sitting added up."""
+    total: list[Any] = []
+    for index, column in enumerate(columns):
+        numbers = [row[index] for row in table if isinstance(row[index], int)]
+        if column.label.startswith("Số ") and column.kind == "number":
+            total.append(sum(numbers))
+        else:
+            total.append("")
+    labels = [c.label for c in columns]
+    named = labels.index("Điểm cầu") if "Điểm cầu" in labels else 0
+    total[named] = f"Tổng cộng: {len(table)} điểm cầu"
+    return total

@@ -15,7 +15,13 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   parent is in another track is planned as an agency of its own track.)
 * **Cells**: with ``cells: true`` a branch with at least ``cells_min_members`` members (50) that
   sits alone at its own point meets as its party cells (the ``cells`` column), each cell its
-  own point, members split evenly.
+  own point, members split evenly. Party cells written as roster rows of their own (kind
+  ``cell``, ``parent`` their branch: what ``meetlink registration`` writes) follow their
+  branch's track and each has its own point, with its own name, hall, leader (chair) and
+  addresses; the branch then meets as those cells (it is listed as not invited, with a note).
+  Cell rows count only for a branch (a village, attached or agency unit, not a committee)
+  of at least ``cells_min_members`` members that sits alone at its point, with two cells or
+  more; otherwise the cells are not invited, with a note saying why.
 * **Seats**: ``split`` divides a unit's seated members (members − excluded) across the
   track's sittings as evenly as possible, the extra seats on the first sittings; ``all``
   seats everyone at every sitting.
@@ -180,6 +186,7 @@ _ROLE = {
     UnitKind.VILLAGE: PointRole.VILLAGE,
     UnitKind.ATTACHED: PointRole.AGENCY,
     UnitKind.AGENCY: PointRole.AGENCY,
+    UnitKind.CELL: PointRole.AGENCY,  # a registered cell: a point of its own unit, one seat each
 }
 
 
@@ -201,10 +208,13 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
     units = roster.by_id()
     order = {u.id: i for i, u in enumerate(roster.units)}
     track_of = assign_tracks(meeting, roster.units, units)
+    _cells_follow_branches(meeting, roster, track_of)
     problems: list[Problem] = []
     hosts = _seat_units(meeting, roster, units, track_of, problems)
     if problems:
         raise PlanningError(problems)
+    notes: list[str] = []
+    _registered_cells(meeting, roster, units, track_of, hosts, notes)
 
     sittings = tuple(_planned_sittings(meeting))
     sittings_of: dict[str, list[str]] = {t.id: [s.id for s in t.sittings] for t in meeting.tracks}
@@ -218,7 +228,6 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
 
     points: list[BridgePoint] = []
     seats: list[Seat] = []
-    notes: list[str] = []
     # Many units have the same number of members: compute each share once. The dicts are
     # shared between seats and points and never changed after planning.
     shares_cache: dict[tuple[int, str], dict[str, int]] = {}
@@ -338,7 +347,7 @@ def _seat_units(
                 )
                 continue
             direct[unit.id] = unit.join_point
-        elif unit.kind in (UnitKind.COMMITTEE, UnitKind.COMMUNE):
+        elif unit.kind in (UnitKind.COMMITTEE, UnitKind.COMMUNE, UnitKind.CELL):
             direct[unit.id] = unit.id
         elif unit.kind == UnitKind.ATTACHED and _in(track_of, unit.parent, track_id):
             direct[unit.id] = unit.parent or unit.id
@@ -384,6 +393,61 @@ def _seat_units(
         for member in chain:
             hosts[member] = end
     return hosts
+
+
+def _cells_follow_branches(meeting: Meeting, roster: Roster, track_of: dict[str, str]) -> None:
+    """A party cell's row attends its branch's track (unless a track lists it by id)."""
+    listed = {unit_id for track in meeting.tracks for unit_id in track.units.ids}
+    for unit in roster.units:
+        if unit.kind != UnitKind.CELL or unit.join_point is not None or unit.id in listed:
+            continue
+        if unit.parent is not None and unit.parent in track_of:
+            track_of[unit.id] = track_of[unit.parent]
+
+
+def _registered_cells(
+    meeting: Meeting,
+    roster: Roster,
+    units: Mapping[str, Unit],
+    track_of: dict[str, str],
+    hosts: dict[str, str],
+    notes: list[str],
+) -> None:
+    """A branch with registered cell rows meets as those cells; cell rows that cannot be
+    used are not invited. Both leave ``track_of`` and ``hosts`` (so they are not invited)
+    and each gets a note."""
+    guests: dict[str, int] = {}
+    for host in hosts.values():
+        guests[host] = guests.get(host, 0) + 1
+    cells_of: dict[str, list[str]] = {}
+    for unit in roster.units:  # a cell that others joined is a point like any other
+        if unit.kind != UnitKind.CELL or not unit.parent or guests.get(unit.id, 0) != 1:
+            continue
+        if hosts.get(unit.id) == unit.id and track_of.get(unit.parent) == track_of[unit.id]:
+            cells_of.setdefault(unit.parent, []).append(unit.id)
+    if not cells_of:
+        return
+    tracks = {t.id: t for t in meeting.tracks}
+    for branch_id, cells in cells_of.items():
+        branch = units[branch_id]
+        minimum = meeting.rules_for(tracks[track_of[branch_id]]).cells_min_members
+        why = ""
+        if branch.kind not in _BRANCH_KINDS:
+            why = "cells belong to a branch (chi bộ), and it is not one"
+        elif hosts.get(branch_id) != branch_id or guests.get(branch_id, 0) > 1:
+            why = "other units sit at its point"
+        elif branch.members < minimum:
+            why = f"it has {branch.members} members, fewer than the {minimum} for party cells"
+        elif len(cells) < 2:
+            why = "a single cell is the branch itself"
+        dropped = cells if why else [branch_id]
+        for unit_id in dropped:
+            track_of.pop(unit_id, None)
+            hosts.pop(unit_id, None)
+        if why:
+            notes.append(f"{branch_id}: its party cells {', '.join(cells)} are not used: {why}.")
+        else:
+            notes.append(f"{branch_id}: meets as its {len(cells)} party cells {', '.join(cells)}.")
 
 
 def _in(track_of: Mapping[str, str], unit_id: str | None, track_id: str) -> bool:

@@ -14,13 +14,23 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from meetlink.planning.planner import BridgePoint, Plan, PlannedSitting
 
-__all__ = ["Column", "PointList", "PointRow", "platform_label", "point_list", "sitting_label"]
+__all__ = [
+    "Column",
+    "PointList",
+    "PointRow",
+    "platform_label",
+    "point_list",
+    "sitting_label",
+    "sitting_labels",
+    "sitting_names",
+]
 
 _PLATFORMS: Mapping[str, str] = {
     "provisioned": "Đường truyền riêng",
@@ -93,6 +103,8 @@ class PointList:
     columns: tuple[Column, ...]
     rows: tuple[PointRow, ...]
     member_word: str
+    note: str = ""
+    """The line that ties the list to its notice: "(Kèm theo Thông báo số 125-TB/ThU …)"."""
 
     def header(self) -> list[str]:
         """The printed labels, in column order."""
@@ -105,36 +117,86 @@ class PointList:
     def without(self, *keys: str) -> PointList:
         """The same list without some columns (the notice's table leaves out the codes)."""
         kept = tuple(c for c in self.columns if c.key not in keys)
-        return PointList(self.title, self.subtitle, kept, self.rows, self.member_word)
+        return PointList(self.title, self.subtitle, kept, self.rows, self.member_word, self.note)
 
 
 def sitting_label(sitting: PlannedSitting, plan: Plan) -> str:
     """A sitting's printed name: its own title in the meeting file (its date when it has
-    none), with its track's title when another track has a sitting of the same name.
+    none, with its time when another sitting of its track falls on that day), with its
+    track's title when another track has a sitting of the same name.
 
     >>> sitting_label(plan.sittings[0], plan)  # doctest: +SKIP
     'Trực tuyến bằng đường truyền – Lớp 1'
     """
-    names = {(s.track, s.id): _own_name(s, plan) for s in plan.sittings}
-    label = names[(sitting.track, sitting.id)]
-    others = {name for (track, _), name in names.items() if track != sitting.track}
-    own = {name for (track, _), name in names.items() if track == sitting.track}
-    if own & others:  # the tracks share names (Lớp 1 on both): name the track on all of its
-        track = next((t for t in plan.meeting.tracks if t.id == sitting.track), None)
-        if track is not None and track.title:
-            label = f"{track.title} – {label}"
-    return label
+    return sitting_labels(plan)[(sitting.track, sitting.id)]
 
 
-def _own_name(sitting: PlannedSitting, plan: Plan) -> str:
-    for track in plan.meeting.tracks:
-        if track.id != sitting.track:
-            continue
-        for own in track.sittings:
-            if own.id == sitting.id and own.title:
-                return own.title
-    if sitting.start is not None:
-        return f"ngày {sitting.start.day}/{sitting.start.month}/{sitting.start.year}"
+def sitting_labels(plan: Plan) -> dict[tuple[str, str], str]:
+    """Every sitting's :func:`sitting_label`, by ``(track, sitting id)``, worked out at once.
+
+    >>> sitting_labels(plan)[("toan-dang-bo", "q3")]  # doctest: +SKIP
+    'ngày 10/9/2023'
+    """
+    names = sitting_names(plan)
+    tracks_of: dict[str, set[str]] = {}
+    for (track, _), name in names.items():
+        tracks_of.setdefault(name, set()).add(track)
+    # tracks that share a name (Lớp 1 on both) are named on all of their sittings
+    shared = {track for (track, _), name in names.items() if len(tracks_of[name]) > 1}
+    forms = _track_names(plan)
+    return {
+        (track, sitting): f"{forms[track]} – {name}" if track in shared else name
+        for (track, sitting), name in names.items()
+    }
+
+
+def _track_names(plan: Plan) -> dict[str, str]:
+    """Each track as a label names it: its title, else its platform's name when no other
+    track has the same, else "Hình thức 2" (its place in the meeting file)."""
+    tracks = plan.meeting.tracks
+    platforms = [t.platform for t in tracks]
+    return {
+        t.id: t.title
+        or (platform_label(t.platform) if platforms.count(t.platform) == 1 else f"Hình thức {n}")
+        for n, t in enumerate(tracks, start=1)
+    }
+
+
+def sitting_names(plan: Plan) -> dict[tuple[str, str], str]:
+    """Every sitting's own name, by ``(track, sitting id)``: its title in the meeting file,
+    else its date ("ngày 10/9/2023", with the time when its track has two sittings that
+    day), else "thời gian thông báo sau"; never its id. :func:`sitting_label` adds the
+    track's title where two tracks share a name.
+
+    >>> sitting_names(plan)[("toan-dang-bo", "q3")]  # doctest: +SKIP
+    'ngày 10/9/2023'
+    """
+    titles = {
+        (track.id, own.id): own.title or ""
+        for track in plan.meeting.tracks
+        for own in track.sittings
+    }
+    days: dict[tuple[str, dt.date], int] = {}
+    for s in plan.sittings:
+        if not titles.get((s.track, s.id)) and s.start is not None:
+            days[(s.track, s.start.date())] = days.get((s.track, s.start.date()), 0) + 1
+    return {(s.track, s.id): _own_name(s, titles, days) for s in plan.sittings}
+
+
+def _own_name(
+    sitting: PlannedSitting,
+    titles: Mapping[tuple[str, str], str],
+    days: Mapping[tuple[str, dt.date], int],
+) -> str:
+    title = titles.get((sitting.track, sitting.id))
+    if title:
+        return title
+    start = sitting.start
+    if start is not None:
+        day = f"ngày {start.day}/{start.month}/{start.year}"
+        if days.get((sitting.track, start.date()), 0) > 1:  # two sittings that day
+            return f"{start:%H} giờ {start:%M} {day}"
+        return day
     return "thời gian thông báo sau"
 
 
@@ -146,8 +208,9 @@ def point_list(plan: Plan, *, title: str | None = None) -> PointList:
     """
     meeting = plan.meeting
     member_word = meeting.kind.vocabulary.member_vi
+    labels = sitting_labels(plan)
     seat_columns = [
-        Column(f"seats:{s.track}/{s.id}", f"Số {member_word} – {sitting_label(s, plan)}", "number")
+        Column(f"seats:{s.track}/{s.id}", f"Số {member_word} – {labels[(s.track, s.id)]}", "number")
         for s in plan.sittings
     ]
     columns = (
@@ -167,7 +230,17 @@ def point_list(plan: Plan, *, title: str | None = None) -> PointList:
         _row(number, point, plan, forms) for number, point in enumerate(plan.bridge_points, 1)
     )
     heading = (title or meeting.notice.attachment_title).upper()
-    return PointList(heading, meeting.title, columns, rows, member_word)
+    return PointList(heading, meeting.title, columns, rows, member_word, _note(plan))
+
+
+def _note(plan: Plan) -> str:
+    """The line that ties the list to its notice, once the notice has its number:
+    "(Kèm theo Thông báo số 125-TB/ThU ngày 5/9/2023)"."""
+    notice = plan.meeting.notice
+    if not notice.number[:1].isdigit():  # none yet, or the symbol alone ("-KH/BTGHU")
+        return ""
+    day = f" ngày {notice.date.day}/{notice.date.month}/{notice.date.year}" if notice.date else ""
+    return f"(Kèm theo {notice.title.capitalize()} số {notice.number}{day})"
 
 
 def _row(number: int, point: BridgePoint, plan: Plan, forms: Mapping[str, str]) -> PointRow:

@@ -12,7 +12,13 @@ with the content hash the diff compares:
 * **access**: every point of every conference that exists, on a platform that hands out
   secrets; for account platforms, once the point's login is issued;
 * **hand-outs**: every access issued, to its point's officer;
-* **invitations**: one per sitting with a time and point with someone to write to.
+* **invitations**: one per sitting with a time and point with someone to write to;
+* **notices**: one per sitting *without* a time and point with someone to write to, the
+  same recipients its invitation will have ("thời gian cụ thể sẽ có thông báo sau"), unless
+  that point was invited to the sitting before (then the time was withdrawn after the
+  invitation went out: the invitation's cancellation says it is postponed, no notice
+  follows). Its hash is what it says, so a changed notice is sent again as an update; once
+  the time is set it is no longer wanted and the invitation takes its place.
 
 Credentials revoked on purpose are not wanted again until they are re-issued on request.
 
@@ -24,14 +30,18 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
 from meetlink.adapters.models import Attendee, ConferenceRequest, PointRef
 from meetlink.invites.calendar import content_hash
+from meetlink.invites.pending import PendingSpec, pending_hash, pending_notices
 from meetlink.invites.specs import InvitationSpec, invitations_for
+from meetlink.invites.templates import Templates
 from meetlink.loading.meeting import ConferenceMode, InviteMode
 from meetlink.loading.roster import Contact
 from meetlink.planning import Conference, Plan
@@ -45,6 +55,7 @@ __all__ = [
     "access_hash",
     "conference_key",
     "officer_mark",
+    "stated_times",
 ]
 
 # A per-unit token is itself a key: its link goes to the officer, never into an invitation.
@@ -92,6 +103,7 @@ class Wanted:
     access: Mapping[EffectKey, str]
     handouts: Mapping[EffectKey, str]
     build_invitations: Callable[[], dict[EffectKey, InvitationSpec]]
+    templates: Templates | None = None  # the words of invitations (the meeting's folder)
 
     @functools.cached_property
     def invitations(self) -> dict[EffectKey, InvitationSpec]:
@@ -103,7 +115,7 @@ class Wanted:
         if kind == Kind.CONFERENCE:
             return {k: fingerprint(r.model_dump_json()) for k, r in self.conferences.items()}
         if kind == Kind.INVITATION:
-            return {k: content_hash(s) for k, s in self.invitations.items()}
+            return {k: content_hash(s, self.templates) for k, s in self.invitations.items()}
         table = {
             Kind.CREDENTIAL: self.credentials,
             Kind.ACCESS: self.access,
@@ -119,6 +131,12 @@ class DesiredState:
     plan: Plan
     adapters: Mapping[str, ConferenceAdapter]
     cancelled_sittings: frozenset[str] = frozenset()
+    templates_folder: Path | None = None
+
+    @functools.cached_property
+    def templates(self) -> Templates:
+        """The words of invitations: the meeting's ``templates:`` folder over the built-in."""
+        return Templates.load(self.plan.meeting.language, self.templates_folder)
 
     @functools.cached_property
     def requests(self) -> dict[EffectKey, ConferenceRequest]:
@@ -172,6 +190,9 @@ class DesiredState:
             if scope is None or conference is None:
                 continue  # no secrets here, or not created yet: its credentials wait for it
             adapter = self.adapters[request.track]
+            times = stated_times(
+                request.start, request.end, request.recurrence, self.plan.rehearsal
+            )
             for point in request.bridge_points:
                 mark = officer_mark(self.officer(point.id))
                 access_key = EffectKey.of_access(Kind.ACCESS, key.conference, point.id)
@@ -197,13 +218,14 @@ class DesiredState:
                     and given.state == EffectState.DONE
                     and given.content_hash == access[access_key]
                 ):
-                    handouts[access_key.with_kind(Kind.HANDOUT)] = handout_hash(given)
+                    handouts[access_key.with_kind(Kind.HANDOUT)] = handout_hash(given, times)
         return Wanted(
             self.requests,
             credentials,
             access,
             handouts,
             functools.partial(self.invitations, made),
+            self.templates,
         )
 
     def invitations(self, made: Mapping[EffectKey, Effect]) -> dict[EffectKey, InvitationSpec]:
@@ -226,10 +248,65 @@ class DesiredState:
             and f"{spec.track}/{spec.sitting}" not in self.cancelled_sittings
         }
 
+    @functools.cached_property
+    def waiting_points(self) -> dict[EffectKey, PendingSpec]:
+        """Every point of a sitting without a time (not cancelled on purpose) that has
+        someone to write to, keyed by its notice's effect key."""
+        return {
+            EffectKey.notice(spec.track, spec.sitting, spec.point): spec
+            for spec in pending_notices(self.plan)
+            if f"{spec.track}/{spec.sitting}" not in self.cancelled_sittings
+        }
 
-def handout_hash(access: Effect) -> str:
-    """A hand-out is wanted again whenever the access it carries changed."""
-    return fingerprint(access.content_hash, access.detail.get("version", 0))
+    def notices(self, effects: Mapping[EffectKey, Effect]) -> dict[EffectKey, PendingSpec]:
+        """Every notice wanted now, given the ledger's invitation and conference
+        ``effects``: a point already invited to the sitting gets none (the invitation's
+        cancellation told it the sitting is postponed)."""
+        platform = {t.id for t in self.plan.meeting.tracks if t.invites == InviteMode.PLATFORM}
+        conferences = {
+            (k.track, k.sitting) for k in effects if k.kind == Kind.CONFERENCE and k.sitting
+        }
+        return {
+            key: spec
+            for key, spec in self.waiting_points.items()
+            if key.with_kind(Kind.INVITATION) not in effects
+            and not (key.track in platform and (key.track, key.sitting) in conferences)
+        }
+
+    def notice_hashes(self, notices: Mapping[EffectKey, PendingSpec]) -> dict[EffectKey, str]:
+        """The content hash of every notice: what it says, as rendered from the templates."""
+        return {key: pending_hash(spec, self.templates_folder) for key, spec in notices.items()}
+
+    def postponed(self, invitation: EffectKey) -> bool:
+        """Whether an invitation no longer wanted is so because its sitting lost its time
+        (postponed: "thời gian sẽ thông báo sau"), not because it or its point was removed."""
+        if invitation.sitting is None or invitation.point is None:
+            return False
+        return (
+            EffectKey.notice(invitation.track, invitation.sitting, invitation.point)
+            in self.waiting_points
+        )
+
+
+def handout_hash(access: Effect, times: str) -> str:
+    """A hand-out is wanted again whenever the access it carries changed, or the ``times``
+    it states (:func:`stated_times`): a moved sitting sends the officer a corrected one."""
+    return fingerprint(access.content_hash, access.detail.get("version", 0), times)
+
+
+def stated_times(
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    recurrence: str | None,
+    rehearsal: dt.datetime | None,
+) -> str:
+    """The times a hand-out states: its sitting's start, end and recurrence, the line test.
+
+    >>> stated_times(None, None, None, None)
+    '|||'
+    """
+    parts = (start, end, recurrence, rehearsal)
+    return "|".join(p.isoformat() if isinstance(p, dt.datetime) else (p or "") for p in parts)
 
 
 def _revoked(effect: Effect | None) -> bool:

@@ -5,8 +5,11 @@ ledger record; the e-mail goes to the host unit's officer alone — the login on
 track says ``handout: split`` (the password then goes by the ``secret_hook``, or on a
 printed slip, ``meetlink credentials MEETING.yaml slip``). Each delivery is audited.
 
-The Message-ID is made from the point, the conference, the version and the access's hash:
-a resend after a crash is the very same message; a new password or a new room is a new one.
+The Message-ID is made from the point, the conference and what the hand-out says (the room
+and link, the times it states, the keyed mark of the secret): a resend after a crash is the
+very same message; a new password, a new room or a moved sitting is a new one. A hand-out is
+wanted again when the sitting moves (its content hash holds the times it states): the
+officer gets a corrected one, with the same password, that says it replaces the first.
 
 A recipient the mail server refuses is handled as for invitations
 (:func:`~meetlink.reconcile.invitations.send_once`): the ledger keeps who accepted the
@@ -20,24 +23,25 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from meetlink.adapters.base import CredentialScope
 from meetlink.credentials.audit import AuditAction
-from meetlink.credentials.handout import HandOutCard, handout_message, slip_text
+from meetlink.credentials.handout import HandOutCard, SittingTime, handout_message, slip_text
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
+from meetlink.loading.meeting import AttendanceMode
 from meetlink.planning import Plan
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.credentials import vault_kind_for_conference, vault_kind_for_login
-from meetlink.reconcile.desired import handout_hash
+from meetlink.reconcile.desired import handout_hash, stated_times
 from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.invitations import send_once
-from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import EffectState
+from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
+from meetlink.reconcile.ledger import Effect, EffectState
 
-__all__ = ["handout_card", "run_handouts", "stored_credential"]
+__all__ = ["handout_card", "run_handouts", "sitting_times", "stored_credential"]
 
 
 def run_handouts(ctx: RunContext) -> None:
@@ -82,7 +86,9 @@ def hand_out(ctx: RunContext, action: Action) -> None:
             "`meetlink open` again to issue and hand them out."
         )
     version = int(issued.detail.get("version", 0))
-    edition = handout_hash(issued)
+    request = ctx.desired.requests[EffectKey.for_conference(key.conference)]
+    times = stated_times(request.start, request.end, request.recurrence, ctx.plan.rehearsal)
+    edition = handout_hash(issued, times)
     before = ctx.ledger.get(str(key))
     detail = dict(before.detail) if before else {}
     again = before is not None and before.state in (EffectState.INTENT, EffectState.FAILED)
@@ -91,21 +97,29 @@ def hand_out(ctx: RunContext, action: Action) -> None:
             "version": version,
             "edition": edition,
             "sent_at": dt.datetime.now(dt.UTC).isoformat(),
+            "replaces": _replaces(before),
         }
     ctx.ledger.record_intent(
         ctx.meeting.id, str(key), Kind.HANDOUT.value, content_hash=edition, detail=detail
     )
-    request = ctx.desired.requests[EffectKey.for_conference(key.conference)]
     track = ctx.tracks[request.track]
-    card = handout_card(ctx.plan, key.conference.text, key.point, request.title, request.start)
+    replaces = bool(detail.get("replaces"))
+    card = handout_card(ctx.plan, key.conference, key.point, version=version, replaces=replaces)
     credential = stored_credential(ctx, access_key, "email")
     message = handout_message(
         card,
         credential,
         version=version,
-        # What the officer is told (the room, the link) and the keyed mark of the secret:
-        # another password is always another message, the same one the same message.
-        edition=f"{message_edition(issued.detail)}-{ctx.must_vault().mark(credential)}",
+        # What the officer is told (the room, the link, the times, whether it replaces an
+        # earlier one) and the keyed mark of the secret: another password or another time is
+        # always another message, the same hand-out the same message.
+        edition="-".join(
+            (
+                message_edition(issued.detail),
+                fingerprint(times, replaces),
+                ctx.must_vault().mark(credential),
+            )
+        ),
         sent_at=dt.datetime.fromisoformat(detail["sent_at"]),
         part="login" if track.handout == "split" else "all",
     )
@@ -118,7 +132,8 @@ def hand_out(ctx: RunContext, action: Action) -> None:
         return
     result = send_once(ctx, message, request.track, detail)
     host_unit = ctx.plan.point(key.point).host_unit
-    _audit(ctx, host_unit, "email", f"{key.conference.text}, version {version}, by e-mail")
+    why = " (rotated)" if card.rotated else " (corrected)" if replaces else ""
+    _audit(ctx, host_unit, "email", f"{key.conference.text}, version {version}, by e-mail{why}")
     handed = detail.get("second_channel") == "hook"  # by an earlier attempt of this edition
     if track.handout == "split" and ctx.secret_hook is not None and not handed:
         # The password half by the second channel (an SMS or chat gateway), never by e-mail.
@@ -129,6 +144,14 @@ def hand_out(ctx: RunContext, action: Action) -> None:
     ctx.ledger.record_done(str(key), content_hash=edition, detail=detail)
     if not result.ok:
         result.raise_for_refused()
+
+
+def _replaces(before: Effect | None) -> bool:
+    """Whether the officer had an earlier hand-out of this access (this one corrects it)."""
+    if before is None:
+        return False
+    delivered = before.state == EffectState.DONE or bool(before.detail.get("accepted"))
+    return delivered or bool(before.detail.get("replaces"))
 
 
 def message_edition(access: Mapping[str, Any]) -> str:
@@ -144,9 +167,19 @@ def _audit(ctx: RunContext, unit_id: str, channel: str, detail: str) -> None:
 
 
 def handout_card(
-    plan: Plan, conference: str, point_id: str, title: str, start: dt.datetime | None = None
+    plan: Plan,
+    conference: ConferenceKey,
+    point_id: str,
+    *,
+    version: int = 1,
+    replaces: bool = False,
 ) -> HandOutCard:
-    """What the officer of ``point_id``'s host unit is told besides the secret."""
+    """What the officer of ``point_id``'s host unit is told besides the secret, for its
+    access to one ``conference``: the sitting's time, the line test, whom to call.
+
+    A credential of ``version`` 2 or more was rotated (or issued anew): its hand-out says the
+    old password no longer works.
+    """
     point = plan.point(point_id)
     host = plan.units[point.host_unit]
     if host.officer is None:  # checked before anything was done; kept for type safety
@@ -154,13 +187,9 @@ def handout_card(
             f"unit '{host.id}' has no technical officer; add officer_name and officer_email."
         )
     meeting = plan.meeting
-    helpers = tuple(
-        " — ".join(x for x in (c.name, c.phone or "", c.email or "") if x)
-        for c in meeting.help_contacts
-    )
     return HandOutCard(
         meeting_id=meeting.id,
-        meeting_title=title,
+        meeting_title=meeting.title,
         point_id=point_id,
         point_name=point.name,
         hall=point.location,
@@ -168,8 +197,46 @@ def handout_card(
         officer=host.officer,
         organizer_email=meeting.organizer.email or "",
         organizer_name=meeting.organizer.name,
-        conference=conference,
-        when=f"{start:%H:%M %d/%m/%Y}" if start else "",
-        help_contacts=helpers,
+        conference=conference.text,
+        kind=meeting.kind,
+        sittings=sitting_times(plan, conference.track, (conference.sitting,)),
+        rehearsal=plan.rehearsal,
+        help_contacts=meeting.help_contacts,
+        rotated=version > 1,
+        replaces=replaces,
         language=meeting.language,
     )
+
+
+def sitting_times(plan: Plan, track: str, sittings: Iterable[str]) -> tuple[SittingTime, ...]:
+    """The times of these sittings of ``track``, in the plan's order, with their own names
+    (none when the track has one sitting); a sitting whose time comes later is left out."""
+    wanted = set(sittings)
+    meeting = plan.meeting
+    own = next(t for t in meeting.tracks if t.id == track)
+    split = own.attendance == AttendanceMode.SPLIT
+    out: list[SittingTime] = []
+    for number, sitting in enumerate(own.sittings, start=1):
+        planned = next(s for s in plan.sittings if s.track == track and s.id == sitting.id)
+        if sitting.id not in wanted or planned.start is None:
+            continue
+        label = sitting.title or ""
+        if not label and len(own.sittings) > 1:
+            label = _NUMBERED[(meeting.language, split)].format(number=number)
+        out.append(
+            SittingTime(
+                label=label,
+                start=planned.start,
+                end=planned.end,
+                recurrence=planned.recurrence,
+            )
+        )
+    return tuple(out)
+
+
+_NUMBERED = {
+    ("vi", True): "Lớp {number}",
+    ("vi", False): "Buổi {number}",
+    ("en", True): "Class {number}",
+    ("en", False): "Sitting {number}",
+}

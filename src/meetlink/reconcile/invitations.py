@@ -2,7 +2,10 @@
 
 A new invitation is SEQUENCE 0; a change sends the same UID with SEQUENCE + 1 (and a CANCEL,
 without STATUS, to recipients who moved to another point); a sitting or point removed gets
-METHOD:CANCEL. The spec, SEQUENCE and DTSTAMP are written to the ledger before sending, so
+METHOD:CANCEL — a postponement (``InvitationSpec.postponed``) when the sitting is still
+planned but its time was taken out again ("thời gian sẽ thông báo sau"): the calendar event
+is withdrawn and the words say the sitting is postponed, not that it will not be held; no
+notice follows. The spec, SEQUENCE and DTSTAMP are written to the ledger before sending, so
 an attempt interrupted or refused is resent with the very same bytes and Message-ID, never
 with a new SEQUENCE. Tracks with ``invites: platform`` are left to the platform.
 
@@ -23,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -65,11 +69,19 @@ def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, Invitation
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if action.op == Op.CANCEL:
         spec = InvitationSpec.from_json(detail["spec"])
-        cancellation = build_cancellation(spec, sequence=sent + 1, dtstamp=now)
+        # The sitting is still planned but lost its time: postponed ("thời gian sẽ thông
+        # báo sau"), not cancelled; no notice follows, this message says it.
+        postponed = ctx.desired.postponed(action.key)
+        detail["postponed"] = postponed
+        if postponed:
+            spec = dataclasses.replace(spec, postponed=True)
+        cancellation = build_cancellation(
+            spec, sequence=sent + 1, dtstamp=now, templates=ctx.desired.templates
+        )
         _deliver(ctx, key, detail, cancellation, cancel=True)
         return
     spec = specs[action.key]
-    digest = content_hash(spec)
+    digest = content_hash(spec, ctx.desired.templates)
     if effect is None:
         recovered = _recover(ctx, spec)
         if recovered is not None:  # the ledger forgot what the outbox holds
@@ -103,10 +115,17 @@ def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, Invitation
         gone = tuple(r for r in previous.recipients if r.email.casefold() not in current)
         if gone:  # moved to another point: un-invite them from this one (no STATUS)
             uninvite = build_cancellation(
-                previous, sequence=sequence, dtstamp=stamp, recipients=gone
+                previous,
+                sequence=sequence,
+                dtstamp=stamp,
+                recipients=gone,
+                templates=ctx.desired.templates,
             )
             ctx.mail.send(build_message(uninvite), spec.track)
-    _deliver(ctx, key, detail, build_invitation(spec, sequence=sequence, dtstamp=stamp))
+    invitation = build_invitation(
+        spec, sequence=sequence, dtstamp=stamp, templates=ctx.desired.templates
+    )
+    _deliver(ctx, key, detail, invitation)
 
 
 def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:
@@ -121,7 +140,9 @@ def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:
         return None
     stamp = _dtstamp(found.calendar)
     if found.method == "request" and stamp is not None:
-        again = build_invitation(spec, sequence=found.sequence, dtstamp=stamp)
+        again = build_invitation(
+            spec, sequence=found.sequence, dtstamp=stamp, templates=ctx.desired.templates
+        )
         if again.calendar == found.calendar:
             detail = {
                 "uid": spec.uid,
@@ -136,7 +157,7 @@ def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:
                 ctx.meeting.id,
                 key,
                 Kind.INVITATION.value,
-                content_hash=content_hash(spec),
+                content_hash=content_hash(spec, ctx.desired.templates),
                 detail=detail,
             )
             ctx.ledger.record_done(key, detail=detail)

@@ -10,6 +10,7 @@ ledger's key column:
 ``access:TRACK/SITTING[/POINT]/POINT``          a point's access to one conference
 ``handout:TRACK/SITTING[/POINT]/POINT``         that access delivered to the point's officer
 ``invitation:TRACK/SITTING/POINT``              the invitation of one point to one sitting
+``notice:TRACK/SITTING/POINT``                  the notice of a sitting whose time comes later
 ``sitting:TRACK/SITTING``                       a sitting cancelled on purpose
 ==============================================  ==============================================
 
@@ -41,6 +42,7 @@ class Kind(StrEnum):
     ACCESS = "access"
     HANDOUT = "handout"
     INVITATION = "invitation"
+    NOTICE = "notice"
     SITTING = "sitting"
 
 
@@ -123,6 +125,12 @@ class EffectKey:
         return cls(Kind.INVITATION, track, sitting, None, point)
 
     @classmethod
+    def notice(cls, track: str, sitting: str, point: str) -> EffectKey:
+        """``notice:TRACK/SITTING/POINT``: the notice ("thời gian cụ thể sẽ có thông báo
+        sau") of one point for a sitting whose time is not fixed yet."""
+        return cls(Kind.NOTICE, track, sitting, None, point)
+
+    @classmethod
     def cancelled_sitting(cls, track: str, sitting: str) -> EffectKey:
         """``sitting:TRACK/SITTING``: a sitting cancelled on purpose."""
         return cls(Kind.SITTING, track, sitting)
@@ -173,6 +181,7 @@ class EffectKey:
             Kind.ACCESS: (3, 4),
             Kind.HANDOUT: (3, 4),
             Kind.INVITATION: (3,),
+            Kind.NOTICE: (3,),
             Kind.SITTING: (2,),
         }
         if len(parts) not in shapes[kind]:
@@ -185,6 +194,6 @@ class EffectKey:
         if kind in (Kind.ACCESS, Kind.HANDOUT):
             middle = values[2] if len(values) == 4 else None
             return cls(kind, values[0], values[1], middle, values[-1])
-        if kind == Kind.INVITATION:
+        if kind in (Kind.INVITATION, Kind.NOTICE):
             return cls(kind, values[0], values[1], None, values[2])
         return cls(kind, values[0], values[1])

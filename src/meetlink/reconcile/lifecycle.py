@@ -16,13 +16,22 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from meetlink.adapters.base import CredentialScope
-from meetlink.credentials.handout import SecretHook, slip_text
+from meetlink.credentials.handout import (
+    SecretHook,
+    help_line,
+    moment_time,
+    officer_rule,
+    recurrence_dates,
+    sitting_time,
+)
+from meetlink.credentials.secret import Secret
 from meetlink.credentials.vault import VaultKey
+from meetlink.documents.slip import Slip, SlipSitting
 from meetlink.errors import InputError
 from meetlink.loading import MeetingFile
 from meetlink.mail.sender import InviteSender
@@ -30,7 +39,7 @@ from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.context import EXPECTED, Failure, OpenResult, RunContext
 from meetlink.reconcile.credentials import revoke_point, rotate_point
 from meetlink.reconcile.diff import by_key
-from meetlink.reconcile.handouts import handout_card, stored_credential
+from meetlink.reconcile.handouts import sitting_times, stored_credential
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState, Ledger
 from meetlink.reconcile.run import LEDGER_FILE, acting_context, default_state_dir, open_meeting
@@ -232,22 +241,78 @@ def credential_slips(
     state_dir: str | Path | None = None,
     vault_key: VaultKey | None = None,
     env: Mapping[str, str] | None = None,
-) -> Iterable[tuple[str, str]]:
-    """``(name, slip text)`` of every access of the named units (a printable slip each)."""
+) -> list[tuple[str, Slip]]:
+    """``(address, slip)`` of every bridge point of the named units (all when None): one
+    slip per point, with every sitting its access was issued for, in the meeting's order
+    (the secrets from the vault, each reading audited with the channel ``slip``).
+
+    ``address`` is ``TRACK/POINT``; :func:`meetlink.documents.slip.slip_docx` makes the
+    printable DOCX of a slip, :func:`meetlink.documents.slip.slip_text` its plain text.
+    """
     loaded = _loaded(meeting)
     state = _state(loaded, state_dir)
-    slips: list[tuple[str, str]] = []
+    slips: list[tuple[str, Slip]] = []
     with acting_context(loaded, state, vault_key=vault_key, env=env) as ctx:
         points = select_points(ctx.plan, units, str(loaded.path))
-        for key, effect in sorted(ctx.effects(Kind.ACCESS).items()):
+        order = {(s.track, s.id): n for n, s in enumerate(ctx.plan.sittings)}
+        grouped: dict[tuple[str, str], list[EffectKey]] = {}
+        for key, effect in ctx.effects(Kind.ACCESS).items():
             if key.point not in points or effect.state != EffectState.DONE:
                 continue
             if ctx.plan.units[ctx.plan.point(key.point).host_unit].officer is None:
                 continue
-            request = ctx.desired.requests.get(EffectKey.for_conference(key.conference))
-            title = request.title if request else ctx.meeting.title
-            card = handout_card(
-                ctx.plan, key.conference.text, key.point, title, request.start if request else None
-            )
-            slips.append((key.address, slip_text(card, stored_credential(ctx, key, "slip"))))
+            grouped.setdefault((key.track, key.point), []).append(key)
+        for (track, point), keys in sorted(grouped.items()):
+            keys.sort(key=lambda k: (order.get((k.track, k.sitting or ""), len(order)), k))
+            slip = _point_slip(ctx, point, keys)
+            if slip.sittings:
+                slips.append((EffectKey.credential(track, point).address, slip))
     return slips
+
+
+def _point_slip(ctx: RunContext, point_id: str, accesses: Sequence[EffectKey]) -> Slip:
+    """One point's slip: its access to each conference, with the sitting's time."""
+    plan = ctx.plan
+    meeting = plan.meeting
+    language = meeting.language
+    point = plan.point(point_id)
+    host = plan.units[point.host_unit]
+    sittings: list[SlipSitting] = []
+    for key in accesses:
+        times = sitting_times(plan, key.track, (key.conference.sitting,))
+        if not times:  # the sitting's time was taken back: nothing to print for it yet
+            continue
+        sitting = times[0]
+        credential = stored_credential(ctx, key, "slip")
+        dates = sitting.recurrence and recurrence_dates(sitting.start, sitting.recurrence, language)
+        sittings.append(
+            SlipSitting(
+                label=sitting.label,
+                when=sitting_time(sitting.start, sitting.end, language),
+                dates=dates or "",
+                join_url=credential.join_url or "",
+                server=credential.server or "",
+                room=credential.room or "",
+                login=credential.login or "",
+                password=_revealed(credential.password),
+                pin=_revealed(credential.pin),
+                token=_revealed(credential.token),
+            )
+        )
+    return Slip(
+        meeting_title=meeting.title,
+        point_name=point.name,
+        unit_name=host.name,
+        hall=point.location,
+        sittings=tuple(sittings),
+        rule=officer_rule(meeting.kind, language),
+        officer_name=host.officer.name if host.officer is not None else "",
+        organizer_name=meeting.organizer.name,
+        rehearsal=moment_time(plan.rehearsal, language) if plan.rehearsal else "",
+        help_contacts=tuple(help_line(c, language) for c in meeting.help_contacts),
+        language=language,
+    )
+
+
+def _revealed(secret: Secret | None) -> str:
+    return secret.reveal() if secret is not None else ""

@@ -2,12 +2,13 @@
 
 The phases, in order: conferences (create, update, cancel — batched where the platform
 can), then every point's login and access, their hand-out to its technical officer, then
-the invitations. Each effect's intent is committed to the ledger before its call and its
-outcome after, so a run that is killed at any moment is finished by the next one without a
-duplicate: an effect left at ``intent`` is first looked up (a conference on the platform, a
-login in the vault or the provider's copy) or resent with the same bytes and Message-ID (an
-e-mail). One failing bridge point does not stop the others; the run ends with every failure
-listed, and the next run retries those.
+the notices of sittings whose time comes later, then the invitations. Each effect's intent
+is committed to the ledger before its call and its outcome after, so a run that is killed
+at any moment is finished by the next one without a duplicate: an effect left at ``intent``
+is first looked up (a conference on the platform, a login in the vault or the provider's
+copy) or resent with the same bytes and Message-ID (an e-mail). One failing bridge point
+does not stop the others; the run ends with every failure listed, and the next run retries
+those.
 
 A fault of the machine ends the run with a :class:`~meetlink.errors.LedgerError` sentence
 (exit code 1), never a traceback: a full disk ("free some disk space, then run again"), a
@@ -32,6 +33,8 @@ from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, open_vault
 from meetlink.group_commit import storage_failure
+from meetlink.invites.pending import check_pending_templates
+from meetlink.invites.templates import Templates
 from meetlink.loading import MeetingFile
 from meetlink.loading.meeting import InviteMode
 from meetlink.mail.sender import InviteSender
@@ -51,6 +54,7 @@ from meetlink.reconcile.handouts import run_handouts
 from meetlink.reconcile.invitations import run_invitations
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState, Ledger
+from meetlink.reconcile.notices import notice_actions, run_notices
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.setup import Progress, Silent, load_meeting, make_adapters
 
@@ -112,6 +116,9 @@ def open_meeting(
     state = Path(state_dir) if state_dir is not None else default_state_dir(loaded.path)
     environ = os.environ if env is None else env
     plan = plan_meeting(loaded.meeting, loaded.roster)
+    # The meeting's own templates are checked now: a mistake is exit 2 before anything is done.
+    Templates.load(loaded.meeting.language, loaded.templates_folder)
+    check_pending_templates(loaded.meeting.language, loaded.templates_folder)
     adapters = make_adapters(loaded, plan, state, environ=environ, http=http)
     options = _Options(concurrency, rate_limits, progress or Silent(), secret_hook, sender)
     try:
@@ -136,6 +143,7 @@ def open_meeting(
                     run_credentials(ctx)
                     run_access(ctx)
                     run_handouts(ctx)
+                    run_notices(ctx)
                     run_invitations(ctx)
                 finally:
                     ctx.mail.close()
@@ -190,7 +198,7 @@ def _context(
         ledger=ledger,
         vault=vault,
         adapters=adapters,
-        desired=DesiredState(plan, adapters, frozenset(cancelled)),
+        desired=DesiredState(plan, adapters, frozenset(cancelled), loaded.templates_folder),
         state=state,
         mail=Mail(meeting, state, options.sender),
         result=OpenResult(meeting.id, state, outbox, dry_run),
@@ -257,8 +265,9 @@ def _all_actions(ctx: RunContext) -> list[Action]:
     """Every action of every phase, as a dry run sees it (later phases as far as the ledger
     tells now: what a new conference brings shows on the next dry run)."""
     wanted = ctx.wanted()
-    kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.HANDOUT, Kind.INVITATION)
-    return [a for kind in kinds for a in ctx.actions(kind, wanted)]
+    kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.HANDOUT)
+    actions = [a for kind in kinds for a in ctx.actions(kind, wanted)]
+    return [*actions, *notice_actions(ctx)[0], *ctx.actions(Kind.INVITATION, wanted)]
 
 
 def planned_actions(loaded: MeetingFile, state_dir: str | Path | None = None) -> list[Action]:
@@ -274,12 +283,15 @@ def summary_lines(result: OpenResult) -> list[str]:
         "credential": "logins",
         "access": "credentials",
         "handout": "hand-outs",
+        "notice": "notices (time announced later)",
         "invitation": "invitations",
     }
+    # A notice no longer wanted is not taken back from anyone: the invitation replaces it.
+    shown = {("notice", "cancel"): "retired (the invitation follows)"}
     for what, name in names.items():
         counts = result.counts.get(what, {})
         if counts:
-            done = ", ".join(f"{n} {op}" for op, n in sorted(counts.items()))
+            done = ", ".join(f"{n} {shown.get((what, op), op)}" for op, n in sorted(counts.items()))
             lines.append(f"{name}: {done}")
     if not lines and not result.failures:
         lines.append("nothing to do: everything is already done.")

@@ -7,9 +7,17 @@ A message some recipients did not accept (a mail server's refusal) shows as
 reply; the next ``open`` resends it to those alone. ``meetlink status`` opens the ledger
 read-only: it works in a read-only state folder.
 
+A sitting whose time is announced later is never ``done``: its conference is
+``waiting for the time``, and its invitation column says whether the point has its notice
+(``notice only, awaiting the time``: "chỉ có giấy báo, chờ thời gian"), is still to get it
+(``pending``), or had an invitation that was then postponed (``postponed, awaiting the
+time``); such a row's state is ``waiting`` (or ``pending`` / ``failed``).
+
 Example:
     >>> StatusRow("main/s1", "X1", "done", "done", "sent (0)", "").state
     'done'
+    >>> StatusRow("main/s2", "X1", WAITING, "-", NOTICE_ONLY, "").state
+    'waiting'
 """
 
 from __future__ import annotations
@@ -17,13 +25,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from meetlink.invites.pending import pending_notices
 from meetlink.planning import Plan
-from meetlink.reconcile.desired import conference_key, handout_hash, officer_mark
+from meetlink.reconcile.desired import (
+    conference_key,
+    handout_hash,
+    officer_mark,
+    stated_times,
+)
 from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState, Ledger
 
-__all__ = ["StatusRow", "meeting_status", "officers_waiting"]
+__all__ = [
+    "NOTICE_ONLY",
+    "POSTPONED",
+    "WAITING",
+    "StatusRow",
+    "meeting_status",
+    "officers_waiting",
+]
+
+WAITING = "waiting for the time"
+"""A sitting without a time: no conference, no invitation yet."""
+NOTICE_ONLY = "notice only, awaiting the time"
+"""The point has the notice ("chỉ có giấy báo, chờ thời gian"); the invitation follows."""
+POSTPONED = "postponed, awaiting the time"
+"""The point was invited, then the time was withdrawn: the invitation was postponed."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +67,8 @@ class StatusRow:
 
     @property
     def state(self) -> str:
-        """``cancelled``; ``failed`` if any part failed, ``pending`` if any is not done; or
-        ``done``."""
+        """``cancelled``; ``failed`` if any part failed, ``pending`` if any is not done;
+        ``waiting`` for a sitting whose time is announced later; or ``done``."""
         parts = (self.conference, self.credentials, self.invitation)
         if self.conference == "cancelled":
             return "cancelled"
@@ -48,6 +76,8 @@ class StatusRow:
             return "failed"
         if any(p.startswith(("pending", "unknown")) for p in parts):
             return "pending"
+        if self.conference == WAITING:
+            return "waiting"
         return "done"
 
 
@@ -72,6 +102,13 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
     effects = by_key(ledger.effects(plan.meeting.id))
     by_platform = {t.id for t in plan.meeting.tracks if t.invites.value == "platform"}
     unscheduled = {s.key for s in plan.sittings if s.start is None}
+    noticed = (
+        {(n.track, n.sitting, n.point) for n in pending_notices(plan)} if unscheduled else set()
+    )
+    stated = {  # the times each sitting's hand-outs state: a move makes them stale
+        (s.track, s.id): stated_times(s.start, s.end, s.recurrence, plan.rehearsal)
+        for s in plan.sittings
+    }
     rows: list[StatusRow] = []
     for conference in plan.conferences:
         key = conference_key(conference)
@@ -86,9 +123,10 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
             invitation = effects.get(
                 EffectKey.invitation(conference.track, conference.sitting, point)
             )
+            notice = effects.get(EffectKey.notice(conference.track, conference.sitting, point))
             errors = [
                 e.last_error
-                for e in (made, login, access, handout, invitation)
+                for e in (made, login, access, handout, invitation, notice)
                 if e is not None and e.state == EffectState.FAILED
             ]
             needed = access is not None or handout is not None or login is not None
@@ -98,15 +136,19 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
                 access is not None and access.detail.get("revoked")
             ):
                 credentials_word = "revoked"
-            elif _behind(login, access) or _stale(handout, access):
+            elif _behind(login, access) or _stale(
+                handout, access, stated[(conference.track, conference.sitting)]
+            ):
                 credentials_word = "pending"  # issued anew (a rotation): not yet delivered
             elif needed and _new_officer(plan, point, login, access):
                 credentials_word = "pending (new officer)"
             if sitting_cancelled:
                 credentials_word = "cancelled" if credentials_word != "-" else "-"
             invitation_word = _word(invitation, needed=conference.track not in by_platform)
-            if key.sitting_key in unscheduled:
-                conference_word = invitation_word = "waiting for the time"
+            if key.sitting_key in unscheduled and not sitting_cancelled:
+                conference_word = WAITING
+                expected = (conference.track, conference.sitting, point) in noticed
+                invitation_word = _waiting_word(invitation, notice, expected=expected)
             rows.append(
                 StatusRow(
                     sitting=key.sitting_key,
@@ -118,6 +160,21 @@ def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
                 )
             )
     return rows
+
+
+def _waiting_word(invitation: Effect | None, notice: Effect | None, *, expected: bool) -> str:
+    """What a point of a sitting without a time has: its notice, or a postponed invitation."""
+    if invitation is not None:  # invited before the time was withdrawn
+        if invitation.state == EffectState.CANCELLED:
+            return POSTPONED
+        if invitation.state == EffectState.DONE:
+            return "pending (postponement)"  # the next open tells them
+        return _word(invitation)
+    if notice is not None and notice.state == EffectState.DONE:
+        return NOTICE_ONLY
+    if notice is not None and notice.state != EffectState.CANCELLED:
+        return _word(notice)
+    return "pending" if expected else WAITING
 
 
 def _new_officer(plan: Plan, point: str, login: Effect | None, access: Effect | None) -> bool:
@@ -136,14 +193,14 @@ def _behind(login: Effect | None, access: Effect | None) -> bool:
     return login.detail.get("version") != access.detail.get("version")
 
 
-def _stale(handout: Effect | None, access: Effect | None) -> bool:
-    """A hand-out done for an older access than the one issued now."""
+def _stale(handout: Effect | None, access: Effect | None, times: str) -> bool:
+    """A hand-out done for an older access than the one issued now, or other times."""
     if handout is None or access is None or handout.state != EffectState.DONE:
         return False
-    return access.state != EffectState.DONE or handout.content_hash != handout_hash(access)
+    return access.state != EffectState.DONE or handout.content_hash != handout_hash(access, times)
 
 
 def officers_waiting(rows: Iterable[StatusRow]) -> list[str]:
     """Bridge points whose officer has not received credentials that were issued."""
-    settled = ("-", "done", "cancelled", "revoked", "waiting for the time")
+    settled = ("-", "done", "cancelled", "revoked", WAITING)
     return sorted({r.point for r in rows if r.credentials not in settled})

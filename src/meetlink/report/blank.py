@@ -6,6 +6,12 @@ sitting at the point and sitting, so each unit's count is known). The columns ar
 :func:`~meetlink.report.load_roll_calls` reads: fill in *Số có mặt* (and, if wanted, the
 names and the time of the report) and load the files back as they are.
 
+A workbook is ready to print (:mod:`meetlink.loading.printed`): "PHIẾU ĐIỂM DANH", the
+meeting's title (and the point's name) above the header, A4 landscape, the header on every
+page, the cells to fill in shaded. A sitting is named as the plan prints it ("Lớp 1",
+"ngày 10/9/2023"), which the reader takes back as it is. The CSV has its header first and
+no title, for other tools.
+
 Example:
     >>> from meetlink.report import blank_roll_call
     >>> blank_roll_call(plan, "diem-danh/")          # doctest: +SKIP
@@ -21,8 +27,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from meetlink.loading.sheets import append_safe_row, spreadsheet_safe
+from meetlink.loading.printed import ColumnKind, PrintColumn, PrintedSheet, printed_workbook
+from meetlink.loading.sheets import spreadsheet_safe
 from meetlink.planning import BridgePoint, Plan
+from meetlink.planning.points import sitting_labels
 
 __all__ = ["BLANK_HEADER", "blank_roll_call", "blank_rows"]
 
@@ -39,7 +47,9 @@ BLANK_HEADER = (
     "Thời gian báo cáo",
     "Ghi chú",
 )
-_WIDTHS = (6, 16, 40, 16, 40, 12, 12, 12, 40, 20, 24)
+_KINDS: tuple[ColumnKind, ...] = (
+    "number", "name", "name", "name", "name", "name", "number", "number", "text", "name", "text",
+)  # fmt: skip
 _PRESENT_COLUMN = "H"
 
 
@@ -52,23 +62,36 @@ def blank_rows(
     one unit (or a party cell) still gets one row for the point.
 
     >>> blank_rows(plan)[0]                                          # doctest: +SKIP
-    [1, 'TU', 'Thị ủy Mỹ Hào', '', '', 'q3', 155, '', '', '', '']
+    [1, 'TU', 'Thị ủy Mỹ Hào', '', '', 'ngày 10/9/2023', 155, '', '', '', '']
     """
-    seats = {(s.unit, sitting): n for s in plan.seats for sitting, n in s.seats.items()}
-    rows: list[list[Any]] = []
-    for sitting in plan.sittings:
-        for point in points if points is not None else plan.bridge_points:
-            if point.track != sitting.track or point.seats.get(sitting.id, 0) <= 0:
-                continue
-            if by_unit and len(point.units) > 1:
-                for unit in point.units:
-                    expected = seats.get((unit, sitting.id), 0)
-                    if expected > 0:
-                        name = plan.units[unit].name if unit in plan.units else unit
-                        rows.append([point.id, point.name, unit, name, sitting.id, expected])
-            else:
-                rows.append([point.id, point.name, "", "", sitting.id, point.seats[sitting.id]])
-    return [[n, *row, "", "", "", ""] for n, row in enumerate(rows, start=1)]
+    return _Rows(plan).of(points, by_unit=by_unit)
+
+
+class _Rows:
+    """What every blank roll call of a plan needs, worked out once for all its points."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.seats = {(s.unit, sitting): n for s in plan.seats for sitting, n in s.seats.items()}
+        self.labels = sitting_labels(plan)
+
+    def of(self, points: Sequence[BridgePoint] | None, *, by_unit: bool) -> list[list[Any]]:
+        plan, seats, labels = self.plan, self.seats, self.labels
+        rows: list[list[Any]] = []
+        for sitting in plan.sittings:
+            label = labels[(sitting.track, sitting.id)]
+            for point in points if points is not None else plan.bridge_points:
+                if point.track != sitting.track or point.seats.get(sitting.id, 0) <= 0:
+                    continue
+                if by_unit and len(point.units) > 1:
+                    for unit in point.units:
+                        expected = seats.get((unit, sitting.id), 0)
+                        if expected > 0:
+                            name = plan.units[unit].name if unit in plan.units else unit
+                            rows.append([point.id, point.name, unit, name, label, expected])
+                else:
+                    rows.append([point.id, point.name, "", "", label, point.seats[sitting.id]])
+        return [[n, *row, "", "", "", ""] for n, row in enumerate(rows, start=1)]
 
 
 def blank_roll_call(plan: Plan, path: str | Path) -> list[Path]:
@@ -81,13 +104,14 @@ def blank_roll_call(plan: Plan, path: str | Path) -> list[Path]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".csv"):
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write(path, blank_rows(plan))
+        _write(path, blank_rows(plan), plan, None)
         return [path]
     path.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     used: set[str] = set()
+    every = _Rows(plan)
     for point in plan.bridge_points:
-        rows = blank_rows(plan, [point], by_unit=True)
+        rows = every.of([point], by_unit=True)
         if not rows:
             continue
         stem = re.sub(r"[^A-Za-z0-9._-]", "_", point.id)
@@ -97,12 +121,12 @@ def blank_roll_call(plan: Plan, path: str | Path) -> list[Path]:
             name = f"{stem}-{number}"
         used.add(name.casefold())
         target = path / f"{name}.xlsx"
-        _write(target, rows)
+        _write(target, rows, plan, point)
         written.append(target)
     return written
 
 
-def _write(path: Path, rows: list[list[Any]]) -> None:
+def _write(path: Path, rows: list[list[Any]], plan: Plan, point: BridgePoint | None) -> None:
     if path.suffix.lower() == ".csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
@@ -110,24 +134,22 @@ def _write(path: Path, rows: list[list[Any]]) -> None:
         writer.writerows([[spreadsheet_safe(v) for v in row] for row in rows])
         path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8", newline="")
         return
-    import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    book = openpyxl.Workbook()
-    sheet = book.worksheets[0]
-    sheet.title = "Điểm danh"
-    append_safe_row(sheet, BLANK_HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    book = printed_workbook()
+    book.worksheets[0].title = "Điểm danh"
+    where = f"Điểm cầu: {point.name} (mã {point.id})" if point is not None else ""
+    sheet = PrintedSheet(book.worksheets[0], "PHIẾU ĐIỂM DANH", [plan.meeting.title, where])
+    sheet.header(
+        [PrintColumn(label, kind) for label, kind in zip(BLANK_HEADER, _KINDS, strict=True)]
+    )
     for row in rows:
-        append_safe_row(sheet, row)
-    for index, width in enumerate(_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    if rows:
-        cells = f"{_PRESENT_COLUMN}2:{_PRESENT_COLUMN}{len(rows) + 1}"
+        sheet.row(row)
+    sheet.finish()
+    if rows and sheet.header_row is not None:
+        first, last = sheet.header_row + 1, sheet.header_row + len(rows)
+        cells = f"{_PRESENT_COLUMN}{first}:{_PRESENT_COLUMN}{last}"
         check = DataValidation(
             type="whole",
             operator="greaterThanOrEqual",
@@ -137,9 +159,8 @@ def _write(path: Path, rows: list[list[Any]]) -> None:
             error="Nhập một số nguyên không âm.",
         )
         check.add(cells)
-        sheet.add_data_validation(check)
+        book.worksheets[0].add_data_validation(check)
         fill = PatternFill("solid", fgColor="FFF2CC")  # the cells to fill in
-        for (cell,) in sheet[cells]:
+        for (cell,) in book.worksheets[0][cells]:
             cell.fill = fill
-    sheet.freeze_panes = "A2"
     book.save(path)

@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from meetlink.planning import BridgePoint, Plan, PlannedSitting
+from meetlink.planning.points import platform_label, sitting_names
 from meetlink.report.models import (
     Connection,
     Late,
@@ -59,6 +60,7 @@ def build_report(
     connections = {(c.track, c.sitting, c.point): c for c in roll_calls.connections}
     seats = {(s.unit, sitting): n for s in plan.seats for sitting, n in s.seats.items()}
     tracks = {t.id: t for t in plan.meeting.tracks}
+    names = sitting_names(plan)  # its title, else its date: never its id
     notices: list[Notice] = []
     missing: list[Missing] = []
     late: list[Late] = []
@@ -82,7 +84,7 @@ def build_report(
             missing.extend(_missing(point, sitting, here, row, seats))
             late.extend(_late(point, sitting, here, connections.get(key), report_within))
         track = tracks[sitting.track]
-        name = next(s.title or s.id for s in track.sittings if s.id == sitting.id)
+        name = names[(sitting.track, sitting.id)]
         many = len(plan.sittings) > 1
         label = " — ".join(p for p in (track.title, name if many or not track.title else "") if p)
         sittings.append(
@@ -97,7 +99,8 @@ def build_report(
         )
     track_totals = tuple(
         Totals.of(
-            t.title or t.id, (r for s in sittings if s.sitting.track == t.id for r in s.points)
+            t.title or platform_label(t.platform),
+            (r for s in sittings if s.sitting.track == t.id for r in s.points),
         )
         for t in plan.meeting.tracks
     )

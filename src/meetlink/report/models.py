@@ -269,7 +269,8 @@ class Notice:
 class SittingResult:
     """One sitting: its point and unit rows and totals.
 
-    ``name`` is the sitting's own title (or id), ``label`` adds the track's title.
+    ``name`` is the sitting's own title (or its date, never its id), ``label`` adds the
+    track's title.
     """
 
     sitting: PlannedSitting

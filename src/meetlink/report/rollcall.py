@@ -17,6 +17,10 @@ column                    Vietnamese aliases (matched without accents or case)
 ``reported_at``           thời gian báo cáo, thời điểm điểm danh
 ========================  ============================================================
 
+Title rows above the header (the blank roll calls meetlink prints have three) are skipped:
+the header is the first of the first ten rows that names two known columns. A sitting may
+also be named as the blank roll call prints it ("ngày 10/9/2023", "Lớp 1").
+
 A point or unit cell may hold the code or the name. ``sitting`` may be left out when the
 track has one sitting; ``present`` may be left empty when ``names`` lists everyone. A row
 naming a unit reports that unit alone; a row naming only a point reports the whole point.
@@ -42,8 +46,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from meetlink.errors import InputError, Problem
-from meetlink.loading.sheets import control_problems, find_columns, read_table, whole_number
+from meetlink.loading.sheets import (
+    control_problems,
+    find_columns,
+    read_titled_table,
+    whole_number,
+)
 from meetlink.planning import BridgePoint, Plan
+from meetlink.planning.points import sitting_labels
 from meetlink.report.models import RollCall, RollCalls
 from meetlink.text import fold, nfc
 
@@ -99,8 +109,8 @@ def load_roll_calls(paths: Iterable[str | Path], plan: Plan) -> RollCalls:
         raise InputError.single("--attendance", "no roll-call sheet (.csv or .xlsx) was given.")
     for path in files:
         try:
-            header, rows = _read_sheet(path)
-            calls.extend(_parse(str(path), header, rows, index, problems))
+            at, header, rows = _read_sheet(path)
+            calls.extend(_parse(str(path), at, header, rows, index, problems))
         except InputError as exc:
             problems.extend(exc.problems)
     problems.extend(_duplicates(calls))
@@ -109,11 +119,13 @@ def load_roll_calls(paths: Iterable[str | Path], plan: Plan) -> RollCalls:
     return RollCalls(calls=tuple(calls), sources=tuple(str(p) for p in files))
 
 
-def _read_sheet(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _read_sheet(path: Path) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
+    """The header's row, the header and the rows; the title rows of a blank roll call
+    (:mod:`meetlink.report.blank`) above the header are skipped."""
     shown = str(path)
     if not path.is_file():
         raise InputError.single(shown, "the roll-call sheet does not exist; check the path.")
-    return read_table(path, known=_HEADER_KEYS)
+    return read_titled_table(path, known=_HEADER_KEYS)
 
 
 class _Index:
@@ -132,11 +144,20 @@ class _Index:
         for unit in plan.units.values():
             self.units.setdefault(fold(unit.name), unit.id)
         self.sittings = {track.id: list(track.sittings) for track in plan.meeting.tracks}
+        # the name a blank roll call prints ("ngày 10/9/2023", "Lớp 1"), when one sitting
+        # of its track has it
+        labels: dict[tuple[str, str], list[str]] = {}
+        for (track, sitting), label in sitting_labels(plan).items():
+            labels.setdefault((track, fold(label)), []).append(sitting)
+        self.labels = {key: ids[0] for key, ids in labels.items() if len(ids) == 1}
 
     def sitting(self, track: str, raw: str) -> str | None:
-        """The id of the sitting of ``track`` that ``raw`` names (id, title, number)."""
+        """The id of the sitting of ``track`` that ``raw`` names (id, title, printed name,
+        number)."""
         options = self.sittings.get(track, [])
         key = fold(raw)
+        if (track, key) in self.labels:  # before the '/' of a track/sitting code: dates hold one
+            return self.labels[(track, key)]
         if "/" in key:
             named_track, _, key = key.partition("/")
             if named_track != fold(track):
@@ -151,12 +172,13 @@ class _Index:
 
 def _parse(
     shown: str,
+    at: int,
     header: list[str],
     rows: Iterator[tuple[int, list[str]]],
     index: _Index,
     problems: list[Problem],
 ) -> list[RollCall]:
-    found = find_columns(shown, header, _HEADER_KEYS, problems)
+    found = find_columns(shown, header, _HEADER_KEYS, problems, row=at)
     columns, titles = found.index, found.title
     lacking = []
     if not any(c in columns for c in _WHO):
@@ -165,7 +187,7 @@ def _parse(
         lacking.append("'số có mặt' (present)")
     if lacking:
         problems.append(
-            Problem(shown, 1, "", f"the header has no column {' and no column '.join(lacking)}.")
+            Problem(shown, at, "", f"the header has no column {' and no column '.join(lacking)}.")
         )
         return []
     calls: list[RollCall] = []

@@ -1,11 +1,19 @@
-"""The result report as a spreadsheet: XLSX (formatted) or CSV (one flat table).
+"""The result report as a spreadsheet: XLSX (ready to print) or CSV (one flat table).
 
 The workbook has a summary sheet *Tổng hợp* (totals per sitting, track and meeting; the
-points that sent no roll call; late roll calls; warnings; participants matched to no point)
-and one sheet per sitting (every bridge point, then every unit). Headers are Vietnamese and
-bold, rates are formatted as percentages, and text cells are made safe from formula
-injection by the one rule of :mod:`meetlink.loading.sheets` (``spreadsheet_safe`` in the
-CSV, ``append_safe_row`` in the XLSX), as in :mod:`meetlink.planning.export`.
+points that sent no roll call; late roll calls; warnings; participants matched to no point),
+a sheet per sitting with every bridge point (*Theo điểm cầu* when there is one sitting,
+else the sitting's name), and *Theo đơn vị* with every unit when points reported unit by
+unit. Every sheet is laid out by :mod:`meetlink.loading.printed`: a title block, Vietnamese
+labels, widths, wrapping, A4 landscape fitted to the page's width, the header on every page
+(the summary's several short tables excepted), Times New Roman on every cell. Sittings and
+units are named as the plan prints them, never by their ids; no file path appears (where a
+warning came from is for the operator: see :mod:`meetlink.report.summary`). Rates are
+percentages, and text cells are made safe from formula injection by the one rule of
+:mod:`meetlink.loading.sheets`, as in :mod:`meetlink.planning.export`.
+
+The CSV is for other tools: one flat table, its header first, sittings by their codes
+(``track/sitting``, as a roll call may name them).
 
 Example:
     >>> write_report_xlsx(report, "bao-cao.xlsx")  # doctest: +SKIP
@@ -15,15 +23,16 @@ Example:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from meetlink.loading.sheets import append_safe_row, spreadsheet_safe
-from meetlink.report.models import LateKind, PointResult, Report, Source, Totals, UnitResult
-from meetlink.report.summary import notice_text
+from meetlink.loading.printed import PrintColumn, PrintedSheet, printed_workbook, sheet_title
+from meetlink.loading.sheets import spreadsheet_safe
+from meetlink.report.models import LateKind, Report, SittingResult, Source, Totals
+from meetlink.report.summary import notice_text, sitting_captions, unit_names
 
 __all__ = ["CSV_HEADER", "report_csv_rows", "write_report_csv", "write_report_xlsx"]
 
@@ -36,33 +45,53 @@ _SOURCE = {
 _CONNECTED = {True: "có", False: "không kết nối", None: ""}
 _LATE = {LateKind.REPORTED_LATE: "báo cáo muộn", LateKind.JOINED_LATE: "kết nối muộn"}
 _TOTAL_HEADER = (
-    "Buổi / hình thức",
-    "Số điểm cầu",
-    "Đã báo cáo",
-    "Số triệu tập",
-    "Triệu tập tại điểm đã báo cáo",
-    "Số có mặt",
-    "Tỷ lệ có mặt",
+    PrintColumn("Buổi / hình thức", "text"),
+    PrintColumn("Số điểm cầu", "number"),
+    PrintColumn("Đã báo cáo", "number"),
+    PrintColumn("Số triệu tập", "number"),
+    PrintColumn("Triệu tập tại điểm đã báo cáo", "number"),
+    PrintColumn("Số có mặt", "number"),
+    PrintColumn("Tỷ lệ có mặt", "number"),
+)
+_SITTING = (PrintColumn("Buổi", "name"),)
+_MISSING_HEADER = (
+    PrintColumn("Mã điểm cầu", "name"),
+    PrintColumn("Tên điểm cầu", "name"),
+    PrintColumn("Đơn vị chưa báo cáo", "name"),
+    PrintColumn("Kết nối", "name"),
+)
+_LATE_HEADER = (
+    PrintColumn("Mã điểm cầu", "name"),
+    PrintColumn("Tên điểm cầu", "name"),
+    PrintColumn("Thời điểm", "name"),
+    PrintColumn("Số phút muộn", "number"),
+    PrintColumn("Loại", "name"),
+)
+_UNMATCHED_HEADER = (
+    PrintColumn("Buổi", "name"),
+    PrintColumn("Tên hiển thị", "name"),
+    PrintColumn("Vào lúc", "name"),
+    PrintColumn("Lý do", "text"),
 )
 _POINT_HEADER = (
-    "STT",
-    "Mã điểm cầu",
-    "Tên điểm cầu",
-    "Số triệu tập",
-    "Số có mặt",
-    "Tỷ lệ có mặt",
-    "Nguồn số liệu",
-    "Kết nối",
-    "Đơn vị đã báo cáo",
+    PrintColumn("STT", "number"),
+    PrintColumn("Mã điểm cầu", "name"),
+    PrintColumn("Tên điểm cầu", "name"),
+    PrintColumn("Số triệu tập", "number"),
+    PrintColumn("Số có mặt", "number"),
+    PrintColumn("Tỷ lệ có mặt", "number"),
+    PrintColumn("Nguồn số liệu", "name"),
 )
+_CONNECTED_HEADER = (PrintColumn("Kết nối", "name"),)
+_UNITS_HEADER = (PrintColumn("Đơn vị đã báo cáo", "number"),)
 _UNIT_HEADER = (
-    "STT",
-    "Mã đơn vị",
-    "Tên đơn vị",
-    "Điểm cầu",
-    "Số triệu tập",
-    "Số có mặt",
-    "Tỷ lệ có mặt",
+    PrintColumn("STT", "number"),
+    PrintColumn("Mã đơn vị", "name"),
+    PrintColumn("Tên đơn vị", "name"),
+    PrintColumn("Điểm cầu", "name"),
+    PrintColumn("Số triệu tập", "number"),
+    PrintColumn("Số có mặt", "number"),
+    PrintColumn("Tỷ lệ có mặt", "number"),
 )
 CSV_HEADER = (
     "Buổi",
@@ -130,179 +159,137 @@ def write_report_csv(report: Report, path: str | Path) -> Path:
 
 
 def write_report_xlsx(report: Report, path: str | Path) -> Path:
-    """Write the formatted workbook: *Tổng hợp* first, then one sheet per sitting."""
-    import openpyxl
-
+    """Write the workbook, every sheet ready to print: *Tổng hợp* first, then a sheet per
+    sitting, then *Theo đơn vị* when points reported unit by unit."""
     path = Path(path)
-    book = openpyxl.Workbook()
+    book = printed_workbook()
+    used: set[str] = set()
     summary = book.worksheets[0]
-    summary.title = "Tổng hợp"
-    _summary_sheet(_Sheet(summary), report)
-    names: set[str] = {summary.title}
-    many_tracks = len(report.tracks) > 1
+    summary.title = sheet_title("Tổng hợp", used)
+    _summary_sheet(summary, report)
     for sitting in report.sittings:
-        own = sitting.name if not many_tracks else f"{sitting.sitting.track} {sitting.name}"
-        title = _sheet_name(own, names)
-        _sitting_sheet(
-            _Sheet(book.create_sheet(title)),
-            sitting.label,
-            sitting.points,
-            sitting.units,
-            sitting.totals,
-        )
+        own = sitting.label if len(report.tracks) > 1 else sitting.name
+        name = own if len(report.sittings) > 1 else "Theo điểm cầu"
+        _sitting_sheet(book.create_sheet(sheet_title(name, used)), report, sitting)
+    if any(s.units for s in report.sittings):
+        _unit_sheet(book.create_sheet(sheet_title("Theo đơn vị", used)), report)
     book.save(path)
     return path
 
 
-def _summary_sheet(sheet: _Sheet, report: Report) -> None:
-    sheet.title(report.title, "Báo cáo kết quả điểm danh")
+def _subtitles(report: Report, *more: str) -> list[str]:
+    """The meeting's title and, for one sitting, its time."""
+    start = report.sittings[0].sitting.start if len(report.sittings) == 1 else None
+    return [report.title, f"Thời gian: {_when(start)}" if start else "", *more]
+
+
+def _summary_sheet(book_sheet: Any, report: Report) -> None:
+    captions, units = sitting_captions(report), unit_names(report)
+    many = len(report.sittings) > 1
+    sheet = PrintedSheet(book_sheet, "BÁO CÁO KẾT QUẢ ĐIỂM DANH", _subtitles(report))
     sheet.header(_TOTAL_HEADER)
     for sitting in report.sittings:
-        sheet.append(_total_row(sitting.totals), percent=(7,))
-    for totals in (*report.tracks, report.total):
-        sheet.append(_total_row(totals), percent=(7,), bold=True)
-    sheet.section(
-        "Điểm cầu chưa gửi điểm danh",
-        ("Buổi", "Mã điểm cầu", "Tên điểm cầu", "Đơn vị chưa báo cáo", "Kết nối"),
-        [
-            [f"{m.track}/{m.sitting}", m.point, m.name, m.unit or "", _CONNECTED[m.connected]]
-            for m in report.missing
-        ],
-    )
-    sheet.section(
-        "Báo cáo muộn, kết nối muộn",
-        ("Buổi", "Mã điểm cầu", "Tên điểm cầu", "Thời điểm", "Số phút muộn", "Loại"),
-        [
-            [
-                f"{x.track}/{x.sitting}",
-                x.point,
-                x.name,
-                x.at.strftime("%d/%m/%Y %H:%M"),
-                x.minutes,
-                _LATE[x.kind],
-            ]
-            for x in report.late
-        ],
-    )
-    sheet.section("Cảnh báo", ("Nội dung",), [[notice_text(n)] for n in report.notices])
-    sheet.section(
-        "Người tham gia chưa xác định được điểm cầu",
-        ("Hội nghị", "Tên hiển thị", "Vào lúc", "Lý do"),
-        [
-            [u.conference, u.display_name, u.joined_at.strftime("%d/%m/%Y %H:%M"), u.reason]
-            for u in report.unmatched
-        ],
-    )
-    sheet.widths((44, 22, 40, 16, 18, 14, 14))
+        sheet.row(_total_row(sitting.totals), percent=(7,))
+    for totals in report.tracks if len(report.tracks) > 1 else ():
+        sheet.row(_total_row(totals), percent=(7,), bold=True)
+    sheet.row(["Tổng cộng", *_total_row(report.total)[1:]], percent=(7,), bold=True)
 
+    def sitting_of(track: str, sitting: str) -> list[str]:
+        return [captions[(track, sitting)]] if many else []
 
-def _sitting_sheet(
-    sheet: _Sheet,
-    label: str,
-    points: Sequence[PointResult],
-    units: Sequence[UnitResult],
-    totals: Totals,
-) -> None:
-    sheet.title(label, f"{totals.points_reported}/{totals.points} điểm cầu đã báo cáo")
-    sheet.header(_POINT_HEADER)
-    for number, p in enumerate(points, start=1):
-        reported = f"{p.units_reported}/{p.units}" if p.source == Source.UNITS else ""
-        row = [
-            number,
-            p.point,
-            p.name,
-            p.expected,
-            p.present,
-            p.rate,
-            _SOURCE[p.source],
-            _CONNECTED[p.connected],
-            reported,
+    missing = [
+        [
+            *sitting_of(m.track, m.sitting),
+            m.point,
+            m.name,
+            units.get(m.unit, m.unit) if m.unit else "",
+            _CONNECTED[m.connected],
         ]
-        sheet.append(row, percent=(6,))
-    sheet.append(
-        [
-            "",
-            "",
-            "Tổng (các điểm đã báo cáo)",
-            totals.expected_reported,
-            totals.present,
-            totals.rate,
-        ],
-        percent=(6,),
-        bold=True,
+        for m in report.missing
+    ]
+    _section(sheet, "Điểm cầu chưa gửi điểm danh", [*_SITTING[:many], *_MISSING_HEADER], missing)
+    late = [
+        [*sitting_of(x.track, x.sitting), x.point, x.name, _when(x.at), x.minutes, _LATE[x.kind]]
+        for x in report.late
+    ]
+    _section(sheet, "Báo cáo muộn, kết nối muộn", [*_SITTING[:many], *_LATE_HEADER], late)
+    notes = [
+        [notice_text(n, sitting=captions[(n.track, n.sitting)], unit=units.get(n.unit or "", ""))]
+        for n in report.notices
+    ]
+    _section(sheet, "Cảnh báo", [PrintColumn("Nội dung", "text")], notes)
+    unmatched = [
+        [_conference(u.conference, report), u.display_name, _when(u.joined_at), u.reason]
+        for u in report.unmatched
+    ]
+    _section(sheet, "Người tham gia chưa xác định được điểm cầu", _UNMATCHED_HEADER, unmatched)
+    # several short tables: a header repeated on every page would mislabel the ones below
+    sheet.finish(repeat_header=False)
+
+
+def _section(
+    sheet: PrintedSheet, title: str, header: Sequence[PrintColumn], rows: Sequence[Sequence[Any]]
+) -> None:
+    sheet.heading(f"{title} ({len(rows)})")
+    if rows:
+        sheet.header(header)
+        for row in rows:
+            sheet.row(row)
+
+
+def _sitting_sheet(book_sheet: Any, report: Report, sitting: SittingResult) -> None:
+    totals = sitting.totals
+    reported = f"{totals.points_reported}/{totals.points} điểm cầu đã báo cáo"
+    label = sitting.label if len(report.sittings) > 1 else ""
+    sheet = PrintedSheet(
+        book_sheet,
+        "KẾT QUẢ ĐIỂM DANH THEO ĐIỂM CẦU",
+        _subtitles(report, " — ".join(x for x in (label, reported) if x)),
     )
-    sheet.append([])
-    sheet.append(["Theo đơn vị"], bold=True)
-    sheet.header(_UNIT_HEADER)
-    for number, u in enumerate(units, start=1):
-        sheet.append([number, u.unit, u.name, u.point, u.expected, u.present, u.rate], percent=(7,))
-    sheet.widths((6, 16, 44, 16, 12, 12, 18, 14, 14))
+    connected = any(p.connected is not None for p in sitting.points)
+    by_unit = any(p.source == Source.UNITS for p in sitting.points)
+    sheet.header([*_POINT_HEADER, *_CONNECTED_HEADER[:connected], *_UNITS_HEADER[:by_unit]])
+    for number, p in enumerate(sitting.points, start=1):
+        row: list[Any] = [number, p.point, p.name, p.expected, p.present, p.rate]
+        row.append(_SOURCE[p.source])
+        if connected:
+            row.append(_CONNECTED[p.connected])
+        if by_unit:
+            row.append(f"{p.units_reported}/{p.units}" if p.source == Source.UNITS else "")
+        sheet.row(row, percent=(6,))
+    total = ["", "", "Tổng (các điểm đã báo cáo)", totals.expected_reported, totals.present]
+    sheet.row([*total, totals.rate], percent=(6,), bold=True)
+    sheet.finish()
 
 
-class _Sheet:
-    """A worksheet written top to bottom; it counts its rows (openpyxl's ``max_row`` scans
-    every cell, which made large reports quadratic)."""
-
-    def __init__(self, sheet: Any) -> None:
-        self.sheet = sheet
-        self.row = 0
-
-    def append(
-        self, values: Sequence[Any], *, percent: Sequence[int] = (), bold: bool = False
-    ) -> None:
-        from openpyxl.styles import Font
-
-        append_safe_row(self.sheet, values)
-        self.row += 1
-        for column in percent:
-            self.sheet.cell(row=self.row, column=column).number_format = "0.0%"
-        if bold:
-            for column in range(1, len(values) + 1):
-                self.sheet.cell(row=self.row, column=column).font = Font(bold=True)
-
-    def title(self, title: str, subtitle: str) -> None:
-        from openpyxl.styles import Font
-
-        self.append([title])
-        self.sheet.cell(row=self.row, column=1).font = Font(bold=True, size=13)
-        self.append([subtitle])
-        self.append([])
-
-    def header(self, names: Sequence[str]) -> None:
-        from openpyxl.styles import Alignment
-
-        self.append(names, bold=True)
-        for column in range(1, len(names) + 1):
-            self.sheet.cell(row=self.row, column=column).alignment = Alignment(
-                wrap_text=True, vertical="center"
-            )
-        if self.sheet.freeze_panes is None:
-            self.sheet.freeze_panes = f"A{self.row + 1}"
-
-    def section(self, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        self.append([])
-        self.append([f"{title} ({len(rows)})"], bold=True)
-        if rows:
-            self.header(header)
-            for row in rows:
-                self.append(row)
-
-    def widths(self, widths: Sequence[int]) -> None:
-        from openpyxl.utils import get_column_letter
-
-        for index, width in enumerate(widths, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = width
+def _unit_sheet(book_sheet: Any, report: Report) -> None:
+    captions = sitting_captions(report)
+    many = len(report.sittings) > 1
+    sheet = PrintedSheet(book_sheet, "KẾT QUẢ ĐIỂM DANH THEO ĐƠN VỊ", _subtitles(report))
+    sheet.header([*_UNIT_HEADER[:1], *_SITTING[:many], *_UNIT_HEADER[1:]])
+    points = {p.point: p.name for s in report.sittings for p in s.points}
+    number = 0
+    for sitting in report.sittings:
+        caption = [captions[(sitting.sitting.track, sitting.sitting.id)]] if many else []
+        for u in sitting.units:
+            number += 1
+            row = [number, *caption, u.unit, u.name, points.get(u.point, u.point)]
+            sheet.row([*row, u.expected, u.present, u.rate], percent=(len(row) + 3,))
+    sheet.finish()
 
 
-def _sheet_name(label: str, used: set[str]) -> str:
-    """A unique sheet name: no ``[]:*?/\\``, at most 31 characters."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", label).strip("' ")[:31] or "Buổi"
-    name, number = base, 1
-    while name.casefold() in {u.casefold() for u in used}:
-        number += 1
-        name = f"{base[: 31 - len(str(number)) - 1]} {number}"
-    used.add(name)
-    return name
+def _conference(key: str, report: Report) -> str:
+    """A conference (``track/sitting`` or ``track/sitting/point``) as its sitting's label."""
+    for sitting in report.sittings:
+        own = f"{sitting.sitting.track}/{sitting.sitting.id}"
+        if key == own or key.startswith(own + "/"):
+            return sitting.label or sitting.name
+    return key
+
+
+def _when(moment: dt.datetime) -> str:
+    """``08 giờ 05 ngày 10/9/2023``, as an office writes a time."""
+    return f"{moment:%H} giờ {moment:%M} ngày {moment.day}/{moment.month}/{moment.year}"
 
 
 def _total_row(totals: Totals) -> list[Any]:

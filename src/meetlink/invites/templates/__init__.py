@@ -1,249 +1,264 @@
-"""The words of an invitation, as files an office can edit: Vietnamese by default, English too.
+"""The words of an invitation, as Jinja2 files an office can edit: Vietnamese, and English.
 
-Each language folder (``vi/``, ``en/``) holds four files:
+Each language folder (``vi/``, ``en/``) holds the files of an invitation:
 
-* ``strings.toml``: short phrases (subjects, notices, the date format, list lines);
-* ``description.txt``: the calendar event's DESCRIPTION, also the heart of the mail;
-* ``body.txt`` and ``body.html``: the mail's plain-text and HTML bodies.
+* ``subject.txt``: the mail's subject (one line; spaces and line breaks become one space);
+* ``description.txt``: the calendar event's DESCRIPTION, also the heart of the plain mail;
+* ``body.txt`` and ``body.html``: the mail's plain-text and HTML bodies (``body.txt``
+  includes ``description.txt``);
+* ``alarm.txt``: the reminder a calendar shows at the arrive-early time;
 
-They are :class:`string.Template` texts: ``$name`` is replaced by a value (see ``README.md``
-beside them for the list). A paragraph (lines between blank lines) whose ``$names`` are all
-empty is left out, and so is a line whose ``$names`` are all empty, so "Line test:" disappears
-when there is no line test. To change the words, copy a language folder somewhere, edit it,
-and pass that folder: files missing there are taken from the built-in language.
+and the files of the other messages meetlink writes from the same folder and loader. Every
+template receives the variables of :func:`~meetlink.invites.variables.invitation_variables`
+(``docs/reference/templates.md`` lists them). ``.html`` files are autoescaped; an undefined
+variable is an error, never an empty string. A text is tidied after rendering: spaces at the
+end of a line go, and two or more blank lines become one.
+
+A meeting's ``templates:`` folder is looked in first, the built-in language folder second: a
+file missing there comes from the built-in one. The folder is checked when it is loaded,
+before anything is sent: a syntax error, a variable meetlink does not give, a file name
+meetlink does not use, or a template that fails on a sample invitation is an
+:class:`~meetlink.errors.InputError` naming the file and line. Loaded templates are compiled
+once and kept while the files are unchanged.
 
 Example:
     >>> t = Templates.load("vi")
-    >>> t.strings["weekdays"][6]
-    'Chủ nhật'
+    >>> t.render("subject.txt", kind="new", title="Giờ sinh hoạt", point_name="Điểm cầu xã")
+    'Giấy mời: Giờ sinh hoạt — Điểm cầu xã'
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import hashlib
-import html
 import importlib.resources
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from string import Template
-from typing import TYPE_CHECKING, Any, Literal
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from meetlink.errors import InputError
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from meetlink.errors import InputError, Problem
+from meetlink.invites.variables import (
+    KINDS,
+    VARIABLES,
+    Kind,
+    invitation_variables,
+    sample_spec,
+)
+from meetlink.invites.wording import LANGUAGES, Language, clock, day, moment, short_day
 
 if TYPE_CHECKING:
-    from meetlink.invites.specs import InvitationSpec
+    from meetlink.invites.specs import InvitationSpec, Recipient
 
-__all__ = ["FILES", "Kind", "Templates", "default_templates"]
+__all__ = ["FILES", "FILTERS", "Kind", "Templates", "default_templates"]
 
-Kind = Literal["new", "update", "cancel", "uninvite"]
-FILES = ("strings.toml", "description.txt", "body.txt", "body.html")
-_LANGUAGES = ("vi", "en")
-_BODY_NAMES = (
-    *("title", "point_name", "hall", "organizer_name", "addressees", "when", "end_time"),
-    *("arrive", "rehearsal", "recurrence", "units", "agenda", "notes", "join", "link", "help"),
-    *("notice", "sequence", "description"),
-)
-_STRING_NAMES: dict[str, Sequence[str]] = {
-    "subject_new": _BODY_NAMES,
-    "subject_update": _BODY_NAMES,
-    "subject_cancel": _BODY_NAMES,
-    "subject_uninvite": _BODY_NAMES,
-    "notice_new": _BODY_NAMES,
-    "notice_update": _BODY_NAMES,
-    "notice_cancel": _BODY_NAMES,
-    "notice_uninvite": _BODY_NAMES,
-    "datetime": ["hour", "minute", "day", "month", "year", "weekday"],
-    "time": ["hour", "minute", "day", "month", "year", "weekday"],
-    "arrive": ["minutes", "time"],
-    "rehearsal": ["when"],
-    "recurrence": ["rule"],
-    "unit_line": ["name", "seats"],
-    "agenda_line": ["number", "item"],
-    "help_line": ["item"],
-    "join_link": ["link"],
-    "join_without_link": [],
-    "conference_label": [],
-    "alarm": ["point_name", "title"],
-}
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+FILES = ("subject.txt", "description.txt", "body.txt", "body.html", "alarm.txt")
+"""The files of an invitation, in each language folder."""
+FILTERS = {"clock": clock, "day": day, "short_day": short_day, "moment": moment}
+"""The filters meetlink adds to Jinja2's: a date or time in the folder's language."""
+_SUFFIXES = (".txt", ".html")
+_LABELS = {"vi": "Phòng họp trực tuyến", "en": "Online meeting room"}
+_BLANK_LINES = re.compile(r"\n{3,}")
+_LINE_ENDS = re.compile(r"[ \t]+\n")
 
 
 @dataclass(frozen=True, eq=False)
 class Templates:
-    """The loaded templates of one language; ``sources`` maps each file name to its text.
+    """The compiled templates of one language, the meeting's own files over the built-in ones.
 
-    Two loads compare by identity; compare :attr:`fingerprint` to know if the words differ.
+    ``sources`` maps each file an invitation uses (``FILES`` and what they include) to the
+    text in force. Two loads of unchanged files are the same object; compare
+    :attr:`fingerprint` to know if the words differ.
 
-    >>> Templates.load("en").strings["time"]
-    '$hour:$minute'
+    >>> Templates.load("en").render("alarm.txt", point_name="Commune hall", title="Briefing")
+    'Time to go to the bridge point Commune hall: Briefing'
     """
 
-    language: str
+    language: Language
+    folder: Path | None
     sources: Mapping[str, str]
-    strings: Mapping[str, Any]
+    _environment: jinja2.Environment = field(repr=False)
+    _compiled: Mapping[str, jinja2.Template] = field(repr=False)
 
     @classmethod
     def load(cls, language: str = "vi", folder: str | Path | None = None) -> Templates:
-        """Load a language's templates, files in ``folder`` (if given) replacing built-in ones.
+        """The templates of ``language``, the files of ``folder`` (if given) first.
 
-        Raises :class:`~meetlink.errors.InputError` naming the file when a template uses an
-        unknown ``$name`` or a phrase is missing.
+        Raises :class:`~meetlink.errors.InputError` naming the file and line of every
+        problem in the folder.
         """
-        if language not in _LANGUAGES:
+        if language not in LANGUAGES:
             raise InputError.single(
-                "templates", f"unknown language '{language}'; write one of {', '.join(_LANGUAGES)}."
+                "templates", f"unknown language '{language}'; write one of {', '.join(LANGUAGES)}."
             )
-        if folder is not None and not Path(folder).is_dir():
-            raise InputError.single(
-                str(folder), "the templates folder does not exist; check the path."
-            )
-        sources: dict[str, str] = {}
-        shown: dict[str, str] = {}
-        builtin = importlib.resources.files(__name__).joinpath(language)
-        for name in FILES:
-            own = Path(folder) / name if folder is not None else None
-            if own is not None and own.is_file():
-                sources[name], shown[name] = _read(own), str(own)
-            else:
-                sources[name] = builtin.joinpath(name).read_text(encoding="utf-8")
-                shown[name] = f"meetlink/invites/templates/{language}/{name}"
-        strings = _load_strings(sources["strings.toml"], shown["strings.toml"], language)
-        templates = cls(language, sources, strings)
-        templates._check(shown)
-        return templates
+        if folder is None:
+            return _built(language, None, ())
+        return _from_folder(language, Path(folder))
 
     @cached_property
     def fingerprint(self) -> str:
-        """A hash of every template text: it changes when an office edits a word."""
-        digest = hashlib.sha256()
-        for name in FILES:
-            digest.update(name.encode() + b"\0" + self.sources[name].encode() + b"\0")
+        """A hash of the texts an invitation uses: it changes when an office edits a word."""
+        return self.fingerprint_of(*FILES)
+
+    def fingerprint_of(self, *names: str) -> str:
+        """A hash of these templates' texts and of the files they include.
+
+        >>> Templates.load("vi").fingerprint_of("subject.txt") == Templates.load(
+        ...     "vi").fingerprint_of("subject.txt")
+        True
+        """
+        digest = hashlib.sha256(self.language.encode())
+        for name in sorted(_closure(self._environment, names)):
+            source = _source(self._environment, name)
+            digest.update(b"\0" + name.encode() + b"\0" + source.encode())
         return digest.hexdigest()
 
-    def description(self, spec: InvitationSpec) -> str:
+    def render(self, name: str, /, **context: Any) -> str:
+        """Fill the template ``name`` with ``context``; the text tidied (see the module).
+
+        Any template of the folders can be rendered, an invitation's or another message's.
+        A mistake in it is an :class:`~meetlink.errors.InputError` naming its file and line.
+
+        >>> Templates.load("vi").render("alarm.txt", point_name="Xã Dị Sử", title="Họp")
+        'Đến giờ có mặt tại điểm cầu Xã Dị Sử: Họp'
+        """
+        template = self._compiled.get(name)
+        try:
+            if template is None:
+                template = self._environment.get_template(name)
+            text = template.render(context)
+        except jinja2.TemplateNotFound:
+            raise InputError.single(
+                f"templates/{self.language}/{name}",
+                "meetlink has no template of this name; check the name.",
+            ) from None
+        except Exception as exc:  # a template's mistake, whatever it raised
+            raise _located(exc, name, self._environment) from None
+        return _tidy(text)
+
+    def variables(
+        self,
+        spec: InvitationSpec,
+        kind: Kind = "new",
+        sequence: int = 0,
+        recipients: Sequence[Recipient] | None = None,
+    ) -> dict[str, Any]:
+        """The variables of one message (see :mod:`meetlink.invites.variables`)."""
+        return invitation_variables(spec, kind, sequence, recipients)
+
+    def description(
+        self,
+        spec: InvitationSpec,
+        kind: Kind = "new",
+        sequence: int = 0,
+        recipients: Sequence[Recipient] | None = None,
+    ) -> str:
         """The event's DESCRIPTION, plain text."""
-        return _fill(self.sources["description.txt"], self._values(spec, False))
+        return self.render("description.txt", **self.variables(spec, kind, sequence, recipients))
 
-    def subject(self, spec: InvitationSpec, kind: Kind, sequence: int) -> str:
+    def subject(
+        self,
+        spec: InvitationSpec,
+        kind: Kind,
+        sequence: int,
+        recipients: Sequence[Recipient] | None = None,
+    ) -> str:
         """The mail's subject line for this kind of message."""
-        values = self._values(spec, False, kind, sequence)
-        return " ".join(_fill(self.strings[f"subject_{kind}"], values).split())
+        text = self.render("subject.txt", **self.variables(spec, kind, sequence, recipients))
+        return " ".join(text.split())
 
-    def bodies(self, spec: InvitationSpec, kind: Kind, sequence: int) -> tuple[str, str]:
+    def bodies(
+        self,
+        spec: InvitationSpec,
+        kind: Kind,
+        sequence: int,
+        recipients: Sequence[Recipient] | None = None,
+    ) -> tuple[str, str]:
         """The mail's plain-text and HTML bodies."""
-        text_values = self._values(spec, False, kind, sequence)
-        text_values["description"] = self.description(spec)
-        html_values = self._values(spec, True, kind, sequence)
-        html_values["description"] = html.escape(text_values["description"]).replace("\n", "<br>\n")
+        variables = self.variables(spec, kind, sequence, recipients)
         return (
-            _fill(self.sources["body.txt"], text_values) + "\n",
-            _fill(self.sources["body.html"], html_values) + "\n",
+            self.render("body.txt", **variables) + "\n",
+            self.render("body.html", **variables) + "\n",
         )
 
-    def phrase(self, name: str, **values: str) -> str:
-        """One phrase from ``strings.toml`` with its ``$names`` filled in."""
-        return Template(self.strings[name]).safe_substitute(values)
+    def alarm(self, spec: InvitationSpec) -> str:
+        """The text of the reminder at the arrive-early time."""
+        return " ".join(self.render("alarm.txt", **self.variables(spec)).split())
 
-    def when(self, moment: dt.datetime, which: Literal["datetime", "time"] = "datetime") -> str:
-        """A time in the words of ``strings.toml`` (its ``datetime`` or ``time`` format)."""
-        return self.phrase(
-            which,
-            hour=f"{moment.hour:02d}",
-            minute=f"{moment.minute:02d}",
-            day=f"{moment.day:02d}",
-            month=f"{moment.month:02d}",
-            year=str(moment.year),
-            weekday=self.strings["weekdays"][moment.weekday()],
-        )
-
-    def _values(
-        self, spec: InvitationSpec, as_html: bool, kind: Kind = "new", sequence: int = 0
-    ) -> dict[str, str]:
-        esc = html.escape if as_html else _same
-
-        def lines(template: str, items: Sequence[Mapping[str, str]]) -> str:
-            rendered = [
-                Template(esc(template)).safe_substitute({k: esc(v) for k, v in item.items()})
-                for item in items
-            ]
-            if not rendered:
-                return ""
-            if as_html:  # the list's own bullets replace a leading "- "
-                listed = "\n".join(f"<li>{r.removeprefix('- ')}</li>" for r in rendered)
-                return f"<ul>\n{listed}\n</ul>"
-            return "\n".join(rendered)
-
-        link = spec.join_link or ""
-        shown_link = f'<a href="{esc(link)}">{esc(link)}</a>' if as_html else link
-        minutes = int((spec.start - spec.arrive_by).total_seconds() // 60) if spec.arrive_by else 0
-        values = {
-            "title": esc(spec.title),
-            "point_name": esc(spec.point_name),
-            "hall": esc(spec.hall),
-            "organizer_name": esc(spec.organizer_name or spec.organizer_email),
-            "addressees": esc(", ".join(u.name for u in spec.units) or spec.point_name),
-            "when": esc(self.when(spec.start)),
-            "end_time": esc(
-                self.when(spec.end, "time" if spec.end.date() == spec.start.date() else "datetime")
-            ),
-            "arrive": esc(
-                self.phrase("arrive", minutes=str(minutes), time=self.when(spec.arrive_by, "time"))
-            )
-            if spec.arrive_by and minutes > 0
-            else "",
-            "rehearsal": esc(self.phrase("rehearsal", when=self.when(spec.rehearsal)))
-            if spec.rehearsal
-            else "",
-            "recurrence": esc(self.phrase("recurrence", rule=spec.recurrence))
-            if spec.recurrence
-            else "",
-            "units": lines(
-                self.strings["unit_line"],
-                [{"name": u.name, "seats": str(u.seats)} for u in spec.units],
-            ),
-            "agenda": lines(
-                self.strings["agenda_line"],
-                [{"number": str(i), "item": a} for i, a in enumerate(spec.agenda, start=1)],
-            ),
-            "notes": esc(spec.notes),
-            "link": shown_link,
-            "join": (
-                Template(esc(self.strings["join_link"])).safe_substitute(link=shown_link)
-                if link
-                else esc(self.strings["join_without_link"])
-            ),
-            "help": lines(self.strings["help_line"], [{"item": h} for h in spec.help_contacts]),
-            "sequence": str(sequence),
-            "description": "",
-        }
-        values["notice"] = esc(_fill(self.strings[f"notice_{kind}"], _unescaped(values, as_html)))
-        return values
-
-    def _check(self, shown: Mapping[str, str]) -> None:
-        for name in ("description.txt", "body.txt", "body.html"):
-            _check_names(self.sources[name], _BODY_NAMES, shown[name])
-        for key, allowed in _STRING_NAMES.items():
-            _check_names(self.strings[key], allowed, f"{shown['strings.toml']}: {key}")
+    @property
+    def conference_label(self) -> str:
+        """The label of the join link in the calendar (CONFERENCE's LABEL)."""
+        return _LABELS[self.language]
 
 
 @lru_cache(maxsize=8)
 def default_templates(language: str = "vi") -> Templates:
     """The built-in templates of a language, loaded once.
 
-    >>> default_templates("en").strings["subject_cancel"]
-    'Cancelled: $title — $point_name'
+    >>> default_templates("en") is default_templates("en")
+    True
     """
     return Templates.load(language)
 
 
+class _Sources(jinja2.BaseLoader):
+    """Templates held in memory, each with the file name its errors and tracebacks show."""
+
+    def __init__(self, sources: Mapping[str, str], where: str) -> None:
+        self._sources, self._where = dict(sources), where
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if template not in self._sources:
+            raise jinja2.TemplateNotFound(template)
+        return self._sources[template], str(Path(self._where) / template), _always
+
+    def list_templates(self) -> list[str]:
+        return sorted(self._sources)
+
+
+def _always() -> bool:
+    return True
+
+
+_Files = tuple[tuple[str, str], ...]  # (file name, text) of an override folder
+_seen: dict[tuple[str, str], tuple[tuple[tuple[str, int, int], ...], Templates]] = {}
+_seen_lock = threading.Lock()
+
+
+def _from_folder(language: str, folder: Path) -> Templates:
+    """The templates with ``folder`` over the built-in ones, compiled again only when a file
+    in it changed (its name, size or modification time)."""
+    if not folder.is_dir():
+        raise InputError.single(str(folder), "the templates folder does not exist; check the path.")
+    paths = sorted(
+        p for p in folder.iterdir() if p.suffix in _SUFFIXES and not p.name.startswith(".")
+    )
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    key = (language, str(folder))
+    with _seen_lock:
+        known = _seen.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    templates = _built(language, str(folder), tuple((p.name, _read(p)) for p in paths))
+    with _seen_lock:
+        _seen[key] = (stamp, templates)
+    return templates
+
+
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8-sig")  # a BOM (Notepad) is not part of the text
     except UnicodeDecodeError:
         raise InputError.single(
             str(path),
@@ -252,57 +267,189 @@ def _read(path: Path) -> str:
         ) from None
 
 
-def _same(text: str) -> str:
-    return text
+@lru_cache(maxsize=16)
+def _built(language: str, folder: str | None, files: _Files) -> Templates:
+    builtin = _builtin(language)
+    own = dict(files)
+    environment = ImmutableSandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(
+            [
+                _Sources(own, folder or ""),
+                _Sources(builtin, f"meetlink/invites/templates/{language}"),
+            ]
+        ),
+        autoescape=jinja2.select_autoescape(("html", "htm"), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    lang: Language = "vi" if language == "vi" else "en"
+    environment.filters.update(
+        {name: functools.partial(write, language=lang) for name, write in FILTERS.items()}
+    )
+    if own:
+        _check(environment, lang, own, builtin, folder or "")
+    compiled = {name: environment.get_template(name) for name in FILES}
+    used = _closure(environment, FILES)
+    sources = {name: _source(environment, name) for name in sorted(used)}
+    return Templates(lang, Path(folder) if folder else None, sources, environment, compiled)
 
 
-def _unescaped(values: Mapping[str, str], as_html: bool) -> dict[str, str]:
-    return {k: html.unescape(v) for k, v in values.items()} if as_html else dict(values)
+@lru_cache(maxsize=4)
+def _builtin(language: str) -> dict[str, str]:
+    root = importlib.resources.files(__name__).joinpath(language)
+    return {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in root.iterdir()
+        if entry.name.endswith(_SUFFIXES)
+    }
 
 
-def _load_strings(text: str, shown: str, language: str) -> dict[str, Any]:
-    try:
-        strings = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError.single(
-            shown, f'this is not valid TOML ({exc}); keep every phrase as name = "text".'
-        ) from None
-    if any(not isinstance(v, str | list) for v in strings.values()):
-        raise InputError.single(shown, 'every phrase must be written as name = "text".')
-    builtin = importlib.resources.files(__name__).joinpath(language, "strings.toml")
-    defaults = tomllib.loads(builtin.read_text(encoding="utf-8"))
-    merged = {**defaults, **strings}  # a partial strings.toml keeps the built-in rest
-    weekdays = merged.get("weekdays")
-    if not isinstance(weekdays, list) or len(weekdays) != 7:
-        raise InputError.single(
-            shown, "weekdays must list seven names, Monday first; correct the list."
+def _check(
+    environment: jinja2.Environment,
+    language: Language,
+    own: Mapping[str, str],
+    builtin: Mapping[str, str],
+    folder: str,
+) -> None:
+    """Every problem of an office's files, at once: syntax, unknown names and variables,
+    then a trial on sample invitations of every kind."""
+    problems: list[Problem] = []
+    parsed: dict[str, nodes.Template] = {}
+    for name, text in own.items():
+        try:
+            parsed[name] = environment.parse(text, name)
+            environment.compile(parsed[name], name)  # an unknown filter or test shows here
+        except jinja2.TemplateSyntaxError as exc:
+            what = (exc.message or "a syntax error").rstrip(".")
+            problems.append(_problem(folder, name, exc.lineno, f"{what}; correct it."))
+    if problems:
+        raise InputError(problems)
+    used = _closure(environment, FILES)
+    for name in sorted(set(own) - _closure(environment, {*builtin, *FILES})):
+        problems.append(
+            _problem(
+                folder,
+                name,
+                0,
+                "meetlink uses no template of this name; name it as one of "
+                f"{', '.join(sorted(builtin))}, or remove it.",
+            )
         )
-    return merged
+    known = VARIABLES | set(environment.globals)
+    for name in FILES:
+        if name in parsed:
+            problems.extend(_unknown_variables(parsed[name], known, folder, name))
+    if used & set(own):
+        found = {p.file for p in problems}
+        problems.extend(p for p in _rehearse(environment, language) if p.file not in found)
+    if problems:
+        raise InputError(problems)
 
 
-def _check_names(text: str, allowed: Sequence[str], shown: str) -> None:
-    template = Template(text)
-    unknown = sorted(set(template.get_identifiers()) - set(allowed))
-    if unknown or not template.is_valid():
-        what = f"${unknown[0]}, which meetlink does not fill" if unknown else "a stray $"
-        known = ", ".join(f"${n}" for n in allowed) or "none"
-        raise InputError.single(
-            shown,
-            f"the template uses {what}; use only {known} (write $$ for a dollar sign).",
+def _unknown_variables(
+    tree: nodes.Template, known: Iterable[str], folder: str, name: str
+) -> list[Problem]:
+    unknown = sorted(meta.find_undeclared_variables(tree) - set(known))
+    out = []
+    for variable in unknown:
+        line = min((n.lineno for n in tree.find_all(nodes.Name) if n.name == variable), default=0)
+        out.append(
+            _problem(
+                folder,
+                name,
+                line,
+                f"the template uses '{variable}', which meetlink does not give; use one of "
+                f"the variables listed in docs/reference/templates.md ({_some(known)}).",
+            )
         )
+    return out
 
 
-def _fill(source: str, values: Mapping[str, str]) -> str:
-    """Substitute, leaving out paragraphs and lines whose every ``$name`` is empty."""
-    kept: list[str] = []
-    for paragraph in _PARAGRAPH.split(source.strip("\n")):
-        if _all_empty(paragraph, values):
+def _rehearse(environment: jinja2.Environment, language: Language) -> list[Problem]:
+    """Render every file of an invitation for sample invitations of every kind: a mistake
+    that only shows when a template is filled in is found now, not halfway through a run."""
+    problems: dict[str, Problem] = {}
+    for full in (True, False):
+        spec = sample_spec(full=full, language=language)
+        for kind in KINDS:
+            recipients = spec.recipients[:1] if kind == "uninvite" else None
+            variables = invitation_variables(spec, kind, 1, recipients)
+            for name in FILES:
+                try:
+                    environment.get_template(name).render(variables)
+                except Exception as exc:  # a template's mistake, whatever it raised
+                    error = _located(exc, name, environment)
+                    for problem in error.problems:
+                        problems.setdefault(problem.file, problem)
+    return list(problems.values())
+
+
+def _located(exc: BaseException, name: str, environment: jinja2.Environment) -> InputError:
+    """The template file and line where rendering ``name`` failed, in a sentence."""
+    file, line = _where(exc.__traceback__, environment)
+    if not file:
+        file = f"templates/{name}"
+    what = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    what = what.rstrip(".")
+    return InputError.single(
+        file,
+        f"the template cannot be filled in: {what}; correct it (the variables are listed "
+        "in docs/reference/templates.md).",
+        where=line,
+    )
+
+
+def _where(tb: TracebackType | None, environment: jinja2.Environment) -> tuple[str, int]:
+    files = {_filename(environment, n) for n in _loader(environment).list_templates()}
+    found = ("", 0)
+    for frame, line in traceback.walk_tb(tb):
+        if frame.f_code.co_filename in files:
+            found = (frame.f_code.co_filename, line)
+    return found
+
+
+def _loader(environment: jinja2.Environment) -> jinja2.BaseLoader:
+    if environment.loader is None:  # pragma: no cover - every environment here has one
+        raise RuntimeError("a templates environment without a loader")
+    return environment.loader
+
+
+def _filename(environment: jinja2.Environment, name: str) -> str:
+    return _loader(environment).get_source(environment, name)[1] or name
+
+
+def _source(environment: jinja2.Environment, name: str) -> str:
+    return _loader(environment).get_source(environment, name)[0]
+
+
+def _closure(environment: jinja2.Environment, names: Iterable[str]) -> set[str]:
+    """These templates and every template they include, import or extend."""
+    found: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
             continue
-        lines = [line for line in paragraph.split("\n") if not _all_empty(line, values)]
-        kept.append(Template("\n".join(lines)).safe_substitute(values).strip("\n"))
-    return "\n\n".join(k for k in kept if k.strip())
+        found.add(name)
+        try:
+            tree = environment.parse(_source(environment, name))
+        except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
+            continue
+        todo.extend(n for n in meta.find_referenced_templates(tree) if n is not None)
+    return found
 
 
-def _all_empty(text: str, values: Mapping[str, str]) -> bool:
-    names = Template(text).get_identifiers()
-    return bool(names) and all(not values.get(n, "").strip() for n in names)
+def _problem(folder: str, name: str, line: int, message: str) -> Problem:
+    return Problem(str(Path(folder) / name), line, "", message)
+
+
+def _some(names: Iterable[str]) -> str:
+    shown = sorted(n for n in names if n in VARIABLES)
+    return ", ".join(shown[:8]) + ", …"
+
+
+def _tidy(text: str) -> str:
+    return _BLANK_LINES.sub("\n\n", _LINE_ENDS.sub("\n", text)).strip("\n").rstrip()

@@ -1,0 +1,129 @@
+"""Who sits where in a sitting, and who receives its invitation. Pure, no I/O.
+
+:func:`seated_points` walks a plan: for every sitting with a time and every bridge point
+with seats in it, the units seated there (:class:`SeatedUnit`, with their seats and the
+members the seats are drawn from) and the addresses the invitation goes to
+(:class:`Recipient`): the ``contact_emails`` of every seated unit, then the host unit's
+technical officer, each address once. :mod:`meetlink.invites.specs` builds the invitations
+from it.
+
+Example:
+    >>> SeatedUnit("DS-CA", "Chi bộ Công an xã Dị Sử", 4, 12).seats
+    4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from meetlink.loading.meeting import AttendanceMode
+from meetlink.planning import BridgePoint, Plan, PlannedSitting, PointRole
+
+__all__ = ["Recipient", "SeatedUnit", "conference_index", "seated_points"]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address that receives the invitation; ``units`` are the units it receives it for.
+
+    >>> Recipient("hoadam@disu.example", "Chi bộ thôn Hòa Đam", ("DS-HD",)).units
+    ('DS-HD',)
+    """
+
+    email: str
+    name: str = ""
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeatedUnit:
+    """A unit seated at the bridge point for this sitting, with its number of seats.
+
+    ``members`` are the members its seats are drawn from (its members less those excluded;
+    a party cell's own members): a class calls ``seats`` of ``members`` ("8/24"). 0 when
+    unknown (a spec stored by an older meetlink).
+
+    >>> SeatedUnit("DS-CA", "Chi bộ Công an xã Dị Sử", 4, 12).members
+    12
+    """
+
+    id: str
+    name: str
+    seats: int
+    members: int = 0
+
+
+Seated = tuple[PlannedSitting, BridgePoint, tuple[SeatedUnit, ...], tuple[Recipient, ...]]
+"""A sitting, a point with seats in it, the units seated there and the recipients."""
+
+
+def conference_index(plan: Plan) -> dict[tuple[str, str, str], str]:
+    """``(track, sitting, point)`` → the key of the conference that point joins."""
+    return {
+        (c.track, c.sitting, point_id): c.key
+        for c in plan.conferences
+        for point_id in c.bridge_points
+    }
+
+
+def seated_points(plan: Plan) -> Iterator[Seated]:
+    """Every (scheduled sitting, point with seats), its seated units and recipients.
+
+    >>> next(seated_points(plan))  # doctest: +SKIP
+    (PlannedSitting(id='s1', ...), BridgePoint(id='TU', ...), (SeatedUnit(...),), (...))
+    """
+    seats_at: _SeatIndex = {(seat.unit, seat.point): seat.seats for seat in plan.seats}
+    split = {t.id for t in plan.meeting.tracks if t.attendance == AttendanceMode.SPLIT}
+    for sitting in plan.sittings:
+        if sitting.start is None or sitting.end is None:
+            continue  # time announced later: invited when a later run finds the start
+        for point in plan.points_of(sitting.track):
+            seated = tuple(
+                SeatedUnit(
+                    unit_id,
+                    plan.units[unit_id].name,
+                    n,
+                    _members(plan, point, unit_id, n, sitting.track in split),
+                )
+                for unit_id in point.units
+                if (n := _seats(point, unit_id, sitting.id, seats_at)) > 0
+            )
+            if not seated:
+                continue
+            yield sitting, point, seated, _recipients(plan, point, seated)
+
+
+_SeatIndex = Mapping[tuple[str, str], Mapping[str, int]]  # (unit, point) → sitting → seats
+
+
+def _seats(point: BridgePoint, unit_id: str, sitting_id: str, seats_at: _SeatIndex) -> int:
+    if point.role == PointRole.CELL or len(point.units) == 1:
+        return point.seats.get(sitting_id, 0)  # the point's seats are its one unit's (or cell's)
+    return seats_at.get((unit_id, point.id), {}).get(sitting_id, 0)
+
+
+def _members(plan: Plan, point: BridgePoint, unit_id: str, seats: int, split: bool) -> int:
+    """The members a unit's seats are drawn from: its seated members; a party cell's own
+    (split over the sittings: its seats at all of them; otherwise every one, every time)."""
+    if point.role == PointRole.CELL:
+        return sum(point.seats.values()) if split else seats
+    return plan.units[unit_id].seated_members
+
+
+def _recipients(
+    plan: Plan, point: BridgePoint, seated: Sequence[SeatedUnit]
+) -> tuple[Recipient, ...]:
+    found: dict[str, tuple[str, str, list[str]]] = {}  # folded address → (address, name, units)
+    wanted: list[tuple[str, str, str]] = []
+    for seated_unit in seated:
+        unit = plan.units[seated_unit.id]
+        wanted.extend((email, unit.name, unit.id) for email in unit.contact_emails)
+    host = plan.units.get(point.host_unit)
+    if host is not None and host.officer is not None and host.officer.email:
+        wanted.append((host.officer.email, host.officer.name or host.name, host.id))
+    for email, name, unit_id in wanted:
+        entry = found.setdefault(email.casefold(), (email, name, []))
+        if unit_id not in entry[2]:
+            entry[2].append(unit_id)
+    return tuple(Recipient(email, name, tuple(units)) for email, name, units in found.values())
