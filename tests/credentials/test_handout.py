@@ -91,8 +91,19 @@ def test_long_vietnamese_headers_survive_the_wire() -> None:
     assert str(back["Subject"]).count(" ") >= 20  # no words glued together by folding
 
 
-@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_hand_outs_encoded_words_keep_to_rfc_2047() -> None:
+    """Encoded words of at most 75 characters (Python's Header wrote 76), lines of at most
+    78, so a strict reader takes the subject and the officer's name as they are."""
+    raw = message_bytes(handout_message(card(), CREDENTIAL, version=1, sent_at=SENT))
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    words = re.findall(r"=\?utf-8\?[bq]\?[^?]*\?=", head, flags=re.IGNORECASE)
+    assert words, "the Vietnamese subject and name are encoded words"
+    assert max(len(w) for w in words) <= 75
+    assert max(len(line) for line in head.split("\r\n")) <= 78
+
+
 @pytest.mark.parametrize("rotated", [False, True])
+@pytest.mark.parametrize("language", ["vi", "en"])
 def test_no_classification_mark_anywhere_in_the_hand_out(language: str, rotated: bool) -> None:
     message = handout_message(
         card(language=language, rotated=rotated), CREDENTIAL, version=1, sent_at=SENT

@@ -20,7 +20,7 @@ MODULES = [
     "meetlink.invites.templates",
     "meetlink.invites.variables",
     "meetlink.invites.wording",
-    "meetlink.invites.headers",
+    "meetlink.mail.headers",
     "meetlink.invites.seating",
 ]
 

@@ -149,7 +149,7 @@ def test_the_description_tells_everything_in_vietnamese(
         "Địa điểm: Hội trường trung tâm xã Dị Sử",
         "- Chi bộ Công an xã Dị Sử: 12 đảng viên",  # units and seats
         "\nThời gian: Từ 08 giờ 00 đến 10 giờ 00, Chủ nhật, ngày 10/9/2023.\n",
-        "\nĐề nghị đại biểu có mặt trước 15 phút để ổn định tổ chức.\n",  # arrive early
+        "\nĐề nghị đảng viên có mặt trước 15 phút để ổn định tổ chức.\n",  # arrive early
         "\nChạy thử đường truyền: 15 giờ 00, Thứ Bảy, ngày 9/9/2023.\n",  # line test
         f"Tham gia trực tuyến tại: {LINK}",
         "\n- Đ/c Nguyễn Văn Kỹ, ĐT: 0912 345 678",

@@ -14,8 +14,8 @@ from email.header import decode_header, make_header
 import pytest
 
 from meetlink.invites import build_invitation, build_message, invitations_for, message_bytes
-from meetlink.invites.headers import address_header, subject_header
 from meetlink.loading.roster import Unit
+from meetlink.mail.headers import address_header, subject_header
 from meetlink.planning import Plan
 
 ENCODED_WORD = re.compile(rb"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=")

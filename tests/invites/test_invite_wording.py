@@ -127,11 +127,11 @@ def test_a_sitting_across_midnight_gives_both_dates(make_plan: Callable[..., Pla
     )
 
 
-def test_delegates_are_asked_to_arrive_early_in_the_offices_words(
+def test_members_are_asked_to_arrive_early_in_the_offices_words_of_the_meetings_kind(
     make_plan: Callable[..., Plan],
 ) -> None:
     sent = invited(make_plan(arrive_early_minutes=30))
-    sentence = "Đề nghị đại biểu có mặt trước 30 phút để ổn định tổ chức."
+    sentence = "Đề nghị đảng viên có mặt trước 30 phút để ổn định tổ chức."
     assert f"\n{sentence}\n" in sent.text
     assert sentence in sent.html
     assert "Đại biểu có mặt trước" not in sent.everything

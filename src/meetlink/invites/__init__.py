@@ -14,7 +14,7 @@ The pieces, each a small module:
 * :mod:`~meetlink.invites.templates`: the Vietnamese and English words, as Jinja2 files an
   office overrides from the meeting file (``templates:``); :mod:`~meetlink.invites.variables`
   gives them their variables, :mod:`~meetlink.invites.wording` writes times and dates as an
-  office does, :mod:`~meetlink.invites.headers` encodes the mail headers (RFC 2047).
+  office does; :mod:`~meetlink.mail.headers` encodes the mail headers (RFC 2047).
 
 A track with ``invites: platform`` uses none of the senders: its adapter has the platform
 (Google Calendar ``sendUpdates``) send its own invitations.

@@ -29,7 +29,7 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 
 from meetlink.invites.calendar import Invitation
-from meetlink.invites.headers import address_header, subject_header
+from meetlink.mail.headers import address_header, subject_header
 from meetlink.mail.wire import POLICY
 
 __all__ = ["build_message", "message_id_for"]
@@ -57,7 +57,7 @@ def build_message(invitation: Invitation) -> EmailMessage:
     """The iMIP message of an invitation, addressed to its recipients.
 
     ``From`` is the organizer, or the ``sent_by`` sender (then ORGANIZER carries SENT-BY).
-    Headers are encoded here (:mod:`~meetlink.invites.headers`: RFC 2047 encoded words of
+    Headers are encoded here (:mod:`~meetlink.mail.headers`: RFC 2047 encoded words of
     at most 75 characters, cut at spaces) and stored as they go on the wire;
     ``message["Subject"]`` still reads them back decoded.
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from email.header import Header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import formataddr, getaddresses
+from email.utils import getaddresses
 from functools import lru_cache
+
+from meetlink.mail.headers import address_header, subject_header
 
 __all__ = ["CRLF", "POLICY", "encode_addresses", "encode_subject", "envelope", "message_bytes"]
 
@@ -93,25 +94,12 @@ def envelope(message: EmailMessage) -> tuple[str, list[str]]:
 
 
 def encode_addresses(header: str, people: Sequence[tuple[str, str]]) -> str:
-    """An address header, encoded here rather than by the ``email`` package.
-
-    CPython's header folding (seen in 3.11.7) loses the space between two encoded
-    words when it folds a long non-ASCII phrase: "sinh hoạt toàn" arrives as "sinh hoạttoàn".
-    The legacy :class:`~email.header.Header` encoder keeps it; each address gets its own line.
-    """
-    shown = []
-    for name, address in people:
-        name = " ".join(name.split())  # no CR/LF can reach the header
-        if not name:
-            shown.append(address)
-        elif name.isascii():
-            shown.append(formataddr((name, address)))
-        else:
-            words = Header(name, "utf-8", header_name=header).encode(linesep=CRLF)
-            shown.append(f"{words}{CRLF} <{address}>")
-    return f",{CRLF} ".join(shown)
+    """An address header's value, encoded here rather than by the ``email`` package (whose
+    folding loses the space between two encoded words, "sinh hoạttoàn"): see
+    :func:`meetlink.mail.headers.address_header`."""
+    return address_header(header, people)
 
 
 def encode_subject(text: str) -> str:
-    """A Subject header value encoded the safe way (see :func:`encode_addresses`)."""
-    return Header(" ".join(text.split()), "utf-8", header_name="Subject").encode(linesep=CRLF)
+    """A Subject header's value encoded the safe way (see :func:`encode_addresses`)."""
+    return subject_header(text)

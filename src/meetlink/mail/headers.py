@@ -1,7 +1,8 @@
-"""Mail headers of an invitation, encoded as RFC 2047 says. Pure, no I/O.
+"""Mail headers in Vietnamese, encoded as RFC 2047 says, for every message meetlink sends
+(invitations, hand-outs, notices, reminders). Pure, no I/O.
 
-Python's :class:`email.header.Header` (which :mod:`meetlink.mail.wire` uses) writes encoded
-words of 76 characters, one more than RFC 2047 §2 allows ("An 'encoded-word' may not be
+Written by hand because Python's :class:`email.header.Header` writes encoded words of 76
+characters, one more than RFC 2047 §2 allows ("An 'encoded-word' may not be
 more than 75 characters long"), and cuts them anywhere, "toàn Đ" | "ảng bộ". Here each
 encoded word ends at a space where it can (the space inside it, so a reader that joins
 adjacent encoded words, as RFC 2047 §6.2 says, keeps every space), holds whole UTF-8
