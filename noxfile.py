@@ -1,10 +1,13 @@
-"""Sessions: tests, lint, typecheck, docs, examples, bench.
+"""Sessions: tests, lint, typecheck, docs, examples, bench, translations.
 
 `nox -s tests` is the line CI runs (see `.ci/run` and the README); pytest's exit code 5
 ("no tests collected") fails the session, so a run that collects nothing is never green.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import nox
 
@@ -69,3 +72,31 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[all]")
     for script in sorted(p for p in __import__("pathlib").Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script))
+
+
+@nox.session(python=PYTHON)
+def translations(session: nox.Session) -> None:
+    """The command's Vietnamese catalog: extract the messages of ``src/meetlink/cli`` and of
+    argparse (its "usage:", "options", errors) into ``meetlink.pot``, update ``vi``'s
+    ``meetlink.po`` from it, and compile ``meetlink.mo``. Translate what the update left
+    empty, run the session again, and commit the three files (docs/reference/languages.md)."""
+    session.install("babel>=2.14,<3")
+    locale = "src/meetlink/cli/locale"
+    template = f"{locale}/meetlink.pot"
+    argparse_file = session.run(
+        "python", "-c", "import argparse; print(argparse.__file__)", silent=True
+    )
+    argparse_file = str(argparse_file).strip()
+    session.run(
+        "pybabel", "extract", "--project=meetlink", "--copyright-holder=meetlink developers",
+        "--add-location=file", "--sort-output", "-o", template, "src/meetlink/cli", argparse_file,
+    )  # fmt: skip
+    # The template names argparse.py, not where this machine keeps it.
+    text = Path(template).read_text(encoding="utf-8")
+    text = re.sub(r"^(#:.*?)\S*argparse\.py", r"\1python/argparse.py", text, flags=re.MULTILINE)
+    Path(template).write_text(text, encoding="utf-8")
+    session.run(
+        "pybabel", "update", "--domain=meetlink", "-i", template, "-d", locale, "-l", "vi",
+        "--init-missing", "--no-fuzzy-matching", "--ignore-obsolete",
+    )  # fmt: skip
+    session.run("pybabel", "compile", "--domain=meetlink", "-d", locale, "-l", "vi", "--statistics")

@@ -295,3 +295,10 @@ def _pdf_pages(source: Path) -> list[tuple[float, float, str]]:
 def pdf_pages() -> Callable[[Path], list[tuple[float, float, str]]]:
     """``pdf_pages(path)``: the pages LibreOffice prints (skips without soffice or pypdf)."""
     return _pdf_pages
+
+
+@pytest.fixture(autouse=True)
+def _english_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``meetlink`` command speaks English in every test, whatever the locale of the
+    machine (a ``vi_VN`` one would make it Vietnamese); tests/cli sets its language itself."""
+    monkeypatch.setenv("MEETLINK_LANG", "en")

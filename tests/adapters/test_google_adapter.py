@@ -135,20 +135,27 @@ def test_creating_twice_leaves_one_event_and_reads_the_first_back(
     assert [r.status for r in calls(emu, "POST", "/events")] == [200, 409]
 
 
-def test_create_after_cancel_revives_the_same_event_with_the_current_fields(
+def test_create_after_cancel_makes_a_new_event_under_the_next_id_not_a_revival(
     emu: GoogleEmulator, adapter: GoogleAdapter, make_request: RequestFactory
 ) -> None:
     request = make_request()
-    adapter.cancel(request, adapter.create(request))
+    first = adapter.create(request)
+    adapter.cancel(request, first)
     renamed = request.model_copy(update={"title": "Giờ sinh hoạt (mở lại)"})
-    revived = adapter.create(renamed)
-    (event,) = emu.events()
-    assert event["status"] == "confirmed"
-    assert event["summary"] == "Giờ sinh hoạt (mở lại)"
-    assert revived.status == ConferenceStatus.READY
-    (patch,) = calls(emu, "PATCH", "/events/")
-    assert patch.body["status"] == "confirmed"
-    assert patch.query["conferenceDataVersion"] == "1"
+    made_again = adapter.create(renamed)
+    old, new = sorted(emu.events(), key=lambda e: e["id"] != first.external_id)
+    assert old["status"] == "cancelled"
+    assert new["status"] == "confirmed"
+    assert new["summary"] == "Giờ sinh hoạt (mở lại)"
+    assert new["id"] == made_again.external_id == cal.event_id(request, 1)
+    assert made_again.status == ConferenceStatus.READY
+    assert calls(emu, "PATCH", "/events/") == []  # never patched back to confirmed
+    found = adapter.find(request)
+    assert found is not None
+    assert found.external_id == new["id"]
+    # deleted twice: the third generation
+    adapter.cancel(request, made_again)
+    assert adapter.create(request).external_id == cal.event_id(request, 2)
 
 
 def test_a_request_without_a_time_is_refused_before_anything_is_sent(
@@ -483,12 +490,15 @@ def test_attendance_of_a_conference_nobody_joined_is_empty(
 # -- settings, credentials and transport -----------------------------------------------------
 
 
-def test_scopes_are_the_minimum_and_attendance_adds_the_read_only_one() -> None:
+def test_scopes_are_the_minimum_each_setting_needs() -> None:
     plain = GoogleSettings(token_file=Path("t.json"))
+    # Calendar makes the Meet space: only meetings.space.settings may patch it.
     assert plain.scopes == (
         "https://www.googleapis.com/auth/calendar.events",
-        "https://www.googleapis.com/auth/meetings.space.created",
+        "https://www.googleapis.com/auth/meetings.space.settings",
     )
+    untouched = GoogleSettings(token_file=Path("t.json"), access_type=None)
+    assert untouched.scopes == ("https://www.googleapis.com/auth/calendar.events",)
     reading = GoogleSettings(token_file=Path("t.json"), attendance=True)
     assert reading.scopes[-1] == "https://www.googleapis.com/auth/meetings.space.readonly"
 
@@ -560,7 +570,7 @@ def test_an_injected_http_carries_the_calls_and_is_not_closed(
     with GoogleAdapter({"access_type": None}, http=http, env=env) as adapter:
         adapter.create(make_request())
     assert http.sent == 1
-    response, body = http.request(f"{emu.url}calendars/primary/events")
+    response, body = http.request(f"{emu.calendar_endpoint}calendars/primary/events")
     assert response.status == 200
     assert len(json.loads(body)["items"]) == 1
     http.close()
@@ -571,3 +581,9 @@ def test_close_twice_is_harmless(adapter: GoogleAdapter, make_request: RequestFa
     adapter.close()
     adapter.close()
     assert adapter.closed
+
+
+def test_the_info_carries_the_events_ical_uid(adapter: GoogleAdapter, emu: GoogleEmulator) -> None:
+    info = adapter.create(sample_request())
+    (event,) = emu.events()
+    assert info.extra["ical_uid"] == event["iCalUID"] == f"{event['id']}@google.com"

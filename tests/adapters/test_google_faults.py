@@ -262,10 +262,11 @@ def test_a_failed_batch_envelope_is_retried_as_a_whole(
     assert emu.batch_requests_count == 3
 
 
+@pytest.mark.parametrize("status", [400, 403, 404, 405, 501])
 def test_a_meet_batch_refused_by_google_falls_back_to_one_call_at_a_time(
-    emu: GoogleEmulator, make: Make, make_request: RequestFactory
+    emu: GoogleEmulator, make: Make, make_request: RequestFactory, status: int
 ) -> None:
-    emu.inject(Fault.status(404, target="http", path_contains="/batch", body_contains="/v2/"))
+    emu.inject(Fault.status(status, target="http", path_contains="/batch", body_contains="/v2/"))
     adapter = make(access_type="RESTRICTED")
     results = adapter.create_many([make_request() for _ in range(4)])
     assert all(not isinstance(r, Exception) for r in results)

@@ -191,3 +191,28 @@ def test_a_nested_secret_model_keeps_its_errors_hidden() -> None:
         Outer.model_validate({"credential": {"password": MARKER, "room": 5}})
     assert _leaks(caught.value) == []
     assert caught.value.errors()[0]["loc"] == ("credential", "room")
+
+
+def test_a_secret_freed_while_the_registry_is_busy_does_not_hang_its_thread() -> None:
+    """The garbage collector may run a Secret's finalizer in the middle of a redaction that
+    holds the registry's lock, in the same thread: the release must wait its turn, never
+    the thread (it hung a whole test session once)."""
+    import threading
+
+    from meetlink.credentials import secret as registry
+    from meetlink.credentials.secret import contains_registered
+
+    value = "release-marker-7731"
+    finished = threading.Event()
+
+    def free_it_while_busy() -> None:
+        held = Secret(value)
+        with registry._lock:  # what a redaction holds while the collector strikes
+            del held  # the last reference: the finalizer runs here, in this thread
+        finished.set()
+
+    worker = threading.Thread(target=free_it_while_busy, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert finished.is_set(), "the finalizer waited for a lock its own thread held"
+    assert not contains_registered(value)  # counted out once the lock was free

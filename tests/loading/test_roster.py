@@ -255,7 +255,7 @@ def test_a_utf16_csv_says_to_save_it_as_utf8(files):
         ("X1,Xã,commune,,-3,", "members: -3 is negative; the number of members must be ≥ 0."),
         (
             "X1,Xã,xã hội,,3,",
-            "kind: unknown kind 'xã hội'; use one of: committee, commune, "
+            "kind: unknown kind 'xã hội'; use one of: committee, district, commune, "
             "attached, village, agency.",
         ),
         ("X1,,commune,,3,", "name: the name is empty; every unit needs one."),

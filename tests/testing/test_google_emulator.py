@@ -334,17 +334,23 @@ def test_delete_answers_204_then_get_shows_cancelled_and_a_second_delete_410(
     assert caught.value.reason == "Resource has been deleted"
 
 
-def test_a_cancelled_event_can_be_restored_by_patching_its_status(calendar: Any) -> None:
+def test_a_deleted_event_cannot_be_revived_nor_its_id_reused(calendar: Any) -> None:
+    from googleapiclient.errors import HttpError
+
     calendar.events().insert(calendarId="primary", body=event_body("back00001")).execute()
     calendar.events().delete(calendarId="primary", eventId="back00001").execute()
 
-    restored = (
-        calendar.events()
-        .patch(calendarId="primary", eventId="back00001", body={"status": "confirmed"})
-        .execute()
-    )
+    with pytest.raises(HttpError) as revived:
+        calendar.events().patch(
+            calendarId="primary", eventId="back00001", body={"status": "confirmed"}
+        ).execute()
+    with pytest.raises(HttpError) as again:
+        calendar.events().insert(calendarId="primary", body=event_body("back00001")).execute()
 
-    assert restored["status"] == "confirmed"
+    assert revived.value.resp.status == 403
+    assert again.value.resp.status == 409
+    kept = calendar.events().get(calendarId="primary", eventId="back00001").execute()
+    assert kept["status"] == "cancelled"
 
 
 def test_list_pages_with_max_results_and_hides_deleted_unless_asked(calendar: Any) -> None:
@@ -436,19 +442,22 @@ def test_other_calendars_are_kept_apart_and_named_as_organizer(
     assert emu.events("primary") == []
 
 
-def test_calendar_calls_also_work_with_the_bare_root_as_endpoint(
+def test_calendar_is_served_only_under_its_service_path_as_google_does(
     emu: GoogleEmulator, http: Any
 ) -> None:
     from googleapiclient.discovery import build
+    from googleapiclient.errors import HttpError
 
     service = build(
         "calendar", "v3", http=http, static_discovery=True, client_options={"api_endpoint": emu.url}
     )
 
-    created = service.events().insert(calendarId="primary", body=event_body("root00001")).execute()
+    with pytest.raises(HttpError) as refused:
+        service.events().insert(calendarId="primary", body=event_body("root00001")).execute()
 
-    assert created["id"] == "root00001"
+    assert refused.value.resp.status == 404
     assert emu.requests[-1].path == "/calendars/primary/events"
+    assert emu.events("primary") == []
 
 
 def test_a_very_long_get_sent_as_post_with_method_override_is_still_a_list(

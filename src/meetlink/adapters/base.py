@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -47,6 +48,7 @@ __all__ = [
     "Capability",
     "ConferenceAdapter",
     "CredentialScope",
+    "Quota",
     "map_http_error",
     "parse_retry_after",
 ]
@@ -74,6 +76,23 @@ class Capability(StrEnum):
     def description(self) -> str:
         """What the capability lets an adapter do, as a verb phrase."""
         return _DESCRIPTIONS[self]
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A platform's rate quota for one family of methods, in calls a minute.
+
+    Counted per call, a call inside a batch included: ``per_user`` for each organizer
+    account, ``per_project`` for all of them together (None: no such limit).
+
+    Example:
+        >>> Quota("meet.write", per_user=100, per_project=1000).per_user
+        100
+    """
+
+    family: str
+    per_user: int
+    per_project: int | None = None
 
 
 _DESCRIPTIONS = {
@@ -155,6 +174,7 @@ class ConferenceAdapter(abc.ABC):
     name: ClassVar[str]
     settings_model: ClassVar[type[AdapterSettings]] = AdapterSettings
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    quotas: ClassVar[tuple[Quota, ...]] = ()  # the platform's rate quotas, per method family
     requires_officer: ClassVar[bool] = False
     credential_scope: ClassVar[CredentialScope] = CredentialScope.CONFERENCE
 

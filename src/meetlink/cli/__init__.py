@@ -4,11 +4,16 @@ Exit codes: 0 done; 1 failed part-way (safe to run again); 2 bad input (nothing 
 When the reader of the output goes away (``meetlink status | head``), the command stops
 quietly with exit code 1, as any failed run: no traceback, and what it did stays done.
 
+The command speaks Vietnamese or English (:mod:`meetlink.cli.i18n`): ``--lang vi|en``
+before the command, else ``MEETLINK_LANG``, else the locale (``vi_VN`` gives Vietnamese);
+English by default.
+
 Core dumps are off for the whole process (:func:`disable_core_dumps`): a crash must not
 leave the vault key or a password in a core file.
 
 Example:
     $ meetlink plan examples/myhao-2023q3/meeting.yaml
+    $ meetlink --lang vi plan --help
     $ meetlink plan examples/myhao-2023q3/meeting.yaml --format json -o plan.json
     $ meetlink report examples/myhao-2023q3/meeting.yaml --blank -o diem-danh/
     $ meetlink report examples/myhao-2023q3/meeting.yaml \
@@ -27,18 +32,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from meetlink import __version__
+from meetlink.cli.announce import add_announce_command, run_announce_command
 from meetlink.cli.commands import add_commands, run_command
+from meetlink.cli.documents import add_document_commands, run_document_command
+from meetlink.cli.i18n import (
+    LANGUAGES,
+    choose_language,
+    meeting_help,
+    ngettext,
+    speaking,
+    spoken_language,
+    translator,
+)
+from meetlink.cli.i18n import gettext as _
+from meetlink.cli.registration import add_registration_command, run_registration_command
+from meetlink.cli.state import add_state_command, run_state_command
 from meetlink.credentials.redaction import install_redaction
 from meetlink.errors import InputError, MeetlinkError, VaultKeyError
 from meetlink.invites import points_without_recipients
 from meetlink.loading import MeetingFile
 from meetlink.planning import Plan, plan_meeting
 from meetlink.planning.export import plan_rows, plan_to_json, write_points_csv, write_points_xlsx
+from meetlink.planning.points import point_list
 from meetlink.reconcile import planned_actions
 from meetlink.reconcile.setup import load_meeting
 
 if TYPE_CHECKING:
     from meetlink.report import Report
+    from meetlink.report.models import RollCalls
 
 __all__ = ["disable_core_dumps", "main"]
 
@@ -46,57 +67,87 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The parser, its help in the language spoken now (built inside :func:`speaking`)."""
     parser = argparse.ArgumentParser(
         prog="meetlink",
-        description="Plan, open and report simultaneous online meetings across bridge points.",
+        description=_("Plan, open and report simultaneous online meetings across bridge points."),
     )
-    parser.add_argument("--version", action="version", version=f"meetlink {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"meetlink {__version__}",
+        help=_("show program's version number and exit"),
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=_(
+            "the language of messages and help: vi (Vietnamese) or en (English); by default "
+            "MEETLINK_LANG, else the locale (vi_VN: Vietnamese), else English"
+        ),
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    plan = commands.add_parser("plan", help="show the bridge points, seats and conferences")
-    plan.add_argument("meeting", type=Path, metavar="MEETING.yaml")
-    plan.add_argument("--format", choices=("table", "json", "csv", "xlsx"), default="table")
+    plan = commands.add_parser("plan", help=_("show the bridge points, seats and conferences"))
+    plan.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
+    plan.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "xlsx"),
+        default="table",
+        help=_("the form of the plan (default: table)"),
+    )
     plan.add_argument(
         "-o",
         "--output",
         type=Path,
         metavar="FILE",
-        help="write to FILE instead of standard output (required for xlsx)",
+        help=_("write to FILE instead of standard output (required for xlsx)"),
     )
-    plan.add_argument("--state", type=Path, metavar="DIR", help="state folder (for actions)")
+    plan.add_argument("--state", type=Path, metavar="DIR", help=_("state folder (for actions)"))
     add_commands(commands)
+    add_announce_command(commands)
+    add_document_commands(commands)
+    add_registration_command(commands)
+    add_state_command(commands)
     report = commands.add_parser(
         "report",
-        help="the result report from roll calls, or blank roll-call sheets (--blank)",
+        help=_("the result report from roll calls, or blank roll-call sheets (--blank)"),
     )
-    report.add_argument("meeting", type=Path, metavar="MEETING.yaml")
+    report.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
     source = report.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--attendance",
         nargs="+",
         type=Path,
         metavar="FILE",
-        help="roll-call sheets (CSV/XLSX), or folders of them",
+        help=_("roll-call sheets (CSV/XLSX), or folders of them"),
+    )
+    source.add_argument(
+        "--from-platform",
+        action="store_true",
+        help=_("who joined, from the platforms' records (Google Meet keeps them 30 days)"),
     )
     source.add_argument(
         "--blank",
         action="store_true",
-        help="write blank roll-call sheets to -o: a .xlsx/.csv file, or a folder (one per point)",
+        help=_(
+            "write blank roll-call sheets to -o: a .xlsx/.csv file, or a folder (one per point)"
+        ),
     )
     report.add_argument(
         "-o",
         "--output",
         type=Path,
         metavar="FILE",
-        help="report.xlsx or report.csv (the summary and the chart are written beside it)",
+        help=_("report.xlsx or report.csv (the summary and the chart are written beside it)"),
     )
     report.add_argument(
         "--target",
         type=_rate,
         default=0.9,
         metavar="RATE",
-        help="the target attendance rate for the chart and summary: 90, 90%% or 0.9 (default)",
+        help=_("the target attendance rate for the chart and summary: 90, 90%% or 0.9 (default)"),
     )
-    report.add_argument("--no-chart", action="store_true", help="do not draw the chart")
+    report.add_argument("--no-chart", action="store_true", help=_("do not draw the chart"))
     return parser
 
 
@@ -104,10 +155,14 @@ def _rate(text: str) -> float:
     try:
         value = float(text.strip().rstrip("%").replace(",", "."))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a rate such as 90% or 0.9") from None
+        raise argparse.ArgumentTypeError(
+            _("'{given}' is not a rate such as 90% or 0.9").format(given=text)
+        ) from None
     value = value / 100 if value > 1 else value
     if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a rate between 0% and 100%")
+        raise argparse.ArgumentTypeError(
+            _("'{given}' is not a rate between 0% and 100%").format(given=text)
+        )
     return value
 
 
@@ -127,14 +182,17 @@ def disable_core_dumps() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line in its language (``--lang``, ``MEETLINK_LANG``, the locale);
+    return the exit code."""
     disable_core_dumps()
-    try:
-        code = _main(argv)
-        sys.stdout.flush()  # a reader gone away shows here, not at the interpreter's exit
-    except BrokenPipeError:
-        _stdout_to_devnull()
-        return EXIT_FAILED
+    words = list(sys.argv[1:] if argv is None else argv)
+    with speaking(choose_language(words, os.environ)):
+        try:
+            code = _main(words)
+            sys.stdout.flush()  # a reader gone away shows here, not at the interpreter's exit
+        except BrokenPipeError:
+            _stdout_to_devnull()
+            return EXIT_FAILED
     return code
 
 
@@ -147,7 +205,7 @@ def _stdout_to_devnull() -> None:
         os.close(devnull)
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     # Warnings from meetlink and the libraries it drives reach stderr, every known secret
     # masked (the vault's, the SMTP password, tokens) even if one slips into a message.
@@ -162,14 +220,28 @@ def _main(argv: Sequence[str] | None) -> int:
         code = run_command(args)
         if code is not None:
             return code
+        code = run_announce_command(args)
+        if code is not None:
+            return code
+        code = run_document_command(args)
+        if code is not None:
+            return code
+        code = run_registration_command(args)
+        if code is not None:
+            return code
+        code = run_state_command(args)
+        if code is not None:
+            return code
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         count = len(exc.problems)
-        print(
-            f"meetlink: {count} problem{'s' if count != 1 else ''} found; nothing was done.",
-            file=sys.stderr,
+        found = ngettext(
+            "{count} problem found; nothing was done.",
+            "{count} problems found; nothing was done.",
+            count,
         )
+        print(f"meetlink: {found.format(count=count)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except VaultKeyError as exc:  # the wrong or a missing key: a setting, nothing was written
         print(f"meetlink: {exc}", file=sys.stderr)
@@ -190,8 +262,9 @@ def _plan(args: argparse.Namespace) -> int:
     except OSError as exc:  # a missing folder, no permission: said plainly, not as a traceback
         raise InputError.single(
             str(exc.filename or args.output),
-            f"cannot write the output ({exc.strerror}); check that its folder exists and "
-            "is writable.",
+            _(
+                "cannot write the output ({reason}); check that its folder exists and is writable."
+            ).format(reason=exc.strerror),
         ) from None
 
 
@@ -201,7 +274,8 @@ def _actions(loaded: MeetingFile, state: Path | None) -> list[dict[str, str]]:
         return [a.to_dict() for a in planned_actions(loaded, state)]
     except MeetlinkError as exc:
         first = str(exc).splitlines()[0]
-        print(f"meetlink: the actions are unknown until this is fixed: {first}", file=sys.stderr)
+        unknown = _("the actions are unknown until this is fixed: {problem}").format(problem=first)
+        print(f"meetlink: {unknown}", file=sys.stderr)
         return []
 
 
@@ -209,8 +283,8 @@ def _show_plan(plan: Plan, args: argparse.Namespace, loaded: MeetingFile) -> int
     output: Path | None = args.output
     if args.format == "xlsx":
         if output is None:
-            raise InputError.single(str(args.meeting), "--format xlsx needs -o FILE.xlsx.")
-        write_points_xlsx(*plan_rows(plan), output)
+            raise InputError.single(str(args.meeting), _("--format xlsx needs -o FILE.xlsx."))
+        write_points_xlsx(point_list(plan), output)
         return EXIT_OK
     if args.format == "table":
         from meetlink.planning.table import render_plan
@@ -238,54 +312,89 @@ def _no_recipients_note(plan: Plan) -> list[str]:
     if not sittings:
         return []
     listed = "; ".join(f"{point} ({', '.join(keys)})" for point, keys in sittings.items())
-    return [
-        f"no invitation can go to {len(sittings)} bridge point(s) with seats, for nobody "
-        f"there has an email address: {listed}. Fill in the roster's contact_emails (email "
-        "nhận giấy mời) of a unit seated there, or the officer_email of the point's host."
-    ]
+    note = _(
+        "no invitation can go to {count} bridge point(s) with seats, for nobody there has an "
+        "email address: {points}. Fill in the roster's contact_emails (email nhận giấy mời) of "
+        "a unit seated there, or the officer_email of the point's host."
+    )
+    return [note.format(count=len(sittings), points=listed)]
 
 
 def _report(args: argparse.Namespace) -> int:
     # imported here: `meetlink plan` need not load the report (or openpyxl, matplotlib)
-    from meetlink.report import blank_roll_call, build_report, load_roll_calls, report_summary
+    from meetlink.report import (
+        blank_roll_call,
+        build_report,
+        load_roll_calls,
+        notice_text,
+        report_summary,
+    )
 
     output: Path | None = args.output
     if args.blank and output is None:
         raise InputError.single(
-            str(args.meeting), "--blank needs -o FOLDER (one sheet per point) or -o FILE.xlsx."
+            str(args.meeting),
+            _("--blank needs -o FOLDER (one sheet per point) or -o FILE.xlsx."),
         )
     if not args.blank and output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
-        raise InputError.single(str(output), "the report is written as .xlsx or .csv; rename -o.")
+        raise InputError.single(
+            str(output), _("the report is written as .xlsx or .csv; rename -o.")
+        )
     loaded = load_meeting(args.meeting)
     plan = plan_meeting(loaded.meeting, loaded.roster)
     try:
         if args.blank:
             if output is None:  # pragma: no cover - checked above
-                raise InputError.single(str(args.meeting), "--blank needs -o FOLDER or FILE.")
+                raise InputError.single(str(args.meeting), _("--blank needs -o FOLDER or FILE."))
             written = blank_roll_call(plan, output)
-            print(f"{len(written)} blank roll-call sheet(s) written to {output}.")
+            sheets = _("{count} blank roll-call sheet(s) written to {folder}.")
+            print(sheets.format(count=len(written), folder=output))
             return EXIT_OK
-        report = build_report(plan, load_roll_calls(args.attendance, plan))
+        if args.from_platform:
+            roll_calls, warnings = _platform_roll_calls(args, loaded, plan)
+            for warning in warnings:
+                print(f"meetlink: {warning}", file=sys.stderr)
+        else:
+            roll_calls = load_roll_calls(args.attendance, plan)
+        report = build_report(plan, roll_calls)
         summary = report_summary(report, loaded.meeting.language, target=args.target)
         # everything was read and checked: only now is anything written
-        written = _write_report(report, summary, output, args) if output is not None else []
+        written = _write_report(report, summary, output, args, plan) if output else []
     except BrokenPipeError:
         raise  # the reader of standard output is gone: main ends quietly
     except OSError as exc:  # a folder that cannot be made, no permission: said plainly
         raise InputError.single(
             str(exc.filename or output),
-            f"cannot write the output ({exc.strerror}); check that its folder is writable.",
+            _("cannot write the output ({reason}); check that its folder is writable.").format(
+                reason=exc.strerror
+            ),
         ) from None
     sys.stdout.write(summary)
-    if written:
-        print("\n" + "\n".join(f"Đã ghi: {path}" for path in written))
+    for notice in report.notices:  # where each came from: for the operator, not the committee
+        if notice.where:
+            located = notice_text(notice, spoken_language(), located=True)
+            print(f"meetlink: {located}", file=sys.stderr)
+    if written:  # the end of the summary above: in the meeting's language, as the summary is
+        words = translator(loaded.meeting.language)
+        print("\n" + "\n".join(words.gettext("Written: {path}").format(path=p) for p in written))
     return EXIT_OK
 
 
+def _platform_roll_calls(
+    args: argparse.Namespace, loaded: MeetingFile, plan: Plan
+) -> tuple[RollCalls, tuple[str, ...]]:
+    from meetlink.reconcile.attendance import attendance_from_platform
+    from meetlink.reconcile.state import resolve_state
+
+    state = resolve_state(getattr(args, "state", None), loaded.path, os.environ)
+    return attendance_from_platform(loaded, plan, state, environ=os.environ)
+
+
 def _write_report(
-    report: Report, summary: str, output: Path, args: argparse.Namespace
+    report: Report, summary: str, output: Path, args: argparse.Namespace, plan: Plan
 ) -> list[Path]:
-    """The report, its summary beside it, and the chart unless --no-chart."""
+    """The report, its summary beside it, the chart unless --no-chart, and beside an XLSX the
+    report to the committee as a DOCX in the Party's form (``report.docx``, the chart inside)."""
     from meetlink.report import draw_attendance_chart, write_report_csv, write_report_xlsx
 
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -301,7 +410,12 @@ def _write_report(
         try:
             written.append(draw_attendance_chart(report, chart, target=args.target))
         except MeetlinkError as exc:  # matplotlib missing: the report stands without it
-            print(f"meetlink: no chart: {exc}", file=sys.stderr)
+            print(f"meetlink: {_('no chart: {reason}').format(reason=exc)}", file=sys.stderr)
+    if output.suffix.lower() == ".xlsx":  # the committee's copy; a CSV is data for tools
+        from meetlink.report.document import write_report_docx
+
+        drawn = written[-1] if written[-1].suffix == ".png" else None
+        written.append(write_report_docx(report, plan, output.with_suffix(".docx"), chart=drawn))
     return written
 
 

@@ -16,12 +16,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import os
 import re
 import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+from meetlink.cli.i18n import gettext as _
+from meetlink.cli.i18n import meeting_help
+from meetlink.cli.links import notice_only_line, show_links
+from meetlink.cli.outcome import SpokenProgress, open_summary, operation_word, status_word
+from meetlink.documents.slip import Slip, slip_docx, slip_text
 from meetlink.errors import InputError, MeetlinkError
 from meetlink.loading import MeetingFile
 from meetlink.planning import plan_meeting
@@ -36,10 +42,12 @@ from meetlink.reconcile import (
     open_meeting,
     revoke_credentials,
     rotate_credentials,
-    summary_lines,
 )
-from meetlink.reconcile.ledger import Ledger
+from meetlink.reconcile.links import point_links
+from meetlink.reconcile.server_db import state_arg
 from meetlink.reconcile.setup import LineProgress, Progress, load_meeting
+from meetlink.reconcile.state import open_ledger, resolve_state
+from meetlink.reconcile.status import NOTICE_ONLY
 
 __all__ = ["add_commands", "run_command", "slip_file_name"]
 
@@ -48,36 +56,53 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 def add_commands(commands: Any) -> None:
     """Add the subcommands to an argparse subparsers object."""
-    opening = commands.add_parser("open", help="create, update and cancel: carry out the plan")
-    opening.add_argument("meeting", type=Path, metavar="MEETING.yaml")
-    opening.add_argument("--state", type=Path, metavar="DIR", help="state folder")
-    opening.add_argument("--dry-run", action="store_true", help="show what would be done")
-    opening.add_argument("--concurrency", type=int, default=8, help="calls at once (8)")
+    opening = commands.add_parser("open", help=_("create, update and cancel: carry out the plan"))
+    opening.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
+    opening.add_argument(
+        "--state", type=state_arg, metavar="DIR|URL", help=_("state folder, or postgresql://…")
+    )
+    opening.add_argument("--dry-run", action="store_true", help=_("show what would be done"))
+    opening.add_argument("--concurrency", type=int, default=8, help=_("calls at once (8)"))
     opening.add_argument(
         "--rate",
         action="append",
         default=[],
         metavar="PLATFORM=N",
-        help="at most N calls a second to PLATFORM (default google=10)",
+        help=_("at most N calls a second to PLATFORM (default google=10)"),
     )
-    status = commands.add_parser("status", help="what is done, pending and failed")
-    status.add_argument("meeting", type=Path, metavar="MEETING.yaml")
-    status.add_argument("--state", type=Path, metavar="DIR")
-    cancel = commands.add_parser("cancel", help="cancel the meeting, or one sitting")
-    cancel.add_argument("meeting", type=Path, metavar="MEETING.yaml")
-    cancel.add_argument("--sitting", metavar="ID", help="SITTING or TRACK/SITTING (default: all)")
-    cancel.add_argument("--state", type=Path, metavar="DIR")
-    credentials = commands.add_parser("credentials", help="list, rotate, revoke, print slips")
-    credentials.add_argument("meeting", type=Path, metavar="MEETING.yaml")
-    credentials.add_argument("action", choices=("list", "rotate", "revoke", "slip"))
-    credentials.add_argument("--unit", metavar="ID", help="only this bridge point / unit")
-    credentials.add_argument("--state", type=Path, metavar="DIR")
+    status = commands.add_parser("status", help=_("what is done, pending and failed"))
+    status.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
+    status.add_argument(
+        "--state", type=state_arg, metavar="DIR|URL", help=_("state folder, or postgresql://…")
+    )
+    status.add_argument(
+        "--links",
+        action="store_true",
+        help=_("every point's join link per sitting (no password)"),
+    )
+    cancel = commands.add_parser("cancel", help=_("cancel the meeting, or one sitting"))
+    cancel.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
+    cancel.add_argument(
+        "--sitting", metavar="ID", help=_("SITTING or TRACK/SITTING (default: all)")
+    )
+    cancel.add_argument(
+        "--state", type=state_arg, metavar="DIR|URL", help=_("state folder, or postgresql://…")
+    )
+    credentials = commands.add_parser("credentials", help=_("list, rotate, revoke, print slips"))
+    credentials.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
+    credentials.add_argument(
+        "action",
+        choices=("list", "rotate", "revoke", "slip"),
+        help=_("list, rotate (issue anew), revoke, or slip (print the slips)"),
+    )
+    credentials.add_argument("--unit", metavar="ID", help=_("only this bridge point / unit"))
+    credentials.add_argument("--state", type=Path, metavar="DIR", help=_("state folder"))
     credentials.add_argument(
         "-o",
         "--output",
         type=Path,
         metavar="FOLDER",
-        help="slip: write one file per point into FOLDER (yours alone; each file 0600)",
+        help=_("slip: write one printable DOCX per point into FOLDER (yours alone; each 0600)"),
     )
 
 
@@ -89,7 +114,8 @@ def run_command(args: argparse.Namespace) -> int | None:
 
 
 def _progress() -> Progress:
-    return LineProgress(sys.stderr) if not sys.stderr.isatty() else _RichProgress()
+    shown = LineProgress(sys.stderr) if not sys.stderr.isatty() else _RichProgress()
+    return SpokenProgress(shown)
 
 
 def _open(args: argparse.Namespace) -> int:
@@ -104,11 +130,12 @@ def _open(args: argparse.Namespace) -> int:
     if args.dry_run:
         for action in result.actions:
             if action.op.value != "none":
-                print(terminal_text(f"{action.op.value:7} {action.key}  ({action.reason})"))
+                op = operation_word(action.op.value)
+                print(terminal_text(f"{op:7} {action.key}  ({action.reason})"))
         todo = sum(1 for a in result.actions if a.op.value != "none")
-        print(f"{todo} actions; nothing was done (dry run).")
+        print(_("{count} actions; nothing was done (dry run).").format(count=todo))
         return EXIT_OK
-    _print_lines(summary_lines(result))
+    _print_lines(open_summary(result))
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -127,16 +154,16 @@ def _rates(meeting: Path, given: list[str]) -> dict[str, float]:
         except ValueError:
             rate = math.nan
         if not equals or not platform.strip():
-            problem = "is not PLATFORM=N"
+            problem = _("--rate '{given}' is not PLATFORM=N; write for example --rate google=5.")
         elif not (math.isfinite(rate) and rate > 0):
-            problem = "must be a number of calls per second above 0"
+            problem = _(
+                "--rate '{given}' must be a number of calls per second above 0; write for "
+                "example --rate google=5."
+            )
         else:
             rates[platform.strip()] = rate
             continue
-        raise InputError.single(
-            str(meeting),
-            f"--rate '{terminal_text(item)}' {problem}; write for example --rate google=5.",
-        )
+        raise InputError.single(str(meeting), problem.format(given=terminal_text(item)))
     return rates
 
 
@@ -149,12 +176,14 @@ def _cancel(args: argparse.Namespace) -> int:
     if unknown:
         raise InputError.single(
             str(args.meeting),
-            (f"no sitting '{unknown[0]}'; use one of: {', '.join(sorted(known))}."),
+            _("no sitting '{sitting}'; use one of: {known}.").format(
+                sitting=unknown[0], known=", ".join(sorted(known))
+            ),
         )
     result = open_meeting(
         loaded, state_dir=args.state, cancel_sittings=wanted, progress=_progress()
     )
-    _print_lines(summary_lines(result))
+    _print_lines(open_summary(result))
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -163,7 +192,9 @@ def _state(args: argparse.Namespace, loaded: MeetingFile) -> Path:
     if not (state / "ledger.sqlite3").exists():
         raise InputError.single(
             str(args.meeting),
-            (f"nothing was opened yet (no ledger in {state}); run `meetlink open` first."),
+            _("nothing was opened yet (no ledger in {folder}); run `meetlink open` first.").format(
+                folder=state
+            ),
         )
     return state
 
@@ -171,28 +202,57 @@ def _state(args: argparse.Namespace, loaded: MeetingFile) -> Path:
 def _status(args: argparse.Namespace) -> int:
     loaded = load_meeting(args.meeting)
     plan = plan_meeting(loaded.meeting, loaded.roster)
-    with Ledger(_state(args, loaded) / "ledger.sqlite3", read_only=True) as ledger:
+    state = resolve_state(args.state, loaded.path, os.environ)
+    if state.server is None:
+        _state(args, loaded)  # a folder without a ledger: say "run open first"
+    with open_ledger(state, read_only=True) as ledger:
+        if args.links:
+            show_links(plan, point_links(plan, ledger))
+            return EXIT_OK
         rows = meeting_status(plan, ledger)
     from rich.table import Table
 
-    table = Table(title=terminal_cell(f"{loaded.meeting.title} — status"))
-    for column in ("sitting", "bridge point", "conference", "credentials", "invitation", "state"):
+    title = _("{meeting} — status").format(meeting=loaded.meeting.title)
+    table = Table(title=terminal_cell(title))
+    columns = (
+        _("sitting"),
+        _("bridge point"),
+        _("conference"),
+        _("credentials"),
+        _("invitation"),
+        _("state"),
+    )
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        cells = (row.sitting, row.point, row.conference, row.credentials, row.invitation)
-        table.add_row(*(terminal_cell(c) for c in (*cells, row.state)))
+        words = (row.conference, row.credentials, row.invitation, row.state)
+        cells = (row.sitting, row.point, *(status_word(w) for w in words))
+        table.add_row(*(terminal_cell(c) for c in cells))
     terminal_console().print(table)
-    states = ("done", "pending", "failed", "cancelled")
-    counts = {s: sum(1 for r in rows if r.state == s) for s in states}
-    print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    counted = {
+        "done": _("{count} done"),
+        "pending": _("{count} pending"),
+        "failed": _("{count} failed"),
+        "cancelled": _("{count} cancelled"),
+    }
+    counts = {s: sum(1 for r in rows if r.state == s) for s in counted}
+    shown = [counted[s].format(count=n) for s, n in counts.items()]
+    waiting_time = sum(1 for r in rows if r.state == "waiting")
+    if waiting_time:
+        shown.append(_("{count} waiting for the time").format(count=waiting_time))
+    print(", ".join(shown))
+    notice_only = sum(1 for r in rows if r.invitation == NOTICE_ONLY)
+    if notice_only:
+        print(notice_only_line(notice_only, loaded.meeting.language))
     waiting = officers_waiting(rows)
     if waiting:
         named = ", ".join(terminal_text(w) for w in waiting)
-        print(f"officers still without credentials: {named}")
+        print(_("officers still without credentials: {points}").format(points=named))
     for row in rows:
         if row.error:
             where = f"{terminal_text(row.sitting)} {terminal_text(row.point)}"
-            print(f"FAILED {where}: {terminal_text(row.error, keep_newlines=True)}")
+            error = terminal_text(row.error, keep_newlines=True)
+            print(_("FAILED {key}: {error}").format(key=where, error=error))
     return EXIT_OK if counts["failed"] == 0 else EXIT_FAILED
 
 
@@ -202,31 +262,44 @@ def _credentials(args: argparse.Namespace) -> int:
     if args.action == "list":
         rows = credential_rows(loaded, units, state_dir=args.state)
         for row in rows:
-            print(terminal_text(f"{row.key}  version {row.version}  {row.state}"))
-        print(f"{len(rows)} credentials; secrets are in the vault, never printed here.")
+            line = _("{key}  version {version}  {state}").format(
+                key=row.key, version=row.version, state=status_word(row.state)
+            )
+            print(terminal_text(line))
+        print(
+            _("{count} credentials; secrets are in the vault, never printed here.").format(
+                count=len(rows)
+            )
+        )
         return EXIT_OK
     if args.action == "rotate":
         result = rotate_credentials(loaded, units, state_dir=args.state)
-        _print_lines(summary_lines(result))
+        _print_lines(open_summary(result))
         return EXIT_OK if result.ok else EXIT_FAILED
     if args.action == "revoke":
         revoked = revoke_credentials(loaded, units, state_dir=args.state)
         print(
-            f"{len(revoked.keys)} credentials revoked and purged from the vault; "
-            f"{len(revoked.accounts)} accounts listed for the provider to disable."
+            _(
+                "{count} credentials revoked and purged from the vault; {accounts} accounts "
+                "listed for the provider to disable."
+            ).format(count=len(revoked.keys), accounts=len(revoked.accounts))
         )
         return EXIT_OK
     folder: Path | None = args.output
     if folder is not None:
         _check_slip_folder(folder, missing_ok=True)  # refused before the vault is opened
-    slips = list(credential_slips(loaded, units, state_dir=args.state))
-    if folder is None:
-        for _, text in slips:
-            sys.stdout.write(text + "\f\n")
+    slips = credential_slips(loaded, units, state_dir=args.state)
+    if folder is None:  # plain text, one slip a page (a form feed between), for a printer
+        for _address, slip in slips:
+            sys.stdout.write(slip_text(slip) + "\f\n")
         return EXIT_OK
     _write_slips(folder, slips)
     shown = terminal_text(folder)
-    print(f"{len(slips)} slips written to {shown}, each readable by you only (mode 0600).")
+    print(
+        _("{count} slips written to {folder}, each readable by you only (mode 0600).").format(
+            count=len(slips), folder=shown
+        )
+    )
     return EXIT_OK
 
 
@@ -237,7 +310,7 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9-]+")
 
 
 def slip_file_name(address: str) -> str:
-    """The file name of the slip of an access ``address`` (``chinh/s1/X%2F1``).
+    """The file name of the slip (a DOCX) of a point's ``address`` (``chinh/X%2F1``).
 
     A readable prefix folded to ASCII letters, digits, ``-`` and ``_`` (``/``, NUL, controls
     and every other character become ``_``), cut to 100 bytes, then 10 hex digits of the
@@ -245,7 +318,7 @@ def slip_file_name(address: str) -> str:
 
     Example:
         >>> slip_file_name("chinh/s1/Hòa/X%2F1")
-        'chinh_s1_Hoa_X_1-969876a185.txt'
+        'chinh_s1_Hoa_X_1-969876a185.docx'
     """
     readable = address.replace("%2F", "/").replace("%25", "%")
     readable = readable.replace("đ", "d").replace("Đ", "D")
@@ -254,7 +327,7 @@ def slip_file_name(address: str) -> str:
     )
     prefix = _NOT_NAME.sub("_", bare).strip("_-")[:_SLIP_PREFIX_BYTES].rstrip("_-") or "slip"
     digest = hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    return f"{prefix}-{digest}.txt"
+    return f"{prefix}-{digest}.docx"
 
 
 def _check_slip_folder(folder: Path, *, missing_ok: bool) -> None:
@@ -270,27 +343,31 @@ def _check_slip_folder(folder: Path, *, missing_ok: bool) -> None:
         reason = str(exc) if isinstance(exc, PermissionError) else exc.strerror or str(exc)
         raise InputError.single(
             str(folder),
-            f"slips are written only into a folder that is yours alone, and this one is not "
-            f"({terminal_text(reason)}). Name a new folder with -o (meetlink makes it "
-            "readable by you only), or one that only you can write into and that is not a "
-            "link; nothing was written.",
+            _(
+                "slips are written only into a folder that is yours alone, and this one is not "
+                "({reason}). Name a new folder with -o (meetlink makes it readable by you "
+                "only), or one that only you can write into and that is not a link; nothing "
+                "was written."
+            ).format(reason=terminal_text(reason)),
         ) from None
 
 
-def _write_slips(folder: Path, slips: list[tuple[str, str]]) -> None:
-    """Write every slip as a fresh 0600 file in ``folder`` (made 0700 if missing).
+def _write_slips(folder: Path, slips: list[tuple[str, Slip]]) -> None:
+    """Write every slip as a DOCX, a fresh 0600 file in ``folder`` (made 0700 if missing).
 
     All names are made before the first slip is written. An existing slip of the same name
     is replaced atomically; a link planted there is replaced itself, its target untouched.
     """
-    named = [(folder / slip_file_name(address), text) for address, text in slips]
+    named = [(folder / slip_file_name(address), slip) for address, slip in slips]
     seen: set[str] = set()
-    for path, _ in named:
+    for path, _slip in named:
         if path.name in seen:  # two ids that fold alike and share a hash prefix: never overwrite
             raise InputError.single(
                 str(folder),
-                f"two slips would have the same file name {path.name}; write them one unit at "
-                "a time with --unit ID; nothing was written.",
+                _(
+                    "two slips would have the same file name {name}; write them one unit at a "
+                    "time with --unit ID; nothing was written."
+                ).format(name=path.name),
             )
         seen.add(path.name)
     try:
@@ -298,18 +375,28 @@ def _write_slips(folder: Path, slips: list[tuple[str, str]]) -> None:
     except OSError as exc:
         raise InputError.single(
             str(folder),
-            f"cannot make the folder for the slips ({exc.strerror}); name another folder "
-            "with -o; nothing was written.",
+            _(
+                "cannot make the folder for the slips ({reason}); name another folder with -o; "
+                "nothing was written."
+            ).format(reason=exc.strerror),
         ) from None
     _check_slip_folder(folder, missing_ok=False)
-    for done, (path, text) in enumerate(named):
+    for done, (path, slip) in enumerate(named):
         try:
-            write_private(path, text.encode("utf-8"))
+            write_private(path, slip_docx(slip))
         except OSError as exc:
             raise MeetlinkError(
-                f"cannot write the slip {path.name} ({exc.strerror}); {done} of {len(named)} "
-                f"slips were written to {terminal_text(folder)}. Free some space or name "
-                "another folder with -o, then run the command again."
+                _(
+                    "cannot write the slip {name} ({reason}); {done} of {count} slips were "
+                    "written to {folder}. Free some space or name another folder with -o, then "
+                    "run the command again."
+                ).format(
+                    name=path.name,
+                    reason=exc.strerror,
+                    done=done,
+                    count=len(named),
+                    folder=terminal_text(folder),
+                )
             ) from None
 
 

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import collections
 import hmac
 import threading
 import weakref
@@ -49,6 +50,11 @@ MIN_REDACTED_LENGTH = 4
 destroy them, and a text that short is no secret anyway."""
 
 _lock = threading.Lock()
+# Releases waiting for the lock: a Secret's finalizer may run (the garbage collector) in the
+# middle of a section that holds the lock, in the same thread; taking the lock there would
+# hang that thread for good. It queues the text instead, and whoever holds the lock next
+# counts it out (a secret stays redacted a moment longer: the safe side).
+_pending: collections.deque[str] = collections.deque()
 # The registry, indexed by length so that finding secrets in a text costs
 # O(len(text) × distinct lengths), however many secrets a run has made (10,000 points make
 # tens of thousands). A text counts once per live Secret holding it, plus once for good
@@ -67,12 +73,24 @@ def _add(text: str) -> None:
 
 
 def _release(text: str) -> None:
-    """A Secret holding ``text`` is gone (a weakref finalizer)."""
-    with _lock:
+    """A Secret holding ``text`` is gone (a weakref finalizer): queued, and counted out now
+    if the lock is free (never waited for: see ``_pending``)."""
+    _pending.append(text)
+    if _lock.acquire(blocking=False):
+        try:
+            _drain()
+        finally:
+            _lock.release()
+
+
+def _drain() -> None:
+    """Count out the queued releases (call with ``_lock`` held)."""
+    while _pending:
+        text = _pending.popleft()
         held = _counts.get(text, 0) - 1
         if held > 0:
             _counts[text] = held
-            return
+            continue
         _counts.pop(text, None)
         same = _by_length.get(len(text))
         if same is not None:
@@ -83,6 +101,7 @@ def _release(text: str) -> None:
 
 def _pin(text: str) -> None:
     with _lock:
+        _drain()
         if text not in _pinned:
             _pinned.add(text)
             _add(text)
@@ -91,6 +110,7 @@ def _pin(text: str) -> None:
 def _spans(text: str) -> list[tuple[int, int]]:
     """Where registered secrets stand in ``text``: longest first, not overlapping."""
     with _lock:
+        _drain()
         lengths = sorted((n for n in _by_length if n <= len(text)), reverse=True)
         found: list[tuple[int, int]] = []
         i = 0
@@ -108,6 +128,7 @@ def _spans(text: str) -> list[tuple[int, int]]:
 def any_registered() -> bool:
     """Whether any secret is registered at all (a fast path for log filters)."""
     with _lock:
+        _drain()
         return bool(_by_length)
 
 

@@ -50,6 +50,7 @@ __all__ = ["attachment_list", "issuers_of", "notice_document", "track_lists", "w
 
 _ROLE_ORDER = (
     PointRole.MAIN,
+    PointRole.DISTRICT,
     PointRole.COMMUNE,
     PointRole.VILLAGE,
     PointRole.AGENCY,
@@ -57,6 +58,7 @@ _ROLE_ORDER = (
 )
 _HEADINGS = {
     PointRole.MAIN: "Điểm cầu chính",
+    PointRole.DISTRICT: "Điểm cầu các huyện, thành, thị ủy",
     PointRole.COMMUNE: "Điểm cầu các xã, phường, thị trấn",
     PointRole.VILLAGE: "Điểm cầu tại các chi bộ thôn, tổ dân phố",
     PointRole.AGENCY: "Điểm cầu tại các chi, đảng bộ cơ sở khối cơ quan, doanh nghiệp",

@@ -111,9 +111,9 @@ _WORDS = {
         "server": "Máy chủ",
         "room": "Phòng",
         "login": "Tên đăng nhập",
-        "password": "Mật khẩu",
+        "password": "Mật khẩu",  # nosec B105: a label
         "pin": "Mã PIN",
-        "token": "Mã truy cập",
+        "token": "Mã truy cập",  # nosec B105: a label
         "rehearsal": "Chạy thử đường truyền",
         "help": "Hỗ trợ kỹ thuật",
         "note": "Lưu ý: ",
@@ -141,9 +141,9 @@ _WORDS = {
         "server": "Server",
         "room": "Room",
         "login": "Login",
-        "password": "Password",
+        "password": "Password",  # nosec B105: a label
         "pin": "PIN",
-        "token": "Access token",
+        "token": "Access token",  # nosec B105: a label
         "rehearsal": "Line test",
         "help": "Technical help",
         "note": "Note: ",

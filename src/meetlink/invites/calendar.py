@@ -14,7 +14,13 @@ The lifecycle the caller drives:
 * a unit moved to another point: :func:`build_cancellation` for the old point with
   ``recipients=old_spec.recipients_of([unit])`` (no STATUS: only those are un-invited) and a
   REQUEST for the new point;
-* a resend after a failure: the same ``sequence`` and ``dtstamp`` as the failed attempt.
+* a resend after a failure: the same ``sequence`` and ``dtstamp`` as the failed attempt;
+* a recurring sitting's exceptions: the series' VEVENT carries an EXDATE for each skipped
+  occurrence, and each moved occurrence is a VEVENT of its own in the same calendar object
+  (same UID, RECURRENCE-ID its original start, no EXDATE for it: an excluded instance has
+  nothing left to override, and recurring-ical-events then drops the moved one too);
+  an occurrence skipped after the series went out: :func:`build_occurrence_cancellation`
+  (METHOD:CANCEL with RECURRENCE-ID, that instance only). See docs/guides/recurring.md.
 
 Example:
     >>> import datetime as dt
@@ -26,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
@@ -34,6 +41,7 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from icalendar import (
     Alarm,
     Calendar,
@@ -54,6 +62,7 @@ __all__ = [
     "Method",
     "build_cancellation",
     "build_invitation",
+    "build_occurrence_cancellation",
     "content_hash",
     "verify_calendar",
 ]
@@ -169,6 +178,51 @@ def build_cancellation(
     return _build(spec, Method.CANCEL, sequence, dtstamp, chosen, templates, verify)
 
 
+def build_occurrence_cancellation(
+    spec: InvitationSpec,
+    original: dt.datetime,
+    *,
+    sequence: int,
+    dtstamp: dt.datetime,
+    templates: Templates | None = None,
+    verify: bool = True,
+) -> Invitation:
+    """A METHOD:CANCEL of one occurrence of ``spec``'s recurring event (RFC 5546 §3.2.5):
+    the series' UID with RECURRENCE-ID ``original`` (the start the rule gave it),
+    STATUS:CANCELLED, every recipient; the rest of the series stays as it was.
+
+    The returned invitation's ``spec`` is that one occurrence (its words say that date).
+
+    >>> one = build_occurrence_cancellation(spec, day, sequence=1, dtstamp=stamp)  # doctest: +SKIP
+    >>> one.kind                                                                 # doctest: +SKIP
+    'cancel'
+    """
+    if not spec.recurrence:
+        raise ValueError(f"{spec.key} does not recur: cancel it with build_cancellation.")
+    zone = ZoneInfo(spec.timezone)
+    original = original.astimezone(zone)
+    near = dt.timedelta(seconds=1)
+    rule = rrulestr(spec.recurrence, dtstart=spec.start)
+    if original not in rule.between(original - near, original + near, inc=True):
+        raise ValueError(
+            f"{original:%Y-%m-%d %H:%M} is not an occurrence of {spec.key} "
+            f"('{spec.recurrence}'); pass the start the rule gives it."
+        )
+    length = spec.end.astimezone(dt.UTC) - spec.start.astimezone(dt.UTC)
+    one = dataclasses.replace(
+        spec,
+        start=original,
+        end=(original.astimezone(dt.UTC) + length).astimezone(zone),
+        recurrence=None,
+        skipped=(),
+        moved=(),
+        arrive_by=None,
+    )
+    return _build(
+        one, Method.CANCEL, sequence, dtstamp, one.recipients, templates, verify, original
+    )
+
+
 def verify_calendar(data: bytes) -> Calendar:
     """Parse calendar bytes and check them; return the parsed calendar.
 
@@ -202,6 +256,7 @@ def _build(
     recipients: tuple[Recipient, ...],
     templates: Templates | None,
     verify: bool,
+    recurrence_id: dt.datetime | None = None,
 ) -> Invitation:
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
         raise ValueError(f"SEQUENCE must be a whole number ≥ 0, not {sequence!r}.")
@@ -217,6 +272,45 @@ def _build(
     calendar.add("method", method.value)
     if tzid_from_dt(spec.start) != "UTC":  # icalendar writes UTC times as …Z, no VTIMEZONE
         calendar.add_component(_timezone(spec.timezone, spec.start.year))
+    description = templates.description(spec, kind, sequence, recipients)
+    event = _event(spec, method, sequence, stamp, recipients, templates, description)
+    if recurrence_id is not None:
+        event.add("recurrence-id", recurrence_id)
+    if spec.recurrence:
+        event.add("rrule", vRecur.from_ical(spec.recurrence))
+        if spec.skipped:
+            event.add("exdate", list(spec.skipped))
+    calendar.add_component(event)
+    if method == Method.REQUEST:
+        for override in spec.moved:  # the series and its overrides: one calendar object
+            moved = dataclasses.replace(
+                spec,
+                start=override.start,
+                end=override.end,
+                arrive_by=_shifted(spec.arrive_by, spec.start, override.start),
+                recurrence=None,
+                skipped=(),
+                moved=(),
+            )
+            instance = _event(moved, method, sequence, stamp, recipients, templates, description)
+            instance.add("recurrence-id", override.original)
+            calendar.add_component(instance)
+    data = calendar.to_ical()
+    if verify:
+        verify_calendar(data)
+    return Invitation(spec, method, sequence, stamp, recipients, data, templates)
+
+
+def _event(
+    spec: InvitationSpec,
+    method: Method,
+    sequence: int,
+    stamp: dt.datetime,
+    recipients: tuple[Recipient, ...],
+    templates: Templates,
+    description: str,
+) -> Event:
+    """One VEVENT of ``spec`` at its own start and end (no RRULE, EXDATE or RECURRENCE-ID)."""
     event = Event.new(
         uid=spec.uid,
         sequence=sequence,
@@ -224,7 +318,7 @@ def _build(
         start=spec.start,
         end=spec.end,
         summary=spec.title,
-        description=templates.description(spec, kind, sequence, recipients),
+        description=description,
         location=spec.hall or spec.point_name,
         organizer=_organizer(spec),
         attendees=[_attendee(r) for r in recipients],
@@ -233,8 +327,6 @@ def _build(
         event.add("status", "CONFIRMED")
     elif recipients == spec.recipients:
         event.add("status", "CANCELLED")  # the whole event; un-inviting some carries no STATUS
-    if spec.recurrence:
-        event.add("rrule", vRecur.from_ical(spec.recurrence))
     if spec.join_link and method == Method.REQUEST:  # a cancellation gives no way in
         # Added by hand: icalendar's Conference quotes FEATURE="AUDIO,VIDEO" as one value.
         params = {
@@ -249,11 +341,16 @@ def _build(
                 description=templates.alarm(spec), trigger=spec.arrive_by - spec.start
             )
         )
-    calendar.add_component(event)
-    data = calendar.to_ical()
-    if verify:
-        verify_calendar(data)
-    return Invitation(spec, method, sequence, stamp, recipients, data, templates)
+    return event
+
+
+def _shifted(
+    moment: dt.datetime | None, start: dt.datetime, new_start: dt.datetime
+) -> dt.datetime | None:
+    """``moment`` (the arrive-early time) kept as far before ``new_start`` as before ``start``."""
+    if moment is None:
+        return None
+    return new_start - (start.astimezone(dt.UTC) - moment.astimezone(dt.UTC))
 
 
 def _kind(

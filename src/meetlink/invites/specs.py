@@ -37,6 +37,7 @@ from meetlink.text import control_problem, nfc
 
 __all__ = [
     "InvitationSpec",
+    "Override",
     "Recipient",
     "SeatedUnit",
     "invitations_for",
@@ -72,6 +73,16 @@ def uid_for(meeting_id: str, track: str, sitting: str, point: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, name))
 
 
+@dataclass(frozen=True)
+class Override:
+    """One occurrence of a recurring invitation held elsewhere: the ``original`` start the
+    rule gives (its RECURRENCE-ID) and the new ``start`` and ``end``."""
+
+    original: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+
+
 @dataclass(frozen=True, kw_only=True)
 class InvitationSpec:
     """Everything one invitation (one sitting, one bridge point) says. Immutable and hashable.
@@ -85,7 +96,9 @@ class InvitationSpec:
     ``chair`` and ``composition`` (Thành phần), a class's ``share`` ("1/3"; the units carry
     the members their seats are drawn from), and ``help_contacts`` as an office lists them.
     ``postponed`` marks the cancellation of a sitting whose time was withdrawn ("hoãn, thời
-    gian tổ chức sẽ có thông báo sau"), not of one removed.
+    gian tổ chức sẽ có thông báo sau"), not of one removed. A recurring one's ``skipped``
+    occurrences (their original starts: EXDATE) and ``moved`` ones (:class:`Override`:
+    a VEVENT with RECURRENCE-ID each) come from the meeting file's ``exceptions``.
 
     >>> import datetime as dt, zoneinfo
     >>> tz = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -129,6 +142,8 @@ class InvitationSpec:
     composition: str = ""
     share: str = ""
     postponed: bool = False
+    skipped: tuple[dt.datetime, ...] = ()
+    moved: tuple[Override, ...] = ()
     uid: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -181,6 +196,7 @@ class InvitationSpec:
         if self.recurrence is not None:
             put(self, "recurrence", self.recurrence.removeprefix("RRULE:").strip())
             self._check_recurrence()
+        self._check_exceptions(zone)
 
     @property
     def key(self) -> str:
@@ -191,6 +207,7 @@ class InvitationSpec:
     def occurrences(self) -> tuple[tuple[dt.datetime, ...], bool]:
         """The starts of a recurring sitting for a year from its first (at most
         :data:`MAX_LISTED_DATES`), and whether more follow; ``((), False)`` for one sitting.
+        A skipped occurrence is left out, a moved one listed at its new start.
 
         >>> dates, more = spec.occurrences  # FREQ=MONTHLY;BYDAY=1SU;COUNT=3  # doctest: +SKIP
         >>> [f"{d:%d/%m}" for d in dates], more                             # doctest: +SKIP
@@ -199,12 +216,25 @@ class InvitationSpec:
         if not self.recurrence:
             return (), False
         limit = _a_year_after(self.start)
+        skipped = set(self.skipped)
+        moved = {o.original: o.start for o in self.moved}
         found: list[dt.datetime] = []
+        more = False
         for start in rrulestr(self.recurrence, dtstart=self.start):
             if start >= limit or len(found) == MAX_LISTED_DATES:
-                return tuple(found), True
-            found.append(start)
-        return tuple(found), False
+                more = True
+                break
+            if start not in skipped:
+                found.append(moved.get(start, start))
+        return tuple(sorted(found)), more
+
+    @property
+    def changed_occurrences(self) -> tuple[tuple[dt.datetime, dt.datetime | None], ...]:
+        """``(original start, new start)`` of every changed occurrence, by original start;
+        the new start is None for a skipped one."""
+        changes: list[tuple[dt.datetime, dt.datetime | None]] = [(s, None) for s in self.skipped]
+        changes += [(o.original, o.start) for o in self.moved]
+        return tuple(sorted(changes, key=lambda c: c[0]))
 
     def recipients_of(self, unit_ids: Sequence[str]) -> tuple[Recipient, ...]:
         """The recipients who receive this invitation only for the given units.
@@ -235,6 +265,15 @@ class InvitationSpec:
         for name in ("start", "end", "arrive_by", "rehearsal", "notice_date"):
             if data[name] is not None:
                 data[name] = data[name].isoformat()
+        # Left out when empty: a spec without exceptions keeps the bytes (and the content
+        # hash) it had before they existed, so nothing already sent is sent again.
+        data["skipped"] = [s.isoformat() for s in self.skipped]
+        data["moved"] = [
+            [o.original.isoformat(), o.start.isoformat(), o.end.isoformat()] for o in self.moved
+        ]
+        for name in ("skipped", "moved"):
+            if not data[name]:
+                del data[name]
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -253,6 +292,10 @@ class InvitationSpec:
         data["units"] = tuple(SeatedUnit(**u) for u in data["units"])
         data["agenda"] = tuple(data["agenda"])
         data["help_contacts"] = tuple(data["help_contacts"])
+        data["skipped"] = tuple(dt.datetime.fromisoformat(s) for s in data.get("skipped", ()))
+        data["moved"] = tuple(
+            Override(*(dt.datetime.fromisoformat(t) for t in o)) for o in data.get("moved", ())
+        )
         return cls(**data)
 
     def _fail(self, what: str, message: str) -> NoReturn:
@@ -313,6 +356,28 @@ class InvitationSpec:
                 f"'{self.recurrence}' (the first one is {shown}); calendars disagree on such "
                 "series, so move the start to the first occurrence.",
             )
+
+    def _check_exceptions(self, zone: ZoneInfo) -> None:
+        if not (self.skipped or self.moved):
+            return
+        if not self.recurrence:
+            self._fail("exceptions", "only a recurring sitting has occurrences to move or skip.")
+        for name, moments in (
+            ("skipped", self.skipped),
+            ("moved", tuple(m for o in self.moved for m in (o.original, o.start, o.end))),
+        ):
+            if any(m.tzinfo is None or m.utcoffset() is None for m in moments):
+                self._fail(name, f"a time in {name} has no time zone; give aware times.")
+        put = object.__setattr__
+        put(self, "skipped", tuple(sorted(s.astimezone(zone) for s in self.skipped)))
+        moved = (
+            Override(o.original.astimezone(zone), o.start.astimezone(zone), o.end.astimezone(zone))
+            for o in self.moved
+        )
+        put(self, "moved", tuple(sorted(moved, key=lambda o: o.original)))
+        for override in self.moved:
+            if override.end <= override.start:
+                self._fail("moved", "a moved occurrence ends before it starts; correct it.")
 
 
 def join_link_problem(link: str) -> str | None:
@@ -408,6 +473,12 @@ def invitations_for(
                 chair=_chair(plan, point),
                 composition=meeting.composition.get(point.role.value, ""),
                 share=shares[sitting.track],
+                skipped=tuple(o.original for o in sitting.occurrences if o.status == "skipped"),
+                moved=tuple(
+                    Override(o.original, o.start, o.end)
+                    for o in sitting.occurrences
+                    if o.status == "moved"
+                ),
             )
         )
     return out

@@ -49,6 +49,7 @@ VARIABLES = frozenset(
         *("kind", "sequence", "title", "point_name", "hall", "organizer", "addressees"),
         *("meeting_kind", "attend", "member", "event", "events", "notice", "notice_number"),
         *("start", "end", "when", "hours", "day", "occurrences", "more_occurrences"),
+        "changed_occurrences",
         *("arrive_minutes", "arrive_time", "rehearsal", "chair", "composition"),
         *("units", "share", "agenda", "notes", "link", "help_contacts"),
     }
@@ -101,6 +102,7 @@ def invitation_variables(
         "day": day(spec.start, language),
         "occurrences": [short_day(d, language) for d in dates],
         "more_occurrences": more,
+        "changed_occurrences": _changed(spec),
         "arrive_minutes": max(minutes, 0),
         "arrive_time": clock(arrive, language) if arrive is not None and minutes > 0 else "",
         "rehearsal": moment(spec.rehearsal, language) if spec.rehearsal else "",
@@ -113,6 +115,23 @@ def invitation_variables(
         "link": spec.join_link or "",
         "help_contacts": list(spec.help_contacts),
     }
+
+
+def _changed(spec: InvitationSpec) -> list[str]:
+    """ "Chủ nhật 4/2/2024 không tổ chức", "Chủ nhật 1/9/2024 chuyển sang Chủ nhật 8/9/2024"
+    (with the hour when it differs): a recurring sitting's exceptions, by original date."""
+    language = spec.language
+    out: list[str] = []
+    for original, moved in spec.changed_occurrences:
+        was = short_day(original, language)
+        if moved is None:
+            out.append(f"{was} không tổ chức" if language == "vi" else f"{was} not held")
+            continue
+        now = short_day(moved, language)
+        if moved.time() != original.time():
+            now += f", {'từ ' if language == 'vi' else 'at '}{clock(moved, language)}"
+        out.append(f"{was} chuyển sang {now}" if language == "vi" else f"{was} moved to {now}")
+    return out
 
 
 def sample_spec(*, full: bool = True, language: Literal["vi", "en"] = "vi") -> InvitationSpec:

@@ -25,6 +25,7 @@ from typing import Any
 
 from meetlink.errors import Problem
 from meetlink.loading.meeting import AttendanceMode, Meeting, Track
+from meetlink.loading.notice import MeetingKind
 from meetlink.loading.roster import Roster
 from meetlink.loading.tracks import tracks_of_units
 from meetlink.loading.yaml_file import KeyPath, dotted, line_for
@@ -145,8 +146,9 @@ def empty_tracks(
     """
     members: dict[str, list[int]] = {t.id: [] for t in meeting.tracks}
     units = roster.by_id()
+    delegates = meeting.kind is not MeetingKind.PARTY_MEETING  # as the planner seats them
     for unit_id, track_id in tracks_of_units(meeting, roster).items():
-        members[track_id].append(units[unit_id].seated_members)
+        members[track_id].append(units[unit_id].seated(delegates=delegates))
     for t, track in enumerate(meeting.tracks):
         where: KeyPath = ("tracks", t, "units")
         seated = members[track.id]

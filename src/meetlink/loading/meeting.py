@@ -14,7 +14,10 @@ Bounds, so that a slip of the keyboard is an error at its line, never a crash la
   :data:`MAX_SITTING_MINUTES`; ``duration_minutes`` is elapsed time: 120 minutes are two
   hours on the clock that night the clocks change too;
 * ``arrive_early_minutes`` is at most a day; a ``recurrence`` repeats DAILY, WEEKLY, MONTHLY
-  or YEARLY, at the start's time of day (no BYHOUR, BYMINUTE or BYSECOND).
+  or YEARLY, at the start's time of day (no BYHOUR, BYMINUTE or BYSECOND);
+* a recurring sitting's ``exceptions`` are keyed by dates the rule gives (in the meeting's
+  zone), each ``skip`` or a new ``start`` (and ``end``): see
+  :mod:`meetlink.loading.occurrences`.
 
 Example:
     >>> m = Meeting.model_validate({
@@ -41,12 +44,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from meetlink.loading.notice import MeetingKind, Notice, composition_keys, meeting_kind
+from meetlink.loading.occurrences import Expansion, Move, expand, rule_starts
 from meetlink.loading.registration import Registration
 from meetlink.loading.roster import Contact, Email, UnitKind
 from meetlink.text import nfc
@@ -61,6 +67,7 @@ __all__ = [
     "Delivery",
     "InviteMode",
     "Meeting",
+    "MovedOccurrence",
     "Rules",
     "Sitting",
     "SmtpSettings",
@@ -126,11 +133,26 @@ class TrackUnits(_Model):
     ids: tuple[str, ...] = ()
 
 
+class MovedOccurrence(_Model):
+    """Where one occurrence of a recurring sitting is held instead: a new ``start`` and,
+    optionally, ``end`` (without it, the sitting's usual length)."""
+
+    start: dt.datetime
+    end: dt.datetime | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _in_meeting_zone(cls, value: Any, info: ValidationInfo) -> Any:
+        return _localize(value, info)
+
+
 class Sitting(_Model):
     """One sitting (a class, a session, a monthly meeting) of a track.
 
     ``end`` or ``duration_minutes`` gives its length. ``recurrence`` is an RFC 5545 RRULE
     value (``FREQ=MONTHLY;BYDAY=1SU;COUNT=3`` for "first Sunday of each month").
+    ``exceptions`` skip or move single occurrences, keyed by their original date:
+    ``{2024-02-04: skip, 2024-09-01: {start: 2024-09-08T08:00}}``.
     """
 
     id: _Id
@@ -140,6 +162,7 @@ class Sitting(_Model):
     duration_minutes: int | None = Field(default=None, gt=0, le=MAX_SITTING_MINUTES)
     recurrence: str | None = None
     location: _Text | None = None
+    exceptions: dict[dt.date, Literal["skip"] | MovedOccurrence] = Field(default_factory=dict)
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -207,6 +230,61 @@ class Sitting(_Model):
         if self.start is not None and self.end is None and self.duration_minutes is None:
             raise ValueError("give the sitting an end or a duration_minutes.")
         return self
+
+    @model_validator(mode="after")
+    def _exceptions_are_occurrences(self) -> Sitting:
+        if not self.exceptions:
+            return self
+        if self.recurrence is None or self.start is None:
+            raise ValueError(
+                "exceptions move or skip occurrences of a recurring sitting; give the "
+                "sitting a start and a recurrence, or remove its exceptions."
+            )
+        starts, _ = rule_starts(self.start, self.recurrence)
+        dates = sorted(s.date() for s in starts)
+        problems: list[InitErrorDetails] = []
+        for day, change in self.exceptions.items():
+            message = _exception_problem(day, change, dates, self)
+            if message is not None:
+                problems.append(
+                    InitErrorDetails(
+                        type=PydanticCustomError("value_error", "{error}", {"error": message}),
+                        loc=("exceptions", day.isoformat()),
+                        input=change if isinstance(change, str) else change.model_dump(),
+                    )
+                )
+        if problems:
+            raise ValidationError.from_exception_data("Sitting", problems)
+        return self
+
+    @property
+    def moves(self) -> dict[dt.date, Literal["skip"] | Move]:
+        """The exceptions with every moved occurrence's end resolved (the sitting's length
+        when not given)."""
+        length = self._length()
+        out: dict[dt.date, Literal["skip"] | Move] = {}
+        for day, change in self.exceptions.items():
+            if isinstance(change, MovedOccurrence):
+                end = change.end or elapsed(change.start, length.total_seconds() / 60)
+                out[day] = Move(change.start, end)
+            else:
+                out[day] = change
+        return out
+
+    def occurrences(self) -> Expansion | None:
+        """Every occurrence of a recurring sitting (exceptions applied), bounded as
+        :func:`~meetlink.loading.occurrences.expand` says; None for a single sitting or one
+        without a time yet."""
+        finish = self.finish
+        if self.recurrence is None or self.start is None or finish is None:
+            return None
+        return expand(self.start, finish, self.recurrence, self.moves)
+
+    def _length(self) -> dt.timedelta:
+        finish = self.finish
+        if self.start is None or finish is None:
+            return dt.timedelta(0)
+        return finish.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)
 
     @property
     def finish(self) -> dt.datetime | None:
@@ -333,6 +411,44 @@ class Meeting(_Model):
     def rules_for(self, track: Track) -> Rules:
         """The rules in force for a track: its own, else the meeting's."""
         return track.rules or self.rules
+
+
+def _exception_problem(
+    day: dt.date,
+    change: Literal["skip"] | MovedOccurrence,
+    dates: list[dt.date],
+    sitting: Sitting,
+) -> str | None:
+    """Why one exception cannot be taken, or None."""
+    if day not in dates:
+        near = sorted(dates, key=lambda d: abs((d - day).days))[:1]
+        hint = f" (the nearest is {near[0].isoformat()})" if near else ""
+        return (
+            f"{day.isoformat()} is not a date of the rule '{sitting.recurrence}'{hint}; key "
+            "an exception by the date the sitting would have been held."
+        )
+    if isinstance(change, MovedOccurrence) and change.end is not None:
+        if change.end.astimezone(dt.UTC) <= change.start.astimezone(dt.UTC):
+            return (
+                f"the moved occurrence ends {change.end:%Y-%m-%d %H:%M}, not after its start "
+                f"{change.start:%Y-%m-%d %H:%M}; correct one of them."
+            )
+        length = change.end.astimezone(dt.UTC) - change.start.astimezone(dt.UTC)
+        if length > dt.timedelta(minutes=MAX_SITTING_MINUTES):
+            return "the moved occurrence would last more than three days; check its dates."
+    if isinstance(change, MovedOccurrence):
+        where = dates.index(day)
+        before = dates[where - 1] if where > 0 else None
+        after = dates[where + 1] if where + 1 < len(dates) else None
+        moved = change.start.date()
+        if (before is not None and moved <= before) or (after is not None and moved >= after):
+            between = " and ".join(d.isoformat() for d in (before, after) if d is not None)
+            return (
+                f"the occurrence of {day.isoformat()} would move to {moved.isoformat()}, not "
+                f"between its neighbours ({between}); calendar programs (Outlook) refuse a "
+                "moved occurrence that reaches another: skip it and add a sitting of its own."
+            )
+    return None
 
 
 def check_timezone(value: str) -> str:

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _Text = Annotated[str, AfterValidator(nfc)]
-COMPOSITION_KEYS = ("main", "commune", "village", "agency", "cell")
+COMPOSITION_KEYS = ("main", "district", "commune", "village", "agency", "cell")
 """The kinds of bridge point a ``composition`` (Thành phần) may be written for."""
 
 

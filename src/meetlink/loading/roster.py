@@ -52,6 +52,7 @@ class UnitKind(StrEnum):
     """What a unit is, which decides where it sits (see :mod:`meetlink.planning`)."""
 
     COMMITTEE = "committee"
+    DISTRICT = "district"  # huyện, thị xã …: between a province's point and its communes
     COMMUNE = "commune"
     ATTACHED = "attached"
     VILLAGE = "village"
@@ -118,12 +119,26 @@ class Unit(BaseModel):
     cells: int | None = Field(default=None, ge=1)
     excluded: int = Field(default=0, ge=0)
     chair: Annotated[str, AfterValidator(nfc)] = ""
+    delegates: int | None = Field(default=None, ge=0)
     row: int = Field(default=0, exclude=True)
 
     @property
     def seated_members(self) -> int:
         """Members to be seated: all of them minus those the meeting excludes."""
         return max(self.members - self.excluded, 0)
+
+    def seated(self, *, delegates: bool) -> int:
+        """The people to seat: the delegates when the meeting counts delegates (a conference)
+        and the roster gives them, otherwise :attr:`seated_members`.
+
+        >>> unit = Unit(id="H-CX", name="Huyện ủy Cẩm Xuyên", kind="district", members=70,
+        ...             delegates=120)
+        >>> unit.seated(delegates=True), unit.seated(delegates=False)
+        (120, 70)
+        """
+        if delegates and self.delegates is not None:
+            return self.delegates
+        return self.seated_members
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "cells": ("cells", "số tổ đảng"),
     "excluded": ("excluded", "không triệu tập"),
     "chair": ("chair", "chủ trì", "người chủ trì", "đồng chí chủ trì"),
+    "delegates": ("delegates", "số đại biểu", "đại biểu"),
 }
 _REQUIRED = ("id", "name", "kind", "members")
 _HEADER_KEYS = {fold(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
@@ -176,6 +192,13 @@ _KIND_WORDS: Mapping[str, UnitKind] = {
     "thi uy": UnitKind.COMMITTEE,
     "thanh uy": UnitKind.COMMITTEE,
     "tinh uy": UnitKind.COMMITTEE,
+    # A district is written as a level, never inferred from its committee's name: "huyện ủy"
+    # stays the committee that organizes its own meeting (docs/reference/roster.md).
+    "cap huyen": UnitKind.DISTRICT,
+    "huyen": UnitKind.DISTRICT,
+    "quan": UnitKind.DISTRICT,
+    "thi xa": UnitKind.DISTRICT,
+    "thanh pho thuoc tinh": UnitKind.DISTRICT,
     "xa": UnitKind.COMMUNE,
     "phuong": UnitKind.COMMUNE,
     "thi tran": UnitKind.COMMUNE,
@@ -269,9 +292,13 @@ def _parse_row(
             f"unknown kind '{cells['kind']}'; use one of: {', '.join(_TYPED_KINDS)}.",
         )
     values["kind"] = kind
-    for column, minimum in (("members", 0), ("cells", 1), ("excluded", 0)):
+    # A point known by its delegates alone (a district's registered commune) may leave its
+    # members empty: they count as 0, and the delegates are seated.
+    if not cells["members"] and cells.get("delegates"):
+        values["members"] = 0
+    for column, minimum in (("members", 0), ("cells", 1), ("excluded", 0), ("delegates", 0)):
         raw = cells.get(column, "")
-        if column != "members" and not raw:
+        if (column != "members" or "members" in values) and not raw:
             continue
         number_value = whole_number(raw)
         if number_value is None:

@@ -67,6 +67,8 @@ def plan_to_dict(plan: Plan, actions: Iterable[Mapping[str, Any]] = ()) -> dict[
                 "role": p.role.value,
                 "equipment": p.equipment.value,
                 "cell": p.cell,
+                # only where there is one: the point under which it sits (a commune's district)
+                **({"parent_point": p.parent_point} if p.parent_point else {}),
             }
             for p in plan.bridge_points
         ],
@@ -79,6 +81,16 @@ def plan_to_dict(plan: Plan, actions: Iterable[Mapping[str, Any]] = ()) -> dict[
                 "title": s.title,
                 "recurrence": s.recurrence,
                 "arrive_by": _iso(s.arrive_by),
+                "occurrences": [
+                    {
+                        "date": o.date.isoformat(),
+                        "start": _iso(o.start),
+                        "end": _iso(o.end),
+                        "status": o.status,
+                    }
+                    for o in s.occurrences
+                ],
+                "occurrences_complete": s.occurrences_complete,
             }
             for s in plan.sittings
         ],

@@ -7,8 +7,9 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   the host is in no track: its join point is then reported, never silently dropped); a unit in
   no track is listed as not invited.
 * **Where it sits, within its track**: a unit with an explicit ``join_point`` always sits at
-  that unit's point. A committee hosts the main point; a commune hosts a point at its central
-  hall; an ``attached`` branch sits at its parent's point, and so does the village that
+  that unit's point. A committee hosts the main point; a district (a province's meeting,
+  seed 001) hosts its own point; a commune hosts a point at its central hall; an
+  ``attached`` branch sits at its parent's point, and so does the village that
   ``hosts_commune_hq``; every other village has its own point; an agency with at least
   ``own_point_min_members`` members has its own point, otherwise it sits at
   ``rules.default_host``'s point, otherwise it is an error naming the unit. (A branch whose
@@ -24,30 +25,47 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   more; otherwise the cells are not invited, with a note saying why.
 * **Seats**: ``split`` divides a unit's seated members (members − excluded) across the
   track's sittings as evenly as possible, the extra seats on the first sittings; ``all``
-  seats everyone at every sitting.
+  seats everyone at every sitting. A meeting that counts delegates (đại biểu: a conference or
+  a meeting, not a party meeting) seats a unit's ``delegates`` where the roster gives them,
+  and an agency with that many delegates has its own point.
+* **Hierarchy**: a point's ``parent_point`` is the point where its host unit's parent sits
+  (a commune's point under its district's, a village's under its commune's), when that is
+  another point of the same track; otherwise None.
 * **Conferences**: ``shared`` is one conference per sitting joined by every point of the
   track; ``per_point`` is one conference per sitting per point.
 
 Example:
     >>> from meetlink.loading.tracks import assign_tracks
-from meetlink.loading.roster import Unit
+    >>> from meetlink.loading.roster import Unit
     >>> split_evenly(10, 3)
     (4, 3, 3)
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import NamedTuple
 
 from meetlink.errors import PlanningError, Problem
-from meetlink.loading.meeting import AttendanceMode, ConferenceMode, Meeting, Track, elapsed
-from meetlink.loading.roster import Equipment, Roster, Unit, UnitKind
+from meetlink.loading.meeting import (
+    AttendanceMode,
+    ConferenceMode,
+    Meeting,
+    Track,
+)
+from meetlink.loading.notice import MeetingKind
+from meetlink.loading.roster import Roster, Unit, UnitKind
 from meetlink.loading.tracks import assign_tracks
+from meetlink.planning.model import (
+    BridgePoint,
+    Conference,
+    Plan,
+    PlannedSitting,
+    PointRole,
+    Seat,
+    split_evenly,
+)
+from meetlink.planning.sittings import planned_sittings
 
 __all__ = [
     "BridgePoint",
@@ -61,127 +79,13 @@ __all__ = [
 ]
 
 
-class PointRole(StrEnum):
-    """Why a bridge point exists."""
-
-    MAIN = "main"
-    COMMUNE = "commune"
-    VILLAGE = "village"
-    AGENCY = "agency"
-    CELL = "cell"
-
-
-class BridgePoint(NamedTuple):
-    """One conference endpoint: a hall where one or more units sit.
-
-    ``seats`` maps sitting id → seats at this point for that sitting. (A named tuple: plans
-    of 100,000 units build tens of thousands of these, and tuples are built in C.)
-    """
-
-    id: str
-    name: str
-    location: str
-    host_unit: str
-    units: tuple[str, ...]
-    track: str
-    platform: str
-    role: PointRole
-    seats: Mapping[str, int]
-    equipment: Equipment = Equipment.COMPUTER
-    cell: int | None = None
-
-
-class Seat(NamedTuple):
-    """A unit's seats per sitting, and the point where it sits."""
-
-    unit: str
-    point: str
-    track: str
-    seats: Mapping[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedSitting:
-    """A sitting with its times resolved: ``end`` from ``end`` or the duration, ``arrive_by``."""
-
-    id: str
-    track: str
-    title: str
-    start: dt.datetime | None
-    end: dt.datetime | None
-    recurrence: str | None
-    arrive_by: dt.datetime | None
-    location: str | None = None
-
-    @property
-    def key(self) -> str:
-        """``track/sitting``: unique within a meeting."""
-        return f"{self.track}/{self.id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Conference:
-    """A conference to create: one per sitting (shared) or per sitting and point (per_point)."""
-
-    key: str
-    track: str
-    sitting: str
-    platform: str
-    bridge_points: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Everything the planner decided, in a stable order."""
-
-    meeting: Meeting
-    bridge_points: tuple[BridgePoint, ...]
-    sittings: tuple[PlannedSitting, ...]
-    conferences: tuple[Conference, ...]
-    seats: tuple[Seat, ...]
-    not_invited: tuple[str, ...]
-    notes: tuple[str, ...] = ()
-    rehearsal: dt.datetime | None = None
-    units: Mapping[str, Unit] = field(default_factory=dict, repr=False, compare=False)
-
-    _by_id: dict[str, BridgePoint] = field(default_factory=dict, repr=False, compare=False)
-    _by_track: dict[str, tuple[BridgePoint, ...]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        # Indexes for the lookups ``open`` makes once per point: without them a plan of
-        # 10,000 points would be searched 10,000 times.
-        self._by_id.update((p.id, p) for p in self.bridge_points)
-        grouped: dict[str, list[BridgePoint]] = {}
-        for p in self.bridge_points:
-            grouped.setdefault(p.track, []).append(p)
-        self._by_track.update((t, tuple(ps)) for t, ps in grouped.items())
-
-    def point(self, point_id: str) -> BridgePoint:
-        """The bridge point with this id (KeyError if there is none)."""
-        return self._by_id[point_id]
-
-    def points_of(self, track: str) -> tuple[BridgePoint, ...]:
-        """The bridge points of one track."""
-        return self._by_track.get(track, ())
-
-
-def split_evenly(total: int, parts: int) -> tuple[int, ...]:
-    """Divide ``total`` into ``parts`` whole numbers differing by at most one, extras first.
-
-    >>> split_evenly(2, 3), split_evenly(0, 2), split_evenly(100, 3)
-    ((1, 1, 0), (0, 0), (34, 33, 33))
-    """
-    if parts <= 0:
-        return ()
-    base, extra = divmod(total, parts)
-    return tuple(base + 1 if i < extra else base for i in range(parts))
-
-
 _BRANCH_KINDS = frozenset({UnitKind.VILLAGE, UnitKind.ATTACHED, UnitKind.AGENCY})
+_OWN_POINT_KINDS = frozenset(
+    {UnitKind.COMMITTEE, UnitKind.DISTRICT, UnitKind.COMMUNE, UnitKind.CELL}
+)
 _ROLE = {
     UnitKind.COMMITTEE: PointRole.MAIN,
+    UnitKind.DISTRICT: PointRole.DISTRICT,
     UnitKind.COMMUNE: PointRole.COMMUNE,
     UnitKind.VILLAGE: PointRole.VILLAGE,
     UnitKind.ATTACHED: PointRole.AGENCY,
@@ -210,13 +114,14 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
     track_of = assign_tracks(meeting, roster.units, units)
     _cells_follow_branches(meeting, roster, track_of)
     problems: list[Problem] = []
+    by_delegates = counts_delegates(meeting)
     hosts = _seat_units(meeting, roster, units, track_of, problems)
     if problems:
         raise PlanningError(problems)
     notes: list[str] = []
     _registered_cells(meeting, roster, units, track_of, hosts, notes)
 
-    sittings = tuple(_planned_sittings(meeting))
+    sittings = tuple(planned_sittings(meeting))
     sittings_of: dict[str, list[str]] = {t.id: [s.id for s in t.sittings] for t in meeting.tracks}
     tracks = {t.id: t for t in meeting.tracks}
     track_rank = {t.id: i for i, t in enumerate(meeting.tracks)}
@@ -249,7 +154,7 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
         seated = guests[host_id]
         cells = _cell_count(meeting, track, host, seated, notes) if track.cells else 1
         if cells > 1:
-            sizes = split_evenly(host.seated_members, cells)
+            sizes = split_evenly(host.seated(delegates=by_delegates), cells)
             cell_shares = _cell_shares(sizes, sitting_ids, track.attendance)
             for number, share in enumerate(cell_shares, start=1):
                 point_id = f"{host.id}-cell{number}"
@@ -273,15 +178,15 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
                     host.id,
                     f"{host.id}-cell1",
                     track.id,
-                    share_of(host.seated_members, track),
+                    share_of(host.seated(delegates=by_delegates), track),
                 )
             )
             continue
         if len(seated) == 1:  # most points: one unit, whose share is the point's seats
-            totals = share_of(host.seated_members, track)
+            totals = share_of(host.seated(delegates=by_delegates), track)
             seats.append(Seat(host_id, host_id, track.id, totals))
         else:
-            shares = [share_of(units[u].seated_members, track) for u in seated]
+            shares = [share_of(units[u].seated(delegates=by_delegates), track) for u in seated]
             seats.extend(
                 Seat(u, host_id, track.id, sh) for u, sh in zip(seated, shares, strict=True)
             )
@@ -301,6 +206,7 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
             )
         )
 
+    points = _with_parent_points(points, units, hosts)
     conferences = tuple(_conferences(meeting, points))
     not_invited = tuple(u.id for u in roster.units if u.id not in track_of)
     return Plan(
@@ -347,14 +253,14 @@ def _seat_units(
                 )
                 continue
             direct[unit.id] = unit.join_point
-        elif unit.kind in (UnitKind.COMMITTEE, UnitKind.COMMUNE, UnitKind.CELL):
+        elif unit.kind in _OWN_POINT_KINDS:
             direct[unit.id] = unit.id
         elif unit.kind == UnitKind.ATTACHED and _in(track_of, unit.parent, track_id):
             direct[unit.id] = unit.parent or unit.id
         elif unit.kind == UnitKind.VILLAGE:
             at_hq = unit.hosts_commune_hq and _in(track_of, unit.parent, track_id)
             direct[unit.id] = (unit.parent or unit.id) if at_hq else unit.id
-        elif unit.members >= rules.own_point_min_members:
+        elif _headcount(unit, meeting) >= rules.own_point_min_members:
             direct[unit.id] = unit.id
         elif _in(track_of, rules.default_host, track_id) and rules.default_host != unit.id:
             direct[unit.id] = rules.default_host or unit.id
@@ -450,6 +356,40 @@ def _registered_cells(
             notes.append(f"{branch_id}: meets as its {len(cells)} party cells {', '.join(cells)}.")
 
 
+def counts_delegates(meeting: Meeting) -> bool:
+    """Whether the meeting seats delegates (đại biểu) where the roster gives them: every
+    kind but a party meeting, where every member attends.
+
+    >>> from meetlink.loading.meeting import Meeting
+    >>> counts_delegates(Meeting.model_construct(kind=MeetingKind.CONFERENCE))
+    True
+    """
+    return meeting.kind is not MeetingKind.PARTY_MEETING
+
+
+def _headcount(unit: Unit, meeting: Meeting) -> int:
+    """What the own-point rule counts: the delegates where they are seated, else members."""
+    if unit.delegates is not None and counts_delegates(meeting):
+        return unit.delegates
+    return unit.members
+
+
+def _with_parent_points(
+    points: list[BridgePoint], units: Mapping[str, Unit], hosts: Mapping[str, str]
+) -> list[BridgePoint]:
+    """Each point with the point where its host unit's parent sits, in the same track."""
+    tracks = {p.id: p.track for p in points}
+    out: list[BridgePoint] = []
+    for point in points:
+        parent = units[point.host_unit].parent
+        above = hosts.get(parent) if parent is not None else None
+        if above is None or above == point.id or tracks.get(above) != point.track:
+            out.append(point)
+        else:
+            out.append(point._replace(parent_point=above))
+    return out
+
+
 def _in(track_of: Mapping[str, str], unit_id: str | None, track_id: str) -> bool:
     return unit_id is not None and track_of.get(unit_id) == track_id
 
@@ -505,30 +445,6 @@ def _share(members: int, sitting_ids: Sequence[str], mode: AttendanceMode) -> di
     if mode == AttendanceMode.ALL:
         return dict.fromkeys(sitting_ids, members)
     return dict(zip(sitting_ids, split_evenly(members, len(sitting_ids)), strict=True))
-
-
-def _planned_sittings(meeting: Meeting) -> list[PlannedSitting]:
-    out = []
-    for track in meeting.tracks:
-        for sitting in track.sittings:
-            title = " — ".join(t for t in (meeting.title, track.title, sitting.title) if t)
-            out.append(
-                PlannedSitting(
-                    id=sitting.id,
-                    track=track.id,
-                    title=title,
-                    start=sitting.start,
-                    end=sitting.finish,
-                    recurrence=sitting.recurrence,
-                    arrive_by=(
-                        elapsed(sitting.start, -meeting.arrive_early_minutes)
-                        if sitting.start
-                        else None
-                    ),
-                    location=sitting.location,
-                )
-            )
-    return out
 
 
 def _conferences(meeting: Meeting, points: Sequence[BridgePoint]) -> list[Conference]:

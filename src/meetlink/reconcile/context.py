@@ -32,10 +32,11 @@ from meetlink.loading.meeting import InviteMode, Meeting, Track
 from meetlink.mail.outbox import SentInvitation, sender_for
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan
+from meetlink.reconcile.claims import ClaimBook
 from meetlink.reconcile.desired import DesiredState, Wanted
 from meetlink.reconcile.diff import Action, Op, by_key, diff
 from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import Effect, Ledger
+from meetlink.reconcile.ledger import Effect, LedgerStore
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.setup import Progress
 
@@ -174,7 +175,7 @@ class CredentialCache:
 class ConferenceCache:
     """A conference's ledger record and what the platform made, read once per run."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: LedgerStore) -> None:
         self._ledger = ledger
         self._effects: dict[EffectKey, Effect | None] = {}
         self._infos: dict[EffectKey, ConferenceInfo] = {}
@@ -211,7 +212,7 @@ class RunContext:
 
     loaded: MeetingFile
     plan: Plan
-    ledger: Ledger
+    ledger: LedgerStore
     vault: Vault | None
     adapters: Mapping[str, ConferenceAdapter]
     desired: DesiredState
@@ -224,6 +225,7 @@ class RunContext:
     held: CredentialCache
     concurrency: int = 8
     secret_hook: SecretHook | None = None
+    claims: ClaimBook = field(default_factory=ClaimBook)
 
     @property
     def meeting(self) -> Meeting:
@@ -256,9 +258,17 @@ class RunContext:
     def actions(self, kind: Kind, wanted: Wanted | None = None) -> list[Action]:
         """The diff of one kind, now."""
         wanted = wanted or self.wanted()
-        return diff(
-            wanted.hashes(kind), self.ledger.effects(self.meeting.id, kind=kind.value), what=kind
-        )
+        return self.claimed(wanted.hashes(kind), kind)
+
+    def claimed(self, hashes: Mapping[EffectKey, str], kind: Kind) -> list[Action]:
+        """The diff of one kind against ``hashes``, the actions other workers on a shared
+        ledger hold left to them (:class:`~meetlink.reconcile.claims.ClaimBook`)."""
+
+        def now() -> list[Action]:
+            return diff(hashes, self.ledger.effects(self.meeting.id, kind=kind.value), what=kind)
+
+        now_all = kind == Kind.CONFERENCE  # created in batches: claimed all at once
+        return self.claims.claimed(self.ledger, now(), now, hashes, now=now_all)
 
     def throttle(self, track_id: str) -> None:
         """Wait for the platform's rate limit before one call to it."""
@@ -267,6 +277,8 @@ class RunContext:
     def attempt(self, action: Action, work: Callable[[], None]) -> None:
         """Run one action; an expected failure is recorded and the run goes on."""
         try:
+            if not self.claims.take(self.ledger, action):
+                return  # another worker on a shared ledger has it, or has done it
             work()
             self.result.count(action.what, action.op)
         except EXPECTED as exc:

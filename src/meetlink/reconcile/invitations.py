@@ -20,6 +20,14 @@ meetlink. Correcting the address in the roster changes the invitation: it is the
 with SEQUENCE + 1 to every recipient, as for any change. ``meetlink status`` shows such an
 invitation as ``failed (1 of 4 not reached)`` with the server's reply.
 
+A recurring sitting whose only change is an occurrence newly skipped (``exceptions:
+{DATE: skip}`` added after the series went out) gets, per point, one METHOD:CANCEL with
+RECURRENCE-ID for each such occurrence (SEQUENCE + 1 each) and nothing else: the series
+stays in the calendars as it was. Any other change (a moved occurrence among them) is an
+update of the series with its overrides, SEQUENCE + 1, as for any change. Such a
+cancellation interrupted or refused is completed on the next ``open`` by a REQUEST of the
+series with its EXDATEs (the same SEQUENCE), which says the same to every calendar.
+
 Example:
     >>> from meetlink.reconcile.invitations import run_invitations  # called by open_meeting
 """
@@ -37,6 +45,7 @@ from meetlink.invites.calendar import (
     Invitation,
     build_cancellation,
     build_invitation,
+    build_occurrence_cancellation,
     content_hash,
 )
 from meetlink.invites.message import build_message
@@ -100,6 +109,15 @@ def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, Invitation
     else:
         sequence, stamp = sent + 1, now
     previous = InvitationSpec.from_json(detail["spec"]) if "spec" in detail else None
+    if (
+        effect is not None
+        and effect.state == EffectState.DONE
+        and previous is not None
+        and _skips_added(previous, spec)
+        and effect.content_hash == content_hash(previous, ctx.desired.templates)
+    ):
+        _cancel_occurrences(ctx, key, detail, previous, spec, digest, now)
+        return
     detail.update(
         uid=spec.uid,
         sequence=sequence,
@@ -126,6 +144,47 @@ def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, Invitation
         spec, sequence=sequence, dtstamp=stamp, templates=ctx.desired.templates
     )
     _deliver(ctx, key, detail, invitation)
+
+
+def _skips_added(previous: InvitationSpec, spec: InvitationSpec) -> bool:
+    """Whether ``spec`` differs from ``previous`` only by occurrences newly skipped."""
+    return set(previous.skipped) < set(spec.skipped) and previous == dataclasses.replace(
+        spec, skipped=previous.skipped
+    )
+
+
+def _cancel_occurrences(
+    ctx: RunContext,
+    key: str,
+    detail: dict[str, Any],
+    previous: InvitationSpec,
+    spec: InvitationSpec,
+    digest: str,
+    now: dt.datetime,
+) -> None:
+    """One CANCEL with RECURRENCE-ID per occurrence skipped since ``previous`` was sent.
+
+    The ledger then holds ``spec`` (the series with its EXDATE) at the last SEQUENCE sent,
+    so a later change of the series is an update above it and a re-run sends nothing.
+    """
+    sequence = int(detail.get("sent_sequence", -1))
+    refused: list[DeliveryResult] = []
+    for original in sorted(set(spec.skipped) - set(previous.skipped)):
+        sequence += 1
+        detail.update(uid=spec.uid, sequence=sequence, dtstamp=now.isoformat())
+        ctx.ledger.record_intent(
+            ctx.meeting.id, key, Kind.INVITATION.value, content_hash=digest, detail=detail
+        )
+        cancellation = build_occurrence_cancellation(
+            spec, original, sequence=sequence, dtstamp=now, templates=ctx.desired.templates
+        )
+        result = send_once(ctx, build_message(cancellation), spec.track, detail)
+        if not result.ok:
+            refused.append(result)
+    detail.update(spec=spec.to_json(), sent_sequence=sequence)
+    ctx.ledger.record_done(key, detail=detail)
+    for result in refused:
+        result.raise_for_refused()
 
 
 def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:

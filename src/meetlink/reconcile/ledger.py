@@ -11,8 +11,9 @@ crash), one connection per process, schema versioned with migrations. Nothing se
 ever written here: credentials live in the vault (encrypted), and the ``record_*`` methods
 refuse details that hold a known secret whenever the ``secret_check`` hook is set.
 
-Everything else talks to the ledger through this module only, so that a server database
-can replace SQLite later without touching the rest.
+Everything else talks to the ledger through :class:`LedgerStore`, the protocol both this
+SQLite ledger and the PostgreSQL one (:mod:`meetlink.reconcile.ledger_pg`, selected by a
+``postgresql://`` state) implement, so the rest of reconcile does not care which it has.
 
 Faults end in a :class:`~meetlink.errors.LedgerError` whose sentence says what to do, never
 in an SQLite traceback: a full disk ("free some disk space, then run again"), a damaged file
@@ -44,7 +45,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from meetlink.errors import LedgerError
 from meetlink.group_commit import GroupCommit, damaged_sentence, storage_failure
@@ -56,7 +57,7 @@ from meetlink.reconcile.ledger_file import (
     stored_version,
 )
 
-__all__ = ["SCHEMA_VERSION", "Effect", "EffectState", "Ledger"]
+__all__ = ["SCHEMA_VERSION", "Effect", "EffectState", "Ledger", "LedgerStore"]
 
 
 class EffectState(StrEnum):
@@ -84,6 +85,82 @@ class Effect:
     last_error: str = ""
     created_at: str = ""
     updated_at: str = ""
+
+
+class LedgerStore(Protocol):
+    """What the rest of meetlink may ask of a ledger, SQLite (:class:`Ledger`) or PostgreSQL
+    (:class:`~meetlink.reconcile.ledger_pg.PostgresLedger`): the same guarantees from both
+    (an intent committed before the call, the outcome after it).
+
+    ``claim`` and ``release_claims`` let several processes share one meeting's effects: a
+    claimed effect is this process's to carry out until released (or until the process
+    ends). A ledger that one process holds alone (SQLite's lock) grants every claim.
+    """
+
+    read_only: bool
+    shared: bool  # whether other processes act on the same meetings at the same time
+
+    @property
+    def where(self) -> str:
+        """The ledger's place for messages (a file, or a server URL without its password)."""
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open ledger."""
+
+    def close(self) -> None:
+        """Close the connection."""
+
+    def __enter__(self) -> LedgerStore: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def lock(
+        self, meeting_id: str, *, wait: float = 0.0
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold the meeting while acting on it (:class:`~meetlink.errors.LedgerBusy` if not)."""
+
+    def claim(self, key: str) -> bool:
+        """Whether this process may carry out the effect ``key`` now (no other one does)."""
+
+    def release_claims(self) -> None:
+        """Give back every claim this process holds."""
+
+    def get(self, key: str) -> Effect | None:
+        """The effect with this key, or None."""
+
+    def effects(
+        self, meeting_id: str, *, kind: str | None = None, state: EffectState | None = None
+    ) -> list[Effect]:
+        """Every effect of a meeting, optionally of one kind and state, in key order."""
+
+    def record_intent(
+        self,
+        meeting_id: str,
+        key: str,
+        kind: str,
+        *,
+        content_hash: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> Effect:
+        """Write, and commit, that an effect is about to be attempted."""
+
+    def record_done(
+        self,
+        key: str,
+        *,
+        external_id: str | None = None,
+        join_url: str | None = None,
+        content_hash: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Effect:
+        """Write the outcome of a successful effect."""
+
+    def record_cancelled(self, key: str, *, detail: Mapping[str, Any] | None = None) -> Effect:
+        """Write that the effect's object was cancelled or withdrawn."""
+
+    def record_failed(self, key: str, error: str) -> Effect:
+        """Write that the last attempt failed for good."""
 
 
 # Each migration takes the schema from version i to i + 1; never edit one that has shipped.
@@ -129,6 +206,8 @@ class Ledger:
     ``read_only=True`` opens an existing ledger for reading only: nothing is created,
     migrated or written, and the folder may be read-only.
     """
+
+    shared = False  # one process at a time: the meeting's lock is exclusive
 
     def __init__(
         self, path: str | Path, *, busy_timeout: float = 30.0, read_only: bool = False
@@ -244,6 +323,18 @@ class Ledger:
         """
         with meeting_lock(self.path, meeting_id, wait=wait):
             yield
+
+    @property
+    def where(self) -> str:
+        """The ledger's file, for messages."""
+        return str(self.path)
+
+    def claim(self, key: str) -> bool:
+        """Always granted: the meeting's lock keeps every other process out."""
+        return True
+
+    def release_claims(self) -> None:
+        """Nothing to give back (see :meth:`claim`)."""
 
     # -- effects --------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from meetlink.planning import Plan
 from meetlink.reconcile.desired import conference_key
 from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import Effect, EffectState, Ledger
+from meetlink.reconcile.ledger import Effect, EffectState, LedgerStore
 
 __all__ = ["PointLink", "point_links"]
 
@@ -48,7 +48,7 @@ class PointLink:
     cancelled: bool = False
 
 
-def point_links(plan: Plan, ledger: Ledger) -> list[PointLink]:
+def point_links(plan: Plan, ledger: LedgerStore) -> list[PointLink]:
     """Every (sitting, bridge point) of the plan with its join link, in plan order."""
     effects = by_key(ledger.effects(plan.meeting.id))
     tracks = {t.id: t for t in plan.meeting.tracks}

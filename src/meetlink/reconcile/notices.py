@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from meetlink.invites.pending import PendingSpec, build_pending
 from meetlink.reconcile.context import RunContext
-from meetlink.reconcile.diff import Action, Op, diff
+from meetlink.reconcile.diff import Action, Op
 from meetlink.reconcile.invitations import send_once
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState
@@ -47,8 +47,7 @@ def notice_actions(ctx: RunContext) -> tuple[list[Action], Notices]:
     """The notices' actions now (``meetlink plan`` and a dry run show them too)."""
     specs = ctx.desired.notices(ctx.effects(Kind.INVITATION, Kind.CONFERENCE))
     hashes = ctx.desired.notice_hashes(specs)
-    done = ctx.ledger.effects(ctx.meeting.id, kind=Kind.NOTICE.value)
-    return diff(hashes, done, what=Kind.NOTICE), Notices(specs, hashes)
+    return ctx.claimed(hashes, Kind.NOTICE), Notices(specs, hashes)
 
 
 def run_notices(ctx: RunContext) -> None:

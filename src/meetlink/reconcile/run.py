@@ -40,6 +40,7 @@ from meetlink.loading.meeting import InviteMode
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.access import run_access, run_credentials
+from meetlink.reconcile.claims import LeftBehind
 from meetlink.reconcile.conferences import run_conferences
 from meetlink.reconcile.context import (
     ConferenceCache,
@@ -53,10 +54,11 @@ from meetlink.reconcile.diff import Action
 from meetlink.reconcile.handouts import run_handouts
 from meetlink.reconcile.invitations import run_invitations
 from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import EffectState, Ledger
+from meetlink.reconcile.ledger import EffectState, Ledger, LedgerStore
 from meetlink.reconcile.notices import notice_actions, run_notices
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.setup import Progress, Silent, load_meeting, make_adapters
+from meetlink.reconcile.state import LEDGER_FILE, open_ledger, open_state_vault, resolve_state
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -67,7 +69,6 @@ __all__ = [
     "summary_lines",
 ]
 
-LEDGER_FILE = "ledger.sqlite3"
 # Calls a second per platform unless the caller says otherwise (Calendar's per-user quota is
 # of this order; local platforms are not limited).
 DEFAULT_RATE_LIMITS: Mapping[str, float] = {"google": 10.0}
@@ -96,6 +97,9 @@ def open_meeting(
 ) -> OpenResult:
     """Reconcile the meeting with what was done: create, update and cancel, exactly once.
 
+    ``state_dir`` is a folder, or a ``postgresql://`` URL shared by several offices and
+    workers (default: ``MEETLINK_STATE``, else ``.meetlink/`` beside the meeting file; see
+    :mod:`meetlink.reconcile.state`).
     ``sender`` replaces the configured SMTP/outbox sender (tests, other office tools);
     ``http`` is handed to every adapter; ``cancel_sittings`` (``track/sitting`` or a sitting
     id) cancels those sittings and keeps them cancelled (``meetlink cancel``);
@@ -113,8 +117,9 @@ def open_meeting(
         True
     """
     loaded = meeting if isinstance(meeting, MeetingFile) else load_meeting(meeting)
-    state = Path(state_dir) if state_dir is not None else default_state_dir(loaded.path)
     environ = os.environ if env is None else env
+    where = resolve_state(state_dir, loaded.path, environ)  # a folder, or a server's URL
+    state = where.folder
     plan = plan_meeting(loaded.meeting, loaded.roster)
     # The meeting's own templates are checked now: a mistake is exit 2 before anything is done.
     Templates.load(loaded.meeting.language, loaded.templates_folder)
@@ -123,34 +128,43 @@ def open_meeting(
     options = _Options(concurrency, rate_limits, progress or Silent(), secret_hook, sender)
     try:
         if dry_run:  # write nothing: read the ledger if there is one, else start from nothing
-            existing = state / LEDGER_FILE
-            found = existing.exists()
-            with Ledger(existing if found else ":memory:", read_only=found) as ledger:
+            found = where.exists()
+            with open_ledger(where, read_only=True) if found else Ledger(":memory:") as ledger:
                 names = _sitting_keys(plan, cancel_sittings)
                 ctx = _context(loaded, plan, ledger, None, adapters, state, options, True, names)
                 ctx.result.plan(_all_actions(ctx))
                 return ctx.result
         _make_state_folder(state)
         with (
-            Ledger(state / LEDGER_FILE) as ledger,
+            open_ledger(where) as ledger,
             ledger.lock(loaded.meeting.id, wait=wait_for_lock),
         ):
             mark_cancelled(ledger, loaded.meeting.id, _sitting_keys(plan, cancel_sittings))
-            with open_vault(state / LEDGER_FILE, vault_key, env=environ) as vault:
+            with open_state_vault(where, vault_key, environ) as vault:
                 ctx = _context(loaded, plan, ledger, vault, adapters, state, options, False)
                 try:
-                    run_conferences(ctx)
-                    run_credentials(ctx)
-                    run_access(ctx)
-                    run_handouts(ctx)
-                    run_notices(ctx)
-                    run_invitations(ctx)
+                    for last in (False, False, True):  # again if a killed worker left work
+                        try:
+                            _run_phases(ctx)
+                            break
+                        except LeftBehind:
+                            if last:
+                                raise
                 finally:
                     ctx.mail.close()
             return ctx.result
     finally:
         for adapter in adapters.values():
             adapter.close()
+
+
+def _run_phases(ctx: RunContext) -> None:
+    run_conferences(ctx)
+    run_credentials(ctx)
+    run_access(ctx)
+    run_handouts(ctx)
+    run_notices(ctx)
+    run_invitations(ctx)
 
 
 class _Options:
@@ -174,7 +188,7 @@ class _Options:
 def _context(
     loaded: MeetingFile,
     plan: Plan,
-    ledger: Ledger,
+    ledger: LedgerStore,
     vault: Vault | None,
     adapters: Mapping[str, ConferenceAdapter],
     state: Path,
@@ -238,7 +252,7 @@ def acting_context(
             adapter.close()
 
 
-def mark_cancelled(ledger: Ledger, meeting_id: str, sittings: Iterable[str]) -> None:
+def mark_cancelled(ledger: LedgerStore, meeting_id: str, sittings: Iterable[str]) -> None:
     """Remember sittings cancelled on purpose, so a later ``open`` does not revive them."""
     for sitting_key in sorted(sittings):
         track, _, sitting = sitting_key.partition("/")

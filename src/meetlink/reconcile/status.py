@@ -35,7 +35,7 @@ from meetlink.reconcile.desired import (
 )
 from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import Effect, EffectState, Ledger
+from meetlink.reconcile.ledger import Effect, EffectState, LedgerStore
 
 __all__ = [
     "NOTICE_ONLY",
@@ -97,7 +97,7 @@ def _word(effect: Effect | None, *, needed: bool = True) -> str:
     return effect.state.value
 
 
-def meeting_status(plan: Plan, ledger: Ledger) -> list[StatusRow]:
+def meeting_status(plan: Plan, ledger: LedgerStore) -> list[StatusRow]:
     """A row per (sitting, bridge point), in plan order."""
     effects = by_key(ledger.effects(plan.meeting.id))
     by_platform = {t.id for t in plan.meeting.tracks if t.invites.value == "platform"}

@@ -14,8 +14,10 @@ overwritten (its SHA-256 is kept in the register).
   the leader's and the members' addresses (the cell's invitation goes there, not to the whole
   branch) and the branch's technical officer.
 * Layout ``points`` (seed 001): every organization of the list is copied; an approved return
-  adds the points it registers (kind ``commune`` under their district) with their delegates,
-  chair and officer, and updates the district's own point.
+  makes the district's own point (kind ``district``, as its level *Huyện* says) and adds the
+  points it registers (kind ``commune`` for *Cấp xã*, ``agency`` for *Cơ quan*), ``trực
+  thuộc`` the district, with their delegates (``số đại biểu``: the seats of a conference),
+  chair and officer. A point known only by its delegates leaves ``số đảng viên`` empty.
 
 Example:
     >>> ROSTER_HEADER[:4]
@@ -58,6 +60,7 @@ _FIELDS = (
     "cells",
     "excluded",
     "chair",
+    "delegates",
 )
 ROSTER_HEADER = tuple(COLUMNS[f][1] if len(COLUMNS[f]) > 1 else f for f in _FIELDS)
 
@@ -83,6 +86,7 @@ def _record(unit: Unit) -> Record:
         "cells": unit.cells or "",
         "excluded": unit.excluded or "",
         "chair": unit.chair,
+        "delegates": "" if unit.delegates is None else unit.delegates,
     }
 
 
@@ -179,6 +183,10 @@ def _online(
         }
 
 
+POINT_LEVELS = {"Huyện": "district", "Cấp xã": "commune", "Cơ quan": "agency"}
+"""The level (Cấp) a seed-001 form gives a point → the roster's kind."""
+
+
 def _points(
     unit: Unit, rows: Iterable[Mapping[str, Any]], known: Mapping[str, Unit], taken: set[str]
 ) -> Iterable[Record]:
@@ -192,7 +200,11 @@ def _points(
                 record = _given(_record(base), row)
             else:
                 record = _given(_new(code, row, unit, "commune"), row)
-                record["members"] = row.get("delegates", 0)
+                record["members"] = ""  # not asked: the point is counted by its delegates
+            record["parent"] = unit.id
+        record["kind"] = POINT_LEVELS.get(str(row.get("kind")), record["kind"])
+        if row.get("delegates") is not None:
+            record["delegates"] = row["delegates"]
         taken.add(record["id"])
         yield record
 
@@ -215,6 +227,7 @@ def _new(code: str, row: Mapping[str, Any], parent: Unit, kind: str) -> Record:
         "cells": "",
         "excluded": "",
         "chair": "",
+        "delegates": "",
     }
 
 

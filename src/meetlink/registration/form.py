@@ -28,7 +28,7 @@ from meetlink.documents.when import document_date, short_date, time_of_day
 from meetlink.loading.meeting import Meeting
 from meetlink.loading.printed import PrintColumn, PrintedSheet
 from meetlink.loading.registration import Registration, RegistrationLayout
-from meetlink.loading.roster import Roster, Unit
+from meetlink.loading.roster import Roster, Unit, UnitKind
 from meetlink.private_files import write_private
 from meetlink.registration.layout import (
     BRANCH_KINDS,
@@ -69,7 +69,7 @@ def prefilled_rows(
 ) -> dict[str, list[dict[str, Any]]]:
     """What the committee knows of an organization, as rows of its form (field key → value).
 
-    >>> from meetlink.loading.roster import Roster, Unit
+    >>> from meetlink.loading.roster import Roster, Unit, UnitKind
     >>> unit = Unit(id="CB01", name="Chi bộ Sở Tài chính", kind="agency", members=44)
     >>> prefilled_rows(RegistrationLayout.ONLINE_MEETINGS, unit, Roster("r", (unit,)))
     ... # doctest: +NORMALIZE_WHITESPACE
@@ -81,8 +81,8 @@ def prefilled_rows(
         return {s.key: [] for s in sections_of(layout)}
     children = [u for u in organizations.units if u.parent == unit.id]
     if layout == RegistrationLayout.POINTS:
-        rows = [_known(unit, kind="Huyện", delegates=False)]
-        rows += [_known(u, kind="Cấp xã", delegates=False) for u in children]
+        rows = [_known(unit, kind="Huyện", point=True)]
+        rows += [_known(u, kind=_LEVELS.get(u.kind, "Cấp xã"), point=True) for u in children]
         return {"points": rows}
     kind = "Đảng bộ cơ sở" if children else BRANCH_KINDS[0]
     rows = [_known(unit, kind=kind)]
@@ -90,14 +90,20 @@ def prefilled_rows(
     return {"organizations": rows, "cells": []}
 
 
-def _known(unit: Unit, *, kind: str, delegates: bool = True) -> dict[str, Any]:
+_LEVELS = {UnitKind.DISTRICT: "Huyện", UnitKind.AGENCY: "Cơ quan"}
+"""A known point's level on the seed-001 form (every other kind: *Cấp xã*)."""
+
+
+def _known(unit: Unit, *, kind: str, point: bool = False) -> dict[str, Any]:
     officer = unit.officer
     row: dict[str, Any] = {"id": unit.id, "name": unit.name, "kind": kind}
-    if delegates:
+    if not point:
         row["members"] = unit.members
     row["location"] = unit.location
-    if not delegates:
+    if point:
         row["chair"] = unit.chair
+        if unit.delegates is not None:  # known already: the district corrects it if need be
+            row["delegates"] = unit.delegates
     row["officer_name"] = officer.name if officer else ""
     row["officer_phone"] = (officer.phone or "") if officer else ""
     row["officer_email"] = (officer.email or "") if officer else ""

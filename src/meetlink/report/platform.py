@@ -23,17 +23,84 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from meetlink.adapters.models import AttendanceEntry
-from meetlink.errors import InputError, Problem
+from meetlink.adapters.base import Capability, ConferenceAdapter
+from meetlink.adapters.models import AttendanceEntry, ConferenceInfo, ConferenceRequest
+from meetlink.errors import AdapterError, InputError, Problem
 from meetlink.planning import BridgePoint, Plan
 from meetlink.report.models import Connection, RollCalls, UnmatchedParticipant
 from meetlink.text import fold, nfc
 
-__all__ = ["match_participant", "roll_calls_from_platform"]
+__all__ = [
+    "RECORDS_KEPT_DAYS",
+    "PlatformRecords",
+    "match_participant",
+    "read_platform_records",
+    "roll_calls_from_platform",
+]
 
 _SOURCE = "platform records"
+
+RECORDS_KEPT_DAYS = 30
+"""Google Meet deletes a conference record 30 days after the conference."""
+_WARN_DAYS = 5  # warn when a record has fewer days than this left
+
+
+@dataclass(frozen=True)
+class PlatformRecords:
+    """What the platforms recorded, by conference key, and what the operator should know."""
+
+    records: dict[str, list[AttendanceEntry]]
+    warnings: tuple[str, ...] = ()
+
+
+def read_platform_records(
+    conferences: Iterable[tuple[ConferenceRequest, ConferenceInfo]],
+    adapters: Mapping[str, ConferenceAdapter],
+    *,
+    now: dt.datetime,
+) -> PlatformRecords:
+    """Ask each conference's platform who joined it (``ConferenceAdapter.attendance``).
+
+    A conference whose platform keeps no records, or whose records cannot be read, is left
+    out with a warning (its points then need roll-call sheets); one whose record is near or
+    past the 30 days Google keeps it gets a warning too.
+
+    >>> read_platform_records([], {}, now=dt.datetime.now(dt.UTC)).records
+    {}
+    """
+    records: dict[str, list[AttendanceEntry]] = {}
+    warnings: list[str] = []
+    for request, info in conferences:
+        adapter = adapters.get(request.track)
+        if adapter is None or not adapter.supports(Capability.ATTENDANCE):
+            warnings.append(
+                f"{request.key}: the platform of track '{request.track}' keeps no attendance "
+                "records; report its points from roll-call sheets."
+            )
+            continue
+        try:
+            records[request.key] = list(adapter.attendance(request, info))
+        except AdapterError as exc:
+            warnings.append(f"{request.key}: the attendance could not be read: {exc}")
+            continue
+        if request.start is not None and adapter.name == "google":
+            age = (now - request.start).days
+            left = RECORDS_KEPT_DAYS - age
+            if left <= 0:
+                warnings.append(
+                    f"{request.key}: Google deletes Meet records {RECORDS_KEPT_DAYS} days after "
+                    "the meeting; they may be gone: check the figures against roll-call sheets."
+                )
+            elif left <= _WARN_DAYS:
+                warnings.append(
+                    f"{request.key}: Google deletes these Meet records in {left} day(s); run "
+                    "`meetlink report --from-platform -o …` now to keep them."
+                )
+    return PlatformRecords(records, tuple(warnings))
 
 
 def roll_calls_from_platform(

@@ -4,7 +4,8 @@ Each conference is one event on the track's calendar (``calendar_id``, default
 ``primary``), made with ``events.insert`` and ``conferenceData.createRequest`` (Meet), sent
 with ``conferenceDataVersion=1`` on every write. Its id is derived from the meeting id and
 the request key, so a retried or repeated insert can never make a second event: Google
-answers 409 and the adapter reads the event back (and revives it when it was cancelled).
+answers 409 and the adapter reads the event back. A deleted event is never revived (Google
+refuses it): the sitting gets a new event under its next derived id.
 The request's attendees are the event's guests; Google mails them only when the track uses
 the platform's invitations (``sendUpdates=all``, else ``none``). Once the Meet conference
 exists, Meet REST v2 ``spaces.patch`` sets who may join without knocking (``access_type``,
@@ -13,10 +14,12 @@ endpoint, 50 calls per request. Attendance comes from Meet's conference records.
 
 Credentials: a service account with domain-wide delegation (``service_account_file`` +
 ``subject``, the organizer it acts for) or an authorized-user token file (``token_file``,
-JSON). Scopes: ``calendar.events`` and ``meetings.space.created``, plus
-``meetings.space.readonly`` with ``attendance: true``. When ``MEETLINK_GOOGLE_EMULATOR_HOST``
-is set (``host:port``), calls go to ``http://host:port/`` with anonymous credentials, as
-Google's own emulators do; :mod:`meetlink.testing.google` ships such an emulator.
+JSON). Scopes (see :attr:`GoogleSettings.scopes`): ``calendar.events``, plus
+``meetings.space.settings`` with an ``access_type`` and ``meetings.space.readonly`` with
+``attendance: true``; a token without one is refused before anything is made. When
+``MEETLINK_GOOGLE_EMULATOR_HOST`` is set (``host:port``), calls go to ``http://host:port/``
+with anonymous credentials (or the ``token_file``'s emulator token), as Google's own
+emulators do; :mod:`meetlink.testing.google` ships such an emulator.
 
 Example:
     >>> from meetlink.testing.google import GoogleEmulator
@@ -32,32 +35,31 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
-import httplib2
-from google.auth.credentials import AnonymousCredentials
-from google_auth_httplib2 import AuthorizedHttp
 from pydantic import Field, model_validator
 
 from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
 from meetlink.adapters.google import calendar as cal
+from meetlink.adapters.google.accounts import Connections, account_of
 from meetlink.adapters.google.client import (
     CALENDAR_SCOPE,
     EMULATOR_HOST_ENV,
+    GOOGLE_QUOTAS,
     MEET_READ_SCOPE,
-    MEET_SCOPE,
+    MEET_SETTINGS_SCOPE,
     Client,
-    Endpoints,
-    load_credentials,
 )
 from meetlink.adapters.google.create import Creation, unscheduled
 from meetlink.adapters.google.meet import attendance_entries
-from meetlink.adapters.google.retry import RetryPolicy, platform_error
+from meetlink.adapters.google.retry import platform_error
 from meetlink.adapters.models import (
     AttendanceEntry,
     ConferenceInfo,
@@ -88,7 +90,9 @@ class GoogleSettings(AdapterSettings):
     ``access_type`` is who may join the Meet without knocking: ``RESTRICTED`` (only the
     invited), ``TRUSTED`` (the organisation and the invited), ``OPEN`` (anyone with the
     link), or None to leave the organisation's default. ``attendance`` adds the read-only
-    Meet scope needed to read who attended. Retries: at most ``max_attempts`` attempts and
+    Meet scope needed to read who attended. Every call is paced within Google's quotas
+    (:data:`.client.GOOGLE_QUOTAS`); ``quota_time_scale`` shrinks their minute, for tests
+    against the emulator's scaled quotas. Retries: at most ``max_attempts`` attempts and
     ``max_retry_seconds`` per call, waits starting at ``retry_base_delay`` seconds.
 
     Example:
@@ -108,6 +112,22 @@ class GoogleSettings(AdapterSettings):
     batch_size: int = Field(default=50, ge=1, le=50)
     conference_poll_attempts: int = Field(default=8, ge=1, le=60)
     timeout: float = Field(default=60.0, gt=0)
+    organizers: list[str] = Field(
+        default_factory=list,
+        description=(
+            "More organizer accounts, each with its own Google quota: e-mail addresses of "
+            "users the service account acts for, or token files (absolute paths). The "
+            "conferences are shared among them; do not change the list between runs."
+        ),
+    )
+    quota_time_scale: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "For tests against the emulator's scaled quotas: a minute lasts 60/scale seconds. "
+            "Leave it out with Google (calls are then paced in real minutes)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_kind_of_credentials(self) -> Self:
@@ -120,12 +140,43 @@ class GoogleSettings(AdapterSettings):
             )
         if self.subject is not None and self.service_account_file is None:
             raise ValueError("subject is only used with service_account_file; set both.")
+        delegated = self.service_account_file is not None
+        for entry in self.organizers:
+            if ("@" in entry) != delegated:
+                raise ValueError(
+                    f"organizers: '{entry}' must be "
+                    + (
+                        "the e-mail address of a user the service account acts for."
+                        if delegated
+                        else "a token file (addresses need service_account_file)."
+                    )
+                )
         return self
 
     @property
+    def organizer_domain(self) -> str | None:
+        """The organizer's mail domain when known (the delegated ``subject``'s)."""
+        return self.subject.rsplit("@", 1)[1] if self.subject else None
+
+    @property
     def scopes(self) -> tuple[str, ...]:
-        """The OAuth scopes asked for: no more than the settings need."""
-        return (CALENDAR_SCOPE, MEET_SCOPE) + ((MEET_READ_SCOPE,) if self.attendance else ())
+        """The OAuth scopes asked for: no more than the settings need.
+
+        ``calendar.events`` always (the events); ``meetings.space.settings`` when
+        ``access_type`` is set (the Meet space is Calendar's, not the app's, so
+        ``meetings.space.created`` does not cover it); ``meetings.space.readonly`` with
+        ``attendance``.
+
+        Example:
+            >>> [s.rsplit("/", 1)[1] for s in GoogleSettings(access_type=None).scopes]
+            ['calendar.events']
+        """
+        needed = [CALENDAR_SCOPE]
+        if self.access_type is not None:
+            needed.append(MEET_SETTINGS_SCOPE)
+        if self.attendance:
+            needed.append(MEET_READ_SCOPE)
+        return tuple(needed)
 
 
 class GoogleAdapter(ConferenceAdapter):
@@ -133,8 +184,9 @@ class GoogleAdapter(ConferenceAdapter):
 
     ``http`` is an ``httplib2.Http``-like transport (the caller's, never closed here);
     ``env`` is where ``MEETLINK_GOOGLE_EMULATOR_HOST`` is read (default ``os.environ``);
-    ``sleep`` waits between retries (tests pass a recorder). One adapter sends one call at a
-    time: httplib2 is not thread-safe.
+    ``sleep`` waits between retries (tests pass a recorder). Each organizer account has its
+    own transport (httplib2 is not thread-safe) and quota; their conferences are made side by
+    side, one call at a time per account.
     """
 
     name = "google"
@@ -150,6 +202,7 @@ class GoogleAdapter(ConferenceAdapter):
             Capability.BATCH,
         }
     )
+    quotas = GOOGLE_QUOTAS
     requires_officer = False
     settings: GoogleSettings
 
@@ -165,8 +218,7 @@ class GoogleAdapter(ConferenceAdapter):
         self._env = env if env is not None else os.environ
         self._sleep = sleep if sleep is not None else time.sleep
         self._lock = threading.RLock()
-        self._client: Client | None = None
-        self._owned: AuthorizedHttp | None = None
+        self._conns: Connections | None = None
 
     @classmethod
     def map_error(cls, exc: BaseException) -> AdapterError:
@@ -194,6 +246,9 @@ class GoogleAdapter(ConferenceAdapter):
             return
         settings = self.settings
         files = [f for f in (settings.service_account_file, settings.token_file) if f]
+        tokens = [settings.token_file] if settings.token_file else []
+        tokens += [Path(o) for o in settings.organizers if "@" not in o]
+        files += tokens[1:] if settings.token_file else tokens
         if not files:
             raise InputError(
                 [
@@ -224,6 +279,24 @@ class GoogleAdapter(ConferenceAdapter):
                     )
                 ]
             )
+        for token in tokens:
+            lacking = _lacking_scopes(token, settings.scopes)
+            if lacking:
+                raise InputError(
+                    [
+                        Problem(
+                            "",
+                            0,
+                            "",
+                            (
+                                f"the token file {token} was signed in without "
+                                f"the scope {', '.join(lacking)}, which these settings need; "
+                                "sign in again granting it (or change the settings), then run "
+                                "the command again."
+                            ),
+                        )
+                    ]
+                )
 
     # -- the contract ----------------------------------------------------------------------
 
@@ -248,15 +321,32 @@ class GoogleAdapter(ConferenceAdapter):
             ...     len(infos), emu.batch_requests_count
             (120, 3)
         """
+        requests = list(requests)
         with self._lock:
-            client = self._connect()
-            return Creation(client, self.settings, self._sleep).run(list(requests))
+            connections = self._connections()
+            count = len(connections.accounts)
+            groups: dict[int, list[int]] = {}
+            for n, request in enumerate(requests):
+                groups.setdefault(account_of(request, count), []).append(n)
+
+            def run(account: int) -> list[ConferenceInfo | AdapterError]:
+                creation = Creation(connections.client(account), self.settings, self._sleep)
+                return creation.run([requests[n] for n in groups[account]])
+
+            results: list[ConferenceInfo | AdapterError | None] = [None] * len(requests)
+            workers = 1 if connections.shared_transport else len(groups)
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                # each account has its own transport and quota: they run side by side
+                for account, outcomes in zip(groups, pool.map(run, groups), strict=True):
+                    for n, outcome in zip(groups[account], outcomes, strict=True):
+                        results[n] = outcome
+            return [r for r in results if r is not None]
 
     def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
         if not request.scheduled:
             raise unscheduled(request)
         with self._lock:
-            client = self._connect()
+            client = self._client_for(request)
             event = client.one(
                 lambda: client.events.patch(
                     calendarId=self.settings.calendar_id,
@@ -279,7 +369,7 @@ class GoogleAdapter(ConferenceAdapter):
 
     def cancel(self, request: ConferenceRequest, info: ConferenceInfo) -> None:
         with self._lock:
-            client = self._connect()
+            client = self._client_for(request)
             with contextlib.suppress(NotFound):  # 404 or 410: gone or cancelled already
                 client.one(
                     lambda: client.events.delete(
@@ -291,18 +381,30 @@ class GoogleAdapter(ConferenceAdapter):
                 )
 
     def find(self, request: ConferenceRequest) -> ConferenceInfo | None:
+        """The sitting's live event, or its last deleted one (cancelled), or None.
+
+        A deleted event is made again under the next id (see :func:`.calendar.event_id`):
+        the ids are read in order until one is live or was never used.
+        """
+        latest: JSON | None = None
         with self._lock:
-            client = self._connect()
-            try:
-                event = client.one(
-                    client.get_event(self.settings.calendar_id, cal.event_id(request)),
-                    "events.get",
-                )
-            except NotFound:
-                return None
-        if not cal.owned_by(event, request):
+            client = self._client_for(request)
+            for generation in range(cal.MAX_GENERATIONS):
+                eid = cal.event_id(request, generation)
+                try:
+                    event = client.one(
+                        client.get_event(self.settings.calendar_id, eid), "events.get"
+                    )
+                except NotFound:
+                    break
+                if not cal.owned_by(event, request):
+                    break
+                latest = event
+                if event.get("status") != "cancelled":
+                    break
+        if latest is None:
             return None
-        return cal.to_info(request.key, event, self.settings.calendar_id)
+        return cal.to_info(request.key, latest, self.settings.calendar_id)
 
     def issue_access(
         self, request: ConferenceRequest, info: ConferenceInfo, point: PointRef
@@ -337,7 +439,7 @@ class GoogleAdapter(ConferenceAdapter):
         if not code:
             return []
         with self._lock:
-            client = self._connect()
+            client = self._client_for(request)
             try:
                 return attendance_entries(client, code, info.extra.get("space"))
             except PermissionDenied as exc:
@@ -354,39 +456,41 @@ class GoogleAdapter(ConferenceAdapter):
 
     def close(self) -> None:
         with self._lock:
-            if self._owned is not None:
-                self._owned.close()
-                self._owned = None
-            self._client = None
+            if self._conns is not None:
+                self._conns.close()
+                self._conns = None
         super().close()
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def _connect(self) -> Client:
-        if self._client is not None:
-            return self._client
-        settings = self.settings
-        host = self.emulator_host
-        if host is not None:
-            endpoints = Endpoints.emulator(host)
-            credentials: Any = AnonymousCredentials()  # type: ignore[no-untyped-call]
-        else:
-            endpoints = Endpoints()
-            credentials = load_credentials(
-                service_account_file=settings.service_account_file,
-                subject=settings.subject,
-                token_file=settings.token_file,
-                scopes=settings.scopes,
+    def _connections(self) -> Connections:
+        if self._conns is None:
+            self._conns = Connections(
+                self.settings,
+                emulator_host=self.emulator_host,
+                http=self.http,
+                sleep=self._sleep,
+                to_error=self.map_error,
+                quotas=self.quotas,
             )
-        transport = self.http if self.http is not None else httplib2.Http(timeout=settings.timeout)
-        authorized = AuthorizedHttp(credentials, http=transport)
-        policy = RetryPolicy(
-            settings.max_attempts,
-            settings.max_retry_seconds,
-            settings.retry_base_delay,
-            sleep=self._sleep,
-        )
-        self._client = Client(authorized, endpoints, policy, settings.batch_size, self.map_error)
-        if self.http is None:
-            self._owned = authorized
-        return self._client
+        return self._conns
+
+    def _client_for(self, request: ConferenceRequest) -> Client:
+        """The client of the organizer account the conference belongs to."""
+        connections = self._connections()
+        return connections.client(account_of(request, len(connections.accounts)))
+
+
+#: A scope that grants another: ``calendar`` covers ``calendar.events``.
+_BROADER = {CALENDAR_SCOPE: "https://www.googleapis.com/auth/calendar"}
+
+
+def _lacking_scopes(token_file: Path, needed: Sequence[str]) -> list[str]:
+    """The needed scopes a token file says it was not granted (none when it does not say)."""
+    try:
+        granted = json.loads(Path(token_file).read_text(encoding="utf-8")).get("scopes")
+    except (OSError, ValueError, AttributeError):
+        return []  # load_credentials explains an unreadable file when it is used
+    if not isinstance(granted, list):
+        return []
+    return [s for s in needed if s not in granted and _BROADER.get(s) not in granted]

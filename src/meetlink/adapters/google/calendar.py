@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, ConferenceStatus
 
 __all__ = [
+    "MAX_GENERATIONS",
     "ConferenceState",
     "conference_request",
     "conference_request_id",
@@ -51,9 +52,19 @@ def _digest(label: str, request: ConferenceRequest, extra: str = "") -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def event_id(request: ConferenceRequest) -> str:
-    """The event id of ``request``: base32hex (a–v, 0–9) of a SHA-256, 52 characters."""
-    return base64.b32hexencode(_digest("event", request)).decode("ascii").lower().rstrip("=")
+#: How many times one sitting's event may be deleted and made again (each time a new id).
+MAX_GENERATIONS = 20
+
+
+def event_id(request: ConferenceRequest, generation: int = 0) -> str:
+    """The event id of ``request``: base32hex (a–v, 0–9) of a SHA-256, 52 characters.
+
+    Google never brings a deleted event back, and keeps its id taken: a sitting whose event
+    was deleted gets a new one, ``generation`` 1, 2, ..., each with its own derived id.
+    """
+    extra = str(generation) if generation else ""
+    digest = _digest("event", request, extra)
+    return base64.b32hexencode(digest).decode("ascii").lower().rstrip("=")
 
 
 def conference_request_id(request: ConferenceRequest, generation: str = "") -> str:
@@ -111,10 +122,10 @@ def event_fields(request: ConferenceRequest) -> JSON:
     }
 
 
-def insert_body(request: ConferenceRequest) -> JSON:
+def insert_body(request: ConferenceRequest, generation: int = 0) -> JSON:
     """The ``events.insert`` body: chosen id, fields and a Meet conference request."""
-    return {"id": event_id(request), **event_fields(request)} | {
-        "conferenceData": conference_request(request)
+    return {"id": event_id(request, generation), **event_fields(request)} | {
+        "conferenceData": conference_request(request, f"g{generation}" if generation else "")
     }
 
 
@@ -179,6 +190,8 @@ def to_info(
     details = {"calendar_id": calendar_id, "conference": state}
     if event.get("htmlLink"):
         details["html_link"] = str(event["htmlLink"])
+    if event.get("iCalUID"):  # the UID a guest's calendar files Google's copy under
+        details["ical_uid"] = str(event["iCalUID"])
     return ConferenceInfo(
         key=key,
         external_id=str(event["id"]),

@@ -7,7 +7,8 @@ the next round, after the backoff or the longest ``Retry-After`` of the round).
 
 ``googleapiclient``'s ``new_batch_http_request()`` ignores an endpoint override and posts to
 googleapis.com, so the batch URI is always given here. Meet's discovery document names a
-``batch`` path too; should Google refuse a Meet batch, calls go one by one from then on.
+``batch`` path too (documented nowhere else); should Google refuse a Meet batch request for
+any reason but a passing one (a 4xx or 501, not a 429 or 5xx), calls go one by one from then on.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.http import BatchHttpRequest
 
+from meetlink.adapters.base import Quota
+from meetlink.adapters.google.pacing import QuotaPacer
 from meetlink.adapters.google.retry import SDK_ERRORS, RetryPolicy, retryable
 from meetlink.errors import (
     AdapterError,
     AuthError,
-    InvalidRequest,
-    NotFound,
     RateLimited,
     TransientError,
 )
@@ -39,11 +40,15 @@ from meetlink.errors import (
 __all__ = [
     "CALENDAR_SCOPE",
     "EMULATOR_HOST_ENV",
+    "GOOGLE_QUOTAS",
     "MEET_READ_SCOPE",
     "MEET_SCOPE",
+    "MEET_SETTINGS_SCOPE",
+    "SCOPE_REASONS",
     "Client",
     "Endpoints",
     "load_credentials",
+    "method_family",
 ]
 
 logger = logging.getLogger("meetlink.adapters.google")
@@ -51,6 +56,9 @@ logger = logging.getLogger("meetlink.adapters.google")
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 MEET_SCOPE = "https://www.googleapis.com/auth/meetings.space.created"
 MEET_READ_SCOPE = "https://www.googleapis.com/auth/meetings.space.readonly"
+MEET_SETTINGS_SCOPE = "https://www.googleapis.com/auth/meetings.space.settings"
+#: The reasons of a 403 for a token without the method's scope (Calendar's, then Meet's).
+SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 EMULATOR_HOST_ENV = "MEETLINK_GOOGLE_EMULATOR_HOST"
 
 Api = Literal["calendar", "meet"]
@@ -78,7 +86,7 @@ class Endpoints:
                 adapter="google",
             )
         root = f"http://{host}/"
-        return cls(root, root, f"{root}batch/calendar/v3", f"{root}batch")
+        return cls(f"{root}calendar/v3/", root, f"{root}batch/calendar/v3", f"{root}batch")
 
 
 def load_credentials(
@@ -127,6 +135,34 @@ def load_credentials(
     ) from None
 
 
+#: Google's quotas (calls a minute, every call of a batch counted), by method family:
+#: Calendar v3 (developers.google.com/workspace/calendar/api/guides/quota) and Meet v2
+#: (developers.google.com/workspace/meet/api/guides/limits; spaces.create is a "reduced write").
+GOOGLE_QUOTAS = (
+    Quota("calendar", per_user=600, per_project=10_000),
+    Quota("meet.read", per_user=600, per_project=6_000),
+    Quota("meet.write", per_user=100, per_project=1_000),
+    Quota("meet.create", per_user=10, per_project=100),
+)
+
+
+def method_family(what: str) -> str:
+    """The quota family of a method: ``events.insert`` → ``calendar``, ``spaces.patch`` →
+    ``meet.write``...
+
+    Example:
+        >>> method_family("spaces.get"), method_family("events.patch")
+        ('meet.read', 'calendar')
+    """
+    if what.startswith("events."):
+        return "calendar"
+    if what == "spaces.create":
+        return "meet.create"
+    if what.endswith((".get", ".list")):
+        return "meet.read"
+    return "meet.write"
+
+
 class _BatchRefused(Exception):
     """The batch endpoint itself said no (not a part): send the calls one by one."""
 
@@ -141,8 +177,10 @@ class Client:
         policy: RetryPolicy,
         batch_size: int,
         to_error: Callable[[BaseException], AdapterError],
+        pacer: QuotaPacer | None = None,
     ) -> None:
         self.http = http
+        self.pacer = pacer
         self.endpoints = endpoints
         self.policy = policy
         self.batch_size = batch_size
@@ -165,8 +203,34 @@ class Client:
         return lambda: self.events.get(calendarId=calendar_id, eventId=event_id)
 
     def one(self, call: Call, what: str) -> Any:
-        """Send one call, retried; raises the ``AdapterError`` of its last attempt."""
-        return self.policy.call(lambda: call().execute(), what, self.to_error)
+        """Send one call, paced and retried; raises the ``AdapterError`` of its last attempt."""
+        family = method_family(what)
+
+        def attempt() -> Any:
+            self._pace(family, 1)
+            answer = call().execute()
+            self._went_through(family, [answer])
+            return answer
+
+        def noted(exc: BaseException) -> AdapterError:
+            error = self.to_error(exc)
+            self._went_through(family, [error])
+            return error
+
+        return self.policy.call(attempt, what, noted)
+
+    def _pace(self, family: str, calls: int) -> None:
+        if self.pacer is not None:
+            self.pacer.acquire(family, calls)
+
+    def _went_through(self, family: str, outcomes: Sequence[Any]) -> None:
+        """Tell the pacer how the calls went: a rate limit slows the family down."""
+        if self.pacer is None:
+            return
+        if any(isinstance(o, RateLimited) for o in outcomes):
+            self.pacer.slow_down(family)
+        else:
+            self.pacer.went_through(family, len(outcomes))
 
     def many(self, calls: Mapping[K, Call], api: Api, what: str) -> dict[K, Any]:
         """Send every call; each key gets its answer or its ``AdapterError``."""
@@ -198,8 +262,11 @@ class Client:
             round_number += 1
             again: list[K] = []
             asked = 0.0
-            for chunk in _chunks(todo, self.batch_size):
+            size = self.pacer.burst(method_family(what), self.batch_size) if self.pacer else 0
+            for chunk in _chunks(todo, size or self.batch_size):
+                self._pace(method_family(what), len(chunk))
                 answers = self._send(chunk, calls, uri, api)
+                self._went_through(method_family(what), list(answers.values()))
                 for key in chunk:
                     attempts[key] += 1
                     results[key] = outcome = answers[key]
@@ -237,7 +304,7 @@ class Client:
             batch.execute(http=self.http)
         except SDK_ERRORS as exc:
             error = self.to_error(exc)
-            if api == "meet" and isinstance(error, InvalidRequest | NotFound):
+            if api == "meet" and (not retryable(error) or error.status == 501):  # 4xx, 501
                 logger.info("google: Meet refused a batch request (%s); sending one by one", error)
                 raise _BatchRefused from None
             return dict.fromkeys(chunk, error)

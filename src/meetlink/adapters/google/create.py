@@ -2,7 +2,8 @@
 
 1. insert every event (its id derived from the request, so a repeat answers 409);
 2. read back the 409s: made before by a retry, a replayed POST or an earlier run;
-3. revive the cancelled ones, and ask again for a conference that failed or is missing;
+3. make a deleted (cancelled) one again under its next id (Google never revives it), and ask
+   again for a conference that failed or is missing;
 4. poll the conferences Google is still making, with backoff, a bounded number of times;
 5. restrict who may join each Meet space (``access_type``).
 
@@ -12,19 +13,41 @@ the others go on. Many calls go out as batches (see :class:`Client`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from meetlink.adapters.google import calendar as cal
-from meetlink.adapters.google.client import Client
+from meetlink.adapters.google.client import (
+    CALENDAR_SCOPE,
+    MEET_SETTINGS_SCOPE,
+    SCOPE_REASONS,
+    Client,
+)
 from meetlink.adapters.google.meet import restrict_access
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
-from meetlink.errors import AdapterError, Conflict, InvalidRequest, TransientError
+from meetlink.errors import (
+    AdapterError,
+    Conflict,
+    InputError,
+    InvalidRequest,
+    PermissionDenied,
+    Problem,
+    TransientError,
+)
 
-__all__ = ["Creation", "CreationSettings", "unscheduled"]
+__all__ = [
+    "EXTERNAL_GUESTS_WARNING",
+    "Creation",
+    "CreationSettings",
+    "refuse_missing_scope",
+    "unscheduled",
+    "warn_external_guests",
+]
 
 JSON = dict[str, Any]
 ADAPTER = "google"
+logger = logging.getLogger("meetlink.adapters.google")
 
 
 class CreationSettings(Protocol):
@@ -46,6 +69,9 @@ class CreationSettings(Protocol):
     @property
     def conference_poll_attempts(self) -> int: ...
 
+    @property
+    def organizer_domain(self) -> str | None: ...
+
 
 def unscheduled(request: ConferenceRequest) -> InvalidRequest:
     """The refusal of a request without a time: a Calendar event needs one."""
@@ -57,8 +83,62 @@ def unscheduled(request: ConferenceRequest) -> InvalidRequest:
     )
 
 
+#: Google puts a calendar in read-only for hours after about 10,000 invitations to guests
+#: outside the organizer's domain in a short time; meetlink warns at half of that.
+EXTERNAL_GUESTS_WARNING = 5_000
+
+
+def warn_external_guests(requests: Iterable[ConferenceRequest], own_domain: str | None) -> int:
+    """Warn (log) when one run would invite many guests from outside ``own_domain``.
+
+    Returns the count: every guest of every event, those of ``own_domain`` excepted (all of
+    them when the organizer's domain is not known).
+    """
+    suffix = f"@{own_domain.casefold()}" if own_domain else None
+    count = sum(
+        1
+        for request in requests
+        for guest in request.attendees
+        if suffix is None or not guest.email.casefold().endswith(suffix)
+    )
+    if count >= EXTERNAL_GUESTS_WARNING:
+        logger.warning(
+            "this run invites %d guests from outside the organizer's domain to Google Calendar "
+            "events; Google puts a calendar in read-only for hours ('Calendar usage limits "
+            "exceeded') after about 10,000 in a short time. Open the sittings in parts over "
+            "several days, or share them among several organizer accounts.",
+            count,
+        )
+    return count
+
+
+def refuse_missing_scope(outcomes: Iterable[object], scope: str, needed_by: str) -> None:
+    """Stop the run (exit 2, nothing more done) when Google said the token lacks ``scope``.
+
+    Every later call would be refused the same way: it is a setting to fix, not a failure
+    of one conference.
+    """
+    if not any(isinstance(o, PermissionDenied) and o.reason in SCOPE_REASONS for o in outcomes):
+        return
+    raise InputError(
+        [
+            Problem(
+                "the google track's settings",
+                0,
+                "",
+                (
+                    f"Google refused the call: the sign-in lacks the scope {scope}, which "
+                    f"{needed_by} needs. Nothing more was done. Sign in again granting it "
+                    "(token_file), or add it to the service account's domain-wide delegation "
+                    "in the Google Admin console, then run `meetlink open` again."
+                ),
+            )
+        ]
+    )
+
+
 class Creation:
-    """One ``create_many``: insert, read back, revive, wait for Meet, restrict access."""
+    """One ``create_many``: insert, read back, re-create, wait for Meet, restrict access."""
 
     def __init__(
         self, client: Client, settings: CreationSettings, sleep: Callable[[float], None]
@@ -73,14 +153,28 @@ class Creation:
     def run(self, requests: list[ConferenceRequest]) -> list[ConferenceInfo | AdapterError]:
         """One result per request, in order: its info, or the error that stopped it."""
         self.requests = requests
+        warn_external_guests(requests, self.settings.organizer_domain)
         todo = {}
         for n, request in enumerate(requests):
             if request.scheduled:
                 todo[n] = request
             else:
                 self.results[n] = unscheduled(request)
-        conflicts = self._insert(todo)
-        self._repair(self._read_back(conflicts))
+        existing: list[int] = []
+        generation = 0
+        while todo:  # a deleted event is made again under the next id, never revived
+            conflicts = self._insert(todo, generation)
+            found = self._read_back(conflicts, generation)
+            deleted = [n for n in found if self.events[n].get("status") == "cancelled"]
+            existing += [n for n in found if n not in deleted]
+            generation += 1
+            todo = {n: self.requests[n] for n in deleted}
+            for n in deleted:
+                del self.events[n]
+                if generation >= cal.MAX_GENERATIONS:
+                    self.results[n] = _too_often_deleted(self.requests[n])
+                    del todo[n]
+        self._repair(existing)
         self._wait_for_meet()
         extra = self._restrict()
         for n, event in self.events.items():
@@ -100,26 +194,28 @@ class Creation:
             else:
                 self.events[n] = outcome
 
-    def _insert(self, todo: Mapping[int, ConferenceRequest]) -> list[int]:
+    def _insert(self, todo: Mapping[int, ConferenceRequest], generation: int) -> list[int]:
         calls = {
             n: _bind(
                 self.client.events.insert,
                 calendarId=self.settings.calendar_id,
-                body=cal.insert_body(request),
+                body=cal.insert_body(request, generation),
                 sendUpdates=cal.send_updates(request),
                 conferenceDataVersion=1,
             )
             for n, request in todo.items()
         }
         outcomes = self._calendar(calls, "events.insert")
+        refuse_missing_scope(outcomes.values(), CALENDAR_SCOPE, "every google track")
         conflicts = [n for n, outcome in outcomes.items() if isinstance(outcome, Conflict)]
         self._keep({n: o for n, o in outcomes.items() if n not in conflicts})
         return conflicts
 
-    def _read_back(self, conflicts: list[int]) -> list[int]:
-        """409 on our own id: made before (a retry, a replayed POST, a rerun)."""
+    def _read_back(self, conflicts: list[int], generation: int) -> list[int]:
+        """409 on our own id: made before (a retry, a replayed POST, a rerun), or deleted."""
+        calendar_id = self.settings.calendar_id
         calls = {
-            n: self.client.get_event(self.settings.calendar_id, cal.event_id(self.requests[n]))
+            n: self.client.get_event(calendar_id, cal.event_id(self.requests[n], generation))
             for n in conflicts
         }
         outcomes = self._calendar(calls, "events.get")
@@ -138,20 +234,17 @@ class Creation:
         return [n for n in outcomes if n in self.events]
 
     def _repair(self, existing: list[int]) -> None:
-        """Revive cancelled events; ask again for a conference that failed or is missing."""
+        """Ask again for a conference that failed or is missing on an existing event."""
         calls = {}
         for n in existing:
             event = self.events[n]
-            cancelled = event.get("status") == "cancelled"
             state = cal.conference_state(event)
-            if not cancelled and state in ("success", "pending"):
+            if state in ("success", "pending"):
                 continue
             request = self.requests[n]
-            body: JSON = {**cal.event_fields(request), "status": "confirmed"} if cancelled else {}
-            if state in ("failure", "missing"):
-                # A requestId Google has seen is ignored: each try needs a new one.
-                generation = str(event.get("etag") or event.get("updated") or "")
-                body["conferenceData"] = cal.conference_request(request, generation)
+            # A requestId Google has seen is ignored: each try needs a new one.
+            generation = str(event.get("etag") or event.get("updated") or "")
+            body: JSON = {"conferenceData": cal.conference_request(request, generation)}
             calls[n] = _bind(
                 self.client.events.patch,
                 calendarId=self.settings.calendar_id,
@@ -201,10 +294,21 @@ class Creation:
             return {}
         codes = {n: cal.meeting_code(e) or "" for n, e in self.events.items()}
         extra, failed = restrict_access(self.client, codes, wanted)
+        refuse_missing_scope(failed.values(), MEET_SETTINGS_SCOPE, f"access_type: {wanted}")
         for n, error in failed.items():
             self.results[n] = error
             del self.events[n]
         return extra
+
+
+def _too_often_deleted(request: ConferenceRequest) -> Conflict:
+    return Conflict(
+        f"the Calendar event of '{request.key}' was deleted {cal.MAX_GENERATIONS} times; "
+        "meetlink stops making it again. Check who deletes it in the calendar, then run "
+        "`meetlink open` again.",
+        adapter=ADAPTER,
+        status=409,
+    )
 
 
 def _bind(method: Callable[..., Any], **kwargs: Any) -> Callable[[], Any]:

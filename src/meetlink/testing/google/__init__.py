@@ -2,7 +2,12 @@
 
 It speaks the subset meetlink's google adapter uses, with Google's shapes, status codes,
 error bodies and batch format, so google-api-python-client (httplib2, real sockets) runs
-against it unmodified. Calls are anonymous; the ``Authorization`` header is ignored.
+against it unmodified. Calls without an ``Authorization`` header are anonymous and may do
+everything; a ``Bearer`` token from :meth:`GoogleEmulator.issue_token` (or a token file from
+:meth:`GoogleEmulator.token_file`) may do what its scopes allow, and is answered 403
+``ACCESS_TOKEN_SCOPE_INSUFFICIENT`` otherwise. Google's rate quotas (per user, per project,
+per call of a batch) are enforced after :meth:`GoogleEmulator.enforce_quotas`, with a
+scaled minute.
 
 Pointing googleapiclient at it (``host`` is ``emu.host`` or ``MEETLINK_GOOGLE_EMULATOR_HOST``)::
 
@@ -18,9 +23,9 @@ Pointing googleapiclient at it (``host`` is ``emu.host`` or ``MEETLINK_GOOGLE_EM
     # calendar.new_batch_http_request() ignores api_endpoint and posts to Google itself:
     batch = BatchHttpRequest(callback=on_answer, batch_uri=f"http://{host}/batch/calendar/v3")
 
-``api_endpoint`` replaces rootUrl + servicePath, so ``f"http://{host}/"`` works for Calendar
-too (calls then arrive as ``/calendars/...``); the emulator accepts both forms, in plain
-requests and in batch parts. Paths served:
+``api_endpoint`` replaces rootUrl + servicePath: give Calendar ``f"http://{host}/calendar/v3/"``
+(``emu.calendar_endpoint``). As Google, the emulator serves Calendar only under
+``/calendar/v3/``; ``/calendars/...`` at the root is a 404. Paths served:
 
 - Calendar: ``/calendar/v3/calendars/{calendarId}/events`` (POST insert, GET list) and
   ``.../events/{eventId}`` (GET, PATCH, PUT, DELETE); batch: ``POST /batch/calendar/v3``

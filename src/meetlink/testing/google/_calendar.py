@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import unquote
 
 from . import _events as ev
+from . import _scopes as scopes
 from ._meet import MeetStore
 from ._wire import (
     JSON,
@@ -28,6 +29,16 @@ from ._wire import (
 ConferenceOutcome = Literal["success", "failure"]
 
 _ROUTE = re.compile(r"/calendars/(?P<calendar>[^/]+)/events(?:/(?P<event>[^/]+))?")
+_METHODS = {
+    ("POST", True): "events.insert",
+    ("GET", True): "events.list",
+    ("GET", False): "events.get",
+    ("PATCH", False): "events.patch",
+    ("PUT", False): "events.update",
+    ("DELETE", False): "events.delete",
+}
+
+
 _ORDER = (
     *("kind", "etag", "id", "status", "htmlLink", "created", "updated", "summary"),
     *("description", "location", "colorId", "creator", "organizer", "start", "end"),
@@ -152,10 +163,20 @@ class CalendarStore:
         return self.calendars.setdefault(key, {})
 
     def handle(self, request: ApiRequest) -> ApiResponse:
-        match = _ROUTE.fullmatch(request.path.removeprefix("/calendar/v3"))
+        # Google serves Calendar under its servicePath only; /calendars/... at the root is a 404.
+        path = request.path
+        served = path.startswith("/calendar/v3/")
+        match = _ROUTE.fullmatch(path.removeprefix("/calendar/v3")) if served else None
         if match is None:
             raise ApiError(404, f"The emulator does not implement {request.method} {request.path}.")
+        write = request.method not in ("GET", "HEAD")
+        method = _METHODS.get((request.method, match["event"] is None), "events")
+        request.require_scope(
+            scopes.EVENT_WRITE if write else scopes.EVENT_READ, f"calendar.{method}"
+        )
         calendar_id = unquote(match["calendar"])
+        if calendar_id == "primary" and request.user:  # a token's user: their own calendar
+            calendar_id = request.user
         events = self.calendar(calendar_id)
         if match["event"] is None:
             if request.method == "POST":
@@ -231,6 +252,9 @@ class CalendarStore:
             fields.setdefault("reminders", {"useDefault": True})
             fields.setdefault("eventType", stored.resource.get("eventType", "default"))
         ev.validate(fields, self.owner_email)
+        if stored.cancelled and fields.get("status") != "cancelled":
+            # Google does not bring a deleted event back (409, then 403, then it is gone).
+            raise ApiError(403, "The event has been deleted and cannot be restored.")
         self._touch(stored, {**server_owned, **fields}, requested=_sequence(body, -1))
         if _conference_version(request) == 1:
             if "conferenceData" in body:

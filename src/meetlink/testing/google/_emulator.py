@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from ._calendar import ConferenceOutcome
 from ._faults import Fault
 from ._records import ParticipantKind
+from ._scopes import write_token_file
 from ._server import Backend, RecordedRequest, close_connections, make_server
 from ._wire import JSON, as_utc
 
@@ -187,6 +189,73 @@ class GoogleEmulator:
     @batch_limit.setter
     def batch_limit(self, count: int) -> None:
         self._backend.batch_limit = count
+
+    # -- quotas -----------------------------------------------------------------------------
+
+    def enforce_quotas(
+        self, *, time_scale: float = 1.0, limits: Mapping[str, tuple[int, int]] | None = None
+    ) -> None:
+        """Answer 429 as Google does once a user or the project goes over a rate quota.
+
+        Every call counts, each call of a batch too, in a sliding minute per method family
+        (``calendar``, ``meet.read``, ``meet.write``, ``meet.create``): Google's limits
+        (calls a minute per user, per project) unless ``limits`` gives others. With
+        ``time_scale`` 60 a minute lasts one second. The user is the token's
+        (:meth:`issue_token`), or the calendar's owner for anonymous calls.
+
+        Example:
+            >>> with GoogleEmulator() as emu:
+            ...     emu.enforce_quotas(time_scale=60, limits={"calendar": (2, 10)})
+            ...     emu.rate_limited_count
+            0
+        """
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive.")
+        book = self._backend.quotas
+        book.time_scale = time_scale
+        if limits is not None:
+            book.limits = {**book.limits, **limits}
+        book.enabled = True
+
+    @property
+    def rate_limited_count(self) -> int:
+        """Calls answered 429 because a quota was crossed (faults not included)."""
+        return sum(self._backend.quotas.refused.values())
+
+    @property
+    def quota_counts(self) -> dict[str, tuple[int, int]]:
+        """Per family: (calls let through, calls answered 429) while quotas were on."""
+        book = self._backend.quotas
+        families = set(book.admitted) | set(book.refused)
+        return {f: (book.admitted[f], book.refused[f]) for f in sorted(families)}
+
+    # -- access tokens ----------------------------------------------------------------------
+
+    def issue_token(self, scopes: Iterable[str], *, user: str | None = None) -> str:
+        """An access token carrying ``scopes``, for the ``Authorization: Bearer`` header.
+
+        Calls without that header stay anonymous and may do everything; calls with it may do
+        only what ``scopes`` allow, and are answered 403 ``ACCESS_TOKEN_SCOPE_INSUFFICIENT``
+        otherwise. ``user`` (default: the owner) is whose per-user quota the calls use.
+        """
+        return self._backend.tokens.issue(scopes, user or self._backend.owner_email)
+
+    def token_file(self, path: Path, scopes: Iterable[str], *, user: str | None = None) -> Path:
+        """Write an authorized-user token file (google-auth JSON) holding a new token.
+
+        Give it to the adapter as ``token_file``: with ``MEETLINK_GOOGLE_EMULATOR_HOST`` set,
+        the adapter then sends the token, so the emulator checks its scopes.
+
+        Example:
+            >>> import tempfile
+            >>> from pathlib import Path
+            >>> with GoogleEmulator() as emu, tempfile.TemporaryDirectory() as tmp:
+            ...     path = emu.token_file(Path(tmp) / "token.json", ["https://x/y"])
+            ...     path.name
+            'token.json'
+        """
+        scopes = list(scopes)
+        return write_token_file(path, self.issue_token(scopes, user=user), scopes)
 
     # -- faults -----------------------------------------------------------------------------
 

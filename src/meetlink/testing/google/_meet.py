@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from . import _scopes as scopes
 from ._records import RecordBook
 from ._wire import JSON, ApiError, ApiRequest, ApiResponse, IdSource, paginate
 
@@ -28,6 +29,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "moderationRestrictions.defaultJoinAsViewerType": ("ON", "OFF"),
 }
 _OBJECTS = ("moderationRestrictions", "artifactConfig")
+_RPC = "google.apps.meet.v2."
 _SPACE_PATH = re.compile(r"/v2/spaces/(?P<key>[^/:]+)(?P<rest>:endActiveConference|/.*)?")
 
 
@@ -40,6 +42,7 @@ class Space:
     config: JSON = field(default_factory=dict)
     active_record: str | None = None
     members: dict[str, JSON] = field(default_factory=dict)
+    created_by_app: bool = True  # False for the space behind a Calendar-made conference
 
     @property
     def name(self) -> str:
@@ -74,24 +77,35 @@ class MeetStore:
         code = key.lower()
         return next((s for s in self.spaces.values() if s.meeting_code == code), None)
 
-    def create(self, config: JSON | None = None, *, meeting_code: str | None = None) -> Space:
+    def create(
+        self,
+        config: JSON | None = None,
+        *,
+        meeting_code: str | None = None,
+        created_by_app: bool = True,
+    ) -> Space:
         code = meeting_code or self._ids.meeting_code()
         while meeting_code is None and self.find(code) is not None:
             code = self._ids.meeting_code()
         space = Space(self._ids.space_id(), code, _checked_config(config or {}))
+        space.created_by_app = created_by_app
         self.spaces[space.id] = space
         return space
 
     def space_for_code(self, meeting_code: str) -> Space:
         """The space behind a Calendar-made conference, created the first time it is asked for."""
-        return self.find(meeting_code) or self.create(meeting_code=meeting_code)
+        return self.find(meeting_code) or self.create(
+            meeting_code=meeting_code, created_by_app=False
+        )
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         path = request.path
         if path.startswith("/v2/conferenceRecords"):
             rest = path.removeprefix("/v2/conferenceRecords").strip("/")
+            request.require_scope(scopes.RECORDS_READ, _RPC + "ConferenceRecordsService.Read")
             return self.records.handle(request, [unquote(p) for p in rest.split("/") if p])
         if path == "/v2/spaces" and request.method == "POST":
+            request.require_scope(scopes.SPACE_CREATE, _RPC + "SpacesService.CreateSpace")
             body = request.json_body()
             return ApiResponse.json(self.create(_object(body, "config")).resource())
         match = _SPACE_PATH.fullmatch(path)
@@ -99,12 +113,19 @@ class MeetStore:
             raise ApiError(404, f"The emulator does not implement {request.method} {path}.")
         key, rest = unquote(match["key"]), match["rest"] or ""
         if rest == "" and request.method == "GET":
-            return ApiResponse.json(self._get(key).resource())
+            found = self._get(key)
+            request.require_scope(
+                scopes.space_get(found.created_by_app), _RPC + "SpacesService.GetSpace"
+            )
+            return ApiResponse.json(found.resource())
         # Only spaces.get takes a meeting code as an alias; every other method wants the id.
         space = self.spaces.get(key)
         if space is None:
             raise ApiError(404)
         if rest == "" and request.method == "PATCH":
+            request.require_scope(
+                scopes.space_patch(space.created_by_app), _RPC + "SpacesService.UpdateSpace"
+            )
             return ApiResponse.json(self._patch(space, request).resource())
         if rest == ":endActiveConference" and request.method == "POST":
             self.end_active(space, self._clock())

@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +19,8 @@ from ._batch import parse_batch, render_batch
 from ._calendar import CalendarStore, ConferenceSettings
 from ._faults import Fault, FaultBook
 from ._meet import MeetStore
+from ._quotas import QuotaBook
+from ._scopes import TokenBook
 from ._wire import ApiError, ApiRequest, ApiResponse, IdSource
 
 logger = logging.getLogger("meetlink.testing.google")
@@ -77,6 +79,8 @@ class Backend:
         self.latency = 0.0
         self.batch_limit = 1000
         self.records: list[RecordedRequest] = []
+        self.tokens = TokenBook()
+        self.quotas = QuotaBook()
         self.connections: set[socket.socket] = set()
         self.clear()
 
@@ -89,6 +93,7 @@ class Backend:
             )
             self.records.clear()
         self.faults.clear()
+        self.quotas.reset()
 
     def serve(self, request: ApiRequest) -> Outcome:
         """Answer one HTTP request (a batch envelope included), applying faults."""
@@ -119,7 +124,14 @@ class Backend:
             return ApiError.invalid("A batch request cannot be nested in a batch.").to_response(
                 request.api
             )
+        authorization = request.headers.get("authorization")
+        if authorization:
+            granted = self.tokens.lookup(authorization)
+            if granted is None:
+                return ApiError(401, reason="authError").to_response(request.api)
+            request = replace(request, scopes=granted[0], user=granted[1])
         try:
+            self.quotas.admit(request, request.user or self.owner_email)
             with self.lock:
                 if request.api == "meet":
                     return self.meet.handle(request)
@@ -147,8 +159,12 @@ class Backend:
         answers: list[tuple[str | None, ApiResponse]] = []
         records: list[RecordedRequest] = []
         drop, delay = False, 0.0
+        authorization = envelope.headers.get("authorization")
         for part in parts:
             request = part.request
+            if authorization and "authorization" not in request.headers:
+                headers = {**request.headers, "authorization": authorization}
+                request = replace(request, headers=headers)
             fault = self.faults.take(request)
             if fault is not None and fault.kind == "status":
                 answer: ApiResponse | None = fault.to_error().to_response(request.api)

@@ -99,6 +99,8 @@ class ApiRequest:
     headers: Mapping[str, str]
     body: bytes
     in_batch: bool = False
+    scopes: frozenset[str] | None = None  # the token's scopes; None: anonymous, all allowed
+    user: str | None = None  # the token's user; None: anonymous (the calendar's owner)
 
     @property
     def api(self) -> Api:
@@ -122,6 +124,11 @@ class ApiRequest:
         if not low <= value <= high:
             raise ApiError.invalid(f"Invalid value for {name}: {raw}")
         return value
+
+    def require_scope(self, accepted: frozenset[str], method: str) -> None:
+        """Refuse, as Google does, a token that carries none of the ``accepted`` scopes."""
+        if self.scopes is not None and not self.scopes & accepted:
+            raise ScopeError(self.api, method)
 
     def json_body(self) -> JSON:
         if not self.body.strip():
@@ -222,6 +229,43 @@ class ApiError(Exception):
                 }
             ]
         return {"error": error}
+
+
+class ScopeError(ApiError):
+    """403 for a token without the method's scope, in the body Google sends for it.
+
+    Both APIs answer ``PERMISSION_DENIED`` with an ``ErrorInfo`` whose reason is
+    ``ACCESS_TOKEN_SCOPE_INSUFFICIENT``; Calendar adds its legacy ``errors`` list.
+    """
+
+    MESSAGE = "Request had insufficient authentication scopes."
+
+    def __init__(self, api: Api, method: str) -> None:
+        super().__init__(403, self.MESSAGE, reason="ACCESS_TOKEN_SCOPE_INSUFFICIENT")
+        self.api = api
+        self.method = method
+
+    def to_response(self, api: Api) -> ApiResponse:
+        service = "meet.googleapis.com" if api == "meet" else "calendar-json.googleapis.com"
+        error: JSON = {"code": 403, "message": self.MESSAGE}
+        if api == "calendar":
+            error["errors"] = [
+                {
+                    "message": "Insufficient Permission",
+                    "domain": "global",
+                    "reason": "insufficientPermissions",
+                }
+            ]
+        error["status"] = "PERMISSION_DENIED"
+        error["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                "domain": "googleapis.com",
+                "metadata": {"service": service, "method": self.method},
+            }
+        ]
+        return ApiResponse.json({"error": error}, 403)
 
 
 def status_phrase(code: int) -> str:

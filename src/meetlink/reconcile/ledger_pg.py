@@ -1,0 +1,367 @@
+"""The ledger on a PostgreSQL server: one meeting's state shared by several offices and workers.
+
+Selected by a URL instead of a folder (``--state postgresql://…`` or ``MEETLINK_STATE``); the
+guarantees are those of the SQLite ledger (:mod:`meetlink.reconcile.ledger`): every intent is
+committed before its call and its outcome after it, the schema is versioned with migrations,
+and the vault's rows (:mod:`meetlink.reconcile.vault_pg`) sit in the same database, encrypted
+with the key that never leaves the operator's machine.
+
+What is shared, and how:
+
+* **The meeting.** ``lock(meeting)`` takes a *shared* advisory lock on the meeting: several
+  ``meetlink open`` processes may act on it at once. A phase that needs one writer takes the
+  meeting's or a track's exclusive lock (:meth:`PostgresLedger.one_writer`).
+* **The effects.** Before an effect is carried out, it is *claimed*
+  (:meth:`PostgresLedger.claim`): a session-level advisory lock on its key, taken without
+  waiting. Two workers never call the platform for the same effect; a worker killed midway
+  (SIGKILL, a lost machine) loses its session, and the server gives its claims back at once
+  for the others, or the next run, to take.
+
+Every server fault ends in a :class:`~meetlink.errors.LedgerError` whose sentence says what
+to do; the URL in it never shows a password.
+
+Example:
+    >>> ledger = PostgresLedger("postgresql://office@db.example/meetlink")  # doctest: +SKIP
+    >>> _ = ledger.record_intent("m1", "conference:main/s1", "conference")  # doctest: +SKIP
+    >>> ledger.get("conference:main/s1").state.value                        # doctest: +SKIP
+    'intent'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from meetlink.errors import LedgerBusy, LedgerError
+from meetlink.reconcile import ledger as sqlite_ledger
+from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.server_db import (
+    SCHEMA_VERSION,
+    connect,
+    driver,
+    migrate,
+    newer_schema,
+    server_failure,
+    shown_url,
+    stored_version,
+)
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["SCHEMA_VERSION", "PostgresLedger"]
+
+_COLUMNS = (
+    "key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,"
+    " detail, last_error, created_at, updated_at"
+)
+_SELECT_ONE = """
+    SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
+           detail, last_error, created_at, updated_at
+    FROM effects WHERE key = %s"""
+_SELECT_MANY = """
+    SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
+           detail, last_error, created_at, updated_at
+    FROM effects
+    WHERE meeting_id = %s AND (%s::text IS NULL OR kind = %s) AND (%s::text IS NULL OR state = %s)
+    ORDER BY key COLLATE "C"
+"""
+# Advisory lock name spaces (the first of the two 32-bit keys): what a lock is about.
+_MEETING, _TRACK, _EFFECT = 0x6D6C0002, 0x6D6C0003, 0x6D6C0004
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+class PostgresLedger:
+    """The ledger in the PostgreSQL database at ``url`` (schema made or migrated on opening).
+
+    ``read_only=True`` (``meetlink status``, a dry run) writes nothing and migrates nothing.
+    Threads of one process share the connection, one statement at a time; processes share
+    the database, their claims kept apart by the server.
+    """
+
+    shared = True
+
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        self.url = url
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        self._claims: set[str] = set()
+        self._db = connect(url, read_only=read_only)
+        psycopg = driver()
+        try:
+            if read_only:
+                version = stored_version(self._db)
+                if version > SCHEMA_VERSION:
+                    raise newer_schema(url, version)
+                if version < SCHEMA_VERSION:
+                    raise LedgerError(
+                        f"there is no ledger at {shown_url(url)} yet (schema {version}); run "
+                        "`meetlink open` first."
+                    )
+            else:
+                migrate(self._db, url)
+        except psycopg.Error as exc:
+            self._db.close()
+            raise server_failure(exc, url) from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def where(self) -> str:
+        """The server's URL without its password, for messages."""
+        return shown_url(self.url)
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the database."""
+        with self._using() as db:
+            return stored_version(db)
+
+    def close(self) -> None:
+        """Close the connection (the server gives back every claim and lock it held)."""
+        self._db.close()
+
+    def __enter__(self) -> PostgresLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[psycopg.Connection[Any]]:
+        psycopg = driver()
+        with self._lock:
+            try:
+                yield self._db
+            except psycopg.Error as exc:
+                raise server_failure(exc, self.url) from None
+
+    # -- locks and claims -----------------------------------------------------------------
+
+    def _advisory(self, space: int, name: str, *, shared: bool, wait: float) -> None:
+        """Take a session advisory lock, trying until ``wait`` seconds have passed."""
+        take = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        deadline = time.monotonic() + wait
+        while True:
+            with self._using() as db:
+                row = db.execute(f"SELECT {take}(%s, hashtext(%s))", (space, name)).fetchone()
+            if row and row[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise LedgerBusy(
+                    f"another meetlink holds '{name}' in the ledger at {self.where} alone; wait "
+                    "for it to finish, then run again."
+                )
+            time.sleep(0.1)
+
+    def _unlock(self, space: int, name: str, *, shared: bool) -> None:
+        give = "pg_advisory_unlock_shared" if shared else "pg_advisory_unlock"
+        with self._using() as db:
+            db.execute(f"SELECT {give}(%s, hashtext(%s))", (space, name))
+
+    @contextlib.contextmanager
+    def lock(self, meeting_id: str, *, wait: float = 0.0) -> Iterator[None]:
+        """Act on the meeting alongside other workers (a shared lock): only a holder of
+        :meth:`one_writer` for the whole meeting keeps them out."""
+        self._advisory(_MEETING, meeting_id, shared=True, wait=wait)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(LedgerError):
+                self.release_claims()
+                self._unlock(_MEETING, meeting_id, shared=True)
+
+    @contextlib.contextmanager
+    def one_writer(
+        self, meeting_id: str, track_id: str | None = None, *, wait: float = 30.0
+    ) -> Iterator[None]:
+        """Hold the track (or, without one, the whole meeting) alone for a phase that needs
+        one writer; :class:`~meetlink.errors.LedgerBusy` after ``wait`` seconds.
+
+        The whole meeting can be held alone only by a process that does not hold
+        :meth:`lock` itself.
+        """
+        space, name = (_TRACK, f"{meeting_id}/{track_id}") if track_id else (_MEETING, meeting_id)
+        self._advisory(space, name, shared=False, wait=wait)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(LedgerError):
+                self._unlock(space, name, shared=False)
+
+    def claim(self, key: str) -> bool:
+        """Claim the effect ``key`` for this process, without waiting: False if another
+        process holds it. The claim lasts until :meth:`release_claims` or the end of the
+        connection (a killed worker's claims go back at once)."""
+        with self._lock:
+            if key in self._claims:
+                return True
+            with self._using() as db:
+                row = db.execute(
+                    "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (_EFFECT, key)
+                ).fetchone()
+            if row and row[0]:
+                self._claims.add(key)
+                return True
+            return False
+
+    def release_claims(self) -> None:
+        """Give back every claim this process holds."""
+        with self._lock:
+            held, self._claims = sorted(self._claims), set()
+            with self._using() as db:
+                for key in held:
+                    db.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_EFFECT, key))
+
+    # -- effects --------------------------------------------------------------------------
+
+    def get(self, key: str) -> Effect | None:
+        """The effect with this key, or None if nothing was ever attempted."""
+        with self._using() as db:
+            row = db.execute(_SELECT_ONE, (key,)).fetchone()
+        return self._parse(row) if row else None
+
+    def effects(
+        self, meeting_id: str, *, kind: str | None = None, state: EffectState | None = None
+    ) -> list[Effect]:
+        """Every effect of a meeting, optionally of one kind and state, in key order."""
+        wanted = state.value if state is not None else None
+        with self._using() as db:
+            rows = db.execute(
+                _SELECT_MANY,
+                (meeting_id, kind, kind, wanted, wanted),
+            ).fetchall()
+        return [self._parse(r) for r in rows]
+
+    def _parse(self, row: tuple[Any, ...]) -> Effect:
+        try:
+            return Effect(
+                key=row[0],
+                meeting_id=row[1],
+                kind=row[2],
+                state=EffectState(row[3]),
+                attempts=row[4],
+                content_hash=row[5],
+                external_id=row[6],
+                join_url=row[7],
+                detail=json.loads(row[8]),
+                last_error=row[9],
+                created_at=row[10],
+                updated_at=row[11],
+            )
+        except (ValueError, TypeError) as exc:
+            raise LedgerError(
+                f"the record '{row[0]}' in the ledger at {self.where} is unreadable ({exc}); "
+                "restore the database from a backup, then run again."
+            ) from None
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> Effect | None:
+        with self._using() as db:
+            row = db.execute(f"{sql} RETURNING {_COLUMNS}", params).fetchone()
+        return self._parse(row) if row else None
+
+    def record_intent(
+        self,
+        meeting_id: str,
+        key: str,
+        kind: str,
+        *,
+        content_hash: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> Effect:
+        """Write, and commit, that an effect is about to be attempted (attempts + 1); an
+        external id, join link and detail already known are kept."""
+        now = _now()
+        written = self._write(
+            """INSERT INTO effects (key, meeting_id, kind, state, attempts, content_hash,
+                                    detail, created_at, updated_at)
+               VALUES (%s, %s, %s, 'intent', 1, %s, %s, %s, %s)
+               ON CONFLICT (key) DO UPDATE SET
+                   state = 'intent', attempts = effects.attempts + 1,
+                   content_hash = excluded.content_hash,
+                   detail = CASE WHEN %s THEN excluded.detail ELSE effects.detail END,
+                   updated_at = excluded.updated_at""",
+            (key, meeting_id, kind, content_hash, _checked(detail), now, now, detail is not None),
+        )
+        return _must(written, key)
+
+    def record_done(
+        self,
+        key: str,
+        *,
+        external_id: str | None = None,
+        join_url: str | None = None,
+        content_hash: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Effect:
+        """Write the outcome of a successful effect."""
+        return self._finish(key, EffectState.DONE, external_id, join_url, content_hash, detail)
+
+    def record_cancelled(self, key: str, *, detail: Mapping[str, Any] | None = None) -> Effect:
+        """Write that the effect's object was cancelled or withdrawn."""
+        return self._finish(key, EffectState.CANCELLED, None, None, None, detail)
+
+    def record_failed(self, key: str, error: str) -> Effect:
+        """Write that the last attempt failed for good (the next ``open`` tries again)."""
+        _checked({"error": error})
+        written = self._write(
+            "UPDATE effects SET state = 'failed', last_error = %s, updated_at = %s WHERE key = %s",
+            (error, _now(), key),
+        )
+        return _must(written, key)
+
+    def _finish(
+        self,
+        key: str,
+        state: EffectState,
+        external_id: str | None,
+        join_url: str | None,
+        content_hash: str | None,
+        detail: Mapping[str, Any] | None,
+    ) -> Effect:
+        written = self._write(
+            """UPDATE effects SET state = %s, last_error = '',
+                   external_id = COALESCE(%s, external_id), join_url = COALESCE(%s, join_url),
+                   content_hash = COALESCE(%s, content_hash),
+                   detail = CASE WHEN %s THEN %s ELSE detail END, updated_at = %s
+               WHERE key = %s""",
+            (
+                state.value,
+                external_id,
+                join_url,
+                content_hash,
+                detail is not None,
+                _checked(detail),
+                _now(),
+                key,
+            ),
+        )
+        if written is None:
+            raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")
+        return written
+
+
+def _checked(detail: Mapping[str, Any] | None) -> str:
+    """The detail as JSON; refused if the SQLite ledger's ``secret_check`` finds a secret."""
+    text = json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str)
+    check = sqlite_ledger.secret_check
+    if check is not None and check(text):
+        raise LedgerError(
+            "refusing to write a secret into the ledger; secrets belong in the vault."
+        )
+    return text
+
+
+def _must(effect: Effect | None, key: str) -> Effect:
+    if effect is None:
+        raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")
+    return effect

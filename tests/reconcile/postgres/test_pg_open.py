@@ -1,0 +1,260 @@
+"""`meetlink open` on a shared PostgreSQL ledger: once, by several workers at once, and after
+workers are killed midway — every effect exactly once, counted at the Google emulator and at
+a real SMTP server over sockets."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+
+from meetlink.credentials.vault import VaultKey
+from meetlink.reconcile import OpenResult
+from meetlink.reconcile.vault_pg import open_postgres_vault
+from meetlink.testing.google import GoogleEmulator
+
+pytestmark = pytest.mark.integration
+
+POINTS = 40
+
+
+def test_open_on_postgres_then_again_does_nothing(
+    open_it: Callable[..., OpenResult], postgres_url: str, tmp_path: Path
+) -> None:
+    planned = open_it(state_dir=postgres_url, dry_run=True)  # an empty server: all to do
+    assert any(a.op.value == "create" for a in planned.actions)
+    with psycopg.connect(postgres_url) as db:  # and the dry run wrote nothing, not even a table
+        row = db.execute("SELECT to_regclass('effects') IS NULL").fetchone()
+    assert row == (True,)
+    first = open_it(state_dir=postgres_url)
+    assert first.ok, first.failures
+    assert first.counts["conference"]["create"] == 2
+    assert first.counts["invitation"]["create"] > 0
+    again = open_it(state_dir=postgres_url)
+    assert again.ok
+    assert again.counts == {}
+    planned = open_it(state_dir=postgres_url, dry_run=True)
+    assert all(a.op.value == "none" for a in planned.actions)
+    assert not (tmp_path / ".meetlink" / "ledger.sqlite3").exists()  # the server holds it
+    with psycopg.connect(postgres_url) as db:
+        row = db.execute("SELECT count(*) FROM vault_credentials").fetchone()
+    assert row is not None
+    assert row[0] > 0
+
+
+def test_status_reads_the_server_ledger(
+    open_it: Callable[..., OpenResult], postgres_url: str, tmp_path: Path
+) -> None:
+    open_it(state_dir=postgres_url)
+    shown = subprocess.run(
+        [sys.executable, "-m", "meetlink", "status", str(tmp_path / "meeting.yaml")],
+        env={**os.environ, "MEETLINK_STATE": postgres_url, "COLUMNS": "200"},
+        capture_output=True,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr.decode()
+    text = shown.stdout.decode()
+    assert "6 done, 0 pending, 0 failed" in text
+
+
+@dataclass
+class Mailbox:
+    messages: list[Any] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(parsed)
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture
+def emulator() -> Iterator[GoogleEmulator]:
+    with GoogleEmulator(latency=0.002) as emu:
+        yield emu
+
+
+def _write_meeting(folder: Path, smtp_port: int) -> Path:
+    header = "id,name,kind,members,location,equipment,officer_name,officer_email,contact_emails\n"
+    rows = []
+    for i in range(POINTS):
+        rows.append(
+            f"A{i:03d},Chi bộ cơ quan {i},agency,{20 + i % 7},Phòng họp {i},computer,"
+            f"Cán bộ A{i},ktv.a{i}@coquan.example.org,bt.a{i}@coquan.example.org\n"
+        )
+        rows.append(
+            f"V{i:03d},Chi bộ thôn {i},village,{15 + i % 9},Nhà văn hóa {i},computer,"
+            f"Cán bộ V{i},ktv.v{i}@xa.example.org,bt.v{i}@xa.example.org\n"
+        )
+    (folder / "roster.csv").write_text(header + "".join(rows), encoding="utf-8")
+    meeting = folder / "meeting.yaml"
+    meeting.write_text(
+        f"""\
+id: shared-test
+title: "Hội nghị trực tuyến"
+organizer: {{name: "Văn phòng", email: vp@thiuy.example.org}}
+roster: roster.csv
+rules: {{own_point_min_members: 1}}
+delivery:
+  smtp: {{host: 127.0.0.1, port: {smtp_port}, starttls: false}}
+tracks:
+  - id: meet
+    platform: google
+    units: {{kinds: [agency]}}
+    settings: {{retry_base_delay: 0.01, max_retry_seconds: 20}}
+    sittings:
+      - {{id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}}
+      - {{id: s2, start: 2024-03-11T08:00, end: 2024-03-11T10:00}}
+      - {{id: s3, start: 2024-03-12T08:00, end: 2024-03-12T10:00}}
+  - id: line
+    platform: provisioned
+    units: {{kinds: [village]}}
+    sittings:
+      - {{id: s1, start: 2024-03-13T08:00, end: 2024-03-13T10:00}}
+""",
+        encoding="utf-8",
+    )
+    return meeting
+
+
+@dataclass
+class Workers:
+    meeting: Path
+    env: dict[str, str]
+    key: VaultKey
+    url: str
+
+    def start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "meetlink", "open", str(self.meeting), "--concurrency", "4"],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+
+@pytest.fixture
+def workers(
+    tmp_path: Path, emulator: GoogleEmulator, mailbox: tuple[Mailbox, int], postgres_url: str
+) -> Workers:
+    key = VaultKey.generate()
+    env = {
+        **os.environ,
+        "MEETLINK_GOOGLE_EMULATOR_HOST": emulator.host,
+        "MEETLINK_VAULT_KEY": key.reveal_text(),
+        "MEETLINK_STATE": postgres_url,
+    }
+    return Workers(_write_meeting(tmp_path, mailbox[1]), env, key, postgres_url)
+
+
+def _uid_and_sequence(message: Any) -> tuple[str, str]:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            text = part.get_payload(decode=True).decode("utf-8")
+            uid = re.search(r"^UID:(.*?)\r?$", text, flags=re.MULTILINE)
+            seq = re.search(r"^SEQUENCE:(.*?)\r?$", text, flags=re.MULTILINE)
+            return (uid.group(1) if uid else "", seq.group(1) if seq else "")
+    return ("", "")
+
+
+def _check_exactly_once(
+    workers: Workers, emulator: GoogleEmulator, box: Mailbox, *, killed: bool
+) -> None:
+    """One Google event per sitting; every invitation and hand-out sent once; every village
+    officer's last hand-out is the password the vault (on the server) holds.
+
+    A worker killed between the SMTP server's "250 OK" and its ledger write leaves that
+    message's outcome unknown: the next run sends the very same message again (same
+    Message-ID, same bytes), as a single ``open`` does after a crash. Without kills, nothing
+    is sent twice at all.
+    """
+    assert len(emulator.events()) == 3  # none made and thrown away either
+    with box.lock:
+        messages = list(box.messages)
+    sent: dict[tuple[str, str], set[str]] = {}
+    for message in messages:
+        if _uid_and_sequence(message)[0]:
+            sent.setdefault(_uid_and_sequence(message), set()).add(str(message["Message-ID"]))
+    assert len(sent) == 4 * POINTS  # 3 Google sittings + 1 provider sitting, SEQUENCE 0 each
+    assert all(len(ids) == 1 for ids in sent.values())  # a resend is the same message
+    if not killed:
+        assert len([m for m in messages if _uid_and_sequence(m)[0]]) == 4 * POINTS
+    handouts: dict[str, list[str]] = {}
+    for message in messages:
+        if not _uid_and_sequence(message)[0]:
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            found = re.search(r"Mật khẩu: (\S+)", body)
+            assert found is not None, str(message["Subject"])
+            handouts.setdefault(str(message["To"]), []).append(found.group(1))
+    assert len(handouts) == POINTS
+    if not killed:
+        assert all(len(passwords) == 1 for passwords in handouts.values())
+    with open_postgres_vault(workers.url, workers.key) as vault:
+        stored = vault.list("shared-test")
+        assert len(stored) == POINTS
+        for row in stored:
+            officer = f"ktv.v{int(row.unit_id[1:])}@xa.example.org"
+            delivered = [p for to, ps in handouts.items() if officer in to for p in ps]
+            password = vault.get("shared-test", row.unit_id, row.kind).password
+            assert password is not None
+            assert delivered
+            assert set(delivered) == {password.reveal()}  # no credential mismatch
+
+
+def test_two_workers_at_once_share_the_work_and_do_each_effect_once(
+    workers: Workers, emulator: GoogleEmulator, mailbox: tuple[Mailbox, int]
+) -> None:
+    running = [workers.start(), workers.start()]
+    outs = [p.communicate(timeout=300) for p in running]
+    for process, (out, err) in zip(running, outs, strict=True):
+        assert process.returncode == 0, (out + err).decode()
+    _check_exactly_once(workers, emulator, mailbox[0], killed=False)
+    for out, _ in outs:  # each worker did its share of the sending
+        assert re.search(r"invitations: \d+ create", out.decode()), out.decode()
+
+
+@pytest.mark.parametrize("seed", [17, 29])
+def test_workers_killed_midway_leave_their_claims_to_a_finishing_run(
+    seed: int, workers: Workers, emulator: GoogleEmulator, mailbox: tuple[Mailbox, int]
+) -> None:
+    chance = random.Random(seed)
+    running = [workers.start() for _ in range(4)]
+    for victim in running[:2]:
+        time.sleep(chance.uniform(0.5, 2.5))
+        if victim.poll() is None:
+            victim.send_signal(signal.SIGKILL)
+    for process in running:
+        process.communicate(timeout=300)
+    finishing = workers.start()
+    out, err = finishing.communicate(timeout=300)
+    assert finishing.returncode == 0, (out + err).decode()
+    _check_exactly_once(workers, emulator, mailbox[0], killed=True)
