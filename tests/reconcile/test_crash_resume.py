@@ -188,7 +188,8 @@ def check_finished(run: Round, emulator: GoogleEmulator, box: Mailbox) -> None:
     for message in messages:
         calendar = _calendar(message)
         if calendar:
-            uid = _field(calendar, "UID")
+            # per invitation: the points of a Google event share its UID (docs/guides/google.md)
+            uid = f"{_field(calendar, 'UID')} {message['To']}"
             sequences.setdefault(uid, set()).add(_field(calendar, "SEQUENCE"))
             message_ids.setdefault(uid, set()).add(str(message["Message-ID"]))
         else:

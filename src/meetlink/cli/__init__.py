@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import logging
 import os
 import sys
@@ -148,6 +149,12 @@ def _parser() -> argparse.ArgumentParser:
         help=_("the target attendance rate for the chart and summary: 90, 90%% or 0.9 (default)"),
     )
     report.add_argument("--no-chart", action="store_true", help=_("do not draw the chart"))
+    report.add_argument(
+        "--occurrence",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help=_("a recurring meeting: report the one held that day (default: every one)"),
+    )
     return parser
 
 
@@ -164,6 +171,15 @@ def _rate(text: str) -> float:
             _("'{given}' is not a rate between 0% and 100%").format(given=text)
         )
     return value
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'{given}' is not a date such as 2024-03-03").format(given=text)
+        ) from None
 
 
 def disable_core_dumps() -> None:
@@ -356,7 +372,7 @@ def _report(args: argparse.Namespace) -> int:
                 print(f"meetlink: {warning}", file=sys.stderr)
         else:
             roll_calls = load_roll_calls(args.attendance, plan)
-        report = build_report(plan, roll_calls)
+        report = build_report(plan, roll_calls, occurrence=args.occurrence)
         summary = report_summary(report, loaded.meeting.language, target=args.target)
         # everything was read and checked: only now is anything written
         written = _write_report(report, summary, output, args, plan) if output else []

@@ -50,7 +50,7 @@ def message_id_for(invitation: Invitation) -> str:
     if invitation.kind == "uninvite":
         emails = "\n".join(sorted(r.email.casefold() for r in invitation.recipients))
         tail += "-" + hashlib.sha256(emails.encode()).hexdigest()[:12]
-    return f"<{invitation.uid}-{invitation.sequence}.{tail}@{domain}>"
+    return f"<{invitation.spec.message_key}-{invitation.sequence}.{tail}@{domain}>"
 
 
 def build_message(invitation: Invitation) -> EmailMessage:

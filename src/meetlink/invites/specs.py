@@ -204,6 +204,22 @@ class InvitationSpec:
         return f"{self.track}/{self.sitting}/{self.point}"
 
     @property
+    def message_key(self) -> str:
+        """What names this invitation's messages (Message-ID, outbox files): its UID when
+        the UID is its own (:func:`uid_for`); when it carries a platform event's UID (a
+        Google event's ``iCalUID``, shared by every point of the event and holding an
+        ``@``), a name-based UUID of that UID and the point, so each point's messages stay
+        apart.
+
+        >>> spec.message_key == spec.uid  # doctest: +SKIP
+        True
+        """
+        if self.uid == uid_for(self.meeting_id, self.track, self.sitting, self.point):
+            return self.uid
+        name = json.dumps([self.uid, self.point], ensure_ascii=False)
+        return str(uuid.uuid5(_NAMESPACE, name))
+
+    @property
     def occurrences(self) -> tuple[tuple[dt.datetime, ...], bool]:
         """The starts of a recurring sitting for a year from its first (at most
         :data:`MAX_LISTED_DATES`), and whether more follow; ``((), False)`` for one sitting.
@@ -403,7 +419,9 @@ def join_link_problem(link: str) -> str | None:
 
 
 def invitations_for(
-    plan: Plan, join_links: Mapping[str | tuple[str, str], str]
+    plan: Plan,
+    join_links: Mapping[str | tuple[str, str], str],
+    event_uids: Mapping[str, str] | None = None,
 ) -> list[InvitationSpec]:
     """One spec per (sitting with a start, bridge point with seats), in plan order.
 
@@ -411,6 +429,11 @@ def invitations_for(
     ``track/sitting/point`` per point) or a ``(conference key, point id)`` pair (a link
     issued to one point of a shared conference) to the link; the pair wins. A point without
     a link gets an invitation that says the access comes separately to its officer.
+
+    ``event_uids`` maps a conference key to the UID of the calendar event the platform made
+    for it (a Google event's ``iCalUID``): every point of that conference is invited under
+    it, so a guest's calendar files the platform's copy and meetlink's as one entry. A
+    conference not in it gives each point its own UID (:func:`uid_for`).
 
     Recipients are the ``contact_emails`` of every unit seated there for that sitting, then
     the host unit's officer, each address once, in that order. A unit with no seats in a
@@ -441,6 +464,7 @@ def invitations_for(
             continue
         conference = conference_of.get((sitting.track, sitting.id, point.id), "")
         link = join_links.get((conference, point.id)) or join_links.get(conference)
+        uid = (event_uids or {}).get(conference, "")
         out.append(
             InvitationSpec(
                 meeting_id=meeting.id,
@@ -479,6 +503,7 @@ def invitations_for(
                     for o in sitting.occurrences
                     if o.status == "moved"
                 ),
+                uid=uid,
             )
         )
     return out

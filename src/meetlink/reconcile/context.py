@@ -253,7 +253,8 @@ class RunContext:
 
     def wanted(self) -> Wanted:
         """The desired state against the ledger as it stands now."""
-        return self.desired.now(self.effects(Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS))
+        kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION)
+        return self.desired.now(self.effects(*kinds))
 
     def actions(self, kind: Kind, wanted: Wanted | None = None) -> list[Action]:
         """The diff of one kind, now."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
@@ -219,17 +219,30 @@ class DesiredState:
                     and given.content_hash == access[access_key]
                 ):
                     handouts[access_key.with_kind(Kind.HANDOUT)] = handout_hash(given, times)
+        sent_uids = {
+            key: str(effect.detail["uid"])
+            for key, effect in effects.items()
+            if key.kind == Kind.INVITATION and effect.detail.get("uid")
+        }
         return Wanted(
             self.requests,
             credentials,
             access,
             handouts,
-            functools.partial(self.invitations, made),
+            functools.partial(self.invitations, made, sent_uids),
             self.templates,
         )
 
-    def invitations(self, made: Mapping[EffectKey, Effect]) -> dict[EffectKey, InvitationSpec]:
-        """Every invitation wanted, with the join links of the conferences made so far."""
+    def invitations(
+        self, made: Mapping[EffectKey, Effect], sent_uids: Mapping[EffectKey, str] | None = None
+    ) -> dict[EffectKey, InvitationSpec]:
+        """Every invitation wanted, with the join links of the conferences made so far.
+
+        A point of a conference whose platform made a calendar event (Google) is invited
+        under the event's UID (see :meth:`platform_events`), unless the ledger holds an
+        invitation already sent for it (``sent_uids``, by invitation key): that one keeps its
+        UID, since a new one would leave the old entry in the guests' calendars beside it.
+        """
         links: dict[str | tuple[str, str], str] = {}
         for key, effect in made.items():
             adapter = self.adapters.get(key.track)
@@ -241,12 +254,36 @@ class DesiredState:
             ):
                 links[_plan_text(key.conference)] = effect.join_url
         by_email = {t.id for t in self.plan.meeting.tracks if t.invites != InviteMode.PLATFORM}
-        return {
-            EffectKey.invitation(spec.track, spec.sitting, spec.point): spec
-            for spec in invitations_for(self.plan, links)
-            if spec.track in by_email
-            and f"{spec.track}/{spec.sitting}" not in self.cancelled_sittings
-        }
+        event_uids = {text: uid for text, (uid, _) in self.platform_events(made).items()}
+        kept = sent_uids or {}
+        out: dict[EffectKey, InvitationSpec] = {}
+        for spec in invitations_for(self.plan, links, event_uids):
+            if spec.track not in by_email or f"{spec.track}/{spec.sitting}" in (
+                self.cancelled_sittings
+            ):
+                continue
+            key = EffectKey.invitation(spec.track, spec.sitting, spec.point)
+            uid = kept.get(key)
+            out[key] = spec if uid is None or uid == spec.uid else replace(spec, uid=uid)
+        return out
+
+    def platform_events(self, made: Mapping[EffectKey, Effect]) -> dict[str, tuple[str, int]]:
+        """A conference's plan key → the UID and SEQUENCE of the calendar event its platform
+        made for it (a Google event's ``iCalUID`` and ``sequence``), for the conferences
+        made whose adapter reports one (``ConferenceInfo.extra["ical_uid"]``).
+
+        >>> desired.platform_events(made)  # doctest: +SKIP
+        {'main/s1': ('7kq…@google.com', 0)}
+        """
+        found: dict[str, tuple[str, int]] = {}
+        for key, effect in made.items():
+            if key.kind != Kind.CONFERENCE:
+                continue
+            extra = (effect.detail.get("info") or {}).get("extra") or {}
+            uid = extra.get("ical_uid")
+            if uid:
+                found[_plan_text(key.conference)] = (str(uid), int(extra.get("sequence") or 0))
+        return found
 
     @functools.cached_property
     def waiting_points(self) -> dict[EffectKey, PendingSpec]:

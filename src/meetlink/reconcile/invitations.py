@@ -9,6 +9,12 @@ notice follows. The spec, SEQUENCE and DTSTAMP are written to the ledger before 
 an attempt interrupted or refused is resent with the very same bytes and Message-ID, never
 with a new SEQUENCE. Tracks with ``invites: platform`` are left to the platform.
 
+On a track whose platform makes a calendar event (Google), the points of a conference are
+invited under the event's ``iCalUID`` (see ``DesiredState.invitations``): a guest's calendar
+files Google's copy and meetlink's as one entry. The SEQUENCE sent is then never below the
+event's ``sequence`` as Google last reported it, so the REQUEST mailed is never older than
+the copy Google holds. An invitation already sent under its own UID keeps it.
+
 A recipient the mail server refuses — permanently (5xx), or still for now (4xx) after the
 sender's retries — never makes the others get the invitation twice. The ledger keeps, with
 the Message-ID, who accepted it (``accepted``) and who did not, with the server's reply
@@ -66,11 +72,23 @@ def run_invitations(ctx: RunContext) -> None:
     actions = ctx.actions(Kind.INVITATION, wanted)
     ctx.result.plan(actions)
     specs = wanted.invitations
-    ctx.run_all("invitations", actions, lambda a: invite(ctx, a, specs))
+    events = ctx.desired.platform_events(ctx.effects(Kind.CONFERENCE))
+    floors = dict(events.values())
+    ctx.run_all("invitations", actions, lambda a: invite(ctx, a, specs, floors))
 
 
-def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, InvitationSpec]) -> None:
-    """Send (or resend, or cancel) one invitation."""
+def invite(
+    ctx: RunContext,
+    action: Action,
+    specs: Mapping[EffectKey, InvitationSpec],
+    floors: Mapping[str, int] | None = None,
+) -> None:
+    """Send (or resend, or cancel) one invitation.
+
+    ``floors`` maps a platform event's UID to its SEQUENCE there: an invitation under that
+    UID is sent with a SEQUENCE at least as high.
+    """
+    floors = floors or {}
     key = str(action.key)
     effect = ctx.ledger.get(key)
     detail: dict[str, Any] = dict(effect.detail) if effect else {}
@@ -84,8 +102,9 @@ def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, Invitation
         detail["postponed"] = postponed
         if postponed:
             spec = dataclasses.replace(spec, postponed=True)
+        sequence = max(sent + 1, floors.get(spec.uid, 0))
         cancellation = build_cancellation(
-            spec, sequence=sent + 1, dtstamp=now, templates=ctx.desired.templates
+            spec, sequence=sequence, dtstamp=now, templates=ctx.desired.templates
         )
         _deliver(ctx, key, detail, cancellation, cancel=True)
         return
@@ -107,7 +126,7 @@ def invite(ctx: RunContext, action: Action, specs: Mapping[EffectKey, Invitation
     if resend:  # the same bytes as the interrupted attempt: same SEQUENCE and DTSTAMP
         sequence, stamp = int(detail["sequence"]), dt.datetime.fromisoformat(detail["dtstamp"])
     else:
-        sequence, stamp = sent + 1, now
+        sequence, stamp = max(sent + 1, floors.get(spec.uid, 0)), now
     previous = InvitationSpec.from_json(detail["spec"]) if "spec" in detail else None
     if (
         effect is not None
@@ -194,7 +213,7 @@ def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:
     When it did, the ledger is written as if it had been sent now; otherwise the next
     message is an update with the following SEQUENCE, never a second SEQUENCE 0.
     """
-    found = ctx.mail.last_sent(spec.uid, spec.track)
+    found = ctx.mail.last_sent(spec.message_key, spec.track)
     if found is None:
         return None
     stamp = _dtstamp(found.calendar)

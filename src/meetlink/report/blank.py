@@ -9,8 +9,9 @@ names and the time of the report) and load the files back as they are.
 A workbook is ready to print (:mod:`meetlink.loading.printed`): "PHIẾU ĐIỂM DANH", the
 meeting's title (and the point's name) above the header, A4 landscape, the header on every
 page, the cells to fill in shaded. A sitting is named as the plan prints it ("Lớp 1",
-"ngày 10/9/2023"), which the reader takes back as it is. The CSV has its header first and
-no title, for other tools.
+"ngày 10/9/2023"), which the reader takes back as it is; a recurring sitting gets a row per
+held occurrence, named by its day ("ngày 3/3/2024", after the sitting's title if it has
+one). The CSV has its header first and no title, for other tools.
 
 Example:
     >>> from meetlink.report import blank_roll_call
@@ -29,8 +30,9 @@ from typing import Any
 
 from meetlink.loading.printed import ColumnKind, PrintColumn, PrintedSheet, printed_workbook
 from meetlink.loading.sheets import spreadsheet_safe
-from meetlink.planning import BridgePoint, Plan
+from meetlink.planning import BridgePoint, Plan, PlannedSitting
 from meetlink.planning.points import sitting_labels
+from meetlink.report.occurrences import held, occurrence_label, own_title
 
 __all__ = ["BLANK_HEADER", "blank_roll_call", "blank_rows"]
 
@@ -75,11 +77,24 @@ class _Rows:
         self.seats = {(s.unit, sitting): n for s in plan.seats for sitting, n in s.seats.items()}
         self.labels = sitting_labels(plan)
 
+    def sittings(self) -> list[tuple[PlannedSitting, str]]:
+        """Every sitting with the name its rows print: a recurring sitting once per held
+        occurrence (skipped ones left out, a moved one at the day it is held)."""
+        out: list[tuple[PlannedSitting, str]] = []
+        for sitting in self.plan.sittings:
+            label = self.labels[(sitting.track, sitting.id)]
+            occurrences = held(sitting)
+            if not occurrences:
+                out.append((sitting, label))
+                continue
+            titled = bool(own_title(self.plan, sitting))
+            out.extend((sitting, occurrence_label(label, titled, o)) for o in occurrences)
+        return out
+
     def of(self, points: Sequence[BridgePoint] | None, *, by_unit: bool) -> list[list[Any]]:
-        plan, seats, labels = self.plan, self.seats, self.labels
+        plan, seats = self.plan, self.seats
         rows: list[list[Any]] = []
-        for sitting in plan.sittings:
-            label = labels[(sitting.track, sitting.id)]
+        for sitting, label in self.sittings():
             for point in points if points is not None else plan.bridge_points:
                 if point.track != sitting.track or point.seats.get(sitting.id, 0) <= 0:
                     continue

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 
+from meetlink.errors import InputError
 from meetlink.planning import BridgePoint, Plan, PlannedSitting
 from meetlink.planning.points import platform_label, sitting_names
 from meetlink.report.models import (
@@ -42,21 +44,30 @@ from meetlink.report.models import (
     Totals,
     UnitResult,
 )
+from meetlink.report.occurrences import day_name, held, own_title
 
 __all__ = ["build_report"]
 
 
 def build_report(
-    plan: Plan, roll_calls: RollCalls, *, report_within: dt.timedelta | None = None
+    plan: Plan,
+    roll_calls: RollCalls,
+    *,
+    report_within: dt.timedelta | None = None,
+    occurrence: dt.date | None = None,
 ) -> Report:
     """Compare the roll calls with the plan: rows, totals, missing and late roll calls.
 
     A roll call is late when its ``reported_at`` is after ``report_within`` past the
     sitting's end, or, by default, after the day of the sitting ("the same day").
+
+    A recurring sitting gives one result per held occurrence (named by its day; the
+    totals add up the year); with ``occurrence`` (a day), only the sittings held that day
+    are reported. Raises :class:`InputError` when no sitting is held that day.
     """
-    calls: dict[tuple[str, str, str], list[RollCall]] = {}
+    calls: dict[tuple[str, str, dt.date | None, str], list[RollCall]] = {}
     for call in roll_calls.calls:
-        calls.setdefault((call.track, call.sitting, call.point), []).append(call)
+        calls.setdefault((call.track, call.sitting, call.occurrence, call.point), []).append(call)
     connections = {(c.track, c.sitting, c.point): c for c in roll_calls.connections}
     seats = {(s.unit, sitting): n for s in plan.seats for sitting, n in s.seats.items()}
     tracks = {t.id: t for t in plan.meeting.tracks}
@@ -65,27 +76,31 @@ def build_report(
     missing: list[Missing] = []
     late: list[Late] = []
     sittings: list[SittingResult] = []
-    for sitting in plan.sittings:
+    chosen = _reported(plan, occurrence, names)
+    for own, sitting, day in chosen:
         point_rows: list[PointResult] = []
         unit_rows: list[UnitResult] = []
         for point in plan.points_of(sitting.track):
-            expected = point.seats.get(sitting.id, 0)
+            expected = point.seats.get(own.id, 0)
             if expected <= 0:
                 continue  # nobody is seated here in this sitting
-            key = (sitting.track, sitting.id, point.id)
-            here = calls.get(key, [])
-            connected = (
-                (key in connections) if key in roll_calls.observed or key in connections else None
-            )
-            row = _point_row(point, sitting, expected, here, connections.get(key), connected)
+            key = (sitting.track, own.id, point.id)
+            here = calls.get((sitting.track, own.id, day, point.id), [])
+            # the platform's records cover the whole series: no count for one occurrence
+            connection = connections.get(key) if day is None else None
+            seen = day is None and (key in roll_calls.observed or key in connections)
+            connected = (key in connections) if seen else None
+            row = _point_row(point, sitting, expected, here, connection, connected)
             point_rows.append(row)
-            unit_rows.extend(_unit_rows(plan, point, sitting, here, row, seats))
-            notices.extend(_notices(point, sitting, here, row, seats))
-            missing.extend(_missing(point, sitting, here, row, seats))
-            late.extend(_late(point, sitting, here, connections.get(key), report_within))
+            unit_rows.extend(_unit_rows(plan, point, sitting, here, row, seats, own.id))
+            notices.extend(_notices(point, sitting, here, row, seats, own.id))
+            missing.extend(_missing(point, sitting, here, row, seats, own.id))
+            late.extend(_late(point, sitting, here, connection, report_within))
         track = tracks[sitting.track]
-        name = names[(sitting.track, sitting.id)]
-        many = len(plan.sittings) > 1
+        name = names[(sitting.track, own.id)]
+        if day is not None:
+            name = _day_name(name, bool(own_title(plan, own)), sitting)
+        many = len(chosen) > 1
         label = " — ".join(p for p in (track.title, name if many or not track.title else "") if p)
         sittings.append(
             SittingResult(
@@ -95,6 +110,7 @@ def build_report(
                 points=tuple(point_rows),
                 units=tuple(unit_rows),
                 totals=Totals.of(label, point_rows),
+                occurrence=day,
             )
         )
     track_totals = tuple(
@@ -118,6 +134,51 @@ def build_report(
         unmatched=roll_calls.unmatched,
         sources=roll_calls.sources,
     )
+
+
+def _reported(
+    plan: Plan, occurrence: dt.date | None, names: Mapping[tuple[str, str], str]
+) -> list[tuple[PlannedSitting, PlannedSitting, dt.date | None]]:
+    """The sittings to report: ``(the plan's sitting, the one reported, its occurrence)``;
+    a recurring sitting's held occurrences each stand as a sitting of their own (id
+    ``monthly@2024-03-03``, its day's times, no rule)."""
+    out: list[tuple[PlannedSitting, PlannedSitting, dt.date | None]] = []
+    for sitting in plan.sittings:
+        occurrences = held(sitting)
+        if not occurrences:
+            start = sitting.start
+            if occurrence is None or (start is not None and start.date() == occurrence):
+                out.append((sitting, sitting, None))
+            continue
+        for o in occurrences:
+            if occurrence is not None and occurrence not in (o.date, o.start.date()):
+                continue
+            one = replace(
+                sitting,
+                id=f"{sitting.id}@{o.date.isoformat()}",
+                start=o.start,
+                end=o.end,
+                recurrence=None,
+                occurrences=(),
+            )
+            out.append((sitting, one, o.date))
+    if not out and occurrence is not None:
+        days = sorted(
+            {o.start.date() for s in plan.sittings for o in held(s)}
+            | {s.start.date() for s in plan.sittings if s.start is not None and not held(s)}
+        )
+        raise InputError.single(
+            "--occurrence",
+            f"no sitting is held on {day_name(occurrence)}; the days are "
+            f"{', '.join(d.isoformat() for d in days) or 'not set yet'}.",
+        )
+    return out
+
+
+def _day_name(name: str, titled: bool, sitting: PlannedSitting) -> str:
+    """A held occurrence's name: the day it is held, after the sitting's title if any."""
+    day = day_name(sitting.start.date()) if sitting.start is not None else ""
+    return f"{name}, {day}" if titled else day
 
 
 def _point_row(
@@ -160,6 +221,7 @@ def _unit_rows(
     here: list[RollCall],
     row: PointResult,
     seats: Mapping[tuple[str, str], int],
+    seated: str,
 ) -> list[UnitResult]:
     by_unit = {c.unit: c.present for c in here if c.unit is not None}
     out = []
@@ -168,9 +230,7 @@ def _unit_rows(
         if present is None and len(point.units) == 1:
             present = row.present  # the point's (or party cell's) count is its one unit's count
         # a branch meeting as party cells: each cell point is a share of the unit
-        expected = (
-            point.seats.get(sitting.id, 0) if point.cell else seats.get((unit, sitting.id), 0)
-        )
+        expected = point.seats.get(seated, 0) if point.cell else seats.get((unit, seated), 0)
         name = plan.units[unit].name if unit in plan.units else unit
         out.append(UnitResult(point.track, sitting.id, unit, name, point.id, expected, present))
     return out
@@ -182,6 +242,7 @@ def _notices(
     here: list[RollCall],
     row: PointResult,
     seats: Mapping[tuple[str, str], int],
+    seated: str,
 ) -> list[Notice]:
     out = []
     whole = next((c for c in here if c.unit is None), None)
@@ -198,7 +259,7 @@ def _notices(
         )
     by_unit = [c for c in here if c.unit is not None]
     for call in by_unit:
-        unit_expected = seats.get((call.unit or "", sitting.id), 0)
+        unit_expected = seats.get((call.unit or "", seated), 0)
         if point.cell is None and call.present > unit_expected:
             out.append(
                 Notice(
@@ -230,6 +291,7 @@ def _missing(
     here: list[RollCall],
     row: PointResult,
     seats: Mapping[tuple[str, str], int],
+    seated: str,
 ) -> list[Missing]:
     common = (point.track, sitting.id, point.id, point.name)
     if not row.reported:
@@ -240,7 +302,7 @@ def _missing(
     return [
         Missing(*common, unit=unit, connected=row.connected)
         for unit in point.units
-        if unit not in sent and seats.get((unit, sitting.id), 0) > 0
+        if unit not in sent and seats.get((unit, seated), 0) > 0
     ]
 
 

@@ -44,7 +44,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class RollCall:
-    """One reported count: a whole bridge point (``unit`` None) or one unit at it."""
+    """One reported count: a whole bridge point (``unit`` None) or one unit at it, in one
+    sitting (and, for a recurring sitting, one ``occurrence``)."""
 
     track: str
     sitting: str
@@ -56,6 +57,8 @@ class RollCall:
     source: str = ""
     row: int = 0
     column: str = ""
+    occurrence: dt.date | None = None
+    """The original date of the occurrence of a recurring sitting (None for one sitting)."""
 
     @property
     def where(self) -> str:
@@ -279,6 +282,9 @@ class SittingResult:
     points: tuple[PointResult, ...]
     units: tuple[UnitResult, ...]
     totals: Totals
+    occurrence: dt.date | None = None
+    """For one occurrence of a recurring sitting: its original date (``sitting`` then holds
+    the day's times and the id ``monthly@2024-03-03``)."""
 
 
 @dataclass(frozen=True, slots=True)

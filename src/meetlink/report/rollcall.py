@@ -15,7 +15,13 @@ column                    Vietnamese aliases (matched without accents or case)
 ``present``               số có mặt, có mặt, số đảng viên có mặt
 ``names``                 họ tên, danh sách có mặt (names separated by ; , or new lines)
 ``reported_at``           thời gian báo cáo, thời điểm điểm danh
+``occurrence``            ngày, ngày họp, ngày sinh hoạt (a recurring sitting's date)
 ========================  ============================================================
+
+A recurring sitting is reported once per occurrence: the row names the day, in the
+``occurrence`` column (``2024-03-03`` or ``3/3/2024``: the day it was held, or its date
+before a move) or in the sitting cell as the blank roll call prints it ("ngày 3/3/2024").
+A skipped occurrence cannot be reported. The column is not read for a sitting held once.
 
 Title rows above the header (the blank roll calls meetlink prints have three) are skipped:
 the header is the first of the first ten rows that names two known columns. A sitting may
@@ -55,6 +61,7 @@ from meetlink.loading.sheets import (
 from meetlink.planning import BridgePoint, Plan
 from meetlink.planning.points import sitting_labels
 from meetlink.report.models import RollCall, RollCalls
+from meetlink.report.occurrences import day_name, find_held, held, occurrence_label, own_title
 from meetlink.text import fold, nfc
 
 __all__ = ["ROLL_CALL_COLUMNS", "load_roll_calls", "sheet_files"]
@@ -69,6 +76,7 @@ ROLL_CALL_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "present": ("present", "số có mặt", "có mặt", "số đảng viên có mặt", "số người dự"),
     "names": ("names", "họ tên", "họ và tên", "danh sách có mặt", "họ tên người có mặt"),
     "reported_at": ("reported_at", "thời gian báo cáo", "thời điểm điểm danh", "thời gian"),
+    "occurrence": ("occurrence", "ngày", "ngày họp", "ngày sinh hoạt", "date"),
 }
 _HEADER_KEYS = {fold(a): c for c, aliases in ROLL_CALL_COLUMNS.items() for a in aliases}
 _WHO = ("point_id", "point_name", "unit_id", "unit_name")
@@ -150,6 +158,16 @@ class _Index:
         for (track, sitting), label in sitting_labels(plan).items():
             labels.setdefault((track, fold(label)), []).append(sitting)
         self.labels = {key: ids[0] for key, ids in labels.items() if len(ids) == 1}
+        # an occurrence of a recurring sitting as the blank roll call prints it
+        self.days: dict[tuple[str, str], tuple[str, dt.date]] = {}
+        self.recurring = {(s.track, s.id): s for s in plan.sittings if held(s)}
+        every = sitting_labels(plan)
+        for recurring in self.recurring.values():
+            titled = bool(own_title(plan, recurring))
+            label = every[(recurring.track, recurring.id)]
+            for o in held(recurring):
+                key = (recurring.track, fold(occurrence_label(label, titled, o)))
+                self.days.setdefault(key, (recurring.id, o.date))
 
     def sitting(self, track: str, raw: str) -> str | None:
         """The id of the sitting of ``track`` that ``raw`` names (id, title, printed name,
@@ -225,6 +243,7 @@ class _Row:
             index,
         )
         self.found: list[Problem] = []
+        self.occurrence: dt.date | None = None
 
     def bad(self, column: str, message: str) -> None:
         self.found.append(
@@ -238,6 +257,8 @@ class _Row:
         if point is None:
             return None
         sitting = self._sitting(point)
+        if sitting is not None:
+            self._occurrence(point.track, sitting)
         if sitting is None or present is None or self.found:
             return None
         if unit is not None and point.units == (unit,):
@@ -255,6 +276,7 @@ class _Row:
             source=self.shown,
             row=self.number,
             column=column,
+            occurrence=self.occurrence,
         )
 
     def _who(self) -> tuple[BridgePoint | None, str | None]:
@@ -347,6 +369,10 @@ class _Row:
                 f"(one of {', '.join(s.id for s in options)}).",
             )
             return None
+        day = self.index.days.get((point.track, fold(raw)))
+        if day is not None:
+            self.occurrence = day[1]
+            return day[0]
         found = self.index.sitting(point.track, raw)
         if found is None:
             self.bad(
@@ -355,6 +381,57 @@ class _Row:
                 f"use one of {', '.join(s.id for s in options)}.",
             )
         return found
+
+    def _occurrence(self, track: str, sitting: str) -> None:
+        """The occurrence the row reports, for a recurring sitting (its ``occurrence`` cell,
+        or the day its sitting cell named)."""
+        recurring = self.index.recurring.get((track, sitting))
+        if recurring is None:
+            return  # a sitting held once: its day is the plan's (the column is not read)
+        raw = self.cells.get("occurrence", "")
+        day = _day(raw) if raw else None
+        if raw and day is None:
+            self.bad("occurrence", f"'{raw}' is not a date; write it as 2024-03-03 or 3/3/2024.")
+            return
+        if day is not None:
+            found = find_held(recurring, day)
+            if found is None:
+                dates = ", ".join(day_name(o.start.date()) for o in held(recurring))
+                self.bad(
+                    "occurrence",
+                    f"sitting '{sitting}' is not held on {day_name(day)}; it is held on {dates}.",
+                )
+                return
+            if self.occurrence is not None and self.occurrence != found.date:
+                self.bad(
+                    "occurrence",
+                    f"the date {day_name(day)} differs from the sitting cell's "
+                    f"'{self.cells.get('sitting', '')}'; keep one.",
+                )
+                return
+            self.occurrence = found.date
+        if self.occurrence is None:
+            column = "occurrence" if "occurrence" in self.titles else "sitting"
+            self.bad(
+                column,
+                f"sitting '{sitting}' is held on {len(held(recurring))} days; say which day "
+                "this row reports (a column 'Ngày', such as 3/3/2024).",
+            )
+
+
+def _day(raw: str) -> dt.date | None:
+    """A day written ``2024-03-03``, ``3/3/2024`` or ``ngày 3/3/2024``."""
+    text = re.sub(r"(?i)^\s*ng[aà]y\s+", "", raw).strip()
+    try:  # a date cell of a workbook may come with its time: 2024-03-03 00:00:00
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _unknown(what: str, raw: str, known: Mapping[str, object]) -> str:
@@ -379,13 +456,21 @@ def _day_first(raw: str) -> dt.datetime | None:
 def _duplicates(calls: list[RollCall]) -> list[Problem]:
     """The same point (or unit) and sitting reported twice: every later row is an error."""
     problems: list[Problem] = []
-    first: dict[tuple[str, str, str, str | None], RollCall] = {}
+    first: dict[tuple[str, str, dt.date | None, str, str | None], RollCall] = {}
     for call in calls:
-        key = (call.track, call.sitting, call.point if call.unit is None else "", call.unit)
+        key = (
+            call.track,
+            call.sitting,
+            call.occurrence,
+            call.point if call.unit is None else "",
+            call.unit,
+        )
         earlier = first.setdefault(key, call)
         if earlier is call:
             continue
         who = f"unit '{call.unit}'" if call.unit else f"bridge point '{call.point}'"
+        if call.occurrence is not None:
+            who += f" on {day_name(call.occurrence)}"
         problems.append(
             Problem(
                 call.source,

@@ -112,8 +112,12 @@ def report_summary(
         lines.append(t["by"].format(report.organizer))
     sections: list[tuple[str, list[str]]] = [(t["general"], _general(report.total, language))]
     if len(report.sittings) > 1 or len(report.tracks) > 1:
-        rows = [
-            _sitting_line(_with_time(s.label, s.sitting.start, language), s.totals, language)
+        rows = [  # an occurrence's label already names its day
+            _sitting_line(
+                _with_time(s.label, None if s.occurrence else s.sitting.start, language),
+                s.totals,
+                language,
+            )
             for s in report.sittings
         ]
         if len(report.tracks) > 1:

@@ -192,6 +192,7 @@ def to_info(
         details["html_link"] = str(event["htmlLink"])
     if event.get("iCalUID"):  # the UID a guest's calendar files Google's copy under
         details["ical_uid"] = str(event["iCalUID"])
+        details["sequence"] = str(event.get("sequence") or 0)  # invitations stay above it
     return ConferenceInfo(
         key=key,
         external_id=str(event["id"]),
