@@ -3,7 +3,8 @@
 Everything runs in a temporary copy of this folder, with a fresh vault key and a throw-away
 home folder: the repository is not dirtied and the user's ~/.config is never touched.
 
-* `meetlink plan` on every example, as a table and as plan JSON;
+* `meetlink plan` on every example, as a table and as plan JSON, and `meetlink notice` (the
+  notice as DOCX and its list of bridge points as XLSX);
 * `meetlink open` on the examples whose platforms need no account (Mỹ Hào and Hà Tĩnh on
   generated provider accounts, the branch meetings on public Jitsi rooms), a second `open`
   that must do nothing, and `meetlink status`;
@@ -102,8 +103,16 @@ def plan_steps(results: Results, workspace: Path, env: dict[str, str], example: 
         if missing or not data["bridge_points"]:
             raise StepFailed(f"the plan JSON lacks {sorted(missing) or 'bridge points'}")
 
+    def notice() -> None:
+        out = f"tb-{example}.docx"
+        meetlink(workspace, env, "notice", meeting, "-o", out)
+        for written in (out, out.replace(".docx", ".xlsx")):
+            if not (workspace / written).is_file():
+                raise StepFailed(f"the notice did not write {written}")
+
     results.step(f"{example}: plan (table)", table)
     results.step(f"{example}: plan (json)", plan_json)
+    results.step(f"{example}: notice and its list of bridge points", notice)
 
 
 def open_steps(results: Results, workspace: Path, env: dict[str, str], example: str) -> None:
