@@ -441,7 +441,7 @@ def _fitted_row() -> Any:
     """openpyxl's row dimension, its height written without Excel's customHeight mark."""
     from openpyxl.worksheet.dimensions import RowDimension
 
-    class FittedRow(RowDimension):  # type: ignore[misc]
+    class FittedRow(RowDimension):  # type: ignore[misc,unused-ignore]
         @property
         def customHeight(self) -> bool:  # noqa: N802 - openpyxl's (and Excel's) name
             return False

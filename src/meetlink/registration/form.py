@@ -125,7 +125,7 @@ def form_bytes(meeting: Meeting, unit: Unit | None, organizations: Roster) -> by
     book = openpyxl.Workbook()
     rows = prefilled_rows(registration.layout, unit, organizations)
     for index, section in enumerate(sections_of(registration.layout)):
-        sheet = book.active if index == 0 else book.create_sheet()
+        sheet = book.worksheets[0] if index == 0 else book.create_sheet()
         sheet.title = section.sheet
         _write_section(sheet, section, rows.get(section.key, []), meeting, unit)
     buffer = io.BytesIO()

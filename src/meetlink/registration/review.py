@@ -56,7 +56,7 @@ def write_review_sheet(context: RegistrationContext, path: Path) -> int:
     deadline = context.registration.deadline
     names = {u.id: u.name for u in context.organizations.units}
     book = openpyxl.Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.title = REVIEW.sheet
     printed = PrintedSheet(
         sheet,
