@@ -180,6 +180,32 @@ def test_a_recurring_sitting_lists_its_dates(small_notice: SmallNotice) -> None:
     )
 
 
+def test_a_recurring_sitting_lists_the_days_it_is_held_not_the_skipped_one(
+    small_notice: SmallNotice,
+) -> None:
+    """An office's notice of a series lists the days the members come: November skipped,
+    December moved to the 10th at 14:00 (issue 16's exceptions)."""
+    sitting = {
+        "id": "monthly",
+        "start": "2023-10-01T08:00",
+        "end": "2023-10-01T10:00",
+        "recurrence": "FREQ=MONTHLY;BYDAY=1SU;COUNT=3",
+        "exceptions": {
+            "2023-11-05": "skip",
+            "2023-12-03": {"start": "2023-12-10T14:00", "end": "2023-12-10T16:00"},
+        },
+    }
+    track = {"id": "main", "platform": "memory", "units": {"kinds": ["committee"]}}
+    path, _ = small_notice(tracks=[{**track, "sittings": [sitting]}])
+    text = texts(open_docx(path))
+    assert (
+        "Từ 08 giờ 00 đến 10 giờ 00, các ngày Chủ nhật 1/10/2023 và "
+        "Chủ nhật 10/12/2023 (từ 14 giờ 00)." in text
+    )
+    assert "5/11/2023" not in text
+    assert "3/12/2023" not in text
+
+
 def test_the_meeting_kind_chooses_the_words(small_notice: SmallNotice) -> None:
     path, _ = small_notice(kind="conference", arrive_early_minutes=30)
     text = full_text(open_docx(path))

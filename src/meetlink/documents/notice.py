@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +32,7 @@ from meetlink.documents.party_form import (
     symbol_tail,
 )
 from meetlink.documents.when import (
+    MAX_DATES,
     day_date,
     document_date,
     occurrences,
@@ -175,8 +177,7 @@ def _when(sitting: PlannedSitting) -> str:
     if sitting.start is None:
         return "Thời gian cụ thể sẽ có thông báo sau."
     if sitting.recurrence:
-        dates, more = occurrences(sitting.start, sitting.recurrence)
-        days = [f"{weekday(d)} {short_date(d)}" for d in dates]
+        days, more = _held_days(sitting, sitting.start, sitting.recurrence)
         listed = ", ".join(days[:-1]) + f" và {days[-1]}" if len(days) > 1 else days[0]
         if more:
             listed = ", ".join(days) + ", …"
@@ -185,6 +186,22 @@ def _when(sitting: PlannedSitting) -> str:
             hours += f" đến {time_of_day(sitting.end)}"
         return f"{hours}, các ngày {listed}."
     return sitting_time(sitting.start, sitting.end) + "."
+
+
+def _held_days(sitting: PlannedSitting, start: dt.datetime, rule: str) -> tuple[list[str], bool]:
+    """The days a recurring sitting is held, as the notice lists them: a skipped occurrence
+    left out, a moved one at its new day (with its hour when that changed too)."""
+    if not sitting.occurrences:  # a plan built without its occurrences: the rule alone
+        dates, more = occurrences(start, rule)
+        return [f"{weekday(d)} {short_date(d)}" for d in dates], more
+    held = [o for o in sitting.occurrences if o.status != "skipped"]
+    days = []
+    for o in held[:MAX_DATES]:
+        day = f"{weekday(o.start.date())} {short_date(o.start.date())}"
+        if o.status == "moved" and (o.start.hour, o.start.minute) != (start.hour, start.minute):
+            day += f" (từ {time_of_day(o.start)})"
+        days.append(day)
+    return days, len(held) > MAX_DATES or not sitting.occurrences_complete
 
 
 def _own_title(meeting: Meeting, sitting: PlannedSitting) -> str:
