@@ -38,7 +38,15 @@ from meetlink.loading.validation import validation_problems, validation_sentence
 from meetlink.loading.yaml_file import MAX_DEPTH, KeyPath, dotted, line_for, read_yaml
 from meetlink.text import read_utf8
 
-__all__ = ["MAX_DEPTH", "MeetingFile", "load_meeting", "parse_meeting_text", "settings_problems"]
+__all__ = [
+    "MAX_DEPTH",
+    "MeetingFile",
+    "beside",
+    "load_meeting",
+    "parse_meeting_text",
+    "read_meeting_file",
+    "settings_problems",
+]
 
 _MULTILINE_KEYS: frozenset[KeyPath] = frozenset({("description",)})
 """The free text of several lines: the one value that may hold a line break."""
@@ -72,12 +80,7 @@ def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) 
     """
     path = Path(path)
     shown = str(path)
-    if not path.is_file():
-        raise InputError.single(shown, "the meeting file does not exist; check the path.")
-    text, advice = read_utf8(path.read_bytes())
-    if text is None:
-        raise InputError.single(shown, advice)
-    meeting, lines = parse_meeting_text(text, shown, platforms=platforms)
+    meeting, lines = read_meeting_file(path, platforms=platforms)
     roster_path = _beside(path, meeting.roster) or path.parent
     problems: list[Problem] = []
     templates = _beside(path, meeting.templates)
@@ -105,10 +108,33 @@ def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) 
     return MeetingFile(path, meeting, roster, lines)
 
 
-def _beside(meeting_path: Path, given: Path | None) -> Path | None:
-    if given is None:
-        return None
+def read_meeting_file(
+    path: str | Path, *, platforms: Collection[str] | None = None
+) -> tuple[Meeting, dict[KeyPath, int]]:
+    """The meeting file alone, validated, and the line of each key (no roster read): what
+    :func:`load_meeting` and the registration commands start from.
+
+    >>> read_meeting_file("missing.yaml")  # doctest: +SKIP
+    Traceback (most recent call last):
+    meetlink.errors.InputError: missing.yaml: the meeting file does not exist; check the path.
+    """
+    path = Path(path)
+    shown = str(path)
+    if not path.is_file():
+        raise InputError.single(shown, "the meeting file does not exist; check the path.")
+    text, advice = read_utf8(path.read_bytes())
+    if text is None:
+        raise InputError.single(shown, advice)
+    return parse_meeting_text(text, shown, platforms=platforms)
+
+
+def beside(meeting_path: Path, given: Path) -> Path:
+    """A path written in the meeting file, resolved beside it (an absolute one as it is)."""
     return given if given.is_absolute() else meeting_path.parent / given
+
+
+def _beside(meeting_path: Path, given: Path | None) -> Path | None:
+    return None if given is None else beside(meeting_path, given)
 
 
 def parse_meeting_text(

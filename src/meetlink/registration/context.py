@@ -1,7 +1,7 @@
 """What every registration step reads first: the meeting file, its organizations, the state.
 
 The meeting's own roster may not exist yet (the committee's decisions write it), so the
-meeting file is read without it (:func:`meetlink.loading.parse_meeting_text`) and the
+meeting file is read without it (:func:`meetlink.loading.read_meeting_file`) and the
 organizations asked to register come from ``registration.organizations``.
 
 Example:
@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meetlink.errors import InputError, Problem
-from meetlink.loading import parse_meeting_text
+from meetlink.loading import beside, read_meeting_file
 from meetlink.loading.meeting import Meeting
 from meetlink.loading.registration import Registration
 from meetlink.loading.roster import Roster, Unit, load_roster
 from meetlink.loading.yaml_file import line_for
 from meetlink.registration.register import AUDIT_FILE, AuditTrail, Register
-from meetlink.text import read_utf8
 
 __all__ = ["RegistrationContext", "load_context"]
 
@@ -72,12 +71,7 @@ def load_context(path: str | Path, state: str | Path | None = None) -> Registrat
     ``registration:`` section, an id in ``required.ids`` is not on the list …)."""
     path = Path(path)
     shown = str(path)
-    if not path.is_file():
-        raise InputError.single(shown, "the meeting file does not exist; check the path.")
-    text, advice = read_utf8(path.read_bytes())
-    if text is None:
-        raise InputError.single(shown, advice)
-    meeting, lines = parse_meeting_text(text, shown)
+    meeting, lines = read_meeting_file(path)
     registration = meeting.registration
     if registration is None:
         raise InputError.single(
@@ -86,7 +80,7 @@ def load_context(path: str | Path, state: str | Path | None = None) -> Registrat
             "organizations' list and the deadline (see docs/guides/registration.md).",
         )
     given = registration.organizations
-    listed = given if given.is_absolute() else path.parent / given
+    listed = beside(path, given)
     if not listed.is_file():
         raise InputError(
             [
