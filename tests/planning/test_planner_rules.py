@@ -587,3 +587,20 @@ def test_planning_reports_every_unit_that_cannot_be_seated_with_problem_objects(
 
     assert all(isinstance(p, Problem) for p in caught.value.problems)
     assert [p.where for p in caught.value.problems] == [7, 9]
+
+
+def test_cells_registered_under_a_cell_are_not_used_whatever_the_order(unit, plan, track):
+    """A cell row whose parent is itself a cell (hypothesis drew it): the committee's cell
+    is dropped and the cell under it is not invited either, in either order (the planner
+    once looked the dropped cell's track up after dropping it: KeyError)."""
+    for order in (1, -1):
+        units = [
+            unit("TU", "committee", 40),
+            unit("C1", "cell", 20, parent="TU"),
+            unit("C2", "cell", 10, parent="C1"),
+        ][::order]
+        result = plan(units, tracks=[track()])
+
+        assert [p.id for p in result.bridge_points] == ["TU"]
+        assert {"C1", "C2"} <= set(result.not_invited)
+        assert any(n.startswith("TU: its party cells C1 are not used") for n in result.notes)

@@ -326,17 +326,19 @@ def _registered_cells(
     for host in hosts.values():
         guests[host] = guests.get(host, 0) + 1
     cells_of: dict[str, list[str]] = {}
+    track_of_branch: dict[str, str] = {}  # read now: a cell may itself be a "branch" of cells
     for unit in roster.units:  # a cell that others joined is a point like any other
         if unit.kind != UnitKind.CELL or not unit.parent or guests.get(unit.id, 0) != 1:
             continue
         if hosts.get(unit.id) == unit.id and track_of.get(unit.parent) == track_of[unit.id]:
             cells_of.setdefault(unit.parent, []).append(unit.id)
+            track_of_branch[unit.parent] = track_of[unit.id]
     if not cells_of:
         return
     tracks = {t.id: t for t in meeting.tracks}
     for branch_id, cells in cells_of.items():
         branch = units[branch_id]
-        minimum = meeting.rules_for(tracks[track_of[branch_id]]).cells_min_members
+        minimum = meeting.rules_for(tracks[track_of_branch[branch_id]]).cells_min_members
         why = ""
         if branch.kind not in _BRANCH_KINDS:
             why = "cells belong to a branch (chi bộ), and it is not one"
