@@ -13,6 +13,13 @@ error into a sentence that says what to do (free some disk space, restore from a
 make the folder writable); the ledger and the vault share it, and their own transactions and
 reads (:meth:`GroupCommit.transaction`, :meth:`GroupCommit.reading`) raise it for them.
 
+A run that carries out thousands of effects opens a *chunk* (:meth:`GroupCommit.chunk`):
+one transaction stays open, every write (the ledger's outcomes, the vault's rows, the audit
+rows) joins it, and it is committed where the caller says (:meth:`GroupCommit.commit_now`,
+after the intents of a chunk of points) and at the chunk's end. ``before_commit`` runs
+before each of these commits (the outbox fsyncs the files it wrote), so an outcome is
+never durable before what it says was done.
+
 Example:
     >>> import sqlite3, threading
     >>> db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -168,10 +175,100 @@ class GroupCommit:
         self._turn = threading.Condition()
         self._queue: list[_Job[Any]] = []
         self._leading = False
+        self._chunk: Callable[[], None] | None = None  # a chunk's before_commit, while open
+        self._lost: BaseException | None = None  # why the open chunk's transaction was lost
+
+    @property
+    def in_chunk(self) -> bool:
+        """Whether a chunk's transaction is open (writes join it, uncommitted)."""
+        return self._chunk is not None
+
+    @contextlib.contextmanager
+    def chunk(self, before_commit: Callable[[], None] = lambda: None) -> Iterator[None]:
+        """One transaction for many writes: committed by :meth:`commit_now` and at the end.
+
+        ``before_commit`` runs before every commit (what the outcomes speak of is made
+        durable first). A failing SQLite write ends the chunk: what it held is rolled back,
+        as after a crash, and the next run finishes it from the intents committed.
+
+        >>> import sqlite3, threading
+        >>> db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        >>> _ = db.execute("CREATE TABLE t (x)")
+        >>> group = GroupCommit(db, threading.RLock(), lambda exc: RuntimeError(str(exc)))
+        >>> with group.chunk():
+        ...     for x in range(3):
+        ...         _ = group.write(lambda db: db.execute("INSERT INTO t VALUES (?)", (x,)))
+        ...     db.in_transaction
+        True
+        >>> db.in_transaction, db.execute("SELECT count(*) FROM t").fetchone()
+        (False, (3,))
+        """
+        if self._chunk is not None:  # already in one: the outer chunk commits
+            yield
+            return
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._failure(exc) from None
+            self._chunk, self._lost = before_commit, None
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                lost, self._chunk, self._lost = self._lost, None, None
+                if lost is None and self._db.in_transaction:  # keep the outcomes of calls made
+                    try:
+                        before_commit()
+                        self._db.execute("COMMIT")
+                    except Exception:  # the first error is the one to tell
+                        rollback(self._db)
+            raise
+        with self._lock:
+            try:
+                self._commit_open(before_commit, again=False)
+            finally:
+                self._chunk, self._lost = None, None
+
+    def commit_now(self) -> None:
+        """Commit the open chunk's writes now (after its ``before_commit``), and go on in a
+        new transaction; outside a chunk, nothing to do."""
+        with self._lock:
+            if self._chunk is not None:
+                self._commit_open(self._chunk, again=True)
+
+    def _commit_open(self, before_commit: Callable[[], None], *, again: bool) -> None:
+        """Commit the chunk's transaction (the caller holds the lock). Once it is lost (a
+        full disk), every later write of the chunk fails with the same error, never
+        committed on its own: an outcome must not outlive the vault row it goes with."""
+        if self._lost is not None:
+            raise self._lost
+        if not self._db.in_transaction:  # SQLite ended it itself (a full disk)
+            raise self._lose(sqlite3.OperationalError("the transaction was lost"))
+        try:
+            before_commit()
+        except BaseException as exc:
+            rollback(self._db)
+            self._lost = self._failure(RuntimeError(f"the chunk was not committed: {exc}"))
+            raise
+        try:
+            self._db.execute("COMMIT")
+            if again:
+                self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._lose(exc) from None
+
+    def _lose(self, exc: sqlite3.Error) -> BaseException:
+        """The chunk's transaction is gone: rolled back, and its error kept for the rest."""
+        rollback(self._db)
+        self._lost = self._failure(exc)
+        return self._lost
 
     def write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``work`` in a write transaction shared with other threads' writes."""
         job: _Job[_T] = _Job(work)
+        if self._chunk is not None:
+            return self._write_in_chunk(job)
         with self._turn:
             self._queue.append(job)
             while not job.finished:
@@ -189,6 +286,21 @@ class GroupCommit:
                     for stray in group:  # interrupted mid-group: nobody waits forever
                         stray.finish(self._failure(RuntimeError("the write was interrupted")))
                     self._turn.notify_all()
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[return-value]
+
+    def _write_in_chunk(self, job: _Job[_T]) -> _T:
+        """A write inside the open chunk: its own savepoint, committed with the chunk."""
+        with self._lock:
+            if self._chunk is None:  # the chunk ended meanwhile: an ordinary write
+                return self.write(job.work)
+            if self._lost is not None:
+                raise self._lost
+            try:
+                self._run(job)
+            except sqlite3.Error as exc:  # the chunk's transaction is lost
+                raise self._lose(exc) from None
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
@@ -211,6 +323,12 @@ class GroupCommit:
         (0,)
         """
         with self._lock:
+            if self._chunk is not None:  # inside a chunk: a savepoint of it
+                if self._lost is not None:
+                    raise self._lost
+                with self._savepoint():
+                    yield self._db
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -228,6 +346,24 @@ class GroupCommit:
             except sqlite3.Error as exc:
                 rollback(self._db)
                 raise self._failure(exc) from None
+
+    @contextlib.contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """All or nothing inside the open chunk (the caller holds the lock)."""
+        self._db.execute("SAVEPOINT part")
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if not self._db.in_transaction:
+                raise self._lose(exc) from None
+            self._db.execute("ROLLBACK TO part")
+            self._db.execute("RELEASE part")
+            raise self._failure(exc) from None
+        except BaseException:
+            self._db.execute("ROLLBACK TO part")
+            self._db.execute("RELEASE part")
+            raise
+        self._db.execute("RELEASE part")
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

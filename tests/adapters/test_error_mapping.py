@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from meetlink.adapters.base import map_http_error, parse_retry_after
+from meetlink.adapters.http_errors import map_http_error, parse_retry_after
 from meetlink.adapters.memory import MemoryAdapter
 from meetlink.credentials.secret import Secret
 from meetlink.errors import (

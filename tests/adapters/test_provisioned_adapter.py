@@ -170,6 +170,7 @@ class TestAccess:
         assert access.login is None
         assert access.pin is not None
         assert len(access.pin.reveal()) == 6
+        adapter.close()  # the export is written whole when the adapter closes
         (row,) = read_csv_rows(tmp_path / "export.csv")
         assert (row["password"], row["equipment"]) == ("", "hardware")
 
@@ -185,6 +186,7 @@ class TestAccess:
         )
         info = adapter.create(request)
         accesses = [adapter.issue_access(request, info, p) for p in request.bridge_points]
+        adapter.close()
         export = tmp_path / "export.csv"
         assert stat.S_IMODE(export.stat().st_mode) == 0o600
         lines = export.read_bytes().decode("utf-8-sig").split("\r\n")
@@ -223,6 +225,7 @@ class TestAccess:
         assert access.password is not None
         assert access.pin is not None
         password, pin = access.password.reveal().encode(), access.pin.reveal().encode()
+        adapter.close()
         assert password in (tmp_path / "export.csv").read_bytes()
         assert password not in state_bytes(tmp_path)
         assert pin not in state_bytes(tmp_path)
@@ -235,6 +238,7 @@ class TestAccess:
         info = adapter.create(request)
         first = adapter.issue_access(request, info, request.point("X1"))
         assert adapter.issue_access(request, info, request.point("X1")) == first
+        adapter.close()
         assert len(read_csv_rows(tmp_path / "export.csv")) == 1
 
     def test_a_new_process_reads_the_password_back_from_the_export(
@@ -247,6 +251,7 @@ class TestAccess:
         old = first.issue_access(request, info, request.point("X1"))
         new = generated(tmp_path).issue_access(request, info, request.point("X1"))
         assert (new.login, new.password, new.pin) == (old.login, old.password, old.pin)
+        first.close()
         (row,) = read_csv_rows(tmp_path / "export.csv")
         assert old.password is not None
         assert row["password"] == old.password.reveal()
@@ -258,8 +263,11 @@ class TestAccess:
         adapter = generated(tmp_path)
         info = adapter.create(request)
         held = adapter.issue_access(request, info, request.point("X1"))
+        adapter.close()
         (tmp_path / "export.csv").unlink()
-        kept = generated(tmp_path).keep_access(request, info, request.point("X1"), held)
+        keeper = generated(tmp_path)
+        kept = keeper.keep_access(request, info, request.point("X1"), held)
+        keeper.close()
         assert (kept.login, kept.password) == (held.login, held.password)
         (row,) = read_csv_rows(tmp_path / "export.csv")
         assert held.password is not None
@@ -272,7 +280,10 @@ class TestAccess:
         adapter = generated(tmp_path)
         info = adapter.create(request)
         old = adapter.issue_access(request, info, request.point("X1"))
-        new = generated(tmp_path).rotate_access(request, info, request.point("X1"), old)
+        rotator = generated(tmp_path)
+        new = rotator.rotate_access(request, info, request.point("X1"), old)
+        rotator.close()
+        adapter.close()
         assert new.login == old.login
         assert new.password != old.password
         (row,) = read_csv_rows(tmp_path / "export.csv")

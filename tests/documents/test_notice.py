@@ -12,7 +12,14 @@ from pathlib import Path
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from docx_reading import east_asian_font, full_text, open_docx, runs, table_rows, texts
+from tests.documents.docx_reading import (
+    east_asian_font,
+    full_text,
+    open_docx,
+    runs,
+    table_rows,
+    texts,
+)
 
 from meetlink.documents import write_notice
 from meetlink.planning import Plan, plan_meeting

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from docx_reading import open_docx, texts
+from tests.documents.docx_reading import open_docx, texts
 
 from meetlink.cli import main
 from meetlink.planning import Plan

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from docx_reading import east_asian_font, open_docx, runs, texts
+from tests.documents.docx_reading import east_asian_font, open_docx, runs, texts
 
 from meetlink.documents.party_form import (
     PartyDocument,

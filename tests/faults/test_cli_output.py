@@ -247,7 +247,9 @@ def test_the_status_table_shows_no_escape_sequence_and_no_markup(
             "chinh/s1", "X2 [/i]", "failed", "done", "pending", "refused \x1b]0;t\x07 [bold]x"
         ),
     ]
-    monkeypatch.setattr(meetlink.cli.commands, "meeting_status", lambda plan, ledger: rows)
+    monkeypatch.setattr(
+        meetlink.cli.commands, "meeting_status", lambda plan, ledger, part=None: rows
+    )
     assert main(["status", str(office.path)]) == 1
     out = capsys.readouterr().out
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)

@@ -193,7 +193,8 @@ def test_no_unit_is_seated_at_two_points(drawn):
     cell_points = defaultdict(list)
     for point in plan.bridge_points:
         for unit_id in point.units:
-            if point.role == PointRole.CELL:
+            if point.cell is not None:  # a branch split into numbered party cells
+                assert point.role == PointRole.CELL
                 assert point.units == (point.host_unit,)
                 cell_points[unit_id].append(point.id)
             else:
@@ -209,6 +210,20 @@ def test_no_unit_is_seated_at_two_points(drawn):
 
 @PROPERTY
 @given(plans())
+def test_a_party_cells_point_has_the_role_cell_and_no_other_point_has_it(drawn):
+    _, units, plan = _planned(drawn)
+    if isinstance(plan, PlanningError):
+        return
+    for point in plan.bridge_points:
+        host = units[point.host_unit]
+        expected = point.cell is not None or host.kind == UnitKind.CELL
+        assert (point.role == PointRole.CELL) == expected, point
+        if point.role == PointRole.CELL:
+            event(f"cell point: {'numbered' if point.cell else 'registered row'}")
+
+
+@PROPERTY
+@given(plans())
 def test_every_points_seats_are_the_sum_of_its_units_seats(drawn):
     meeting, units, plan = _planned(drawn)
     if isinstance(plan, PlanningError):
@@ -217,7 +232,7 @@ def test_every_points_seats_are_the_sum_of_its_units_seats(drawn):
     seats = {s.unit: s.seats for s in plan.seats}
     cells: dict[str, list[dict[str, int]]] = defaultdict(list)
     for point in plan.bridge_points:
-        if point.role == PointRole.CELL:
+        if point.cell is not None:
             cells[point.host_unit].append(dict(point.seats))
             continue
         expected = {s: sum(seats[u][s] for u in point.units) for s in point.seats}

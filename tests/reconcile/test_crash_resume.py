@@ -9,24 +9,26 @@ emulator and at a real SMTP server, over real sockets.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import random
-import re
-import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from crash_harness import (
+    Mailbox,
+    calendar_field,
+    calendar_of,
+    handout_password,
+    kill,
+    smtp_server,
+    start_open,
+    write_meeting,
+)
 
 from meetlink.credentials.vault import Vault, VaultKey
 from meetlink.testing.google import Fault, GoogleEmulator
@@ -37,87 +39,16 @@ POINTS_PER_TRACK = 100
 ROUNDS = int(os.environ.get("MEETLINK_CRASH_ROUNDS", "5"))
 
 
-@dataclass
-class Mailbox:
-    """What the SMTP server received, as parsed messages."""
-
-    messages: list[Any] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append(parsed)
-        return "250 OK"
-
-    def clear(self) -> None:
-        with self.lock:
-            self.messages.clear()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    with smtp_server() as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[GoogleEmulator]:
     with GoogleEmulator(latency=0.002) as emu:
         yield emu
-
-
-def _write_meeting(folder: Path, smtp_port: int) -> Path:
-    header = "id,name,kind,members,location,equipment,officer_name,officer_email,contact_emails\n"
-    rows = []
-    for i in range(POINTS_PER_TRACK):
-        rows.append(
-            f"A{i:03d},Chi bộ cơ quan {i},agency,{20 + i % 7},Phòng họp {i},computer,"
-            f"Cán bộ A{i},ktv.a{i}@coquan.example.org,bt.a{i}@coquan.example.org\n"
-        )
-        rows.append(
-            f"V{i:03d},Chi bộ thôn {i},village,{15 + i % 9},Nhà văn hóa {i},computer,"
-            f"Cán bộ V{i},ktv.v{i}@xa.example.org,bt.v{i}@xa.example.org\n"
-        )
-    (folder / "roster.csv").write_text(header + "".join(rows), encoding="utf-8")
-    meeting = folder / "meeting.yaml"
-    meeting.write_text(
-        f"""\
-id: crash-test
-title: "Hội nghị trực tuyến"
-organizer: {{name: "Văn phòng", email: vp@thiuy.example.org}}
-roster: roster.csv
-rules: {{own_point_min_members: 1}}
-delivery:
-  smtp: {{host: 127.0.0.1, port: {smtp_port}, starttls: false}}
-tracks:
-  - id: meet
-    platform: google
-    units: {{kinds: [agency]}}
-    settings: {{retry_base_delay: 0.01, max_retry_seconds: 20}}
-    sittings:
-      - {{id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}}
-      - {{id: s2, start: 2024-03-11T08:00, end: 2024-03-11T10:00}}
-  - id: line
-    platform: provisioned
-    units: {{kinds: [village]}}
-    sittings:
-      - {{id: s1, start: 2024-03-12T08:00, end: 2024-03-12T10:00}}
-""",
-        encoding="utf-8",
-    )
-    return meeting
 
 
 @dataclass
@@ -128,12 +59,7 @@ class Round:
     key: VaultKey
 
     def start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "meetlink", "open", str(self.meeting)],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        return start_open(self.meeting, self.env)
 
     def finish(self) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
@@ -157,20 +83,10 @@ def new_round(tmp_path: Path, emulator: GoogleEmulator, mailbox: tuple[Mailbox, 
         "MEETLINK_GOOGLE_EMULATOR_HOST": emulator.host,
         "MEETLINK_VAULT_KEY": key.reveal_text(),
     }
-    return Round(tmp_path, _write_meeting(tmp_path, port), env, key)
-
-
-def _calendar(message: Any) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/calendar":
-            payload = part.get_payload(decode=True)
-            return payload.decode("utf-8") if isinstance(payload, bytes) else ""
-    return ""
-
-
-def _field(calendar: str, name: str) -> str:
-    found = re.search(rf"^{name}:(.*?)\r?$", calendar, flags=re.MULTILINE)
-    return found.group(1) if found else ""
+    meeting = write_meeting(
+        tmp_path, port, meeting_id="crash-test", points=POINTS_PER_TRACK, google_sittings=2
+    )
+    return Round(tmp_path, meeting, env, key)
 
 
 def check_finished(run: Round, emulator: GoogleEmulator, box: Mailbox) -> None:
@@ -183,20 +99,15 @@ def check_finished(run: Round, emulator: GoogleEmulator, box: Mailbox) -> None:
     sequences: dict[str, set[str]] = {}
     message_ids: dict[str, set[str]] = {}
     handouts: dict[str, list[str]] = {}
-    with box.lock:
-        messages = list(box.messages)
-    for message in messages:
-        calendar = _calendar(message)
+    for message in box.received():
+        calendar = calendar_of(message)
         if calendar:
             # per invitation: the points of a Google event share its UID (docs/guides/google.md)
-            uid = f"{_field(calendar, 'UID')} {message['To']}"
-            sequences.setdefault(uid, set()).add(_field(calendar, "SEQUENCE"))
+            uid = f"{calendar_field(calendar, 'UID')} {message['To']}"
+            sequences.setdefault(uid, set()).add(calendar_field(calendar, "SEQUENCE"))
             message_ids.setdefault(uid, set()).add(str(message["Message-ID"]))
         else:
-            body = message.get_body(preferencelist=("plain",)).get_content()
-            password = re.search(r"Mật khẩu: (\S+)", body)
-            assert password is not None, str(message["Subject"])
-            handouts.setdefault(str(message["To"]), []).append(password.group(1))
+            handouts.setdefault(str(message["To"]), []).append(handout_password(message))
     # 100 points × 2 Google sittings + 100 provider points, each invited once (SEQUENCE 0)
     assert len(sequences) == 3 * POINTS_PER_TRACK
     assert all(seqs == {"0"} for seqs in sequences.values())
@@ -210,11 +121,6 @@ def check_finished(run: Round, emulator: GoogleEmulator, box: Mailbox) -> None:
             assert password is not None
             assert delivered, officer
             assert delivered[-1] == password.reveal()  # the last one the officer got works
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)  # reap it and close its pipes
 
 
 def test_an_uninterrupted_open_is_complete(
@@ -237,7 +143,7 @@ def test_a_kill_at_a_random_moment_is_finished_by_the_next_open(
     process = new_round.start()
     time.sleep(delay)
     if process.poll() is None:
-        _kill(process)
+        kill(process)
     else:
         process.communicate()
     done = new_round.finish()
@@ -256,7 +162,7 @@ def test_a_kill_between_the_emulator_write_and_its_response(
         assert time.monotonic() < deadline, "the insert never reached the emulator"
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
         time.sleep(0.01)
-    _kill(process)
+    kill(process)
     emulator.clear_faults()
     done = new_round.finish()
     assert done.returncode == 0, done.stderr.decode()

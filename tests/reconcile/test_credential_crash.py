@@ -41,6 +41,7 @@ POINTS = 300
 ROUNDS = int(os.environ.get("MEETLINK_CRASH_ROUNDS", "5"))
 MEETING_ID = "cred-crash"
 TRACK = "line"
+JOURNAL = "accounts-for-provider.csv.journal"
 # The sittings, and the date each one's hand-out names ("Thứ Ba, ngày 12/3/2024").
 SITTINGS = {"s1": ("2024-03-12", "ngày 12/3/2024"), "s2": ("2024-03-13", "ngày 13/3/2024")}
 HANDOUT_SUBJECT = "Thông tin đăng nhập điểm cầu"
@@ -150,12 +151,13 @@ tracks:
     # -- how far a running `open` has come, seen from outside ----------------------------
 
     def exported(self) -> int:
-        """Rows in the export: logins issued (the file is replaced whole, never half)."""
-        try:
-            data = self.export.read_bytes()
-        except FileNotFoundError:
-            return 0
-        return max(0, data.count(b"\n") - 1)
+        """Rows in the export: logins issued (the file is replaced whole, never half), and
+        in its journal (a row a line, appended while `open` runs; issue 19)."""
+        rows = 0
+        for path, header in ((self.export, 1), (self.export.with_name(JOURNAL), 0)):
+            with contextlib.suppress(FileNotFoundError):
+                rows += max(0, path.read_bytes().count(b"\n") - header)
+        return rows
 
     def granted(self) -> int:
         """Accesses (a point's login in one conference) the ledger has done."""

@@ -11,8 +11,8 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from registration_forms import ORGANIZATIONS, fill, header_row, run
 
-from conftest import ORGANIZATIONS, fill, header_row, run
 from meetlink import load_meeting
 from meetlink.invites import invitations_for
 from meetlink.loading.meeting import Meeting

@@ -11,8 +11,8 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from registration_forms import fill, header_row, run
 
-from conftest import fill, header_row, run
 from meetlink.registration.context import load_context
 from meetlink.registration.status import registration_status
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,13 @@ from typing import Any
 import docx
 import openpyxl
 import pytest
+from registration_forms import header_row, run
 
-from conftest import header_row, run
 from meetlink import load_meeting
 from meetlink.loading.registration import RegistrationLayout
 from meetlink.loading.roster import Roster, Unit
 from meetlink.planning import PointRole, plan_meeting
+from meetlink.planning.points import point_list
 from meetlink.registration.context import load_context
 from meetlink.registration.form import prefilled_rows
 from meetlink.registration.status import registration_status
@@ -311,3 +313,48 @@ def test_the_list_of_delegates_is_refused_for_seed_004_s_layout(
 
     assert "'điểm cầu' layout (seed 001)" in capsys.readouterr().err
     assert not (tmp_path / "ds.xlsx").exists()
+
+
+def test_a_points_connecting_units_join_it_in_the_roster_and_the_plan(
+    returned: Path, tmp_path: Path
+) -> None:
+    _approve_all(returned, tmp_path / "xet-duyet.xlsx")
+
+    loaded = load_meeting(returned)
+    units = loaded.roster.by_id()
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+
+    connecting = [u for u in units.values() if u.join_point == "H-CX-3"]
+    assert [(u.id, u.name, u.kind, u.parent, u.members) for u in connecting] == [
+        ("H-CX-3-k1", "Đảng ủy xã", "attached", "H-CX-3", 0),
+        ("H-CX-3-k2", "Công an xã", "attached", "H-CX-3", 0),
+        ("H-CX-3-k3", "Trường THCS Cẩm Bình", "attached", "H-CX-3", 0),
+    ]
+    point = plan.point("H-CX-3")
+    assert point.units == ("H-CX-3", "H-CX-3-k1", "H-CX-3-k2", "H-CX-3-k3")
+    assert set(point.seats.values()) == {40}  # the point's delegates, counted once
+    assert not any(p.host_unit.startswith("H-CX-3-k") for p in plan.bridge_points)
+    listed = point_list(plan)
+    row = next(r for r in listed.rows if r.point_id == "H-CX-3")
+    assert row.units == ("xã Cẩm Bình", "Đảng ủy xã", "Công an xã", "Trường THCS Cẩm Bình")
+
+
+def test_the_hatinh_example_writes_its_districts_and_communes_by_their_level() -> None:
+    loaded = load_meeting(EXAMPLE / "meeting.yaml")
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+    units = loaded.roster.by_id()
+    roles = Counter(p.role for p in plan.bridge_points)
+
+    assert roles == {
+        PointRole.MAIN: 1,
+        PointRole.DISTRICT: 13,
+        PointRole.COMMUNE: 25,
+        PointRole.AGENCY: 2,
+    }
+    for point in plan.bridge_points:
+        if point.role is PointRole.COMMUNE:
+            district = units[point.host_unit].parent
+            assert district is not None
+            assert point.parent_point == district
+            assert units[district].kind == "district"
+    assert plan.point("TP-HT").role is PointRole.DISTRICT  # a city of the province: cấp huyện

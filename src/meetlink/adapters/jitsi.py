@@ -145,6 +145,7 @@ class JitsiAdapter(ConferenceAdapter):
         {Capability.CREATE, Capability.UPDATE, Capability.CANCEL, Capability.ACCESS_LINK}
     )
     requires_officer = False
+    capacity = 100  # a room is practical up to about 100 participants
     settings: JitsiSettings
 
     def __new__(

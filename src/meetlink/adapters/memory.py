@@ -66,6 +66,7 @@ class MemorySettings(AdapterSettings):
     require_time: bool = False
     password_length: int = Field(default=16, ge=8, le=64)
     api_key: Secret | None = None
+    capacity: int | None = Field(default=None, ge=2)  # participants a conference holds (tests)
 
 
 @dataclass

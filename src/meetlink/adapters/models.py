@@ -15,16 +15,27 @@ Example:
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from meetlink.credentials.secret import Secret, SecretModel
 from meetlink.loading.meeting import DEFAULT_TIMEZONE, check_timezone
 from meetlink.loading.roster import Email, Equipment
 
 if TYPE_CHECKING:
+    from meetlink.loading.occurrences import Occurrence
     from meetlink.planning import BridgePoint
 
 __all__ = [
@@ -33,6 +44,7 @@ __all__ = [
     "ConferenceInfo",
     "ConferenceRequest",
     "ConferenceStatus",
+    "OccurrenceChange",
     "PointAccess",
     "PointRef",
 ]
@@ -66,6 +78,30 @@ class PointRef(_Model):
         )
 
 
+class OccurrenceChange(_Model):
+    """One occurrence of a recurring conference held otherwise: skipped (no ``start``) or
+    moved (its new ``start`` and ``end``); ``original`` is the start the rule gives it."""
+
+    original: AwareDatetime
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.start is None
+
+    @classmethod
+    def of(cls, occurrences: Iterable[Occurrence]) -> tuple[OccurrenceChange, ...]:
+        """The skipped and moved ones among a sitting's occurrences."""
+        return tuple(
+            cls(original=o.original)
+            if o.status == "skipped"
+            else cls(original=o.original, start=o.start, end=o.end)
+            for o in occurrences
+            if o.status in ("skipped", "moved")
+        )
+
+
 class ConferenceRequest(_Model):
     """One conference to create or change: a sitting of a track (shared), or of one point.
 
@@ -92,6 +128,16 @@ class ConferenceRequest(_Model):
     bridge_points: tuple[PointRef, ...] = ()
     send_invites: bool = False
     arrive_by: AwareDatetime | None = None
+    exceptions: tuple[OccurrenceChange, ...] = ()
+    """A recurring conference's skipped and moved occurrences (the series stays as is)."""
+
+    @model_serializer(mode="wrap")
+    def _without_no_exceptions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # left out when empty: the content hash of every other conference stays as it was
+        data = handler(self)
+        if isinstance(data, dict) and not self.exceptions:
+            data.pop("exceptions", None)
+        return data
 
     @field_validator("timezone")
     @classmethod
@@ -189,6 +235,8 @@ class AttendanceEntry(_Model):
     joined_at: AwareDatetime
     left_at: AwareDatetime | None = None
     point_id: str | None = None
+    email: str | None = None
+    """The signed-in account's address, when the platform gives it (matched to officers)."""
 
     @property
     def minutes(self) -> float | None:

@@ -48,6 +48,11 @@ class RoomBook:
         self._lock = threading.RLock()
         self._memory = '{"meetings": {}}'
         self._parsed: tuple[object, dict[str, Any]] = (None, {})  # (file stamp, document)
+        # While deferring (a chunk of points): the document held in memory, and each
+        # meeting's part as it was last written, to write back only the parts changed.
+        self._held: dict[str, Any] | None = None
+        self._written: dict[str, str] = {}
+        self._deferring = 0
 
     @classmethod
     def for_adapter(cls, adapter: str, state_dir: Path | None, http: object) -> RoomBook:
@@ -66,20 +71,72 @@ class RoomBook:
         parsed once and reused while the file stays the same (a point's login looked up for
         every conference would otherwise parse the whole book each time).
         """
-        with self._lock, self._file_lock():
-            if not save:
-                yield self._read_only()
+        with self._lock:
+            if self._deferring:
+                yield self._hold()  # written by flush(), before the core's commit
                 return
-            before, data = self._load()
-            yield data
-            if save:
-                text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-                if text == before:
-                    return  # unchanged: no write (a point's login granted once more)
-                if self.path is None:
-                    self._memory = text
-                else:
-                    write_private(self.path, text.encode())
+            with self._file_lock():
+                if not save:
+                    yield self._read_only()
+                    return
+                before, data = self._load()
+                yield data
+                if save:
+                    self._save(before, data)
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Changes inside are kept in memory and written by :meth:`flush` (the core calls
+        it before it commits a chunk of points), once, instead of the whole book per change;
+        at the end of the block, what is left is flushed."""
+        with self._lock:
+            self._deferring += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deferring -= 1
+                try:
+                    self.flush()
+                finally:
+                    if not self._deferring:
+                        self._held = None
+
+    def flush(self) -> None:
+        """Write the meetings' parts changed while deferring (another process's changes to
+        other meetings are kept: the file is read again under its lock)."""
+        with self._lock:
+            if self._held is None:
+                return
+            parts = self._held.get("meetings", {})
+            changed = {
+                meeting_id: part
+                for meeting_id, part in parts.items()
+                if _text(part) != self._written.get(meeting_id)
+            }
+            if not changed:
+                return
+            with self._file_lock():
+                before, data = self._load()
+                data.setdefault("meetings", {}).update(changed)
+                self._save(before, data)
+            self._written.update({k: _text(v) for k, v in changed.items()})
+
+    def _hold(self) -> dict[str, Any]:
+        if self._held is None:
+            with self._file_lock():
+                self._held = self._load()[1]
+            self._written = {k: _text(v) for k, v in self._held.get("meetings", {}).items()}
+        return self._held
+
+    def _save(self, before: str, data: dict[str, Any]) -> None:
+        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+        if text == before:
+            return  # unchanged: no write (a point's login granted once more)
+        if self.path is None:
+            self._memory = text
+        else:
+            write_private(self.path, text.encode())
 
     @staticmethod
     def meeting(data: dict[str, Any], meeting_id: str) -> dict[str, Any]:
@@ -210,3 +267,8 @@ def _info(key: str, record: Mapping[str, Any]) -> ConferenceInfo:
         end=datetime.fromisoformat(end) if end else None,
         extra={"room": record["room"]} | ({} if start else {"scheduled": "no"}),
     )
+
+
+def _text(part: Any) -> str:
+    """A meeting's part as text, to tell whether it changed."""
+    return json.dumps(part, ensure_ascii=False, sort_keys=True)

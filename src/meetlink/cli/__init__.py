@@ -36,6 +36,7 @@ from meetlink import __version__
 from meetlink.cli.announce import add_announce_command, run_announce_command
 from meetlink.cli.commands import add_commands, run_command
 from meetlink.cli.documents import add_document_commands, run_document_command
+from meetlink.cli.google import add_google_command, run_google_command
 from meetlink.cli.i18n import (
     LANGUAGES,
     choose_language,
@@ -56,6 +57,7 @@ from meetlink.planning import Plan, plan_meeting
 from meetlink.planning.export import plan_rows, plan_to_json, write_points_csv, write_points_xlsx
 from meetlink.planning.points import point_list
 from meetlink.reconcile import planned_actions
+from meetlink.reconcile.server_db import state_arg
 from meetlink.reconcile.setup import load_meeting
 
 if TYPE_CHECKING:
@@ -92,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
     plan.add_argument(
         "--format",
-        choices=("table", "json", "csv", "xlsx"),
+        choices=("table", "json", "csv", "xlsx", "tree"),
         default="table",
         help=_("the form of the plan (default: table)"),
     )
@@ -103,12 +105,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=_("write to FILE instead of standard output (required for xlsx)"),
     )
-    plan.add_argument("--state", type=Path, metavar="DIR", help=_("state folder (for actions)"))
+    plan.add_argument(
+        "--state", type=state_arg, metavar="DIR|URL", help=_("state folder (for actions)")
+    )
     add_commands(commands)
     add_announce_command(commands)
     add_document_commands(commands)
     add_registration_command(commands)
     add_state_command(commands)
+    add_google_command(commands)
     report = commands.add_parser(
         "report",
         help=_("the result report from roll calls, or blank roll-call sheets (--blank)"),
@@ -248,6 +253,9 @@ def _main(argv: Sequence[str]) -> int:
         code = run_state_command(args)
         if code is not None:
             return code
+        code = run_google_command(args)
+        if code is not None:
+            return code
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -284,7 +292,7 @@ def _plan(args: argparse.Namespace) -> int:
         ) from None
 
 
-def _actions(loaded: MeetingFile, state: Path | None) -> list[dict[str, str]]:
+def _actions(loaded: MeetingFile, state: str | Path | None) -> list[dict[str, str]]:
     """What ``open`` would do; empty (with a note) when a platform cannot be set up yet."""
     try:
         return [a.to_dict() for a in planned_actions(loaded, state)]
@@ -312,7 +320,14 @@ def _show_plan(plan: Plan, args: argparse.Namespace, loaded: MeetingFile) -> int
             with output.open("w", encoding="utf-8") as stream:
                 render_plan(plan, stream, notes=notes)
         return EXIT_OK
-    if args.format == "json":
+    if args.format == "tree":  # the relay tree of the tracks too large for one conference
+        from meetlink.planning.table import terminal_text, tier_tree
+
+        lines = tier_tree(plan) or [
+            _("no track is relayed in tiers: each shared track fits one conference.")
+        ]
+        text = "".join(f"{terminal_text(line)}\n" for line in lines)
+    elif args.format == "json":
         text = plan_to_json(plan, _actions(loaded, args.state))
     else:
         text = write_points_csv(*plan_rows(plan))

@@ -44,6 +44,7 @@ from meetlink.reconcile import (
     rotate_credentials,
 )
 from meetlink.reconcile.links import point_links
+from meetlink.reconcile.scope import Scope
 from meetlink.reconcile.server_db import state_arg
 from meetlink.reconcile.setup import LineProgress, Progress, load_meeting
 from meetlink.reconcile.state import open_ledger, resolve_state
@@ -62,6 +63,9 @@ def add_commands(commands: Any) -> None:
         "--state", type=state_arg, metavar="DIR|URL", help=_("state folder, or postgresql://…")
     )
     opening.add_argument("--dry-run", action="store_true", help=_("show what would be done"))
+    opening.add_argument(
+        "--scope", metavar="UNIT", help=_("only UNIT and the units below it (its own points)")
+    )
     opening.add_argument("--concurrency", type=int, default=8, help=_("calls at once (8)"))
     opening.add_argument(
         "--rate",
@@ -74,6 +78,9 @@ def add_commands(commands: Any) -> None:
     status.add_argument("meeting", type=Path, metavar="MEETING.yaml", help=meeting_help())
     status.add_argument(
         "--state", type=state_arg, metavar="DIR|URL", help=_("state folder, or postgresql://…")
+    )
+    status.add_argument(
+        "--scope", metavar="UNIT", help=_("only UNIT and the units below it (its own points)")
     )
     status.add_argument(
         "--links",
@@ -96,7 +103,9 @@ def add_commands(commands: Any) -> None:
         help=_("list, rotate (issue anew), revoke, or slip (print the slips)"),
     )
     credentials.add_argument("--unit", metavar="ID", help=_("only this bridge point / unit"))
-    credentials.add_argument("--state", type=Path, metavar="DIR", help=_("state folder"))
+    credentials.add_argument(
+        "--state", type=state_arg, metavar="DIR|URL", help=_("state folder, or postgresql://…")
+    )
     credentials.add_argument(
         "-o",
         "--output",
@@ -126,6 +135,7 @@ def _open(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         progress=_progress(),
         rate_limits=_rates(args.meeting, args.rate),
+        scope=args.scope,
     )
     if args.dry_run:
         for action in result.actions:
@@ -202,6 +212,7 @@ def _state(args: argparse.Namespace, loaded: MeetingFile) -> Path:
 def _status(args: argparse.Namespace) -> int:
     loaded = load_meeting(args.meeting)
     plan = plan_meeting(loaded.meeting, loaded.roster)
+    part = Scope.of(plan, args.scope, loaded.roster.source) if args.scope else None
     state = resolve_state(args.state, loaded.path, os.environ)
     if state.server is None:
         _state(args, loaded)  # a folder without a ledger: say "run open first"
@@ -209,7 +220,7 @@ def _status(args: argparse.Namespace) -> int:
         if args.links:
             show_links(plan, point_links(plan, ledger))
             return EXIT_OK
-        rows = meeting_status(plan, ledger)
+        rows = meeting_status(plan, ledger, part)
     from rich.table import Table
 
     title = _("{meeting} — status").format(meeting=loaded.meeting.title)
@@ -248,6 +259,11 @@ def _status(args: argparse.Namespace) -> int:
     if waiting:
         named = ", ".join(terminal_text(w) for w in waiting)
         print(_("officers still without credentials: {points}").format(points=named))
+    from meetlink.cli.i18n import spoken_language
+    from meetlink.reconcile.records_window import status_reminders  # Meet keeps 30 days
+
+    for line in status_reminders(loaded, plan, spoken_language()):
+        print(terminal_text(line))
     for row in rows:
         if row.error:
             where = f"{terminal_text(row.sitting)} {terminal_text(row.point)}"

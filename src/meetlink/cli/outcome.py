@@ -66,7 +66,23 @@ def open_summary(result: OpenResult) -> list[str]:
         lines.append(_("FAILED {key}: {error}").format(key=failure.key, error=failure.error))
     if result.outbox is not None:
         lines.append(_("messages are in the outbox: {folder}").format(folder=result.outbox))
-    lines.append(_("state: {folder}").format(folder=result.state_dir))
+    if result.scope:
+        lines.append(
+            _("scope: {unit} and every unit below it ({points} bridge points)").format(
+                unit=result.scope, points=result.scope_points
+            )
+        )
+    if result.left_to_host:
+        lines.append(
+            _(
+                "{count} conferences changed in the meeting file are left to the office that "
+                "hosts them: its `meetlink open` changes them"
+            ).format(count=result.left_to_host)
+        )
+    if result.where:  # a shared database: its URL, never its password
+        lines.append(_("state: {url} (shared database)").format(url=result.where))
+    else:
+        lines.append(_("state: {folder}").format(folder=result.state_dir))
     return lines
 
 

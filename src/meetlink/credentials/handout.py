@@ -45,8 +45,10 @@ from typing import Literal
 
 from meetlink.credentials.vault import Credential
 from meetlink.documents import when
+from meetlink.documents.held_dates import changed_days, clock, held_days, sitting_occurrences
 from meetlink.errors import CredentialError
 from meetlink.loading.notice import MeetingKind
+from meetlink.loading.occurrences import Occurrence
 from meetlink.loading.roster import Contact
 from meetlink.mail.wire import POLICY, encode_addresses, encode_subject
 
@@ -60,7 +62,10 @@ __all__ = [
     "moment_time",
     "officer_rule",
     "recurrence_dates",
+    "sitting_changes",
+    "sitting_dates",
     "sitting_time",
+    "sitting_when",
     "slip_text",
 ]
 
@@ -79,12 +84,15 @@ _MONTHS = (
 @dataclass(frozen=True, kw_only=True)
 class SittingTime:
     """One sitting a hand-out is for: its own name (empty when the meeting has one sitting),
-    its start and end, and its RRULE when it recurs."""
+    its start and end, its RRULE when it recurs and then its ``occurrences`` as the plan
+    lists them (exceptions applied; without them, the rule's own dates)."""
 
     label: str = ""
     start: dt.datetime
     end: dt.datetime | None = None
     recurrence: str | None = None
+    occurrences: tuple[Occurrence, ...] = ()
+    occurrences_complete: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +137,7 @@ _TEXT = {
         "hoặc đường dẫn có thay đổi); tên đăng nhập và mật khẩu không thay đổi.",
         "when": "Thời gian",
         "dates": "Các ngày",
+        "changes": "Thay đổi",
         "rehearsal": "Chạy thử đường truyền",
         "access": "Thông tin đăng nhập:",
         "link": "Đường dẫn",
@@ -164,6 +173,7 @@ _TEXT = {
         "time, room or link changed); the login and password are unchanged.",
         "when": "Time",
         "dates": "Dates",
+        "changes": "Changes",
         "rehearsal": "Line test",
         "access": "Login details:",
         "link": "Link",
@@ -232,16 +242,64 @@ def sitting_time(start: dt.datetime, end: dt.datetime | None, language: Language
     return f"From {moment_time(start, 'en')} to {moment_time(end, 'en')}"
 
 
-def recurrence_dates(start: dt.datetime, rule: str, language: Language = "vi") -> str:
-    """The dates a recurring sitting falls on (the first twelve, then "…").
+def recurrence_dates(
+    start: dt.datetime,
+    rule: str,
+    language: Language = "vi",
+    occurrences: tuple[Occurrence, ...] = (),
+    complete: bool = True,
+) -> str:
+    """The days a recurring sitting is held (the first twelve, then "…"): a skipped
+    occurrence left out, a moved one at its new day (:mod:`meetlink.documents.held_dates`,
+    as the notice and the invitations list them).
 
     >>> recurrence_dates(dt.datetime(2023, 9, 3, 8), "FREQ=MONTHLY;BYDAY=1SU;COUNT=3")
-    '3/9/2023, 1/10/2023, 5/11/2023'
+    'Chủ nhật 3/9/2023, Chủ nhật 1/10/2023, Chủ nhật 5/11/2023'
     """
     # The meeting file's check reads the rule from a naive start: an UNTIL is naive too.
-    dates, more = when.occurrences(start.replace(tzinfo=None), rule)
-    shown = [_english_date(d) if language == "en" else when.short_date(d) for d in dates]
-    return ", ".join([*shown, "…"] if more else shown)
+    bare = start if occurrences else start.replace(tzinfo=None)
+    found, complete = sitting_occurrences(bare, None, rule, occurrences, complete)
+    days, more = held_days(found, language, complete=complete)
+    return ", ".join([*days, "…"] if more else days)
+
+
+def sitting_dates(sitting: SittingTime, language: Language = "vi") -> str:
+    """The days ``sitting`` is held, empty when it does not recur."""
+    if not sitting.recurrence:
+        return ""
+    return recurrence_dates(
+        sitting.start,
+        sitting.recurrence,
+        language,
+        sitting.occurrences,
+        sitting.occurrences_complete,
+    )
+
+
+def sitting_changes(sitting: SittingTime, language: Language = "vi") -> str:
+    """The occurrences of ``sitting`` skipped or moved, by original date; empty when none.
+
+    >>> sitting_changes(SittingTime(start=dt.datetime(2024, 1, 7, 8)))
+    ''
+    """
+    return "; ".join(changed_days(sitting.occurrences, language))
+
+
+def sitting_when(sitting: SittingTime, language: Language = "vi") -> str:
+    """The time of ``sitting``: the hours and the day; the hours alone for a recurring one
+    (its days are listed on a line of their own, :func:`sitting_dates`).
+
+    >>> sitting_when(SittingTime(start=dt.datetime(2024, 1, 7, 8),
+    ...     end=dt.datetime(2024, 1, 7, 10), recurrence="FREQ=MONTHLY;COUNT=2"))
+    'Từ 08 giờ 00 đến 10 giờ 00'
+    """
+    if not sitting.recurrence:
+        return sitting_time(sitting.start, sitting.end, language)
+    word_from, word_to = ("Từ", "đến") if language == "vi" else ("From", "to")
+    text = f"{word_from} {clock(sitting.start, language)}"
+    if sitting.end is not None:
+        text += f" {word_to} {clock(sitting.end, language)}"
+    return text
 
 
 def help_line(contact: Contact, language: Language = "vi") -> str:
@@ -274,12 +332,14 @@ def _time_lines(card: HandOutCard) -> list[str]:
     words = _TEXT[card.language]
     out: list[str] = []
     for sitting in card.sittings:
-        shown = sitting_time(sitting.start, sitting.end, card.language)
+        shown = sitting_when(sitting, card.language)
         label = f" ({sitting.label})" if sitting.label else ""
         out.append(f"{words['when']}: {shown}{label}")
         if sitting.recurrence:
-            dates = recurrence_dates(sitting.start, sitting.recurrence, card.language)
-            out.append(f"{words['dates']}: {dates}")
+            out.append(f"{words['dates']}: {sitting_dates(sitting, card.language)}")
+            changes = sitting_changes(sitting, card.language)
+            if changes:
+                out.append(f"{words['changes']}: {changes}")
     if card.rehearsal is not None:
         out.append(f"{words['rehearsal']}: {moment_time(card.rehearsal, card.language)}")
     return out

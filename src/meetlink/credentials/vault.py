@@ -141,6 +141,7 @@ class Vault:
         *,
         actor: str = "meetlink",
         clock: Callable[[], datetime] = utcnow,
+        group: GroupCommit | None = None,
     ) -> None:
         self._db = connection
         self._key = key
@@ -155,8 +156,11 @@ class Vault:
         # Threads share the connection (``meetlink open``'s workers): reads take the lock,
         # writes go through a group commit, so concurrent writers share one fsync; an SQLite
         # failure in either becomes a LedgerError that says what to do.
+        # ``group``: the ledger's own, when the vault shares its connection (``meetlink
+        # open``): one connection, and a chunk's vault rows commit with its outcomes.
+        self._shared = group is not None
         self._lock = threading.RLock()
-        self._group = GroupCommit(connection, self._lock, self._failure)
+        self._group = group or GroupCommit(connection, self._lock, self._failure)
         self.audit = AuditLog(connection, clock=clock, writer=self._group.write)
         self._canary_opened = False  # the key decrypted a stored row (checked once)
 
@@ -187,8 +191,9 @@ class Vault:
         return self._key.key_id
 
     def close(self) -> None:
-        """Close the database connection."""
-        self._db.close()
+        """Close the database connection (not a ledger's it shares: the ledger does)."""
+        if not self._shared:
+            self._db.close()
 
     def __enter__(self) -> Vault:
         return self
@@ -443,6 +448,7 @@ def open_vault(
     *,
     env: Mapping[str, str] = os.environ,
     config_dir: str | PathLike[str] | None = None,
+    sharing: tuple[sqlite3.Connection, GroupCommit] | None = None,
 ) -> Vault:
     """Open the vault at ``path`` with ``key``, or with the key :func:`load_vault_key` finds.
 
@@ -450,6 +456,8 @@ def open_vault(
     holds credentials. If it does, a missing key file is an error rather than a new key
     (a new key would not open them); if not, the key file is created on first use as before.
     Either way the vault then refuses a key that does not open its rows (`VaultKeyError`).
+    ``sharing`` (:meth:`~meetlink.reconcile.ledger.Ledger.sharing`): the ledger's connection
+    to ``path`` and its group commit, used instead of a connection of the vault's own.
 
     Example:
         >>> import tempfile, pathlib
@@ -470,7 +478,12 @@ def open_vault(
         if has_rows:
             refuse_a_new_key(path, env, config_dir)
         key = load_vault_key(config_dir, env, create=not has_rows)
-    vault = Vault.open(path, key)
+    if sharing is None:
+        vault = Vault.open(path, key)
+    else:
+        connection, group = sharing
+        connection.execute("PRAGMA secure_delete=ON")
+        vault = Vault(connection, key, group=group)
     try:
         vault.check_key()
     except BaseException:

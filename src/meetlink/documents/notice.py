@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from meetlink.documents.held_dates import held_days, sitting_occurrences
 from meetlink.documents.party_form import (
     PartyDocument,
     TableColumn,
@@ -32,14 +33,11 @@ from meetlink.documents.party_form import (
     symbol_tail,
 )
 from meetlink.documents.when import (
-    MAX_DATES,
     day_date,
     document_date,
-    occurrences,
     short_date,
     sitting_time,
     time_of_day,
-    weekday,
 )
 from meetlink.loading import MeetingFile
 from meetlink.loading.meeting import AttendanceMode, Meeting, Track
@@ -191,17 +189,10 @@ def _when(sitting: PlannedSitting) -> str:
 def _held_days(sitting: PlannedSitting, start: dt.datetime, rule: str) -> tuple[list[str], bool]:
     """The days a recurring sitting is held, as the notice lists them: a skipped occurrence
     left out, a moved one at its new day (with its hour when that changed too)."""
-    if not sitting.occurrences:  # a plan built without its occurrences: the rule alone
-        dates, more = occurrences(start, rule)
-        return [f"{weekday(d)} {short_date(d)}" for d in dates], more
-    held = [o for o in sitting.occurrences if o.status != "skipped"]
-    days = []
-    for o in held[:MAX_DATES]:
-        day = f"{weekday(o.start.date())} {short_date(o.start.date())}"
-        if o.status == "moved" and (o.start.hour, o.start.minute) != (start.hour, start.minute):
-            day += f" (từ {time_of_day(o.start)})"
-        days.append(day)
-    return days, len(held) > MAX_DATES or not sitting.occurrences_complete
+    found, complete = sitting_occurrences(
+        start, sitting.end, rule, sitting.occurrences, sitting.occurrences_complete
+    )
+    return held_days(found, complete=complete)
 
 
 def _own_title(meeting: Meeting, sitting: PlannedSitting) -> str:

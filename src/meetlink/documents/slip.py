@@ -54,11 +54,14 @@ _RULED = "Table Grid"  # a style of python-docx's template: single lines, no sha
 @dataclass(frozen=True, kw_only=True)
 class SlipSitting:
     """One sitting on a slip: its name (empty when the meeting has one), when it is held, the
-    dates of a recurring one, and the access to it. The secrets never show in a ``repr``."""
+    days a recurring one is held and its ``changes`` (skipped or moved occurrences, as
+    :mod:`meetlink.documents.held_dates` writes them), and the access to it. The secrets
+    never show in a ``repr``."""
 
     label: str = ""
     when: str
     dates: str = ""
+    changes: str = ""
     join_url: str = ""
     server: str = ""
     room: str = ""
@@ -107,6 +110,7 @@ _WORDS = {
         "officer": "Cán bộ kỹ thuật",
         "when": "Thời gian",
         "dates": "Các ngày",
+        "changes": "Thay đổi",
         "join_url": "Đường dẫn",
         "server": "Máy chủ",
         "room": "Phòng",
@@ -137,6 +141,7 @@ _WORDS = {
         "officer": "Technical officer",
         "when": "Time",
         "dates": "Dates",
+        "changes": "Changes",
         "join_url": "Link",
         "server": "Server",
         "room": "Room",
@@ -173,6 +178,8 @@ def _sitting_rows(
     rows = [(words["when"], sitting.when)]
     if sitting.dates:
         rows.append((words["dates"], sitting.dates))
+    if sitting.changes:
+        rows.append((words["changes"], sitting.changes))
     rows += [(words[n], getattr(sitting, n)) for n in differing if getattr(sitting, n)]
     return rows
 

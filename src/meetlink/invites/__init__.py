@@ -39,14 +39,8 @@ from meetlink.invites.calendar import (
     verify_calendar,
 )
 from meetlink.invites.message import build_message, message_id_for
-from meetlink.invites.specs import (
-    InvitationSpec,
-    Recipient,
-    SeatedUnit,
-    invitations_for,
-    points_without_recipients,
-    uid_for,
-)
+from meetlink.invites.planned import invitations_for, points_without_recipients
+from meetlink.invites.specs import InvitationSpec, Recipient, SeatedUnit, uid_for
 from meetlink.invites.templates import Templates, default_templates
 from meetlink.mail import (  # the transport, here too for the callers of v0.1
     DeliveryResult,

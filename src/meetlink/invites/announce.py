@@ -14,8 +14,11 @@ point of a shared conference joins by the same link (one text for the group) —
 * ``text``: plain text with line breaks, for an e-mail or a printout.
 
 A text says the time (or that it comes later), the point, the join link, the line test and
-the help contacts. It never carries a password: the link is the one the invitation carried,
-and a point that logs in with an account is told that its technical officer has it.
+the help contacts. A recurring sitting's text gives its hours, the days it is held (a skipped
+occurrence left out, a moved one at its new day) and what changed, in the words of
+:mod:`meetlink.documents.held_dates`, as the notice and the invitations list them. It
+never carries a password: the link is the one the invitation carried, and a point that
+logs in with an account is told that its technical officer has it.
 
 Example:
     >>> a = Announcement(title="Hội nghị", language="vi", link="https://meet.jit.si/q3-ab")
@@ -35,10 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from meetlink.documents.when import occurrences, short_date
+from meetlink.documents.held_dates import changed_days, held, held_days, sitting_occurrences
+from meetlink.documents.when import MAX_DATES, short_date
 from meetlink.invites.templates import Templates
-from meetlink.invites.wording import help_line, moment, span
+from meetlink.invites.wording import help_line, hours, moment, span
 from meetlink.loading.meeting import ConferenceMode
+from meetlink.loading.occurrences import Occurrence
 from meetlink.planning import Plan
 
 __all__ = [
@@ -65,7 +70,8 @@ class Announcement:
     ``point_name`` is empty for a text to a whole conference (``point_count`` points);
     ``help_contacts`` are ``(name, position, phone)``;
     ``link`` is None when there is none to give (not made yet: ``links_later``; or the
-    point's access goes to its officer: ``credentials``).
+    point's access goes to its officer: ``credentials``); ``occurrences`` are a recurring
+    sitting's, as the plan lists them (exceptions applied).
     """
 
     title: str
@@ -75,6 +81,8 @@ class Announcement:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     recurrence: str | None = None
+    occurrences: tuple[Occurrence, ...] = ()
+    occurrences_complete: bool = True
     arrive_by: dt.datetime | None = None
     point: str = ""
     point_name: str = ""
@@ -136,6 +144,8 @@ def announcements_for(
             start=planned.start,
             end=planned.end,
             recurrence=planned.recurrence,
+            occurrences=planned.occurrences,
+            occurrences_complete=planned.occurrences_complete,
             arrive_by=planned.arrive_by,
             rehearsal=plan.rehearsal,
             help_contacts=helpers,
@@ -193,11 +203,20 @@ def _context(a: Announcement) -> dict[str, Any]:
     """The template variables (listed in the templates' README)."""
     when = ""
     dates = ""
+    changes = ""
+    short_when = _short(a.start, a.end)
     if a.start is not None:
         when = span(a.start, a.end, a.language) if a.end else moment(a.start, a.language)
         if a.recurrence:
-            found, more = occurrences(a.start, a.recurrence)
-            dates = ", ".join(short_date(d) for d in found) + (", …" if more else "")
+            found, complete = sitting_occurrences(
+                a.start, a.end, a.recurrence, a.occurrences, a.occurrences_complete
+            )
+            days, more = held_days(found, a.language, complete=complete)
+            dates = ", ".join(days) + (", …" if more else "")
+            changes = "; ".join(changed_days(found, a.language))
+            if a.end is not None:  # the days are listed: the time is the hours alone
+                when = hours(a.start, a.end, a.language)
+            short_when = _short_days(a.start, a.end, found, more)
     minutes = 0
     if a.start is not None and a.arrive_by is not None:
         minutes = int((a.start - a.arrive_by).total_seconds() // 60)
@@ -206,6 +225,7 @@ def _context(a: Announcement) -> dict[str, Any]:
         "meeting_title": a.meeting_title or a.title,
         "when": when,
         "dates": dates,
+        "changes": changes,
         "arrive_minutes": max(0, minutes),
         "point_name": a.point_name,
         "hall": a.hall,
@@ -215,7 +235,7 @@ def _context(a: Announcement) -> dict[str, Any]:
         "links_later": a.links_later,
         "credentials": a.credentials,
         "rehearsal": moment(a.rehearsal, a.language) if a.rehearsal else "",
-        "short_when": _short(a.start, a.end),
+        "short_when": short_when,
         "short_rehearsal": f"{a.rehearsal:%H:%M} {a.rehearsal.day}/{a.rehearsal.month}"
         if a.rehearsal
         else "",
@@ -240,6 +260,21 @@ def _short(start: dt.datetime | None, end: dt.datetime | None) -> str:
     if end is None or end.date() != start.date():
         return f"{start:%H:%M} {short_date(start)}"
     return f"{start:%H:%M}-{end:%H:%M} {short_date(start)}"
+
+
+def _short_days(
+    start: dt.datetime, end: dt.datetime | None, found: tuple[Occurrence, ...], more: bool
+) -> str:
+    """``08:00-10:00 7/1/2024, 3/3/2024, 10/3/2024 14:00``: a recurring sitting for an SMS,
+    the days it is held (a moved one with its hour when that changed)."""
+    hours_text = f"{start:%H:%M}-{end:%H:%M}" if end is not None else f"{start:%H:%M}"
+    days = []
+    for o in held(found)[:MAX_DATES]:
+        day = short_date(o.start.date())
+        if (o.start.hour, o.start.minute) != (o.original.hour, o.original.minute):
+            day += f" {o.start:%H:%M}"
+        days.append(day)
+    return f"{hours_text} {', '.join(days)}" + (", ..." if more else "")
 
 
 _ASCII = str.maketrans(

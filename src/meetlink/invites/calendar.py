@@ -2,6 +2,9 @@
 
 Everything that varies between two builds is passed in: the SEQUENCE and the DTSTAMP come
 from the caller (the ledger), so rebuilding an invitation for a resend yields the same bytes.
+They are written directly, line by line (:mod:`~meetlink.invites.content_lines`, the zone from
+:mod:`~meetlink.invites.timezones`), not through icalendar's objects, and not parsed again:
+the tests prove them against icalendar, vobject and a strict reader (docs/decisions.md).
 The lifecycle the caller drives:
 
 * first invitation: :func:`build_invitation` with ``sequence=0``;
@@ -38,24 +41,25 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from icalendar import (
-    Alarm,
-    Calendar,
-    Event,
-    Timezone,
-    TimezoneStandard,
-    vCalAddress,
-    vRecur,
-    vUri,
-)
+from icalendar import Calendar, vRecur
 from icalendar.timezone import tzid_from_dt
 
+from meetlink.invites.content_lines import (
+    MAX_OCTETS,
+    duration,
+    fold,
+    local_time,
+    param,
+    text,
+    utc_time,
+)
 from meetlink.invites.specs import InvitationSpec, Recipient
 from meetlink.invites.templates import Kind, Templates, default_templates
+from meetlink.invites.timezones import vtimezone
 
 __all__ = [
     "Invitation",
@@ -68,8 +72,6 @@ __all__ = [
 ]
 
 PRODID = "-//meetlink//meetlink invitations//{language}"  # no version: upgrades keep the bytes
-_MAX_OCTETS = 75
-_ICALENDAR_LAST_DATE = dt.date(2038, 1, 1)  # Timezone.from_tzid's own default
 
 
 class Method(StrEnum):
@@ -133,12 +135,14 @@ def build_invitation(
     sequence: int,
     dtstamp: dt.datetime,
     templates: Templates | None = None,
-    verify: bool = True,
+    verify: bool = False,
 ) -> Invitation:
     """A METHOD:REQUEST invitation of ``spec`` to all its recipients.
 
-    ``dtstamp`` must be aware (it is written in UTC); ``verify`` re-parses the bytes and
-    raises if anything would not read back cleanly.
+    ``dtstamp`` must be aware (it is written in UTC). The bytes are written directly
+    (:mod:`~meetlink.invites.content_lines`), proven in the tests against icalendar, vobject
+    and a strict parser; ``verify=True`` re-parses them too (:func:`verify_calendar`), for a
+    check by hand: it costs more than building them.
 
     >>> invitation = build_invitation(spec, sequence=1, dtstamp=stamp)  # doctest: +SKIP
     >>> invitation.kind                                                # doctest: +SKIP
@@ -154,7 +158,7 @@ def build_cancellation(
     dtstamp: dt.datetime,
     recipients: Sequence[Recipient] | None = None,
     templates: Templates | None = None,
-    verify: bool = True,
+    verify: bool = False,
 ) -> Invitation:
     """A METHOD:CANCEL of ``spec``'s event, with no VALARM.
 
@@ -185,7 +189,7 @@ def build_occurrence_cancellation(
     sequence: int,
     dtstamp: dt.datetime,
     templates: Templates | None = None,
-    verify: bool = True,
+    verify: bool = False,
 ) -> Invitation:
     """A METHOD:CANCEL of one occurrence of ``spec``'s recurring event (RFC 5546 §3.2.5):
     the series' UID with RECURRENCE-ID ``original`` (the start the rule gave it),
@@ -224,7 +228,8 @@ def build_occurrence_cancellation(
 
 
 def verify_calendar(data: bytes) -> Calendar:
-    """Parse calendar bytes and check them; return the parsed calendar.
+    """Parse calendar bytes and check them; return the parsed calendar. A check by hand (and
+    by the tests): building an invitation does not call it.
 
     Raises ``ValueError`` on a bare LF, a physical line over 75 octets or one that splits a
     UTF-8 character (not UTF-8 on its own), or any property icalendar cannot read back.
@@ -235,7 +240,7 @@ def verify_calendar(data: bytes) -> Calendar:
     if b"\n" in data.replace(b"\r\n", b"") or not data.endswith(b"\r\n"):
         raise ValueError("the calendar has a line not ended by CRLF; rebuild it from bytes.")
     for number, line in enumerate(data.split(b"\r\n")[:-1], start=1):
-        if len(line) > _MAX_OCTETS:
+        if len(line) > MAX_OCTETS:
             raise ValueError(f"calendar line {number} is {len(line)} octets, more than 75.")
         try:
             line.decode("utf-8")
@@ -265,22 +270,26 @@ def _build(
     templates = templates or default_templates(spec.language)
     kind = _kind(spec, method, sequence, recipients)
     stamp = dtstamp.astimezone(dt.UTC)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID.format(language=spec.language.upper()))
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method.value)
-    if tzid_from_dt(spec.start) != "UTC":  # icalendar writes UTC times as …Z, no VTIMEZONE
-        calendar.add_component(_timezone(spec.timezone, spec.start.year))
+    when = _When(spec.timezone)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:" + PRODID.format(language=spec.language.upper()),
+        "CALSCALE:GREGORIAN",
+        "METHOD:" + method.value,
+    ]
+    if not when.utc:  # UTC times are written as …Z, with no VTIMEZONE
+        lines += vtimezone(spec.timezone, spec.start.year)
     description = templates.description(spec, kind, sequence, recipients)
-    event = _event(spec, method, sequence, stamp, recipients, templates, description)
-    if recurrence_id is not None:
-        event.add("recurrence-id", recurrence_id)
+    people = _people(spec, recipients)
+    alarm = templates.alarm(spec) if method == Method.REQUEST and spec.arrive_by else ""
+    common = (spec, method, sequence, stamp, recipients, templates, description, people)
+    head = [f"RECURRENCE-ID{when.value(recurrence_id)}"] if recurrence_id is not None else []
     if spec.recurrence:
-        event.add("rrule", vRecur.from_ical(spec.recurrence))
+        head.append("RRULE:" + _rule(spec.recurrence))
         if spec.skipped:
-            event.add("exdate", list(spec.skipped))
-    calendar.add_component(event)
+            head.append("EXDATE" + when.values(spec.skipped))
+    lines += _event(*common, when, head, alarm)
     if method == Method.REQUEST:
         for override in spec.moved:  # the series and its overrides: one calendar object
             moved = dataclasses.replace(
@@ -292,13 +301,68 @@ def _build(
                 skipped=(),
                 moved=(),
             )
-            instance = _event(moved, method, sequence, stamp, recipients, templates, description)
-            instance.add("recurrence-id", override.original)
-            calendar.add_component(instance)
-    data = calendar.to_ical()
+            moved_alarm = templates.alarm(moved) if moved.arrive_by else ""
+            extra = [f"RECURRENCE-ID{when.value(override.original)}"]
+            lines += _event(moved, *common[1:], when, extra, moved_alarm)
+    lines.append("END:VCALENDAR")
+    data = b"".join(map(fold, lines))
     if verify:
         verify_calendar(data)
     return Invitation(spec, method, sequence, stamp, recipients, data, templates)
+
+
+@dataclass(frozen=True)
+class _When:
+    """How times of one zone are written: ``;TZID=zone:local`` or UTC ``…Z``."""
+
+    zone: str
+
+    @cached_property
+    def utc(self) -> bool:
+        return _is_utc(self.zone)
+
+    def value(self, moment: dt.datetime) -> str:
+        """``;TZID=…:20260104T080000`` (or ``:20260104T010000Z``) of an aware time."""
+        if self.utc:
+            return ":" + utc_time(moment)
+        return f";TZID={self.zone}:{local_time(moment.astimezone(ZoneInfo(self.zone)))}"
+
+    def values(self, moments: Sequence[dt.datetime]) -> str:
+        """Several times of one property (EXDATE), in order."""
+        if self.utc:
+            return ":" + ",".join(utc_time(m) for m in sorted(moments))
+        zone = ZoneInfo(self.zone)
+        written = ",".join(local_time(m.astimezone(zone)) for m in sorted(moments))
+        return f";TZID={self.zone}:{written}"
+
+
+@lru_cache(maxsize=64)
+def _is_utc(zone: str) -> bool:
+    return tzid_from_dt(dt.datetime(2000, 1, 1, tzinfo=ZoneInfo(zone))) == "UTC"
+
+
+@lru_cache(maxsize=256)
+def _rule(recurrence: str) -> str:
+    """The RRULE value as icalendar writes it (its order of parts), computed once per rule."""
+    written: bytes = vRecur.from_ical(recurrence).to_ical()
+    return written.decode("ascii")
+
+
+def _people(spec: InvitationSpec, recipients: tuple[Recipient, ...]) -> list[str]:
+    """The ORGANIZER and ATTENDEE lines."""
+    organizer = "ORGANIZER"
+    if spec.organizer_name:
+        organizer += param("CN", spec.organizer_name)
+    if spec.sent_by:
+        organizer += param("SENT-BY", f"mailto:{spec.sent_by}")
+    lines = [f"{organizer}:mailto:{spec.organizer_email}"]
+    for recipient in recipients:
+        name = param("CN", recipient.name) if recipient.name else ""
+        lines.append(
+            f"ATTENDEE{name};PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE"
+            f":mailto:{recipient.email}"
+        )
+    return lines
 
 
 def _event(
@@ -309,39 +373,43 @@ def _event(
     recipients: tuple[Recipient, ...],
     templates: Templates,
     description: str,
-) -> Event:
-    """One VEVENT of ``spec`` at its own start and end (no RRULE, EXDATE or RECURRENCE-ID)."""
-    event = Event.new(
-        uid=spec.uid,
-        sequence=sequence,
-        stamp=stamp,
-        start=spec.start,
-        end=spec.end,
-        summary=spec.title,
-        description=description,
-        location=spec.hall or spec.point_name,
-        organizer=_organizer(spec),
-        attendees=[_attendee(r) for r in recipients],
-    )
+    people: list[str],
+    when: _When,
+    extra: list[str],
+    alarm: str,
+) -> list[str]:
+    """One VEVENT of ``spec`` at its own start and end, with ``extra`` lines (RECURRENCE-ID,
+    RRULE, EXDATE) after its times; a VALARM when ``alarm`` has words."""
+    lines = [
+        "BEGIN:VEVENT",
+        "UID:" + text(spec.uid),
+        f"SEQUENCE:{sequence}",
+        "DTSTAMP:" + utc_time(stamp),
+        "DTSTART" + when.value(spec.start),
+        "DTEND" + when.value(spec.end),
+        *extra,
+        "SUMMARY:" + text(spec.title),
+        "DESCRIPTION:" + text(description),
+        "LOCATION:" + text(spec.hall or spec.point_name),
+        *people,
+    ]
     if method == Method.REQUEST:
-        event.add("status", "CONFIRMED")
+        lines.append("STATUS:CONFIRMED")
     elif recipients == spec.recipients:
-        event.add("status", "CANCELLED")  # the whole event; un-inviting some carries no STATUS
+        lines.append("STATUS:CANCELLED")  # the whole event; un-inviting some carries no STATUS
     if spec.join_link and method == Method.REQUEST:  # a cancellation gives no way in
-        # Added by hand: icalendar's Conference quotes FEATURE="AUDIO,VIDEO" as one value.
-        params = {
-            "VALUE": "URI",
-            "FEATURE": ["AUDIO", "VIDEO"],
-            "LABEL": templates.conference_label,
-        }
-        event.add("conference", vUri(spec.join_link, params=params))
-    if method == Method.REQUEST and spec.arrive_by is not None:
-        event.add_component(
-            Alarm.new_display(
-                description=templates.alarm(spec), trigger=spec.arrive_by - spec.start
-            )
-        )
-    return event
+        label = param("LABEL", templates.conference_label)
+        lines.append(f"CONFERENCE;FEATURE=AUDIO,VIDEO{label};VALUE=URI:{spec.join_link}")
+    if alarm and spec.arrive_by is not None:
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "DESCRIPTION:" + text(alarm),
+            "TRIGGER:" + duration(spec.arrive_by - spec.start),
+            "END:VALARM",
+        ]
+    lines.append("END:VEVENT")
+    return lines
 
 
 def _shifted(
@@ -361,47 +429,3 @@ def _kind(
     if recipients != spec.recipients:
         return "uninvite"
     return "postpone" if spec.postponed else "cancel"
-
-
-def _organizer(spec: InvitationSpec) -> vCalAddress:
-    organizer = vCalAddress.new(spec.organizer_email, cn=spec.organizer_name or None)
-    if spec.sent_by:
-        organizer.params["SENT-BY"] = f"mailto:{spec.sent_by}"
-    return organizer
-
-
-def _attendee(recipient: Recipient) -> vCalAddress:
-    return vCalAddress.new(
-        recipient.email,
-        cn=recipient.name or None,
-        role="REQ-PARTICIPANT",
-        partstat="NEEDS-ACTION",
-        rsvp=True,
-    )
-
-
-@lru_cache(maxsize=64)
-def _timezone(tzid: str, year: int) -> Timezone:
-    # Starting the VTIMEZONE at the event's year keeps it to the rules in force (Vietnam: one
-    # STANDARD block at +07 instead of the 1970s +08 history); cached, it is slow to compute.
-    # icalendar stops at 2038 unless told otherwise, and an event from then on would get a
-    # VTIMEZONE with no observance at all, which strict parsers refuse (RFC 5545 needs one):
-    # it runs two years past the event's, and always has a STANDARD block.
-    first = dt.date(year, 1, 1)
-    last = max(_ICALENDAR_LAST_DATE, dt.date(year + 2, 1, 1))
-    timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
-    if not any(c.name in ("STANDARD", "DAYLIGHT") for c in timezone.subcomponents):
-        timezone.add_component(_standard(tzid, first))
-    return timezone
-
-
-def _standard(tzid: str, first: dt.date) -> TimezoneStandard:
-    """One STANDARD observance: the zone's offset and name at ``first``, from then on."""
-    start = dt.datetime(first.year, first.month, first.day)
-    offset = start.replace(tzinfo=ZoneInfo(tzid)).utcoffset() or dt.timedelta(0)
-    observance = TimezoneStandard()
-    observance.add("dtstart", start)
-    observance.add("tzoffsetfrom", offset)
-    observance.add("tzoffsetto", offset)
-    observance.add("tzname", start.replace(tzinfo=ZoneInfo(tzid)).tzname() or tzid)
-    return observance

@@ -22,24 +22,34 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import binascii
+import datetime as dt
 import hashlib
-from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
+from functools import lru_cache
 
 from meetlink.invites.calendar import Invitation
 from meetlink.mail.headers import address_header, subject_header
-from meetlink.mail.wire import POLICY
+from meetlink.mail.mime import (
+    WireMessage,
+    attachment_part,
+    base64_lines,
+    base64_part,
+    multipart,
+    text_part,
+)
 
 __all__ = ["build_message", "message_id_for"]
+
+_MAX_ID = 77  # "<…>" on a folded line of its own: a space and 77 characters
 
 
 def message_id_for(invitation: Invitation) -> str:
     """``<UID-SEQUENCE.METHOD@organizer domain>``: the same for every resend of one message.
 
     An un-invitation (CANCEL to some recipients) may share its SEQUENCE with the update sent
-    to the others, so it also carries a short hash of its recipients.
+    to the others, so it also carries a short hash of its recipients. The id fits a header
+    line of its own (77 characters with its brackets, RFC 5322's 78 with the fold): a long
+    domain is shortened to its last labels (the UID makes the id unique, not the domain).
 
     >>> message_id_for(invitation)  # doctest: +SKIP
     '<6f1c…-0.request@thiuy.example>'
@@ -50,82 +60,75 @@ def message_id_for(invitation: Invitation) -> str:
     if invitation.kind == "uninvite":
         emails = "\n".join(sorted(r.email.casefold() for r in invitation.recipients))
         tail += "-" + hashlib.sha256(emails.encode()).hexdigest()[:12]
-    return f"<{invitation.spec.message_key}-{invitation.sequence}.{tail}@{domain}>"
+    left = f"{invitation.spec.message_key}-{invitation.sequence}.{tail}"
+    while len(left) + len(domain) + 3 > _MAX_ID and "." in domain:
+        domain = domain.partition(".")[2]
+    return f"<{left}@{domain}>"
 
 
-def build_message(invitation: Invitation) -> EmailMessage:
-    """The iMIP message of an invitation, addressed to its recipients.
+def build_message(invitation: Invitation) -> WireMessage:
+    """The iMIP message of an invitation, addressed to its recipients, as wire bytes.
 
     ``From`` is the organizer, or the ``sent_by`` sender (then ORGANIZER carries SENT-BY).
-    Headers are encoded here (:mod:`~meetlink.mail.headers`: RFC 2047 encoded words of
-    at most 75 characters, cut at spaces) and stored as they go on the wire;
-    ``message["Subject"]`` still reads them back decoded.
+    Headers are encoded by :mod:`~meetlink.mail.headers` (RFC 2047 encoded words of at
+    most 75 characters, cut at spaces); the message is written once, straight to bytes
+    (:mod:`meetlink.mail.mime`), and ``message["Subject"]`` still reads it back decoded.
 
     >>> message = build_message(invitation)                 # doctest: +SKIP
     >>> [p.get_content_type() for p in message.walk()][:2]  # doctest: +SKIP
     ['multipart/mixed', 'multipart/alternative']
     """
     spec, templates = invitation.spec, invitation.templates
-    text, html = templates.bodies(spec, invitation.kind, invitation.sequence, invitation.recipients)
-    seed = hashlib.sha256(
-        (message_id_for(invitation) + invitation.calendar.hex()).encode()
-    ).hexdigest()
-
-    # Headers are written raw (set_raw) and bodies encoded here: the email package's own
-    # header objects are slow (most of the time of a message) and fold Vietnamese badly.
-    alternative = _part(f'multipart/alternative; boundary="=_alt_{seed[:24]}"')
-    alternative.set_payload(
-        [
-            _text_part("plain", text),
-            _text_part("html", html),
-            _part(
-                f"text/calendar; charset=UTF-8; method={invitation.method.value}",
-                _base64(invitation.calendar),
-            ),
-        ]
-    )
-    attachment = _part('application/ics; name="invite.ics"', _base64(invitation.calendar))
-    attachment.set_raw("Content-Disposition", 'attachment; filename="invite.ics"')
-
-    message = EmailMessage(policy=POLICY)
-    if spec.sent_by:
-        message.set_raw("From", address_header("From", [("", spec.sent_by)]))
-        message.set_raw(
-            "Reply-To", address_header("Reply-To", [(spec.organizer_name, spec.organizer_email)])
-        )
-    else:
-        message.set_raw(
-            "From", address_header("From", [(spec.organizer_name, spec.organizer_email)])
-        )
-    message.set_raw("To", address_header("To", [(r.name, r.email) for r in invitation.recipients]))
-    subject = templates.subject(spec, invitation.kind, invitation.sequence, invitation.recipients)
-    message.set_raw("Subject", subject_header(subject))
-    message.set_raw("Date", format_datetime(invitation.dtstamp))
-    message.set_raw("Message-ID", message_id_for(invitation))
-    message.set_raw("MIME-Version", "1.0")
+    kind, sequence, recipients = invitation.kind, invitation.sequence, invitation.recipients
+    text, html = templates.bodies(spec, kind, sequence, recipients)
+    message_id = message_id_for(invitation)
+    seed = hashlib.sha256(message_id.encode() + invitation.calendar).hexdigest()
+    method = invitation.method.value
+    calendar = base64_lines(invitation.calendar)  # once, for the part and the attachment
     # "=_" never occurs in quoted-printable or base64 text, so no body can end a part early.
-    message.set_raw("Content-Type", f'multipart/mixed; boundary="=_mix_{seed[24:48]}"')
-    message.set_payload([alternative, attachment])
-    return message
+    alternative = multipart(
+        "alternative",
+        f"=_alt_{seed[:22]}",  # 22: the part's Content-Type line is then 76 long
+        [
+            text_part("plain", text),
+            text_part("html", html),
+            base64_part(f"text/calendar; charset=UTF-8; method={method}", calendar),
+        ],
+    )
+    attachment = attachment_part("application/ics", "invite.ics", calendar)
+    body = multipart("mixed", f"=_mix_{seed[22:44]}", [alternative, attachment])
+
+    sender = spec.sent_by or spec.organizer_email
+    headers = list(_senders(spec.organizer_name, spec.organizer_email, spec.sent_by))
+    headers.append(("To", address_header("To", [(r.name, r.email) for r in recipients])))
+    subject = templates.subject(spec, kind, sequence, recipients)
+    headers.append(("Subject", subject_header(subject)))
+    headers.append(("Date", _date(invitation.dtstamp)))
+    seen: dict[str, str] = {}
+    for recipient in recipients:
+        seen.setdefault(recipient.email.casefold(), recipient.email)
+    return WireMessage.build(
+        headers,
+        message_id=message_id,
+        sender=sender,
+        recipients=tuple(seen.values()),
+        body=body,
+        calendar=invitation.calendar,
+    )
 
 
-def _part(content_type: str, base64_body: str | None = None) -> MIMEPart:
-    part = MIMEPart(policy=POLICY)
-    part.set_raw("Content-Type", content_type)
-    if base64_body is not None:
-        part.set_raw("Content-Transfer-Encoding", "base64")
-        part.set_payload(base64_body)
-    return part
+@lru_cache(maxsize=64)
+def _senders(name: str, email: str, sent_by: str | None) -> tuple[tuple[str, str], ...]:
+    """From (and Reply-To when sent for the organizer): the same for every message of a run."""
+    if sent_by:
+        return (
+            ("From", address_header("From", [("", sent_by)])),
+            ("Reply-To", address_header("Reply-To", [(name, email)])),
+        )
+    return (("From", address_header("From", [(name, email)])),)
 
 
-def _text_part(subtype: str, text: str) -> MIMEPart:
-    part = MIMEPart(policy=POLICY)
-    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
-    part.set_raw("Content-Transfer-Encoding", "quoted-printable")
-    encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii")
-    part.set_payload(encoded)
-    return part
-
-
-def _base64(data: bytes) -> str:
-    return base64.encodebytes(data).decode("ascii")
+@lru_cache(maxsize=256)
+def _date(moment: dt.datetime) -> str:
+    """The Date header of a DTSTAMP (one for a whole run's messages)."""
+    return format_datetime(moment)

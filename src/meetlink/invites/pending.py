@@ -2,7 +2,7 @@
 
 Seed 000 goes out before its time is fixed: "Thời gian cụ thể sẽ có thông báo sau". For such a
 sitting ``meetlink open`` sends every bridge point a notice instead of an invitation: the same
-recipients an invitation would have (:func:`~meetlink.invites.specs.invitations_for` chooses
+recipients an invitation would have (:func:`~meetlink.invites.planned.invitations_for` chooses
 them), the point, its hall, the units seated there and their members called, the agenda, the
 line test when it is known and the help contacts. It carries **no calendar part**: there is no
 time to put in a calendar. When a later ``open`` finds the time, the invitation (a calendar
@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from meetlink.invites.specs import Recipient, SeatedUnit, invitations_for, uid_for
+from meetlink.invites.planned import invitations_for
+from meetlink.invites.specs import Recipient, SeatedUnit, uid_for
 from meetlink.invites.templates import Templates
 from meetlink.invites.wording import moment, notice_reference, words
 from meetlink.loading.notice import MeetingKind
@@ -110,7 +111,7 @@ def pending_notices(plan: Plan) -> list[PendingSpec]:
     """One notice per (sitting without a time, bridge point with seats and recipients).
 
     Recipients, seated units, hall and help contacts are exactly what the invitation of that
-    point will have: they are chosen by :func:`~meetlink.invites.specs.invitations_for`
+    point will have: they are chosen by :func:`~meetlink.invites.planned.invitations_for`
     itself, given the sitting a stand-in time that no notice shows.
 
     >>> pending_notices(plan)  # doctest: +SKIP

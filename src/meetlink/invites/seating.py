@@ -18,9 +18,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from meetlink.loading.meeting import AttendanceMode
-from meetlink.planning import BridgePoint, Plan, PlannedSitting, PointRole
+from meetlink.planning import BridgePoint, Plan, PlannedSitting
 
-__all__ = ["Recipient", "SeatedUnit", "conference_index", "seated_points"]
+__all__ = ["Recipient", "Relay", "SeatedUnit", "conference_index", "relays", "seated_points"]
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,47 @@ Seated = tuple[PlannedSitting, BridgePoint, tuple[SeatedUnit, ...], tuple[Recipi
 
 
 def conference_index(plan: Plan) -> dict[tuple[str, str, str], str]:
-    """``(track, sitting, point)`` → the key of the conference that point joins."""
+    """``(track, sitting, point)`` → the key of the conference that point joins (a relay
+    point of a tiered track: the conference above, where it receives the meeting)."""
     return {
         (c.track, c.sitting, point_id): c.key
         for c in plan.conferences
         for point_id in c.bridge_points
+        if point_id != c.relay_point
     }
+
+
+@dataclass(frozen=True)
+class Relay:
+    """A point's place in a tiered track (:mod:`meetlink.planning.tiers`): the name of the
+    point that relays the meeting to it (``source``: "" in the main conference), how many
+    points it relays to itself (``relays_to``), and the key of the first conference it relays
+    (``conference``: "" when it relays none)."""
+
+    source: str = ""
+    relays_to: int = 0
+    conference: str = ""
+
+
+def relays(plan: Plan) -> dict[tuple[str, str, str], Relay]:
+    """``(track, sitting, point)`` → its :class:`Relay`, for the points of relayed
+    conferences only (an untiered plan gives an empty mapping)."""
+    source: dict[tuple[str, str, str], str] = {}
+    relayed: dict[tuple[str, str, str], tuple[int, str]] = {}
+    for c in plan.conferences:
+        if c.relay_point is None:
+            continue
+        name = plan.point(c.relay_point).name
+        for point_id in c.bridge_points:
+            if point_id != c.relay_point:
+                source[(c.track, c.sitting, point_id)] = name
+        at = (c.track, c.sitting, c.relay_point)
+        count, first = relayed.get(at, (0, c.key))
+        relayed[at] = (count + len(c.bridge_points) - 1, first)
+    out = {key: Relay(source=name) for key, name in source.items()}
+    for key, (count, first) in relayed.items():
+        out[key] = Relay(out.get(key, Relay()).source, count, first)
+    return out
 
 
 def seated_points(plan: Plan) -> Iterator[Seated]:
@@ -91,14 +126,14 @@ def seated_points(plan: Plan) -> Iterator[Seated]:
             )
             if not seated:
                 continue
-            yield sitting, point, seated, _recipients(plan, point, seated)
+            yield plan.sitting_at(sitting, point), point, seated, _recipients(plan, point, seated)
 
 
 _SeatIndex = Mapping[tuple[str, str], Mapping[str, int]]  # (unit, point) → sitting → seats
 
 
 def _seats(point: BridgePoint, unit_id: str, sitting_id: str, seats_at: _SeatIndex) -> int:
-    if point.role == PointRole.CELL or len(point.units) == 1:
+    if point.cell is not None or len(point.units) == 1:
         return point.seats.get(sitting_id, 0)  # the point's seats are its one unit's (or cell's)
     return seats_at.get((unit_id, point.id), {}).get(sitting_id, 0)
 
@@ -106,7 +141,7 @@ def _seats(point: BridgePoint, unit_id: str, sitting_id: str, seats_at: _SeatInd
 def _members(plan: Plan, point: BridgePoint, unit_id: str, seats: int, split: bool) -> int:
     """The members a unit's seats are drawn from: its seated members; a party cell's own
     (split over the sittings: its seats at all of them; otherwise every one, every time)."""
-    if point.role == PointRole.CELL:
+    if point.cell is not None:  # a branch split into numbered cells, not a cell's own row
         return sum(point.seats.values()) if split else seats
     return plan.units[unit_id].seated_members
 

@@ -5,8 +5,9 @@ is no field for a password, so none can leak into a calendar or a mail body. The
 checked too (no ``user:password@`` part, no ``pwd=``/``password=`` parameter): passwords reach
 a unit's technical officer through the credentials hand-out, never through an invitation.
 
-:func:`invitations_for` maps a :class:`~meetlink.planning.Plan` to one spec per (sitting with a
-start, bridge point with seats). A sitting without a start yet gets no spec until it has one.
+:func:`meetlink.invites.planned.invitations_for` maps a :class:`~meetlink.planning.Plan` to one
+spec per (sitting with a start, bridge point with seats). A sitting without a start yet gets
+no spec until it has one.
 
 Example:
     >>> uid_for("myhao-2023q3", "main", "s1", "XA-01")
@@ -20,19 +21,18 @@ import datetime as dt
 import json
 import urllib.parse
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
 from meetlink.errors import InputError, Problem
-from meetlink.invites.seating import Recipient, SeatedUnit, conference_index, seated_points
-from meetlink.invites.wording import help_line
-from meetlink.loading.meeting import AttendanceMode
+from meetlink.invites.seating import Recipient, SeatedUnit
 from meetlink.loading.notice import DocumentKind, MeetingKind
-from meetlink.planning import BridgePoint, Plan
+from meetlink.loading.occurrences import a_year_after
 from meetlink.text import control_problem, nfc
 
 __all__ = [
@@ -40,9 +40,7 @@ __all__ = [
     "Override",
     "Recipient",
     "SeatedUnit",
-    "invitations_for",
     "join_link_problem",
-    "points_without_recipients",
     "uid_for",
 ]
 
@@ -56,10 +54,11 @@ MAX_LISTED_DATES = 53
 """A recurring sitting's invitation lists its dates for a year at most, and 53 at most."""
 _TEXTS = (
     *("title", "point_name", "hall", "notes", "organizer_name"),
-    *("notice_number", "chair", "composition", "share"),
+    *("notice_number", "chair", "composition", "share", "relay_from"),
 )
 
 
+@lru_cache(maxsize=65536)  # asked again for every message of a point (message_key)
 def uid_for(meeting_id: str, track: str, sitting: str, point: str) -> str:
     """The stable UID of one (meeting, track, sitting, bridge point): a name-based UUID.
 
@@ -145,6 +144,9 @@ class InvitationSpec:
     skipped: tuple[dt.datetime, ...] = ()
     moved: tuple[Override, ...] = ()
     uid: str = field(default="")
+    relay_from: str = ""  # a tiered track: the point that relays the meeting to this one
+    relays_to: int = 0  # … the points this one relays it to, through ``relay_link``
+    relay_link: str | None = None
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -193,6 +195,9 @@ class InvitationSpec:
         if self.join_link is not None:
             put(self, "join_link", self.join_link.strip())
             self._check_link(self.join_link.strip())
+        if self.relay_link is not None:
+            put(self, "relay_link", self.relay_link.strip())
+            self._check_link(self.relay_link.strip())
         if self.recurrence is not None:
             put(self, "recurrence", self.recurrence.removeprefix("RRULE:").strip())
             self._check_recurrence()
@@ -231,7 +236,7 @@ class InvitationSpec:
         """
         if not self.recurrence:
             return (), False
-        limit = _a_year_after(self.start)
+        limit = a_year_after(self.start)
         skipped = set(self.skipped)
         moved = {o.original: o.start for o in self.moved}
         found: list[dt.datetime] = []
@@ -287,7 +292,7 @@ class InvitationSpec:
         data["moved"] = [
             [o.original.isoformat(), o.start.isoformat(), o.end.isoformat()] for o in self.moved
         ]
-        for name in ("skipped", "moved"):
+        for name in ("skipped", "moved", "relay_from", "relays_to", "relay_link"):
             if not data[name]:
                 del data[name]
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -416,130 +421,6 @@ def join_link_problem(link: str) -> str | None:
             "credentials hand-out bring the password to the technical officer."
         )
     return None
-
-
-def invitations_for(
-    plan: Plan,
-    join_links: Mapping[str | tuple[str, str], str],
-    event_uids: Mapping[str, str] | None = None,
-) -> list[InvitationSpec]:
-    """One spec per (sitting with a start, bridge point with seats), in plan order.
-
-    ``join_links`` maps a conference key (``track/sitting`` for shared conferences,
-    ``track/sitting/point`` per point) or a ``(conference key, point id)`` pair (a link
-    issued to one point of a shared conference) to the link; the pair wins. A point without
-    a link gets an invitation that says the access comes separately to its officer.
-
-    ``event_uids`` maps a conference key to the UID of the calendar event the platform made
-    for it (a Google event's ``iCalUID``): every point of that conference is invited under
-    it, so a guest's calendar files the platform's copy and meetlink's as one entry. A
-    conference not in it gives each point its own UID (:func:`uid_for`).
-
-    Recipients are the ``contact_emails`` of every unit seated there for that sitting, then
-    the host unit's officer, each address once, in that order. A unit with no seats in a
-    sitting is not invited to it; a point with no seats, or with nobody to write to (see
-    :func:`points_without_recipients`), gets no invitation.
-
-    The words come from the meeting: its ``kind``, its notice's number and date, the
-    composition (Thành phần) written for the point's kind, the host unit's ``chair``; a track
-    that splits its members over N sittings gives each unit its share ("1/3") and the
-    members the seats are drawn from.
-
-    >>> invitations_for(plan, {"main/s1": "https://meet.example/abc"})  # doctest: +SKIP
-    [InvitationSpec(meeting_id='myhao-2023q3', track='main', sitting='s1', ...), ...]
-    """
-    meeting = plan.meeting
-    organizer_email = meeting.organizer.email or ""
-    sender = meeting.delivery.sender
-    sent_by = sender if sender and sender.casefold() != organizer_email.casefold() else None
-    helpers = tuple(
-        help_line(c.name, c.position, c.phone or "", c.email or "", meeting.language)
-        for c in meeting.help_contacts
-    )
-    shares = {t.id: _share(t.attendance, len(t.sittings)) for t in meeting.tracks}
-    conference_of = conference_index(plan)
-    out: list[InvitationSpec] = []
-    for sitting, point, units, recipients in seated_points(plan):
-        if not recipients or sitting.start is None or sitting.end is None:
-            continue
-        conference = conference_of.get((sitting.track, sitting.id, point.id), "")
-        link = join_links.get((conference, point.id)) or join_links.get(conference)
-        uid = (event_uids or {}).get(conference, "")
-        out.append(
-            InvitationSpec(
-                meeting_id=meeting.id,
-                track=sitting.track,
-                sitting=sitting.id,
-                point=point.id,
-                title=sitting.title,
-                start=sitting.start,
-                end=sitting.end,
-                timezone=meeting.timezone,
-                organizer_email=organizer_email,
-                organizer_name=meeting.organizer.name,
-                sent_by=sent_by,
-                point_name=point.name,
-                hall=point.location or sitting.location or point.name,
-                units=units,
-                recipients=recipients,
-                agenda=meeting.agenda,
-                notes=meeting.description,
-                arrive_by=sitting.arrive_by,
-                rehearsal=plan.rehearsal,
-                join_link=link,
-                recurrence=sitting.recurrence,
-                help_contacts=helpers,
-                language=meeting.language,
-                meeting_kind=meeting.kind,
-                notice_kind=meeting.notice.kind,
-                notice_number=meeting.notice.number,
-                notice_date=meeting.notice.date,
-                chair=_chair(plan, point),
-                composition=meeting.composition.get(point.role.value, ""),
-                share=shares[sitting.track],
-                skipped=tuple(o.original for o in sitting.occurrences if o.status == "skipped"),
-                moved=tuple(
-                    Override(o.original, o.start, o.end)
-                    for o in sitting.occurrences
-                    if o.status == "moved"
-                ),
-                uid=uid,
-            )
-        )
-    return out
-
-
-def _share(mode: AttendanceMode, sittings: int) -> str:
-    """``1/3`` for a track whose members are split over 3 sittings; empty when all attend."""
-    return f"1/{sittings}" if mode == AttendanceMode.SPLIT and sittings > 1 else ""
-
-
-def _chair(plan: Plan, point: BridgePoint) -> str:
-    host = plan.units.get(point.host_unit)
-    return host.chair if host is not None else ""
-
-
-def _a_year_after(start: dt.datetime) -> dt.datetime:
-    try:
-        return start.replace(year=start.year + 1)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + 1, day=28)
-
-
-def points_without_recipients(plan: Plan) -> list[tuple[str, str]]:
-    """``(sitting key, point id)`` of every point with seats but no address to invite.
-
-    :func:`invitations_for` skips them; ``meetlink plan`` notes them below its table, so the
-    office can add addresses before ``meetlink open``.
-
-    >>> points_without_recipients(plan)  # doctest: +SKIP
-    [('main/s1', 'DS-HD')]
-    """
-    return [
-        (sitting.key, point.id)
-        for sitting, point, _units, recipients in seated_points(plan)
-        if not recipients
-    ]
 
 
 def _is_address(text: str) -> bool:

@@ -22,19 +22,20 @@ from collections.abc import Sequence
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from meetlink.invites.specs import InvitationSpec, Recipient, SeatedUnit
+from meetlink.documents.held_dates import changed_days, held_days
+from meetlink.invites.specs import MAX_LISTED_DATES, InvitationSpec, Recipient, SeatedUnit
 from meetlink.invites.wording import (
     clock,
     day,
     hours,
     moment,
     notice_reference,
-    short_day,
     span,
     without_title,
     words,
 )
 from meetlink.loading.notice import DocumentKind, MeetingKind
+from meetlink.loading.occurrences import Move, Occurrence, a_year_after, expand
 
 __all__ = ["KINDS", "VARIABLES", "Kind", "invitation_variables", "sample_spec"]
 
@@ -52,6 +53,7 @@ VARIABLES = frozenset(
         "changed_occurrences",
         *("arrive_minutes", "arrive_time", "rehearsal", "chair", "composition"),
         *("units", "share", "agenda", "notes", "link", "help_contacts"),
+        *("relay", "relay_link"),
     }
 )
 """The name of every variable :func:`invitation_variables` gives."""
@@ -75,7 +77,10 @@ def invitation_variables(
         addressees = ", ".join(dict.fromkeys(r.name or r.email for r in recipients))
     else:
         addressees = ", ".join(u.name for u in spec.units) or spec.point_name
-    dates, more = spec.occurrences
+    found, complete = _occurrences(spec)
+    within = tuple(o for o in found if o.original < a_year_after(spec.start))  # a year's
+    complete = complete and len(within) == len(found)
+    dates, more = held_days(within, language, complete=complete, limit=MAX_LISTED_DATES)
     arrive = spec.arrive_by
     minutes = int((spec.start - arrive).total_seconds() // 60) if arrive is not None else 0
     return {
@@ -100,9 +105,9 @@ def invitation_variables(
         "when": span(spec.start, spec.end, language),
         "hours": hours(spec.start, spec.end, language),
         "day": day(spec.start, language),
-        "occurrences": [short_day(d, language) for d in dates],
+        "occurrences": dates,
         "more_occurrences": more,
-        "changed_occurrences": _changed(spec),
+        "changed_occurrences": changed_days(found, language),
         "arrive_minutes": max(minutes, 0),
         "arrive_time": clock(arrive, language) if arrive is not None and minutes > 0 else "",
         "rehearsal": moment(spec.rehearsal, language) if spec.rehearsal else "",
@@ -114,24 +119,39 @@ def invitation_variables(
         "notes": spec.notes,
         "link": spec.join_link or "",
         "help_contacts": list(spec.help_contacts),
+        "relay": _relay(spec),
+        "relay_link": spec.relay_link or "",
     }
 
 
-def _changed(spec: InvitationSpec) -> list[str]:
-    """ "Chủ nhật 4/2/2024 không tổ chức", "Chủ nhật 1/9/2024 chuyển sang Chủ nhật 8/9/2024"
-    (with the hour when it differs): a recurring sitting's exceptions, by original date."""
-    language = spec.language
-    out: list[str] = []
-    for original, moved in spec.changed_occurrences:
-        was = short_day(original, language)
-        if moved is None:
-            out.append(f"{was} không tổ chức" if language == "vi" else f"{was} not held")
-            continue
-        now = short_day(moved, language)
-        if moved.time() != original.time():
-            now += f", {'từ ' if language == 'vi' else 'at '}{clock(moved, language)}"
-        out.append(f"{was} chuyển sang {now}" if language == "vi" else f"{was} moved to {now}")
-    return out
+def _relay(spec: InvitationSpec) -> str:
+    """The point's place in a tiered track, as a sentence: "Điểm cầu … tiếp sóng từ điểm cầu
+    …" (and "… tiếp sóng cho N điểm cầu" for a relay point); "" in an untiered track."""
+    name, source, count = spec.point_name, spec.relay_from, spec.relays_to
+    if spec.language == "en":
+        parts = [f"receives the meeting relayed by the {source} bridge point"] if source else []
+        if count:
+            parts.append(f"relays it to {count} bridge point{'s' if count > 1 else ''}")
+        return f"The {name} bridge point {' and '.join(parts)}." if parts else ""
+    parts = [f"tiếp sóng từ điểm cầu {source}"] if source else []
+    if count:
+        parts.append(f"tiếp sóng cho {count} điểm cầu trực thuộc")
+    return f"Điểm cầu {name} {' và '.join(parts)}." if parts else ""
+
+
+def _occurrences(spec: InvitationSpec) -> tuple[tuple[Occurrence, ...], bool]:
+    """A recurring invitation's occurrences with its exceptions, for
+    :mod:`meetlink.documents.held_dates` (the one wording of the days a sitting is held):
+    "Chủ nhật 4/2/2024 không tổ chức", "Chủ nhật 1/9/2024 chuyển sang Chủ nhật 8/9/2024"."""
+    if not spec.recurrence:
+        return (), True
+    zone = spec.start.tzinfo  # the rule's dates are the start's; keyed by the day there
+    changes: dict[dt.date, Literal["skip"] | Move] = {
+        s.astimezone(zone).date(): "skip" for s in spec.skipped
+    }
+    changes.update({o.original.astimezone(zone).date(): Move(o.start, o.end) for o in spec.moved})
+    expansion = expand(spec.start, spec.end, spec.recurrence, changes)
+    return expansion.occurrences, expansion.complete
 
 
 def sample_spec(*, full: bool = True, language: Literal["vi", "en"] = "vi") -> InvitationSpec:

@@ -87,6 +87,15 @@ def roster_problems(
                     f"'{track.id}'; a unit attends one track, so remove one.",
                 )
             listed.setdefault(unit_id, track.id)
+        for i, unit_id in enumerate(track.tiers):  # relay points named by hand
+            if unit_id not in units:
+                yield _problem(
+                    shown,
+                    lines,
+                    ("tracks", t, "tiers", i),
+                    f"no unit '{unit_id}' in the roster {roster.source}; name the unit whose "
+                    "hall relays the conference by its id.",
+                )
     hosts: list[tuple[KeyPath, str | None]] = [
         (("rules", "default_host"), meeting.rules.default_host)
     ]

@@ -70,6 +70,7 @@ __all__ = [
     "MovedOccurrence",
     "Rules",
     "Sitting",
+    "SkippedOccurrence",
     "SmtpSettings",
     "Track",
     "TrackUnits",
@@ -135,15 +136,25 @@ class TrackUnits(_Model):
 
 class MovedOccurrence(_Model):
     """Where one occurrence of a recurring sitting is held instead: a new ``start`` and,
-    optionally, ``end`` (without it, the sitting's usual length)."""
+    optionally, ``end`` (without it, the sitting's usual length) and the ``reason``, in the
+    words an office writes after "do" (``trùng nghỉ lễ Quốc khánh``)."""
 
     start: dt.datetime
     end: dt.datetime | None = None
+    reason: _Text = ""
 
     @field_validator("start", "end", mode="before")
     @classmethod
     def _in_meeting_zone(cls, value: Any, info: ValidationInfo) -> Any:
         return _localize(value, info)
+
+
+class SkippedOccurrence(_Model):
+    """An occurrence not held, with the ``reason`` the year's schedule prints:
+    ``{skip: true, reason: trùng Tết Nguyên đán}`` (plain ``skip`` gives none)."""
+
+    skip: Literal[True]
+    reason: _Text = ""
 
 
 class Sitting(_Model):
@@ -162,7 +173,9 @@ class Sitting(_Model):
     duration_minutes: int | None = Field(default=None, gt=0, le=MAX_SITTING_MINUTES)
     recurrence: str | None = None
     location: _Text | None = None
-    exceptions: dict[dt.date, Literal["skip"] | MovedOccurrence] = Field(default_factory=dict)
+    exceptions: dict[dt.date, Literal["skip"] | SkippedOccurrence | MovedOccurrence] = Field(
+        default_factory=dict
+    )
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -268,8 +281,17 @@ class Sitting(_Model):
                 end = change.end or elapsed(change.start, length.total_seconds() / 60)
                 out[day] = Move(change.start, end)
             else:
-                out[day] = change
+                out[day] = "skip"
         return out
+
+    @property
+    def reasons(self) -> dict[dt.date, str]:
+        """The reason given for each exception that has one, by original date."""
+        return {
+            day: change.reason
+            for day, change in self.exceptions.items()
+            if not isinstance(change, str) and change.reason
+        }
 
     def occurrences(self) -> Expansion | None:
         """Every occurrence of a recurring sitting (exceptions applied), bounded as
@@ -278,7 +300,7 @@ class Sitting(_Model):
         finish = self.finish
         if self.recurrence is None or self.start is None or finish is None:
             return None
-        return expand(self.start, finish, self.recurrence, self.moves)
+        return expand(self.start, finish, self.recurrence, self.moves, self.reasons)
 
     def _length(self) -> dt.timedelta:
         finish = self.finish
@@ -312,6 +334,8 @@ class Track(_Model):
     rules: Rules | None = None
     handout: Literal["email", "split"] = "email"
     settings: dict[str, Any] = Field(default_factory=dict)
+    capacity: int | None = Field(default=None, ge=2)  # participants a conference holds (tiers)
+    tiers: tuple[Annotated[str, AfterValidator(nfc)], ...] = ()  # units hosting a relay
 
     @model_validator(mode="after")
     def _unique_sittings(self) -> Track:
@@ -415,7 +439,7 @@ class Meeting(_Model):
 
 def _exception_problem(
     day: dt.date,
-    change: Literal["skip"] | MovedOccurrence,
+    change: Literal["skip"] | SkippedOccurrence | MovedOccurrence,
     dates: list[dt.date],
     sitting: Sitting,
 ) -> str | None:

@@ -7,6 +7,10 @@ the occurrence's **original** date in the meeting's zone::
     exceptions:
       2024-02-04: skip                       # not held that month
       2024-09-01: {start: 2024-09-08T08:00}  # held a week later (same length)
+      2024-05-05: {skip: true, reason: trùng kỳ nghỉ lễ 30/4 - 1/5}
+
+An exception may carry a ``reason``, the words an office writes after "do" ("trùng nghỉ lễ
+Quốc khánh"): the year's schedule prints it in its notes (:attr:`Occurrence.reason`).
 
 The expansion is bounded: a rule with COUNT or UNTIL gives all its dates (at most
 :data:`MAX_OCCURRENCES`); a rule without either gives the dates of one year from the first
@@ -60,14 +64,15 @@ class Move:
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     """One occurrence: its original ``date`` (the exceptions' key), the ``original`` start
-    the rule gives, where it is held (``start``/``end``: moved ones elsewhere) and its
-    ``status``."""
+    the rule gives, where it is held (``start``/``end``: moved ones elsewhere), its
+    ``status``, and the ``reason`` of a change when the meeting file gives one."""
 
     date: dt.date
     original: dt.datetime
     start: dt.datetime
     end: dt.datetime
     status: OccurrenceStatus
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +117,12 @@ def expand(
     end: dt.datetime,
     rule: str,
     exceptions: Mapping[dt.date, Literal["skip"] | Move],
+    reasons: Mapping[dt.date, str] | None = None,
 ) -> Expansion:
     """Every occurrence of a sitting from ``start`` to ``end`` repeating by ``rule``, with
     its ``exceptions`` applied (keyed by original date; a date the rule does not give is
-    ignored here: the meeting file refuses it at its line)."""
+    ignored here: the meeting file refuses it at its line) and their ``reasons``."""
+    why = reasons or {}
     starts, complete = rule_starts(start, rule)
     length = end.astimezone(dt.UTC) - start.astimezone(dt.UTC)  # elapsed, not clock time
     out: list[Occurrence] = []
@@ -123,9 +130,11 @@ def expand(
         day = original.date()
         change = exceptions.get(day)
         if change == "skip":
-            out.append(Occurrence(day, original, original, _after(original, length), "skipped"))
+            after = _after(original, length)
+            out.append(Occurrence(day, original, original, after, "skipped", why.get(day, "")))
         elif isinstance(change, Move):
-            out.append(Occurrence(day, original, change.start, change.end, "moved"))
+            moved = Occurrence(day, original, change.start, change.end, "moved", why.get(day, ""))
+            out.append(moved)
         else:
             out.append(Occurrence(day, original, original, _after(original, length), "scheduled"))
     return Expansion(tuple(out), complete)

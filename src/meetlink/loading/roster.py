@@ -20,7 +20,9 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -32,6 +34,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
+from meetlink.loading.hours import cell_hour
 from meetlink.loading.sheets import control_problems, find_columns, read_table, whole_number
 from meetlink.text import fold, nfc
 
@@ -68,13 +71,30 @@ class Equipment(StrEnum):
     NONE = "none"
 
 
+# What email-validator accepts unchanged but for the domain's case: a dot-atom local part of
+# common characters (no leading, trailing or double dot, at most 64), a domain of labels
+# (1-63 letters, digits, inner hyphens) with an alphabetic top level, at most 253 in all.
+_PLAIN_ADDRESS = re.compile(
+    r"(?=[^@]{1,64}@)([A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*)"
+    r"@(?=.{4,253}$)((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion"})  # "test" allowed
+
+
 @functools.lru_cache(maxsize=65536)  # pure, and a roster repeats addresses many times
 def check_email(value: str) -> str:
     """Validate an address offline (no DNS) and return its normalized form.
 
     >>> check_email("VanPhong@ThiUy.example")
     'VanPhong@thiuy.example'
+
+    A plain address (ASCII letters, digits and ``._%+-``, no special-use domain) is told
+    valid by a cheap check first, with the same normalized form; every other one goes
+    through email-validator's full rules (20,000 addresses at 10,000 points).
     """
+    plain = _PLAIN_ADDRESS.fullmatch(value)
+    if plain is not None and plain[2].rpartition(".")[2].lower() not in _SPECIAL_USE:
+        return f"{plain[1]}@{plain[2].lower()}"
     try:
         return validate_email(value, check_deliverability=False, test_environment=True).normalized
     except EmailNotValidError as exc:
@@ -120,6 +140,8 @@ class Unit(BaseModel):
     excluded: int = Field(default=0, ge=0)
     chair: Annotated[str, AfterValidator(nfc)] = ""
     delegates: int | None = Field(default=None, ge=0)
+    meets_at: dt.time | None = None
+    """A party cell's own hour (giờ sinh hoạt): it meets then, on each day its track sits."""
     row: int = Field(default=0, exclude=True)
 
     @property
@@ -181,6 +203,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "excluded": ("excluded", "không triệu tập"),
     "chair": ("chair", "chủ trì", "người chủ trì", "đồng chí chủ trì"),
     "delegates": ("delegates", "số đại biểu", "đại biểu"),
+    "meets_at": ("meets_at", "giờ sinh hoạt", "thời gian sinh hoạt"),
 }
 _REQUIRED = ("id", "name", "kind", "members")
 _HEADER_KEYS = {fold(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
@@ -332,6 +355,11 @@ def _parse_row(
                 f"unknown equipment '{cells['equipment']}'; use hardware, computer or none.",
             )
         values["equipment"] = equipment
+    if cells.get("meets_at"):
+        hour, problem = cell_hour(cells["meets_at"], is_cell=kind in (None, UnitKind.CELL))
+        if problem:
+            bad("meets_at", problem)
+        values["meets_at"] = hour
     values["officer"] = _officer(cells, bad)
     values["contact_emails"] = _emails(cells.get("contact_emails", ""), bad)
     if not found:

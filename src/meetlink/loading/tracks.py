@@ -16,7 +16,34 @@ from collections.abc import Mapping, Sequence
 from meetlink.loading.meeting import Meeting
 from meetlink.loading.roster import Roster, Unit, UnitKind
 
-__all__ = ["assign_tracks", "tracks_of_units"]
+__all__ = ["assign_tracks", "tracks_of_units", "with_capacities"]
+
+
+def with_capacities(meeting: Meeting, capacities: Mapping[str, int | None]) -> Meeting:
+    """The meeting with each track's ``capacity`` (participants one conference holds) set
+    from ``capacities`` (track id → the platform's), where the meeting file gives none: the
+    track's own ``capacity:`` wins. The planner relays a larger shared track in tiers.
+
+    ``meetlink.load_meeting`` passes the platforms' capacities (the adapters sit above this
+    layer), as it passes their names.
+
+    >>> from meetlink.loading.meeting import Meeting
+    >>> meeting = Meeting.model_validate({"id": "q3", "title": "Q3",
+    ...     "organizer": {"email": "vp@thiuy.example"}, "roster": "roster.csv",
+    ...     "tracks": [{"id": "main", "sittings": [{"id": "s1"}]},
+    ...                {"id": "mcu", "capacity": 250, "sittings": [{"id": "s1"}]}]})
+    >>> [t.capacity for t in with_capacities(meeting, {"main": 100, "mcu": 1000}).tracks]
+    [100, 250]
+    """
+    tracks = tuple(
+        track
+        if track.capacity is not None or capacities.get(track.id) is None
+        else track.model_copy(update={"capacity": capacities[track.id]})
+        for track in meeting.tracks
+    )
+    if tracks == meeting.tracks:
+        return meeting
+    return meeting.model_copy(update={"tracks": tracks})
 
 
 def tracks_of_units(meeting: Meeting, roster: Roster) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """One mail transport for everything meetlink sends: invitations and hand-outs alike.
 
 * :mod:`.wire` — the bytes on the wire (CRLF policy, envelope, safely encoded headers);
+* :mod:`.mime` — :class:`WireMessage`: a message of a fixed shape written straight to bytes;
 * :mod:`.sender` — the sender interface (:class:`DeliveryResult`, :class:`InviteSender`);
 * :mod:`.smtp` — SMTP with STARTTLS/SSL, one connection for many messages, retries;
 * :mod:`.outbox` — the outbox folder (``.eml`` + ``.ics``), the default without SMTP.
@@ -15,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+from meetlink.mail.mime import WireMessage
 from meetlink.mail.outbox import OutboxSender, SentInvitation, file_stem, sender_for
 from meetlink.mail.sender import DeliveryResult, InviteSender, Sender
 from meetlink.mail.smtp import SmtpSender
@@ -28,6 +30,7 @@ __all__ = [
     "Sender",
     "SentInvitation",
     "SmtpSender",
+    "WireMessage",
     "encode_addresses",
     "encode_subject",
     "envelope",

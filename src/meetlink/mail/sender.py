@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Protocol, runtime_checkable
 
 from meetlink.errors import RecipientRefused
+from meetlink.mail.wire import AnyMessage
 
 __all__ = ["DeliveryResult", "InviteSender", "Sender"]
 
@@ -71,7 +71,7 @@ class InviteSender(Protocol):
     True
     """
 
-    def send(self, message: EmailMessage) -> DeliveryResult:
+    def send(self, message: AnyMessage) -> DeliveryResult:
         """Deliver ``message`` to its To/Cc/Bcc recipients and report each of them.
 
         A recipient the server refuses is reported in the result (see

@@ -37,7 +37,6 @@ import smtplib
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from types import TracebackType
 
 from tenacity import (
@@ -51,7 +50,7 @@ from tenacity import (
 from meetlink.errors import DeliveryError
 from meetlink.loading.meeting import SmtpSettings
 from meetlink.mail.sender import DeliveryResult
-from meetlink.mail.wire import envelope, message_bytes
+from meetlink.mail.wire import AnyMessage, envelope, message_bytes
 
 __all__ = ["SmtpSender", "some_of"]
 
@@ -146,7 +145,7 @@ class SmtpSender:
             except (smtplib.SMTPException, OSError):
                 smtp.close()
 
-    def send(self, message: EmailMessage) -> DeliveryResult:
+    def send(self, message: AnyMessage) -> DeliveryResult:
         """Send one message to its To/Cc/Bcc recipients; report each of them.
 
         Raises :class:`~meetlink.errors.DeliveryError` when the server cannot be used at all
@@ -155,13 +154,13 @@ class SmtpSender:
         """
         return self._send(message, None)
 
-    def send_to(self, message: EmailMessage, recipients: Iterable[str]) -> DeliveryResult:
+    def send_to(self, message: AnyMessage, recipients: Iterable[str]) -> DeliveryResult:
         """Send the very same message (bytes, Message-ID) to some of its recipients only: a
         resend to those a server refused before. Raises :class:`ValueError` for an address
         that is not a recipient of the message."""
         return self._send(message, recipients)
 
-    def _send(self, message: EmailMessage, only: Iterable[str] | None) -> DeliveryResult:
+    def _send(self, message: AnyMessage, only: Iterable[str] | None) -> DeliveryResult:
         if self._down is not None:
             raise self._unreachable()
         sender, recipients = envelope(message)

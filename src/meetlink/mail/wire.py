@@ -21,9 +21,22 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses
 from functools import lru_cache
 
-from meetlink.mail.headers import address_header, subject_header
+from meetlink.mail.headers import MAX_LINE, address_header, subject_header
+from meetlink.mail.mime import WireMessage
 
-__all__ = ["CRLF", "POLICY", "encode_addresses", "encode_subject", "envelope", "message_bytes"]
+__all__ = [
+    "CRLF",
+    "POLICY",
+    "AnyMessage",
+    "encode_addresses",
+    "encode_subject",
+    "envelope",
+    "message_bytes",
+]
+
+AnyMessage = EmailMessage | WireMessage
+"""What a sender takes: a message written to bytes already (invitations), or an
+:class:`~email.message.EmailMessage` serialized on the way out (hand-outs, reminders)."""
 
 
 class _WirePolicy(EmailPolicy):
@@ -46,27 +59,33 @@ def _parsed_header(policy: EmailPolicy, name: str, value: str) -> str:
     return parsed
 
 
-POLICY = _WirePolicy(linesep="\r\n")  # what travels on the wire, and goes in the outbox
+# What travels on the wire and goes in the outbox. Lines of 76 at most: the email package
+# cuts quoted-printable bodies at the policy's length, and RFC 2045 §6.7 allows 76 there;
+# headers from meetlink.mail.headers keep to it too, so the package never refolds them.
+POLICY = _WirePolicy(linesep="\r\n", max_line_length=MAX_LINE)
 CRLF = "\r\n"
 
 
-def message_bytes(message: EmailMessage) -> bytes:
+def message_bytes(message: AnyMessage) -> bytes:
     """The message as it goes on the wire and into the outbox: CRLF line ends throughout.
 
-    A Bcc header is left out (its addresses are still recipients, see :func:`envelope`).
+    A :class:`~meetlink.mail.mime.WireMessage` is its bytes already. A Bcc header is left
+    out (its addresses are still recipients, see :func:`envelope`).
 
     >>> message = EmailMessage()
     >>> message["From"] = "vp@thiuy.example"
     >>> message_bytes(message)[:6]
     b'From: '
     """
+    if isinstance(message, WireMessage):
+        return message.data
     if "Bcc" in message:
         message = copy.deepcopy(message)
         del message["Bcc"]
     return message.as_bytes(policy=POLICY)
 
 
-def envelope(message: EmailMessage) -> tuple[str, list[str]]:
+def envelope(message: AnyMessage) -> tuple[str, list[str]]:
     """``(MAIL FROM, RCPT TO list)`` from the headers: Sender or From; To, Cc and Bcc.
 
     >>> message = EmailMessage()
@@ -75,6 +94,8 @@ def envelope(message: EmailMessage) -> tuple[str, list[str]]:
     >>> envelope(message)
     ('vanphong@thiuy.example', ['a@x.example', 'b@x.example'])
     """
+    if isinstance(message, WireMessage):
+        return message.sender, list(message.recipients)
     # Raw values: an encoded display name needs no decoding to find the address after it.
     raw: dict[str, list[str]] = {}
     for name, value in message.raw_items():

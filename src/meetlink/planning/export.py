@@ -24,7 +24,7 @@ from typing import Any, cast, overload
 
 from meetlink.loading.printed import ColumnKind, PrintColumn, PrintedSheet, printed_workbook
 from meetlink.loading.sheets import spreadsheet_safe
-from meetlink.planning.planner import Plan
+from meetlink.planning.planner import BridgePoint, Plan
 from meetlink.planning.points import PointList, point_list
 
 __all__ = [
@@ -69,6 +69,8 @@ def plan_to_dict(plan: Plan, actions: Iterable[Mapping[str, Any]] = ()) -> dict[
                 "cell": p.cell,
                 # only where there is one: the point under which it sits (a commune's district)
                 **({"parent_point": p.parent_point} if p.parent_point else {}),
+                # only where there is one: a party cell's own hour, and its sittings' times
+                **(_own_times(plan, p) if p.meets_at is not None else {}),
             }
             for p in plan.bridge_points
         ],
@@ -97,10 +99,17 @@ def plan_to_dict(plan: Plan, actions: Iterable[Mapping[str, Any]] = ()) -> dict[
         "conferences": [
             {
                 "key": c.key,
+                "id": c.key,
                 "track": c.track,
                 "sitting": c.sitting,
                 "platform": c.platform,
                 "bridge_points": list(c.bridge_points),
+                "points": len(c.bridge_points),
+                # a track relayed in tiers (planning/tiers): the conference above, the point
+                # that relays it down, and the number of relays from the main conference
+                "parent": c.parent,
+                "relay_point": c.relay_point,
+                "tier": c.tier,
             }
             for c in plan.conferences
         ],
@@ -121,6 +130,17 @@ def plan_to_json(plan: Plan, actions: Iterable[Mapping[str, Any]] = ()) -> str:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _own_times(plan: Plan, point: BridgePoint) -> dict[str, Any]:
+    """``meets_at`` (``"19:30"``) and ``times``: sitting id → the start and end it meets at."""
+    hour = point.meets_at
+    times: dict[str, dict[str, str | None]] = {}
+    for sitting in plan.sittings:
+        if sitting.track == point.track:
+            held = plan.sitting_at(sitting, point)
+            times[sitting.id] = {"start": _iso(held.start), "end": _iso(held.end)}
+    return {"meets_at": f"{hour:%H:%M}" if hour is not None else None, "times": times}
 
 
 def plan_rows(plan: Plan) -> tuple[list[str], list[list[Any]]]:

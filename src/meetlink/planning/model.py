@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -63,6 +63,8 @@ class BridgePoint(NamedTuple):
     equipment: Equipment = Equipment.COMPUTER
     cell: int | None = None
     parent_point: str | None = None
+    meets_at: dt.time | None = None
+    """A party cell's own hour: it meets then, not at its track's (see :meth:`Plan.sitting_at`)."""
 
 
 class Seat(NamedTuple):
@@ -99,13 +101,23 @@ class PlannedSitting:
 
 @dataclass(frozen=True, slots=True)
 class Conference:
-    """A conference to create: one per sitting (shared) or per sitting and point (per_point)."""
+    """A conference to create: one per sitting (shared) or per sitting and point (per_point).
+
+    A ``shared`` track too large for its platform's ``capacity`` is relayed in tiers
+    (:mod:`meetlink.planning.tiers`): ``parent`` is the key of the conference above,
+    ``relay_point`` the point that sits in both and carries the sound and picture down, and
+    ``tier`` counts the relays between the main conference (0) and this one.
+    ``bridge_points`` then starts with the relay point.
+    """
 
     key: str
     track: str
     sitting: str
     platform: str
     bridge_points: tuple[str, ...]
+    parent: str | None = None
+    relay_point: str | None = None
+    tier: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +155,40 @@ class Plan:
     def points_of(self, track: str) -> tuple[BridgePoint, ...]:
         """The bridge points of one track."""
         return self._by_track.get(track, ())
+
+    def sitting_at(self, sitting: PlannedSitting, point: BridgePoint) -> PlannedSitting:
+        """The sitting as ``point`` holds it: a party cell with an hour of its own
+        (``meets_at``) meets then, on each day the sitting is held, for as long; every other
+        point (and a sitting whose time is announced later) as planned.
+
+        >>> plan.sitting_at(plan.sittings[0], plan.point("CB05-to1")).start  # doctest: +SKIP
+        datetime.datetime(2023, 5, 4, 19, 30, tzinfo=zoneinfo.ZoneInfo(key='Asia/Ho_Chi_Minh'))
+        """
+        hour = point.meets_at
+        if hour is None or sitting.start is None or sitting.end is None:
+            return sitting
+        start = _at_hour(sitting.start, hour)
+        early = sitting.start - sitting.arrive_by if sitting.arrive_by is not None else None
+        return replace(
+            sitting,
+            start=start,
+            end=start + (sitting.end - sitting.start),
+            arrive_by=start - early if early is not None else None,
+            occurrences=tuple(
+                replace(
+                    o,
+                    original=_at_hour(o.original, hour),
+                    start=_at_hour(o.start, hour),
+                    end=_at_hour(o.start, hour) + (o.end - o.start),
+                )
+                for o in sitting.occurrences
+            ),
+        )
+
+
+def _at_hour(moment: dt.datetime, hour: dt.time) -> dt.datetime:
+    """The same day, at ``hour`` (in the moment's own zone)."""
+    return moment.replace(hour=hour.hour, minute=hour.minute, second=0, microsecond=0)
 
 
 def split_evenly(total: int, parts: int) -> tuple[int, ...]:

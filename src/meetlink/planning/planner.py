@@ -22,7 +22,10 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   addresses; the branch then meets as those cells (it is listed as not invited, with a note).
   Cell rows count only for a branch (a village, attached or agency unit, not a committee)
   of at least ``cells_min_members`` members that sits alone at its point, with two cells or
-  more; otherwise the cells are not invited, with a note saying why.
+  more; otherwise the cells are not invited, with a note saying why. Every cell's point has
+  the role ``cell``. A cell row with its own hour (``meets_at``) meets then on each day of
+  its track's sittings (:meth:`Plan.sitting_at`), in a conference of its own on a shared
+  track.
 * **Seats**: ``split`` divides a unit's seated members (members − excluded) across the
   track's sittings as evenly as possible, the extra seats on the first sittings; ``all``
   seats everyone at every sitting. A meeting that counts delegates (đại biểu: a conference or
@@ -32,7 +35,9 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   (a commune's point under its district's, a village's under its commune's), when that is
   another point of the same track; otherwise None.
 * **Conferences**: ``shared`` is one conference per sitting joined by every point of the
-  track; ``per_point`` is one conference per sitting per point.
+  track; ``per_point`` is one conference per sitting per point. A shared track with more
+  points than its ``capacity``, or with ``tiers:``, is relayed in a tree of conferences
+  (:mod:`meetlink.planning.tiers`).
 
 Example:
     >>> from meetlink.loading.tracks import assign_tracks
@@ -45,11 +50,11 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from meetlink.errors import PlanningError, Problem
 from meetlink.loading.meeting import (
     AttendanceMode,
-    ConferenceMode,
     Meeting,
     Track,
 )
@@ -66,6 +71,7 @@ from meetlink.planning.model import (
     split_evenly,
 )
 from meetlink.planning.sittings import planned_sittings
+from meetlink.planning.tiers import track_conferences
 
 __all__ = [
     "BridgePoint",
@@ -90,7 +96,7 @@ _ROLE = {
     UnitKind.VILLAGE: PointRole.VILLAGE,
     UnitKind.ATTACHED: PointRole.AGENCY,
     UnitKind.AGENCY: PointRole.AGENCY,
-    UnitKind.CELL: PointRole.AGENCY,  # a registered cell: a point of its own unit, one seat each
+    UnitKind.CELL: PointRole.CELL,  # a registered cell (a roster row): its own point
 }
 
 
@@ -110,112 +116,146 @@ def plan_meeting(meeting: Meeting, roster: Roster) -> Plan:
 
 def _plan(meeting: Meeting, roster: Roster) -> Plan:
     units = roster.by_id()
-    order = {u.id: i for i, u in enumerate(roster.units)}
     track_of = assign_tracks(meeting, roster.units, units)
-    _cells_follow_branches(meeting, roster, track_of)
+    any_cells = _cells_follow_branches(meeting, roster, track_of)
     problems: list[Problem] = []
     by_delegates = counts_delegates(meeting)
     hosts = _seat_units(meeting, roster, units, track_of, problems)
     if problems:
         raise PlanningError(problems)
     notes: list[str] = []
-    _registered_cells(meeting, roster, units, track_of, hosts, notes)
+    if any_cells:
+        _registered_cells(meeting, roster, units, track_of, hosts, notes)
 
     sittings = tuple(planned_sittings(meeting))
     sittings_of: dict[str, list[str]] = {t.id: [s.id for s in t.sittings] for t in meeting.tracks}
-    tracks = {t.id: t for t in meeting.tracks}
     track_rank = {t.id: i for i, t in enumerate(meeting.tracks)}
 
+    # One pass over the roster: the units at each point (in the roster's order), the points
+    # in track order, the main point first, then the roster's order (each host dropped in its
+    # bucket as the roster lists it: no sort of them all), and who is not invited.
     guests: dict[str, list[str]] = {}
+    buckets: dict[tuple[int, bool], list[Unit]] = {}
+    not_invited: list[str] = []
+    committee = UnitKind.COMMITTEE
     for unit in roster.units:
-        if unit.id in hosts:
-            guests.setdefault(hosts[unit.id], []).append(unit.id)
+        unit_id = unit.id
+        host_id = hosts.get(unit_id)
+        if host_id is None:
+            not_invited.append(unit_id)
+            continue
+        found = guests.get(host_id)
+        if found is None:
+            guests[host_id] = [unit_id]
+        else:
+            found.append(unit_id)
+        if host_id == unit_id:  # a point's host sits at its own point
+            key = (track_rank[track_of[unit_id]], unit.kind != committee)
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = [unit]
+            else:
+                bucket.append(unit)
+    exact = len(units) == len(roster.units) and len(hosts) == len(track_of)
+    if not exact or sum(map(len, buckets.values())) != len(guests):
+        # never for a roster meetlink read (unique ids, every invited unit seated)
+        buckets, not_invited = _ranked_hosts(roster, guests, track_of, track_rank)
 
+    shares_of: dict[str, dict[int, dict[str, int]]] = {}
     points: list[BridgePoint] = []
     seats: list[Seat] = []
-    # Many units have the same number of members: compute each share once. The dicts are
-    # shared between seats and points and never changed after planning.
-    shares_cache: dict[tuple[int, str], dict[str, int]] = {}
-
-    def share_of(members: int, track: Track) -> dict[str, int]:
-        key = (members, track.id)
-        if key not in shares_cache:
-            shares_cache[key] = _share(members, sittings_of[track.id], track.attendance)
-        return shares_cache[key]
-
-    # Track order, the main point first, then the roster's order.
-    ranked = [
-        (track_rank[track_of[h]], units[h].kind != UnitKind.COMMITTEE, order[h], h) for h in guests
-    ]
-    for *_, host_id in sorted(ranked):
-        host = units[host_id]
-        track = tracks[track_of[host_id]]
-        sitting_ids = sittings_of[track.id]
-        seated = guests[host_id]
-        cells = _cell_count(meeting, track, host, seated, notes) if track.cells else 1
-        if cells > 1:
-            sizes = split_evenly(host.seated(delegates=by_delegates), cells)
-            cell_shares = _cell_shares(sizes, sitting_ids, track.attendance)
-            for number, share in enumerate(cell_shares, start=1):
-                point_id = f"{host.id}-cell{number}"
-                points.append(
-                    BridgePoint(
-                        id=point_id,
-                        name=f"{host.name} — Tổ đảng {number}",
-                        location=host.location,
-                        host_unit=host.id,
-                        units=(host.id,),
-                        track=track.id,
-                        platform=track.platform,
-                        role=PointRole.CELL,
-                        seats=share,
-                        equipment=host.equipment,
-                        cell=number,
+    add_point, add_seat = points.append, seats.append
+    split_hosts: set[str] = set()  # branches met as numbered cells: no point of their own id
+    cell_kind = UnitKind.CELL
+    for rank, not_main in sorted(buckets):
+        track = meeting.tracks[rank]
+        track_id, platform, sitting_ids = track.id, track.platform, sittings_of[track.id]
+        # Many units have the same number of seats: each share is computed once per number.
+        # The dicts are shared between seats and points and never changed after planning.
+        shares = shares_of.setdefault(track_id, {})
+        for host in buckets[(rank, not_main)]:
+            host_id = host.id
+            seated = guests[host_id]
+            # the point where its host's parent sits, when another point of the same track
+            above = hosts.get(host.parent) if host.parent is not None else None
+            if above is not None and track_of.get(above) != track_id:
+                above = None
+            cells = _cell_count(meeting, track, host, seated, notes) if track.cells else 1
+            if cells > 1:
+                split_hosts.add(host_id)
+                total = host.seated(delegates=by_delegates)
+                cell_shares = _cell_shares(
+                    split_evenly(total, cells), sitting_ids, track.attendance
+                )
+                for number, share in enumerate(cell_shares, start=1):
+                    point_id = f"{host_id}-cell{number}"
+                    add_point(
+                        BridgePoint(
+                            id=point_id,
+                            name=f"{host.name} — Tổ đảng {number}",
+                            location=host.location,
+                            host_unit=host_id,
+                            units=(host_id,),
+                            track=track_id,
+                            platform=platform,
+                            role=PointRole.CELL,
+                            seats=share,
+                            equipment=host.equipment,
+                            cell=number,
+                            parent_point=above if above != point_id else None,
+                        )
                     )
+                add_seat(
+                    Seat(host_id, f"{host_id}-cell1", track_id, _share_of(shares, total, track))
                 )
-            seats.append(
-                Seat(
-                    host.id,
-                    f"{host.id}-cell1",
-                    track.id,
-                    share_of(host.seated(delegates=by_delegates), track),
+                continue
+            if len(seated) == 1:  # most points: one unit, whose share is the point's seats
+                delegates = host.delegates  # _seated and _share_of, inline: most points
+                if by_delegates and delegates is not None:
+                    n = delegates
+                else:
+                    n = host.members - host.excluded
+                    n = n if n > 0 else 0
+                totals = shares.get(n) or _share_of(shares, n, track)
+                add_seat(Seat(host_id, host_id, track_id, totals))
+            else:
+                unit_shares = []
+                for unit_id in seated:
+                    share = _share_of(shares, _seated(units[unit_id], by_delegates), track)
+                    unit_shares.append(share)
+                    add_seat(Seat(unit_id, host_id, track_id, share))
+                totals = {s: sum(share[s] for share in unit_shares) for s in sitting_ids}
+            add_point(
+                BridgePoint(
+                    host_id,
+                    host.name,
+                    host.location,
+                    host_id,
+                    tuple(seated),
+                    track_id,
+                    platform,
+                    _ROLE[host.kind],
+                    totals,
+                    host.equipment,
+                    None,
+                    above if above != host_id else None,
+                    host.meets_at if host.kind is cell_kind else None,
                 )
             )
-            continue
-        if len(seated) == 1:  # most points: one unit, whose share is the point's seats
-            totals = share_of(host.seated(delegates=by_delegates), track)
-            seats.append(Seat(host_id, host_id, track.id, totals))
-        else:
-            shares = [share_of(units[u].seated(delegates=by_delegates), track) for u in seated]
-            seats.extend(
-                Seat(u, host_id, track.id, sh) for u, sh in zip(seated, shares, strict=True)
-            )
-            totals = _add(shares, sitting_ids)
-        points.append(
-            BridgePoint(
-                host_id,
-                host.name,
-                host.location,
-                host_id,
-                tuple(seated),
-                track.id,
-                track.platform,
-                _ROLE[host.kind],
-                totals,
-                host.equipment,
-            )
-        )
+    if split_hosts:  # a branch met as its cells has no point of its own to sit under
+        points = [
+            p._replace(parent_point=None) if p.parent_point in split_hosts else p for p in points
+        ]
 
-    points = _with_parent_points(points, units, hosts)
-    conferences = tuple(_conferences(meeting, points))
-    not_invited = tuple(u.id for u in roster.units if u.id not in track_of)
+    conferences = tuple(track_conferences(meeting, points, notes))
+    conferences = _cells_at_their_own_hour(conferences, points)
     return Plan(
         meeting=meeting,
         bridge_points=tuple(points),
         sittings=sittings,
         conferences=conferences,
         seats=tuple(seats),
-        not_invited=not_invited,
+        not_invited=tuple(not_invited),
         notes=tuple(notes),
         rehearsal=meeting.rehearsal,
         units=units,
@@ -231,12 +271,15 @@ def _seat_units(
 ) -> dict[str, str]:
     """unit id → id of the unit hosting the point where it sits."""
     rules_of = {t.id: meeting.rules_for(t) for t in meeting.tracks}
+    by_delegates = counts_delegates(meeting)
+    attached, village = UnitKind.ATTACHED, UnitKind.VILLAGE
     direct: dict[str, str] = {}  # one step: where each unit sits before following chains
     for unit in roster.units:
         track_id = track_of.get(unit.id)
         if track_id is None:
             continue
         rules = rules_of[track_id]
+        kind, parent = unit.kind, unit.parent
         if unit.join_point is not None:
             if track_of.get(unit.join_point) != track_id:
                 problems.append(
@@ -253,14 +296,18 @@ def _seat_units(
                 )
                 continue
             direct[unit.id] = unit.join_point
-        elif unit.kind in _OWN_POINT_KINDS:
+        elif kind in _OWN_POINT_KINDS:
             direct[unit.id] = unit.id
-        elif unit.kind == UnitKind.ATTACHED and _in(track_of, unit.parent, track_id):
-            direct[unit.id] = unit.parent or unit.id
-        elif unit.kind == UnitKind.VILLAGE:
-            at_hq = unit.hosts_commune_hq and _in(track_of, unit.parent, track_id)
-            direct[unit.id] = (unit.parent or unit.id) if at_hq else unit.id
-        elif _headcount(unit, meeting) >= rules.own_point_min_members:
+        elif kind == attached and parent is not None and track_of.get(parent) == track_id:
+            direct[unit.id] = parent or unit.id
+        elif kind == village:
+            at_hq = (
+                unit.hosts_commune_hq and parent is not None and track_of.get(parent) == track_id
+            )
+            direct[unit.id] = (parent or unit.id) if at_hq else unit.id
+        elif (
+            unit.delegates if by_delegates and unit.delegates is not None else unit.members
+        ) >= rules.own_point_min_members:  # the delegates where they are seated, else members
             direct[unit.id] = unit.id
         elif _in(track_of, rules.default_host, track_id) and rules.default_host != unit.id:
             direct[unit.id] = rules.default_host or unit.id
@@ -301,14 +348,21 @@ def _seat_units(
     return hosts
 
 
-def _cells_follow_branches(meeting: Meeting, roster: Roster, track_of: dict[str, str]) -> None:
-    """A party cell's row attends its branch's track (unless a track lists it by id)."""
+def _cells_follow_branches(meeting: Meeting, roster: Roster, track_of: dict[str, str]) -> bool:
+    """A party cell's row attends its branch's track (unless a track lists it by id); False
+    when the roster has no cell row at all."""
     listed = {unit_id for track in meeting.tracks for unit_id in track.units.ids}
+    cell = UnitKind.CELL
+    found = False
     for unit in roster.units:
-        if unit.kind != UnitKind.CELL or unit.join_point is not None or unit.id in listed:
+        if unit.kind != cell:
+            continue
+        found = True
+        if unit.join_point is not None or unit.id in listed:
             continue
         if unit.parent is not None and unit.parent in track_of:
             track_of[unit.id] = track_of[unit.parent]
+    return found
 
 
 def _registered_cells(
@@ -358,6 +412,38 @@ def _registered_cells(
             notes.append(f"{branch_id}: meets as its {len(cells)} party cells {', '.join(cells)}.")
 
 
+def _cells_at_their_own_hour(
+    conferences: tuple[Conference, ...], points: Sequence[BridgePoint]
+) -> tuple[Conference, ...]:
+    """A party cell meeting at an hour of its own leaves its track's shared conference for
+    one of its own at each sitting (``track/sitting/point``, as a per_point track's)."""
+    timed = {p.id for p in points if p.meets_at is not None}
+    if not timed:
+        return conferences
+    out: list[Conference] = []
+    for conference in conferences:
+        leaving = [
+            p for p in conference.bridge_points if p in timed and p != conference.relay_point
+        ]
+        if not leaving or len(conference.bridge_points) == 1:
+            out.append(conference)
+            continue
+        kept = tuple(p for p in conference.bridge_points if p not in leaving)
+        if kept:
+            out.append(replace(conference, bridge_points=kept))
+        out.extend(
+            Conference(
+                f"{conference.track}/{conference.sitting}/{p}",
+                conference.track,
+                conference.sitting,
+                conference.platform,
+                (p,),
+            )
+            for p in leaving
+        )
+    return tuple(out)
+
+
 def counts_delegates(meeting: Meeting) -> bool:
     """Whether the meeting seats delegates (đại biểu) where the roster gives them: every
     kind but a party meeting, where every member attends.
@@ -367,29 +453,6 @@ def counts_delegates(meeting: Meeting) -> bool:
     True
     """
     return meeting.kind is not MeetingKind.PARTY_MEETING
-
-
-def _headcount(unit: Unit, meeting: Meeting) -> int:
-    """What the own-point rule counts: the delegates where they are seated, else members."""
-    if unit.delegates is not None and counts_delegates(meeting):
-        return unit.delegates
-    return unit.members
-
-
-def _with_parent_points(
-    points: list[BridgePoint], units: Mapping[str, Unit], hosts: Mapping[str, str]
-) -> list[BridgePoint]:
-    """Each point with the point where its host unit's parent sits, in the same track."""
-    tracks = {p.id: p.track for p in points}
-    out: list[BridgePoint] = []
-    for point in points:
-        parent = units[point.host_unit].parent
-        above = hosts.get(parent) if parent is not None else None
-        if above is None or above == point.id or tracks.get(above) != point.track:
-            out.append(point)
-        else:
-            out.append(point._replace(parent_point=above))
-    return out
 
 
 def _in(track_of: Mapping[str, str], unit_id: str | None, track_id: str) -> bool:
@@ -418,8 +481,40 @@ def _cell_count(
     return host.cells
 
 
-def _add(shares: Sequence[Mapping[str, int]], sitting_ids: Sequence[str]) -> dict[str, int]:
-    return {s: sum(share[s] for share in shares) for s in sitting_ids}
+def _ranked_hosts(
+    roster: Roster,
+    guests: Mapping[str, list[str]],
+    track_of: Mapping[str, str],
+    track_rank: Mapping[str, int],
+) -> tuple[dict[tuple[int, bool], list[Unit]], list[str]]:
+    """The hosts of the points by track and main point first, then the roster's order, and
+    the units in no track: the general way, for a roster whose ids are not unique."""
+    units = roster.by_id()
+    order = {u.id: i for i, u in enumerate(roster.units)}
+    ranked = sorted(
+        (track_rank[track_of[h]], units[h].kind != UnitKind.COMMITTEE, order[h], h) for h in guests
+    )
+    buckets: dict[tuple[int, bool], list[Unit]] = {}
+    for rank, not_main, _, host_id in ranked:
+        buckets.setdefault((rank, not_main), []).append(units[host_id])
+    return buckets, [u.id for u in roster.units if u.id not in track_of]
+
+
+def _seated(unit: Unit, delegates: bool) -> int:
+    """:meth:`Unit.seated`, without the keyword call (it runs once per unit)."""
+    if delegates and unit.delegates is not None:
+        return unit.delegates
+    seated = unit.members - unit.excluded
+    return seated if seated > 0 else 0
+
+
+def _share_of(shares: dict[int, dict[str, int]], seated: int, track: Track) -> dict[str, int]:
+    """The seats per sitting of ``seated`` people in ``track``, computed once per number."""
+    share = shares.get(seated)
+    if share is None:
+        sitting_ids = [s.id for s in track.sittings]
+        share = shares[seated] = _share(seated, sitting_ids, track.attendance)
+    return share
 
 
 def _cell_shares(
@@ -447,24 +542,3 @@ def _share(members: int, sitting_ids: Sequence[str], mode: AttendanceMode) -> di
     if mode == AttendanceMode.ALL:
         return dict.fromkeys(sitting_ids, members)
     return dict(zip(sitting_ids, split_evenly(members, len(sitting_ids)), strict=True))
-
-
-def _conferences(meeting: Meeting, points: Sequence[BridgePoint]) -> list[Conference]:
-    out: list[Conference] = []
-    for track in meeting.tracks:
-        mine = tuple(p.id for p in points if p.track == track.id)
-        for sitting in track.sittings:
-            if track.conference == ConferenceMode.SHARED:
-                out.append(
-                    Conference(
-                        f"{track.id}/{sitting.id}", track.id, sitting.id, track.platform, mine
-                    )
-                )
-            else:
-                out.extend(
-                    Conference(
-                        f"{track.id}/{sitting.id}/{p}", track.id, sitting.id, track.platform, (p,)
-                    )
-                    for p in mine
-                )
-    return out

@@ -70,6 +70,8 @@ class PointRow:
     officer: str
     officer_phone: str
     seats: Mapping[str, int]
+    meets_at: str = ""
+    """A party cell's own hour ("19 giờ 30"); empty for a point meeting at its track's."""
 
     def value(self, key: str) -> str | int:
         """The cell of column ``key`` (units joined with a line break per unit)."""
@@ -85,6 +87,7 @@ class PointRow:
             "chair": self.chair,
             "officer": self.officer,
             "officer_phone": self.officer_phone,
+            "meets_at": self.meets_at,
         }
         return fixed[key]
 
@@ -218,6 +221,12 @@ def point_list(plan: Plan, *, title: str | None = None) -> PointList:
         Column("point_id", "Mã điểm cầu", "name"),
         Column("name", "Điểm cầu", "name"),
         Column("location", "Địa điểm", "text"),
+        # only when a party cell meets at an hour of its own; the others meet at the track's
+        *(
+            [Column("meets_at", "Giờ sinh hoạt riêng", "name")]
+            if any(p.meets_at is not None for p in plan.bridge_points)
+            else []
+        ),
         Column("units", "Đơn vị dự", "text"),
         *seat_columns,
         Column("chair", "Chủ trì", "name"),
@@ -258,4 +267,5 @@ def _row(number: int, point: BridgePoint, plan: Plan, forms: Mapping[str, str]) 
         officer=(officer.name if officer else "") or "",
         officer_phone=(officer.phone or "") if officer else "",
         seats=seats,
+        meets_at=f"{point.meets_at:%H} giờ {point.meets_at:%M}" if point.meets_at else "",
     )

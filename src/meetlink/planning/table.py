@@ -19,13 +19,20 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
-from meetlink.planning.planner import Plan
+from meetlink.planning.planner import Conference, Plan
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-__all__ = ["render_plan", "terminal_cell", "terminal_console", "terminal_text"]
+__all__ = [
+    "render_plan",
+    "terminal_cell",
+    "terminal_console",
+    "terminal_text",
+    "tier_lines",
+    "tier_tree",
+]
 
 # controls (C0, DEL, C1), format characters (bidi, zero-width), line/paragraph separators,
 # lone surrogates
@@ -134,8 +141,59 @@ def render_plan(plan: Plan, stream: TextIO | None = None, *, notes: Iterable[str
         )
         grand += len(points)
         console.print(table)
+        if sittings:
+            for line in tier_lines(plan, track.id, sittings[0].id):
+                console.print(terminal_cell(line))
     console.print(terminal_cell(f"{grand} bridge points, {len(plan.conferences)} conferences."))
     if plan.not_invited:
         console.print(terminal_cell(f"Not invited (in no track): {', '.join(plan.not_invited)}"))
     for note in (*plan.notes, *notes):
         console.print(terminal_cell(f"Note: {note}"))
+
+
+def tier_lines(plan: Plan, track: str, sitting: str) -> list[str]:
+    """The relay tree of a track's conferences for one sitting, as lines to print (empty when
+    the track is held in one conference per sitting): a heading, then each conference under
+    the one it is relayed from, with its relay point and number of points.
+
+    >>> tier_lines(plan, "toan-quoc", "s1")[1:3]  # doctest: +SKIP
+    ['toan-quoc/s1 — Trung ương: 35 điểm cầu', '├─ toan-quoc/s1/T01 — Tỉnh ủy 1: 21 điểm cầu']
+    """
+    conferences = [c for c in plan.conferences if c.track == track and c.sitting == sitting]
+    if not any(c.parent is not None for c in conferences):
+        return []
+    below: dict[str | None, list[Conference]] = {}
+    for conference in conferences:
+        below.setdefault(conference.parent, []).append(conference)
+    capacity = next((t.capacity for t in plan.meeting.tracks if t.id == track), None)
+    largest = max(len(c.bridge_points) for c in conferences)
+    tiers = max(c.tier for c in conferences) + 1
+    limit = f", tối đa {capacity} điểm cầu một phòng họp" if capacity else ""
+    lines = [
+        f"Sơ đồ tiếp sóng ({sitting}{limit}): {len(conferences)} phòng họp, {tiers} tầng, "
+        f"lớn nhất {largest} điểm cầu"
+    ]
+    # (conference, prefix of its line, prefix of its children's lines), depth first
+    stack: list[tuple[Conference, str, str]] = [(c, "", "") for c in reversed(below[None])]
+    while stack:
+        conference, head, rest = stack.pop()
+        host = plan.point(conference.bridge_points[0]).name
+        lines.append(f"{head}{conference.key} — {host}: {len(conference.bridge_points)} điểm cầu")
+        children = below.get(conference.key, [])
+        for number, child in reversed(list(enumerate(children, start=1))):
+            last = number == len(children)
+            stack.append(
+                (child, rest + ("└─ " if last else "├─ "), rest + ("   " if last else "│  "))
+            )
+    return lines
+
+
+def tier_tree(plan: Plan) -> list[str]:
+    """:func:`tier_lines` of every track relayed in tiers, at its first sitting (every sitting
+    of a track has the same tree): what ``meetlink plan --format tree`` prints."""
+    out: list[str] = []
+    for track in plan.meeting.tracks:
+        first = next((s.id for s in plan.sittings if s.track == track.id), None)
+        if first is not None:
+            out.extend(tier_lines(plan, track.id, first))
+    return out

@@ -21,8 +21,8 @@ from meetlink.reconcile.credentials import (
     issue_login,
     public_parts,
     refuse_changed,
-    revoke_point,
-    rotate_point,
+    revoke_steps,
+    rotate_steps,
     same_secrets,
     stored,
     to_access,
@@ -34,6 +34,7 @@ from meetlink.reconcile.desired import officer_mark
 from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState
+from meetlink.reconcile.steps import Intent, Step
 
 __all__ = ["run_access", "run_credentials"]
 
@@ -46,13 +47,13 @@ def run_credentials(ctx: RunContext) -> None:
     ctx.run_all("logins", actions, lambda a: _login_step(ctx, a))
 
 
-def _login_step(ctx: RunContext, action: Action) -> None:
+def _login_step(ctx: RunContext, action: Action) -> Step[None]:
     if action.op == Op.CANCEL:
-        revoke_point(ctx, action.key)
+        yield from revoke_steps(ctx, action.key)
     elif action.op == Op.UPDATE:
-        rotate_point(ctx, action.key, "the officer changed")
+        yield from rotate_steps(ctx, action.key, "the officer changed")
     else:
-        issue_login(ctx, action.key)
+        yield from issue_login(ctx, action.key)
 
 
 def run_access(ctx: RunContext) -> None:
@@ -62,7 +63,7 @@ def run_access(ctx: RunContext) -> None:
     ctx.run_all("credentials", actions, lambda a: _access_step(ctx, a))
 
 
-def _access_step(ctx: RunContext, action: Action) -> None:
+def _access_step(ctx: RunContext, action: Action) -> Step[None]:
     key = action.key
     scope = ctx.desired.scope(key.track)
     if action.op == Op.CANCEL:
@@ -73,7 +74,7 @@ def _access_step(ctx: RunContext, action: Action) -> None:
         ctx.ledger.record_cancelled(str(key))
         return
     if scope == CredentialScope.POINT:
-        _grant_login(ctx, key)
+        yield from _grant_login(ctx, key)
     else:
         before = ctx.ledger.get(str(key))
         officer_changed = (
@@ -81,10 +82,11 @@ def _access_step(ctx: RunContext, action: Action) -> None:
             and before.state == EffectState.DONE
             and before.detail.get("officer") != officer_mark(ctx.desired.officer(str(key.point)))
         )
-        issue_conference_access(ctx, key, reason="the officer changed" if officer_changed else "")
+        reason = "the officer changed" if officer_changed else ""
+        yield from issue_conference_access(ctx, key, reason=reason)
 
 
-def _grant_login(ctx: RunContext, key: EffectKey) -> None:
+def _grant_login(ctx: RunContext, key: EffectKey) -> Step[None]:
     """A point's login joins one more conference: its room and link, the same password."""
     if key.point is None:  # an access key always names its point
         raise ValueError(f"{key} names no bridge point.")
@@ -100,13 +102,7 @@ def _grant_login(ctx: RunContext, key: EffectKey) -> None:
         )
     version = version_of(login)
     digest = fingerprint(info.external_id, "login", version)
-    ctx.ledger.record_intent(
-        ctx.meeting.id,
-        str(key),
-        Kind.ACCESS.value,
-        content_hash=digest,
-        detail={"version": version},
-    )
+    yield Intent(ctx.meeting.id, str(key), Kind.ACCESS.value, digest, {"version": version})
     ctx.throttle(key.track)
     adapter = ctx.adapters[key.track]
     access = adapter.keep_access(

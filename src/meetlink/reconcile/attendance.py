@@ -4,6 +4,9 @@ The conferences ``open`` made are in the ledger, each with its request and what 
 platform answered; each track's adapter is asked who joined them
 (:func:`meetlink.report.read_platform_records`), and the answers are matched to bridge points
 (:func:`meetlink.report.roll_calls_from_platform`): the same report as from roll-call sheets.
+A participant signed in under the address of a point's technical officer (the roster's
+``officer_email``; Google gives it with ``attendance_addresses: true``) counts for that point
+whatever name they show, as :func:`by_officer_address` marks them.
 
 Example:
     >>> from meetlink.reconcile.attendance import attendance_from_platform
@@ -14,9 +17,9 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from meetlink.adapters.models import ConferenceInfo, ConferenceRequest
+from meetlink.adapters.models import AttendanceEntry, ConferenceInfo, ConferenceRequest
 from meetlink.errors import InputError
 from meetlink.loading import MeetingFile
 from meetlink.planning import Plan
@@ -27,7 +30,7 @@ from meetlink.reconcile.state import StateWhere, open_ledger
 from meetlink.report.models import RollCalls
 from meetlink.report.platform import read_platform_records, roll_calls_from_platform
 
-__all__ = ["attendance_from_platform"]
+__all__ = ["attendance_from_platform", "by_officer_address"]
 
 
 def attendance_from_platform(
@@ -67,4 +70,40 @@ def attendance_from_platform(
             adapter.close()
     known = {c.key for c in plan.conferences}
     records = {k: v for k, v in read.records.items() if k in known}
-    return roll_calls_from_platform(plan, records), read.warnings
+    return roll_calls_from_platform(plan, by_officer_address(plan, records)), read.warnings
+
+
+def by_officer_address(
+    plan: Plan, records: Mapping[str, Sequence[AttendanceEntry]]
+) -> dict[str, list[AttendanceEntry]]:
+    """The records with each participant signed in as a point's officer given that point.
+
+    Only a point of the participant's own conference, and only when one point of it has that
+    officer; anyone else is left to the matching by display name.
+
+    Example:
+        >>> by_officer_address(plan, {})  # doctest: +SKIP
+        {}
+    """
+    points = {p.id: p for p in plan.bridge_points}
+    marked: dict[str, list[AttendanceEntry]] = {}
+    for conference in plan.conferences:
+        entries = records.get(conference.key)
+        if entries is None:
+            continue
+        officers: dict[str, set[str]] = {}
+        for point_id in conference.bridge_points:
+            officer = plan.units[points[point_id].host_unit].officer
+            if officer is not None and officer.email:
+                officers.setdefault(officer.email.casefold(), set()).add(point_id)
+        marked[conference.key] = [
+            _at_point(entry, officers.get((entry.email or "").casefold(), set()))
+            for entry in entries
+        ]
+    return marked
+
+
+def _at_point(entry: AttendanceEntry, point_ids: set[str]) -> AttendanceEntry:
+    if entry.point_id is not None or len(point_ids) != 1:
+        return entry
+    return entry.model_copy(update={"point_id": next(iter(point_ids))})

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -44,6 +45,9 @@ class ClaimBook:
         self.deferred: list[tuple[str, bool]] = []  # (key, whether the action was a cancel)
         self._hashes: dict[EffectKey, str] = {}  # the phase's desired content, by key
         self._lock = threading.Lock()
+        # Where this worker starts in each phase's list: workers that start at different
+        # places seldom reach for the same effect at the same moment.
+        self._start = random.SystemRandom().random()
 
     def claimed(
         self,
@@ -68,7 +72,7 @@ class ClaimBook:
             self._hashes = dict(hashes)
         todo = [a for a in actions if a.op != Op.NONE]
         if not now or not todo:
-            return actions
+            return self._rotated(actions)
         busy = {str(a.key) for a in todo if not ledger.claim(str(a.key))}
         fresh = again()
         with self._lock:
@@ -78,6 +82,13 @@ class ClaimBook:
                 if str(a.key) in busy and a.op != Op.NONE
             )
         return [a for a in fresh if a.op == Op.NONE or str(a.key) not in busy]
+
+    def _rotated(self, actions: list[Action]) -> list[Action]:
+        """The phase's actions from this worker's own starting place, wrapped around."""
+        if not actions:
+            return actions
+        start = int(self._start * len(actions))
+        return actions[start:] + actions[:start]
 
     def take(self, ledger: LedgerStore, action: Action) -> bool:
         """Whether this worker carries out ``action`` now: it claims it, then reads the
@@ -112,10 +123,16 @@ class ClaimBook:
         with self._lock:
             waiting, self.deferred = self.deferred, []
         left = []
+        # One read for them all: an effect its worker has finished is settled already (its
+        # claim may be held a while longer); only the others are waited for, one by one.
+        many = getattr(ledger, "get_many", None)
+        found = many([k for k, _ in waiting]) if callable(many) and waiting else {}
         for key, cancel in waiting:
-            while not ledger.claim(key):
-                time.sleep(_POLL)
-            effect = ledger.get(key)
+            effect = found.get(key)
+            if effect is None or effect.state == EffectState.INTENT:
+                while not ledger.claim(key):
+                    time.sleep(_POLL)
+                effect = ledger.get(key)
             unfinished = effect is None or effect.state == EffectState.INTENT
             if unfinished or (cancel and effect is not None and effect.state == EffectState.DONE):
                 left.append(key)

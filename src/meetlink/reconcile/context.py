@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -36,9 +37,10 @@ from meetlink.reconcile.claims import ClaimBook
 from meetlink.reconcile.desired import DesiredState, Wanted
 from meetlink.reconcile.diff import Action, Op, by_key, diff
 from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import Effect, LedgerStore
+from meetlink.reconcile.ledger import Effect, Ledger, LedgerStore
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.setup import Progress
+from meetlink.reconcile.steps import CHUNK_POINTS, Step, carry_out
 
 __all__ = [
     "EXPECTED",
@@ -52,6 +54,9 @@ __all__ = [
 
 EXPECTED = (AdapterError, CredentialError, DeliveryError)
 """What one effect may fail with without stopping the others."""
+
+Work = Callable[[Action], Step[None] | None]
+"""What :meth:`RunContext.run_all` does for one action: a step, or a plain function."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,10 @@ class OpenResult:
     actions: list[Action] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    where: str = ""  # a shared ledger's URL, without its password ("" for a state folder)
+    scope: str = ""  # the unit whose part of the roster was opened (``--scope``), if any
+    scope_points: int = 0  # the bridge points of that part
+    left_to_host: int = 0  # conferences changed in the file, another office's to change
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -101,11 +110,21 @@ class OpenResult:
 class Mail:
     """One sender per delivery mode, made on first use; or the caller's one sender for all.
 
-    Sends one message at a time: SMTP reuses one connection.
+    Sends one message at a time: SMTP reuses one connection. ``sync_each=False``: the
+    outbox made here leaves its fsyncs to :meth:`sync`, which the ledger calls before it
+    commits a chunk's outcomes (a ledger that commits each write on its own needs True).
     """
 
-    def __init__(self, meeting: Meeting, state: Path, given: InviteSender | None) -> None:
+    def __init__(
+        self,
+        meeting: Meeting,
+        state: Path,
+        given: InviteSender | None,
+        *,
+        sync_each: bool = True,
+    ) -> None:
         self._meeting, self._state, self._given = meeting, state, given
+        self._sync_each = sync_each
         self._made: dict[InviteMode, InviteSender] = {}
         self._lock = threading.Lock()
         self._tracks = {t.id: t for t in meeting.tracks}
@@ -127,7 +146,9 @@ class Mail:
         with self._lock:
             sender = self._given or self._made.get(mode)
             if sender is None:
-                sender = self._made[mode] = sender_for(self._meeting.delivery, self._state, mode)
+                sender = self._made[mode] = sender_for(
+                    self._meeting.delivery, self._state, mode, sync_each=self._sync_each
+                )
             return sender
 
     def holds(self, message_id: str, track_id: str) -> bool:
@@ -141,6 +162,16 @@ class Mail:
         last_sent = getattr(self._sender(track_id), "last_sent", None)
         found = last_sent(uid) if callable(last_sent) else None
         return found if isinstance(found, SentInvitation) else None
+
+    def sync(self) -> None:
+        """Make durable what the senders wrote since the last sync (the outbox fsyncs its
+        new files and its folder): a chunk's outcomes are committed after this."""
+        with self._lock:
+            senders = [self._given] if self._given is not None else list(self._made.values())
+        for sender in senders:
+            sync = getattr(sender, "sync", None)
+            if callable(sync):
+                sync()
 
     def close(self) -> None:
         """Close the senders made here (not a caller's)."""
@@ -226,6 +257,12 @@ class RunContext:
     concurrency: int = 8
     secret_hook: SecretHook | None = None
     claims: ClaimBook = field(default_factory=ClaimBook)
+    _wanted: dict[int, Wanted] = field(default_factory=dict, repr=False, compare=False)
+    _wanted_lock: threading.RLock = field(
+        default_factory=threading.RLock, repr=False, compare=False
+    )
+    _rows: dict[Kind, list[Effect]] = field(default_factory=dict, repr=False, compare=False)
+    _read_at: dict[Kind, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def meeting(self) -> Meeting:
@@ -245,16 +282,35 @@ class RunContext:
 
     def effects(self, *kinds: Kind) -> dict[EffectKey, Effect]:
         """The ledger's effects of these kinds (all kinds when none is named), by key."""
-        return by_key(
-            effect
-            for kind in kinds or tuple(Kind)
-            for effect in self.ledger.effects(self.meeting.id, kind=kind.value)
-        )
+        return by_key(effect for kind in kinds or tuple(Kind) for effect in self._read(kind))
+
+    def _read(self, kind: Kind) -> list[Effect]:
+        """The ledger's effects of one kind: read again only once the ledger changed (this
+        process holds an SQLite ledger alone); a ledger others write is read every time."""
+        changes = self.ledger.changes if isinstance(self.ledger, Ledger) else None
+        with self._wanted_lock:
+            if changes is not None and self._read_at.get(kind) == changes:
+                return self._rows[kind]
+        rows = self.ledger.effects(self.meeting.id, kind=kind.value)
+        if changes is not None:
+            with self._wanted_lock:
+                self._rows[kind], self._read_at[kind] = rows, changes
+        return rows
 
     def wanted(self) -> Wanted:
-        """The desired state against the ledger as it stands now."""
-        kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION)
-        return self.desired.now(self.effects(*kinds))
+        """The desired state against the ledger as it stands now: read again only once the
+        ledger changed (a re-run with nothing to do reads and compares it once, not once a
+        phase); a ledger other processes write too is read every time."""
+        changes = self.ledger.changes if isinstance(self.ledger, Ledger) else None
+        with self._wanted_lock:
+            known = self._wanted.get(changes) if changes is not None else None
+            if known is None:
+                kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION)
+                known = self.desired.now(self.effects(*kinds))
+                self._wanted.clear()
+                if changes is not None:
+                    self._wanted[changes] = known
+            return known
 
     def actions(self, kind: Kind, wanted: Wanted | None = None) -> list[Action]:
         """The diff of one kind, now."""
@@ -266,7 +322,7 @@ class RunContext:
         ledger hold left to them (:class:`~meetlink.reconcile.claims.ClaimBook`)."""
 
         def now() -> list[Action]:
-            return diff(hashes, self.ledger.effects(self.meeting.id, kind=kind.value), what=kind)
+            return diff(hashes, self._read(kind), what=kind, within=self.desired.within)
 
         now_all = kind == Kind.CONFERENCE  # created in batches: claimed all at once
         return self.claims.claimed(self.ledger, now(), now, hashes, now=now_all)
@@ -275,27 +331,99 @@ class RunContext:
         """Wait for the platform's rate limit before one call to it."""
         self.throttles[track_id].wait()
 
-    def attempt(self, action: Action, work: Callable[[], None]) -> None:
-        """Run one action; an expected failure is recorded and the run goes on."""
+    def attempt(self, action: Action, work: Callable[[], Step[None] | None]) -> None:
+        """Run one action to its end; an expected failure is recorded and the run goes on."""
+        step = self._begin(action, work)
+        if step is not None:
+            self._go_on(action, step)
+
+    def run_all(self, name: str, actions: list[Action], work: Work) -> None:
+        """Carry out the actions that do something, with progress, a chunk at a time.
+
+        The steps of a chunk (:mod:`meetlink.reconcile.steps`) are started one after the
+        other, up to their intent; the chunk's intents are committed together; then the
+        calls are made (by ``concurrency`` threads) and their outcomes, vault and audit rows
+        committed together, after the outbox has made its files durable (``Mail.sync``).
+        A work that is not a step runs whole when started, each intent committed at once.
+        On a ledger several workers share (PostgreSQL), where every write commits on its
+        own anyway, each action is claimed and carried out as a thread gets to it.
+        """
+        todo = [a for a in actions if a.op != Op.NONE]
+        self.progress.phase(name, len(todo))
+        if self.ledger.shared:  # workers share the effects: each claimed as it is started
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                futures = [pool.submit(self.attempt, a, functools.partial(work, a)) for a in todo]
+                for future in futures:
+                    future.result()
+            self.progress.finish()
+            return
+        for start in range(0, len(todo), CHUNK_POINTS):
+            with contextlib.ExitStack() as chunk:
+                chunk.enter_context(self.ledger.chunk(self._make_durable))
+                if isinstance(self.ledger, Ledger):  # it commits after _make_durable
+                    for adapter in self.adapters.values():
+                        chunk.enter_context(adapter.deferring())  # flushed as it ends
+                self._run_chunk(todo[start : start + CHUNK_POINTS], work)
+        self.progress.finish()
+
+    def _make_durable(self) -> None:
+        """What a chunk's outcomes speak of, on disk before they are committed: the
+        outbox's files, the platforms' local files (a provider's export, a room book)."""
+        self.mail.sync()
+        for adapter in self.adapters.values():
+            adapter.sync()
+
+    def _run_chunk(self, chunk: list[Action], work: Work) -> None:
+        begun: list[tuple[Action, Step[None]]] = []
+        for action in chunk:
+            step = self._begin(action, functools.partial(work, action))
+            if step is not None:
+                begun.append((action, step))
+        self.ledger.commit()  # the intents, before any call
+        if self.concurrency > 1 and len(begun) > 1:
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                futures = [pool.submit(self._go_on, a, step) for a, step in begun]
+                for future in futures:
+                    future.result()
+        else:
+            for action, step in begun:
+                self._go_on(action, step)
+
+    def _begin(self, action: Action, work: Callable[[], Step[None] | None]) -> Step[None] | None:
+        """Start one action: a step up to its intent (recorded, held for the chunk's
+        commit), returned to go on; anything else run whole (None)."""
         try:
             if not self.claims.take(self.ledger, action):
-                return  # another worker on a shared ledger has it, or has done it
-            work()
+                self.progress.advance()
+                return None  # another worker on a shared ledger has it, or has done it
+            step = work()
+            if step is not None:
+                try:
+                    intent = next(step)
+                except StopIteration:
+                    step = None
+                else:
+                    with self.ledger.holding_intents():
+                        intent.record(self.ledger)
+                    return step
             self.result.count(action.what, action.op)
         except EXPECTED as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            if self.ledger.get(str(action.key)) is not None:
-                self.ledger.record_failed(str(action.key), message)
-            self.result.fail(Failure(str(action.key), action.what.value, message))
+            self._failed(action, exc)
+        self.progress.advance()
+        return None
+
+    def _go_on(self, action: Action, step: Step[None]) -> None:
+        """Carry a started step to its end (a later intent of it is committed at once)."""
+        try:
+            carry_out(self.ledger, step)
+            self.result.count(action.what, action.op)
+        except EXPECTED as exc:
+            self._failed(action, exc)
         finally:
             self.progress.advance()
 
-    def run_all(self, name: str, actions: list[Action], work: Callable[[Action], None]) -> None:
-        """Carry out the actions that do something, concurrently, with progress."""
-        todo = [a for a in actions if a.op != Op.NONE]
-        self.progress.phase(name, len(todo))
-        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            futures = [pool.submit(self.attempt, a, functools.partial(work, a)) for a in todo]
-            for future in futures:
-                future.result()
-        self.progress.finish()
+    def _failed(self, action: Action, exc: Exception) -> None:
+        message = f"{type(exc).__name__}: {exc}"
+        if self.ledger.get(str(action.key)) is not None:
+            self.ledger.record_failed(str(action.key), message)
+        self.result.fail(Failure(str(action.key), action.what.value, message))

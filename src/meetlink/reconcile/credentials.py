@@ -39,6 +39,7 @@ from meetlink.reconcile.desired import access_hash, officer_mark
 from meetlink.reconcile.diff import fingerprint
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.steps import Intent, Step, carry_out
 
 __all__ = [
     "conference_of",
@@ -47,7 +48,9 @@ __all__ = [
     "public_parts",
     "refuse_changed",
     "revoke_point",
+    "revoke_steps",
     "rotate_point",
+    "rotate_steps",
     "same_secrets",
     "stored",
     "to_access",
@@ -182,7 +185,7 @@ def _point_ref(effect: Effect | None) -> PointRef | None:
 # -- the steps of a login's life (credential_scope = POINT) --------------------------------
 
 
-def issue_login(ctx: RunContext, key: EffectKey) -> None:
+def issue_login(ctx: RunContext, key: EffectKey) -> Step[None]:
     """``issue``: the point's login, recovered if it exists (vault, then platform), else new.
 
     A login already in the vault is kept as it is; one the platform holds (a provider's
@@ -198,7 +201,7 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
     mark = officer_mark(ctx.desired.officer(key.point))
     unfinished = before is not None and before.state in (EffectState.INTENT, EffectState.FAILED)
     if unfinished and before is not None and before.detail.get("op") in ("rotate", "reissue"):
-        _rotate_login(ctx, key, str(before.detail["reason"]), reissue=False)
+        yield from _rotate_login(ctx, key, str(before.detail["reason"]), reissue=False)
         return
     if (
         before is not None
@@ -206,16 +209,16 @@ def issue_login(ctx: RunContext, key: EffectKey) -> None:
         and version_of(before)
         and before.content_hash != mark
     ):  # a rotation for a new officer was refused earlier: it is still owed
-        _rotate_login(ctx, key, "the officer changed", reissue=False)
+        yield from _rotate_login(ctx, key, "the officer changed", reissue=False)
         return
     current = stored(ctx, key.point, kind)
     version = version_of(before) or 1
-    ctx.ledger.record_intent(
+    yield Intent(
         ctx.meeting.id,
         str(key),
         Kind.CREDENTIAL.value,
-        content_hash=mark,
-        detail={"version": version, "op": "issue", **_account_of(before)},
+        mark,
+        {"version": version, "op": "issue", **_account_of(before)},
     )
     ctx.throttle(key.track)
     if current is not None:
@@ -258,15 +261,20 @@ def rotate_point(ctx: RunContext, key: EffectKey, reason: str) -> None:
 
     ``key`` is a point's ``credential`` key (login platforms) or one ``access`` key.
     """
+    carry_out(ctx.ledger, rotate_steps(ctx, key, reason))
+
+
+def rotate_steps(ctx: RunContext, key: EffectKey, reason: str) -> Step[None]:
+    """:func:`rotate_point` as a step (:mod:`meetlink.reconcile.steps`)."""
     if key.kind == Kind.CREDENTIAL:
         before = ctx.ledger.get(str(key))
         revoked = before is not None and bool(before.detail.get("revoked"))
-        _rotate_login(ctx, key, reason, reissue=revoked)
+        yield from _rotate_login(ctx, key, reason, reissue=revoked)
     else:
-        issue_conference_access(ctx, key, reason=reason)
+        yield from issue_conference_access(ctx, key, reason=reason)
 
 
-def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool) -> None:
+def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool) -> Step[None]:
     if key.point is None:  # a credential key always names its point
         raise ValueError(f"{key} names no bridge point.")
     before = ctx.ledger.get(str(key))
@@ -284,12 +292,12 @@ def _rotate_login(ctx: RunContext, key: EffectKey, reason: str, *, reissue: bool
     if interrupted and before is not None:
         op = str(before.detail.get("op", op))
     mark = officer_mark(ctx.desired.officer(key.point))
-    ctx.ledger.record_intent(
+    yield Intent(
         ctx.meeting.id,
         str(key),
         Kind.CREDENTIAL.value,
-        content_hash=mark,
-        detail={"version": version, "op": op, "reason": reason, **_account_of(before)},
+        mark,
+        {"version": version, "op": op, "reason": reason, **_account_of(before)},
     )
     ctx.throttle(key.track)
     old = to_access(point.id, current) if current is not None else None
@@ -337,6 +345,11 @@ def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
     ``key`` is a point's ``credential`` key (login platforms) or one ``access`` key.
     Returns the account listed, if any.
     """
+    return carry_out(ctx.ledger, revoke_steps(ctx, key))
+
+
+def revoke_steps(ctx: RunContext, key: EffectKey) -> Step[str | None]:
+    """:func:`revoke_point` as a step (:mod:`meetlink.reconcile.steps`)."""
     if key.point is None:  # both kinds of key name their point
         raise ValueError(f"{key} names no bridge point.")
     before = ctx.ledger.get(str(key))
@@ -345,12 +358,8 @@ def revoke_point(ctx: RunContext, key: EffectKey) -> str | None:
     revoked = {"version": version, "op": "revoke", "revoked": True}
     if remembered is not None:
         revoked["point"] = remembered.model_dump(mode="json")
-    ctx.ledger.record_intent(
-        ctx.meeting.id,
-        str(key),
-        key.kind.value,
-        content_hash=before.content_hash if before else "",
-        detail=revoked,
+    yield Intent(
+        ctx.meeting.id, str(key), key.kind.value, before.content_hash if before else "", revoked
     )
     adapter = ctx.adapters.get(key.track)
     listed: str | None = None
@@ -433,7 +442,7 @@ def public_parts(access: PointAccess) -> dict[str, Any]:
     return {"room": access.room, "server": access.server, "join_url": access.join_url}
 
 
-def issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "") -> None:
+def issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "") -> Step[None]:
     """A per-conference credential: new access from the platform, version + 1."""
     if key.point is None:  # an access key always names its point
         raise ValueError(f"{key} names no bridge point.")
@@ -443,13 +452,7 @@ def issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = ""
     adapter: ConferenceAdapter = ctx.adapters[key.track]
     mark = officer_mark(ctx.desired.officer(key.point))
     digest = fingerprint(access_hash(info.external_id, request, adapter), mark)
-    ctx.ledger.record_intent(
-        ctx.meeting.id,
-        str(key),
-        Kind.ACCESS.value,
-        content_hash=digest,
-        detail={"version": version},
-    )
+    yield Intent(ctx.meeting.id, str(key), Kind.ACCESS.value, digest, {"version": version})
     ctx.throttle(key.track)
     point = request.point(key.point)
     if reason:

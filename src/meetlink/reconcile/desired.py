@@ -21,6 +21,9 @@ with the content hash the diff compares:
   the time is set it is no longer wanted and the invitation takes its place.
 
 Credentials revoked on purpose are not wanted again until they are re-issued on request.
+A scoped run (``--scope UNIT``, :mod:`meetlink.reconcile.scope`) wants only its own points'
+effects and the conferences they sit in; :meth:`DesiredState.within` tells the diff which
+of the ledger's effects it may change or cancel.
 
 Example:
     >>> from meetlink.reconcile.desired import officer_mark
@@ -37,17 +40,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
-from meetlink.adapters.models import Attendee, ConferenceRequest, PointRef
+from meetlink.adapters.models import Attendee, ConferenceRequest, OccurrenceChange, PointRef
 from meetlink.invites.calendar import content_hash
 from meetlink.invites.pending import PendingSpec, pending_hash, pending_notices
-from meetlink.invites.specs import InvitationSpec, invitations_for
+from meetlink.invites.planned import invitations_for
+from meetlink.invites.seating import seated_points
+from meetlink.invites.specs import InvitationSpec
 from meetlink.invites.templates import Templates
 from meetlink.loading.meeting import ConferenceMode, InviteMode
 from meetlink.loading.roster import Contact
-from meetlink.planning import Conference, Plan
+from meetlink.planning import Plan
 from meetlink.reconcile.diff import fingerprint
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.scope import Scope, conference_key
+from meetlink.text import nfc
 
 __all__ = [
     "DesiredState",
@@ -81,13 +88,6 @@ def access_hash(
     timed = Capability.ACCESS_TOKEN in adapter.capabilities
     window = f"{request.start}/{request.end}" if timed and request is not None else ""
     return fingerprint(external_id if external_id else "pending", window)
-
-
-def conference_key(conference: Conference) -> ConferenceKey:
-    """The typed key of a planned conference (``per_point`` ones carry their point)."""
-    shared = conference.key == f"{conference.track}/{conference.sitting}"
-    point = None if shared else conference.bridge_points[0]
-    return ConferenceKey(conference.track, conference.sitting, point)
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,16 @@ class DesiredState:
     adapters: Mapping[str, ConferenceAdapter]
     cancelled_sittings: frozenset[str] = frozenset()
     templates_folder: Path | None = None
+    part: Scope | None = None  # an office's part of the roster (``--scope UNIT``)
+
+    def within(self, key: EffectKey) -> bool:
+        """Whether this run may change or cancel the ledger's effect ``key`` (always,
+        unless the run is scoped: see :mod:`meetlink.reconcile.scope`)."""
+        return self.part is None or self.part.within(key)
+
+    def holds(self, point: str) -> bool:
+        """Whether the bridge point is this run's to act on (every point when unscoped)."""
+        return self.part is None or self.part.holds(point)
 
     @functools.cached_property
     def templates(self) -> Templates:
@@ -146,6 +156,31 @@ class DesiredState:
             for key, request in conference_requests(self.plan, _attendees(self.plan)).items()
             if key.conference.sitting_key not in self.cancelled_sittings
         }
+
+    @functools.cached_property
+    def scoped_requests(self) -> dict[EffectKey, ConferenceRequest]:
+        """The conferences this run may create: all, or those with a point of its scope."""
+        if self.part is None:
+            return self.requests
+        needed = self.part.needed
+        return {k: r for k, r in self.requests.items() if k.conference in needed}
+
+    def left_to_host(self, effects: Mapping[EffectKey, Effect]) -> list[EffectKey]:
+        """The conferences this scoped run needs that the meeting file changed (or that
+        failed to change) but that another office hosts: their change is that office's
+        ``open`` (see :mod:`meetlink.reconcile.scope`). Empty when the run is not scoped."""
+        if self.part is None:
+            return []
+        left = []
+        for key, request in self.scoped_requests.items():
+            found = effects.get(key)
+            if found is None or self.part.within(key) or found.state == EffectState.CANCELLED:
+                continue
+            if found.state == EffectState.FAILED or found.content_hash != fingerprint(
+                request.model_dump_json()
+            ):
+                left.append(key)
+        return left
 
     @functools.cached_property
     def request_by_text(self) -> dict[str, EffectKey]:
@@ -194,6 +229,8 @@ class DesiredState:
                 request.start, request.end, request.recurrence, self.plan.rehearsal
             )
             for point in request.bridge_points:
+                if not self.holds(point.id):
+                    continue  # another office's point (``--scope``): not this run's
                 mark = officer_mark(self.officer(point.id))
                 access_key = EffectKey.of_access(Kind.ACCESS, key.conference, point.id)
                 if scope == CredentialScope.POINT:
@@ -219,13 +256,16 @@ class DesiredState:
                     and given.content_hash == access[access_key]
                 ):
                     handouts[access_key.with_kind(Kind.HANDOUT)] = handout_hash(given, times)
+        # An invitation's UID is its external id (issue 19: no detail decoded for it); a
+        # ledger written before keeps it in the detail only.
         sent_uids = {
-            key: str(effect.detail["uid"])
+            key: str(uid)
             for key, effect in effects.items()
-            if key.kind == Kind.INVITATION and effect.detail.get("uid")
+            if key.kind == Kind.INVITATION
+            and (uid := effect.external_id or effect.detail.get("uid"))
         }
         return Wanted(
-            self.requests,
+            self.scoped_requests,
             credentials,
             access,
             handouts,
@@ -258,8 +298,10 @@ class DesiredState:
         kept = sent_uids or {}
         out: dict[EffectKey, InvitationSpec] = {}
         for spec in invitations_for(self.plan, links, event_uids):
-            if spec.track not in by_email or f"{spec.track}/{spec.sitting}" in (
-                self.cancelled_sittings
+            if (
+                spec.track not in by_email
+                or f"{spec.track}/{spec.sitting}" in self.cancelled_sittings
+                or not self.holds(spec.point)
             ):
                 continue
             key = EffectKey.invitation(spec.track, spec.sitting, spec.point)
@@ -293,6 +335,7 @@ class DesiredState:
             EffectKey.notice(spec.track, spec.sitting, spec.point): spec
             for spec in pending_notices(self.plan)
             if f"{spec.track}/{spec.sitting}" not in self.cancelled_sittings
+            and self.holds(spec.point)
         }
 
     def notices(self, effects: Mapping[EffectKey, Effect]) -> dict[EffectKey, PendingSpec]:
@@ -357,18 +400,25 @@ def _plan_text(conference: ConferenceKey) -> str:
 
 
 def _attendees(plan: Plan) -> dict[str, tuple[Attendee, ...]]:
-    """Who the platform invites for each conference: the recipients of its points."""
-    index = {(c.track, c.sitting, p): c.key for c in plan.conferences for p in c.bridge_points}
+    """Who the platform invites for each conference: the recipients of its points (a relay
+    point of a tiered track: in the conference above and in its own)."""
+    index: dict[tuple[str, str, str], list[str]] = {}
+    for c in plan.conferences:
+        for p in c.bridge_points:
+            index.setdefault((c.track, c.sitting, p), []).append(c.key)
     found: dict[str, dict[str, Attendee]] = {}
-    for spec in invitations_for(plan, {}):
-        key = index.get((spec.track, spec.sitting, spec.point))
-        if key is None:
-            continue
-        people = found.setdefault(key, {})
-        for recipient in spec.recipients:
-            people.setdefault(
-                recipient.email.casefold(), Attendee(email=recipient.email, name=recipient.name)
-            )
+    # The recipients of the invitations (as invitations_for finds them), without building
+    # the invitations: those are built once, with their links (issue 19).
+    for sitting, point, _, recipients in seated_points(plan):
+        if not recipients or sitting.start is None or sitting.end is None:
+            continue  # no invitation there: invitations_for skips it too
+        for key in index.get((sitting.track, sitting.id, point.id), ()):
+            people = found.setdefault(key, {})
+            for recipient in recipients:
+                people.setdefault(
+                    recipient.email.casefold(),
+                    Attendee(email=recipient.email, name=nfc(recipient.name)),
+                )
     return {key: tuple(people.values()) for key, people in found.items()}
 
 
@@ -389,6 +439,8 @@ def conference_requests(
     out: dict[EffectKey, ConferenceRequest] = {}
     for conference in plan.conferences:
         sitting = sittings[(conference.track, conference.sitting)]
+        if len(conference.bridge_points) == 1:  # a party cell may meet at its own hour
+            sitting = plan.sitting_at(sitting, points[conference.bridge_points[0]])
         if sitting.start is None or sitting.end is None:
             continue
         track = tracks[conference.track]
@@ -396,6 +448,8 @@ def conference_requests(
         title = sitting.title
         if len(refs) == 1 and track.conference == ConferenceMode.PER_POINT:
             title = f"{sitting.title} — {refs[0].name}"
+        elif conference.relay_point is not None:  # a relay conference of a tiered track
+            title = f"{sitting.title} — {points[conference.relay_point].name}"
         out[EffectKey.for_conference(conference_key(conference))] = ConferenceRequest(
             key=conference.key,
             meeting_id=meeting.id,
@@ -413,5 +467,6 @@ def conference_requests(
             bridge_points=refs,
             send_invites=track.invites == InviteMode.PLATFORM,
             arrive_by=sitting.arrive_by,
+            exceptions=OccurrenceChange.of(sitting.occurrences),
         )
     return out

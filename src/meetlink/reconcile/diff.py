@@ -20,7 +20,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -105,13 +105,31 @@ def by_key(effects: Iterable[Effect]) -> dict[EffectKey, Effect]:
     return out
 
 
-def diff(desired: Mapping[EffectKey, str], done: Iterable[Effect], *, what: Kind) -> list[Action]:
+def diff(
+    desired: Mapping[EffectKey, str],
+    done: Iterable[Effect],
+    *,
+    what: Kind,
+    within: Callable[[EffectKey], bool] | None = None,
+) -> list[Action]:
     """Compare desired effects (key → content hash) with the ledger's effects of one kind.
 
     Desired and new: create. Left in ``intent``: create, outcome unknown. ``failed``:
     create again (or update, if it had been done before). Done with another hash: update.
     Cancelled but desired: create. Done or started but no longer desired: cancel. An
     effect the ledger holds that meetlink cannot read is left alone.
+
+    ``within`` (a scoped run, ``--scope UNIT``) says which of the ledger's effects this run
+    may update or cancel: any other is left alone, even when it is no longer desired (it is
+    another office's), and a desired one that exists already is only created, never
+    updated (a conference its host's office keeps).
+
+    >>> done = [Effect("conference:main/s1", "m", "conference", EffectState.DONE, 1, "h1",
+    ...                "e1", None)]
+    >>> [a.op.value for a in diff({}, done, what=Kind.CONFERENCE)]
+    ['cancel']
+    >>> diff({}, done, what=Kind.CONFERENCE, within=lambda key: False)
+    []
     """
     actions: list[Action] = []
     ledger = by_key(e for e in done if e.kind == what.value)
@@ -127,16 +145,18 @@ def diff(desired: Mapping[EffectKey, str], done: Iterable[Effect], *, what: Kind
             actions.append(Action(Op.CREATE, key, REASON_REVIVED))
         elif effect.state == EffectState.FAILED:
             op = Op.UPDATE if effect.external_id or effect.detail.get("sequence") else Op.CREATE
-            actions.append(Action(op, key, f"failed before: {effect.last_error}"))
+            if op == Op.CREATE or within is None or within(key):
+                actions.append(Action(op, key, f"failed before: {effect.last_error}"))
         elif effect.content_hash != content:
-            actions.append(Action(Op.UPDATE, key, REASON_CHANGED))
+            if within is None or within(key):
+                actions.append(Action(Op.UPDATE, key, REASON_CHANGED))
         else:
             actions.append(Action(Op.NONE, key, REASON_UNCHANGED))
     for key, effect in ledger.items():
-        if key not in desired and effect.state in (
-            EffectState.DONE,
-            EffectState.INTENT,
-            EffectState.FAILED,
+        if (
+            key not in desired
+            and effect.state in (EffectState.DONE, EffectState.INTENT, EffectState.FAILED)
+            and (within is None or within(key))
         ):
             actions.append(Action(Op.CANCEL, key, REASON_REMOVED))
     return actions

@@ -32,7 +32,7 @@ from meetlink.credentials.handout import HandOutCard, SittingTime, handout_messa
 from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
 from meetlink.loading.meeting import AttendanceMode
-from meetlink.planning import Plan
+from meetlink.planning import BridgePoint, Plan
 from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.credentials import vault_kind_for_conference, vault_kind_for_login
 from meetlink.reconcile.desired import handout_hash, stated_times
@@ -40,6 +40,7 @@ from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.invitations import send_once
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.steps import Intent, Step
 
 __all__ = ["handout_card", "run_handouts", "sitting_times", "stored_credential"]
 
@@ -70,7 +71,7 @@ def stored_credential(ctx: RunContext, access: EffectKey, channel: str) -> Crede
     return vault.get(ctx.meeting.id, access.point, kind, channel=channel)
 
 
-def hand_out(ctx: RunContext, action: Action) -> None:
+def hand_out(ctx: RunContext, action: Action) -> Step[None]:
     """Deliver one point's access to one conference to its host unit's officer."""
     key = action.key
     if key.point is None:  # a hand-out key always names its point
@@ -99,9 +100,7 @@ def hand_out(ctx: RunContext, action: Action) -> None:
             "sent_at": dt.datetime.now(dt.UTC).isoformat(),
             "replaces": _replaces(before),
         }
-    ctx.ledger.record_intent(
-        ctx.meeting.id, str(key), Kind.HANDOUT.value, content_hash=edition, detail=detail
-    )
+    yield Intent(ctx.meeting.id, str(key), Kind.HANDOUT.value, edition, dict(detail))
     track = ctx.tracks[request.track]
     replaces = bool(detail.get("replaces"))
     card = handout_card(ctx.plan, key.conference, key.point, version=version, replaces=replaces)
@@ -199,7 +198,7 @@ def handout_card(
         organizer_name=meeting.organizer.name,
         conference=conference.text,
         kind=meeting.kind,
-        sittings=sitting_times(plan, conference.track, (conference.sitting,)),
+        sittings=sitting_times(plan, conference.track, (conference.sitting,), point),
         rehearsal=plan.rehearsal,
         help_contacts=meeting.help_contacts,
         rotated=version > 1,
@@ -208,9 +207,12 @@ def handout_card(
     )
 
 
-def sitting_times(plan: Plan, track: str, sittings: Iterable[str]) -> tuple[SittingTime, ...]:
+def sitting_times(
+    plan: Plan, track: str, sittings: Iterable[str], point: BridgePoint | None = None
+) -> tuple[SittingTime, ...]:
     """The times of these sittings of ``track``, in the plan's order, with their own names
-    (none when the track has one sitting); a sitting whose time comes later is left out."""
+    (none when the track has one sitting); a sitting whose time comes later is left out.
+    With ``point``, as that point holds them (a party cell at its own hour)."""
     wanted = set(sittings)
     meeting = plan.meeting
     own = next(t for t in meeting.tracks if t.id == track)
@@ -218,6 +220,8 @@ def sitting_times(plan: Plan, track: str, sittings: Iterable[str]) -> tuple[Sitt
     out: list[SittingTime] = []
     for number, sitting in enumerate(own.sittings, start=1):
         planned = next(s for s in plan.sittings if s.track == track and s.id == sitting.id)
+        if point is not None:
+            planned = plan.sitting_at(planned, point)
         if sitting.id not in wanted or planned.start is None:
             continue
         label = sitting.title or ""
@@ -229,6 +233,8 @@ def sitting_times(plan: Plan, track: str, sittings: Iterable[str]) -> tuple[Sitt
                 start=planned.start,
                 end=planned.end,
                 recurrence=planned.recurrence,
+                occurrences=planned.occurrences,
+                occurrences_complete=planned.occurrences_complete,
             )
         )
     return tuple(out)

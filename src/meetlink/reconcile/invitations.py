@@ -62,6 +62,7 @@ from meetlink.reconcile.context import RunContext
 from meetlink.reconcile.diff import Action, Op
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState
+from meetlink.reconcile.steps import Intent, Step
 
 __all__ = ["invite", "run_invitations", "send_once"]
 
@@ -82,8 +83,8 @@ def invite(
     action: Action,
     specs: Mapping[EffectKey, InvitationSpec],
     floors: Mapping[str, int] | None = None,
-) -> None:
-    """Send (or resend, or cancel) one invitation.
+) -> Step[None]:
+    """Send (or resend, or cancel) one invitation (a step: :mod:`meetlink.reconcile.steps`).
 
     ``floors`` maps a platform event's UID to its SEQUENCE there: an invitation under that
     UID is sent with a SEQUENCE at least as high.
@@ -135,7 +136,7 @@ def invite(
         and _skips_added(previous, spec)
         and effect.content_hash == content_hash(previous, ctx.desired.templates)
     ):
-        _cancel_occurrences(ctx, key, detail, previous, spec, digest, now)
+        yield from _cancel_occurrences(ctx, key, detail, previous, spec, digest, now)
         return
     detail.update(
         uid=spec.uid,
@@ -144,9 +145,7 @@ def invite(
         spec=spec.to_json(),
         sent_sequence=sent,
     )
-    ctx.ledger.record_intent(
-        ctx.meeting.id, key, Kind.INVITATION.value, content_hash=digest, detail=detail
-    )
+    yield Intent(ctx.meeting.id, key, Kind.INVITATION.value, digest, dict(detail))
     if previous is not None and sequence > 0:
         current = {r.email.casefold() for r in spec.recipients}
         gone = tuple(r for r in previous.recipients if r.email.casefold() not in current)
@@ -180,7 +179,7 @@ def _cancel_occurrences(
     spec: InvitationSpec,
     digest: str,
     now: dt.datetime,
-) -> None:
+) -> Step[None]:
     """One CANCEL with RECURRENCE-ID per occurrence skipped since ``previous`` was sent.
 
     The ledger then holds ``spec`` (the series with its EXDATE) at the last SEQUENCE sent,
@@ -191,9 +190,7 @@ def _cancel_occurrences(
     for original in sorted(set(spec.skipped) - set(previous.skipped)):
         sequence += 1
         detail.update(uid=spec.uid, sequence=sequence, dtstamp=now.isoformat())
-        ctx.ledger.record_intent(
-            ctx.meeting.id, key, Kind.INVITATION.value, content_hash=digest, detail=detail
-        )
+        yield Intent(ctx.meeting.id, key, Kind.INVITATION.value, digest, dict(detail))
         cancellation = build_occurrence_cancellation(
             spec, original, sequence=sequence, dtstamp=now, templates=ctx.desired.templates
         )
@@ -201,7 +198,7 @@ def _cancel_occurrences(
         if not result.ok:
             refused.append(result)
     detail.update(spec=spec.to_json(), sent_sequence=sequence)
-    ctx.ledger.record_done(key, detail=detail)
+    ctx.ledger.record_done(key, external_id=spec.uid, detail=detail)
     for result in refused:
         result.raise_for_refused()
 
@@ -238,7 +235,7 @@ def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:
                 content_hash=content_hash(spec, ctx.desired.templates),
                 detail=detail,
             )
-            ctx.ledger.record_done(key, detail=detail)
+            ctx.ledger.record_done(key, external_id=spec.uid, detail=detail)
             return found.sequence, True
     return found.sequence, False
 
@@ -268,8 +265,8 @@ def _deliver(
     detail.update(sent_sequence=invitation.sequence)
     if cancel:
         ctx.ledger.record_cancelled(key, detail=detail)
-    else:
-        ctx.ledger.record_done(key, detail=detail)
+    else:  # the UID as the external id too: a re-run reads it without decoding the detail
+        ctx.ledger.record_done(key, external_id=invitation.spec.uid, detail=detail)
     if not result.ok:
         result.raise_for_refused()
 

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -165,6 +166,7 @@ class EffectKey:
         return "/".join(parts)
 
     @classmethod
+    @functools.lru_cache(maxsize=1 << 17)  # a run reads each key several times (issue 19)
     def parse(cls, text: str) -> EffectKey:
         """Read a ledger key back; ``ValueError`` when it is not one meetlink writes."""
         head, sep, rest = text.partition(":")

@@ -42,13 +42,11 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from meetlink.errors import LedgerError
-from meetlink.group_commit import GroupCommit, damaged_sentence, storage_failure
+from meetlink.group_commit import GroupCommit, storage_failure
 from meetlink.reconcile.ledger_file import (
     check_pages,
     connect_for_writing,
@@ -56,35 +54,15 @@ from meetlink.reconcile.ledger_file import (
     meeting_lock,
     stored_version,
 )
+from meetlink.reconcile.records import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Effect,
+    EffectState,
+    effect_from_row,
+)
 
 __all__ = ["SCHEMA_VERSION", "Effect", "EffectState", "Ledger", "LedgerStore"]
-
-
-class EffectState(StrEnum):
-    """Where an effect stands. ``intent``: started, outcome unknown until reconciled."""
-
-    INTENT = "intent"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class Effect:
-    """One external effect as the ledger knows it (never holds a secret)."""
-
-    key: str
-    meeting_id: str
-    kind: str
-    state: EffectState
-    attempts: int
-    content_hash: str
-    external_id: str | None
-    join_url: str | None
-    detail: Mapping[str, Any] = field(default_factory=dict)
-    last_error: str = ""
-    created_at: str = ""
-    updated_at: str = ""
 
 
 class LedgerStore(Protocol):
@@ -162,28 +140,19 @@ class LedgerStore(Protocol):
     def record_failed(self, key: str, error: str) -> Effect:
         """Write that the last attempt failed for good."""
 
+    def chunk(self, before_commit: Callable[[], None]) -> contextlib.AbstractContextManager[None]:
+        """Write a chunk of effects together: outcomes wait for the chunk's commit (after
+        ``before_commit``); an intent is committed before ``record_intent`` returns, unless
+        recorded in :meth:`holding_intents` (then by the next :meth:`commit`). A ledger
+        that cannot (PostgreSQL) commits every write on its own, as outside a chunk."""
 
-# Each migration takes the schema from version i to i + 1; never edit one that has shipped.
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE effects (
-        key          TEXT PRIMARY KEY,
-        meeting_id   TEXT NOT NULL,
-        kind         TEXT NOT NULL,
-        state        TEXT NOT NULL,
-        attempts     INTEGER NOT NULL DEFAULT 0,
-        content_hash TEXT NOT NULL DEFAULT '',
-        external_id  TEXT,
-        join_url     TEXT,
-        detail       TEXT NOT NULL DEFAULT '{}',
-        last_error   TEXT NOT NULL DEFAULT '',
-        created_at   TEXT NOT NULL,
-        updated_at   TEXT NOT NULL
-    );
-    CREATE INDEX effects_by_meeting ON effects (meeting_id, kind, state);
-    """,
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
+    def holding_intents(self) -> contextlib.AbstractContextManager[None]:
+        """Intents recorded inside (by this thread, in a chunk) wait for :meth:`commit`:
+        the caller commits before any of their calls is made."""
+
+    def commit(self) -> None:
+        """Commit what the chunk holds now (after its ``before_commit``)."""
+
 
 # An optional guard: a function telling whether a text holds a known secret (for example
 # meetlink.credentials.redaction.contains_secret). Off by default: a six-digit PIN turns
@@ -216,6 +185,7 @@ class Ledger:
         memory = str(path) == ":memory:"
         self.read_only = read_only and not memory
         self._lock = threading.RLock()  # the connection: one user at a time
+        self._together = _Together()
         if self.read_only:
             self._db = connect_read_only(self.path, busy_timeout)
         else:
@@ -281,7 +251,7 @@ class Ledger:
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
-                for statement in _MIGRATIONS[number].split(";"):
+                for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
                         self._db.execute(statement)
                 self._db.execute(
@@ -310,6 +280,50 @@ class Ledger:
         """Run ``work`` in a write transaction shared with other threads' concurrent writes
         (see :mod:`meetlink.group_commit`): durable when it returns."""
         return self._group.write(work)
+
+    @contextlib.contextmanager
+    def chunk(self, before_commit: Callable[[], None] = lambda: None) -> Iterator[None]:
+        """Write a chunk of effects in one transaction (see :meth:`LedgerStore.chunk`): the
+        vault and audit rows too, when the vault shares this ledger's connection
+        (:meth:`sharing`).
+
+        >>> import tempfile, pathlib
+        >>> ledger = Ledger(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3")
+        >>> with ledger.chunk():
+        ...     with ledger.holding_intents():
+        ...         for n in range(3):
+        ...             _ = ledger.record_intent("m1", f"invitation:main/s1/P{n}", "invitation")
+        ...     ledger.commit()  # the three intents together, before any call
+        ...     for n in range(3):
+        ...         _ = ledger.record_done(f"invitation:main/s1/P{n}")
+        >>> [e.state.value for e in ledger.effects("m1")]
+        ['done', 'done', 'done']
+        >>> ledger.close()
+        """
+        with self._group.chunk(before_commit):
+            yield
+
+    @contextlib.contextmanager
+    def holding_intents(self) -> Iterator[None]:
+        """Intents recorded inside by this thread wait for :meth:`commit` (in a chunk)."""
+        self._together.depth += 1
+        try:
+            yield
+        finally:
+            self._together.depth -= 1
+
+    def commit(self) -> None:
+        """Commit what the open chunk holds (after its ``before_commit``); else nothing."""
+        self._group.commit_now()
+
+    @property
+    def changes(self) -> int:
+        """Grows with every row this process writes (the ledger's, the vault's) to the file."""
+        return self._db.total_changes
+
+    def sharing(self) -> tuple[sqlite3.Connection, GroupCommit]:
+        """The connection and its group commit, for a vault in the same file (one lock)."""
+        return self._db, self._group
 
     # -- the lock -------------------------------------------------------------------------
 
@@ -354,12 +368,7 @@ class Ledger:
             return [self._parse(r) for r in rows.fetchall()]
 
     def _parse(self, row: tuple[Any, ...]) -> Effect:
-        try:
-            return _effect(row)
-        except (ValueError, TypeError) as exc:  # a row SQLite reads but meetlink cannot
-            raise LedgerError(
-                damaged_sentence(self.path, f"the record '{row[0]}' is unreadable: {exc}")
-            ) from None
+        return effect_from_row(row, self.path)  # the detail decoded when first read
 
     def record_intent(
         self,
@@ -390,7 +399,10 @@ class Ledger:
                 (key, meeting_id, kind, content_hash, detail_text, now, now, detail is not None),
             )
         )
-        return self._must(key)
+        effect = self._must(key)
+        if not self._together.depth:  # committed before the call it announces
+            self._group.commit_now()
+        return effect
 
     def record_done(
         self,
@@ -470,6 +482,10 @@ class Ledger:
         return text
 
 
+class _Together(threading.local):
+    depth = 0  # how deep this thread is in Ledger.holding_intents
+
+
 _SELECT_ONE = """
     SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
            detail, last_error, created_at, updated_at
@@ -480,20 +496,3 @@ _SELECT_MANY = """
     FROM effects
     WHERE meeting_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)
     ORDER BY key"""
-
-
-def _effect(row: tuple[Any, ...]) -> Effect:
-    return Effect(
-        key=row[0],
-        meeting_id=row[1],
-        kind=row[2],
-        state=EffectState(row[3]),
-        attempts=row[4],
-        content_hash=row[5],
-        external_id=row[6],
-        join_url=row[7],
-        detail=json.loads(row[8]),
-        last_error=row[9],
-        created_at=row[10],
-        updated_at=row[11],
-    )

@@ -34,7 +34,7 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from meetlink.errors import LedgerBusy, LedgerError
@@ -42,6 +42,7 @@ from meetlink.reconcile import ledger as sqlite_ledger
 from meetlink.reconcile.ledger import Effect, EffectState
 from meetlink.reconcile.server_db import (
     SCHEMA_VERSION,
+    Pool,
     connect,
     driver,
     migrate,
@@ -64,6 +65,10 @@ _SELECT_ONE = """
     SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
            detail, last_error, created_at, updated_at
     FROM effects WHERE key = %s"""
+_SELECT_KEYS = """
+    SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
+           detail, last_error, created_at, updated_at
+    FROM effects WHERE key = ANY(%s)"""
 _SELECT_MANY = """
     SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
            detail, last_error, created_at, updated_at
@@ -83,8 +88,10 @@ class PostgresLedger:
     """The ledger in the PostgreSQL database at ``url`` (schema made or migrated on opening).
 
     ``read_only=True`` (``meetlink status``, a dry run) writes nothing and migrates nothing.
-    Threads of one process share the connection, one statement at a time; processes share
-    the database, their claims kept apart by the server.
+    One session holds the locks and claims; the threads of a run read and write through a
+    :class:`~meetlink.reconcile.server_db.Pool` of connections, or, in a chunk
+    (:meth:`chunk`), through the chunk's one transaction; processes share the database,
+    their claims kept apart by the server.
     """
 
     shared = True
@@ -94,7 +101,12 @@ class PostgresLedger:
         self.read_only = read_only
         self._lock = threading.RLock()
         self._claims: set[str] = set()
-        self._db = connect(url, read_only=read_only)
+        self._pool = Pool(url, read_only=read_only)  # for reads and writes, one a thread
+        self._held: psycopg.Connection[Any] | None = None  # a chunk's open transaction
+        self._chunks = 0  # chunks open (:meth:`chunk`)
+        self._before_commit: list[Callable[[], None]] = []
+        self._holding = threading.local()
+        self._db = connect(url, read_only=read_only)  # the session of locks and claims
         psycopg = driver()
         try:
             if read_only:
@@ -127,7 +139,8 @@ class PostgresLedger:
             return stored_version(db)
 
     def close(self) -> None:
-        """Close the connection (the server gives back every claim and lock it held)."""
+        """Close the connections (the server gives back every claim and lock they held)."""
+        self._pool.close()
         self._db.close()
 
     def __enter__(self) -> PostgresLedger:
@@ -138,6 +151,7 @@ class PostgresLedger:
 
     @contextlib.contextmanager
     def _using(self) -> Iterator[psycopg.Connection[Any]]:
+        """The session of this ledger's locks and claims, one statement at a time."""
         psycopg = driver()
         with self._lock:
             try:
@@ -226,16 +240,22 @@ class PostgresLedger:
 
     def get(self, key: str) -> Effect | None:
         """The effect with this key, or None if nothing was ever attempted."""
-        with self._using() as db:
+        with self._reading() as db:
             row = db.execute(_SELECT_ONE, (key,)).fetchone()
         return self._parse(row) if row else None
+
+    def get_many(self, keys: list[str]) -> dict[str, Effect]:
+        """The effects with these keys (those never attempted left out), in one read."""
+        with self._reading() as db:
+            rows = db.execute(_SELECT_KEYS, (keys,)).fetchall()
+        return {row[0]: self._parse(row) for row in rows}
 
     def effects(
         self, meeting_id: str, *, kind: str | None = None, state: EffectState | None = None
     ) -> list[Effect]:
         """Every effect of a meeting, optionally of one kind and state, in key order."""
         wanted = state.value if state is not None else None
-        with self._using() as db:
+        with self._reading() as db:
             rows = db.execute(
                 _SELECT_MANY,
                 (meeting_id, kind, kind, wanted, wanted),
@@ -264,9 +284,44 @@ class PostgresLedger:
                 "restore the database from a backup, then run again."
             ) from None
 
-    def _write(self, sql: str, params: tuple[Any, ...]) -> Effect | None:
-        with self._using() as db:
-            row = db.execute(f"{sql} RETURNING {_COLUMNS}", params).fetchone()
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[psycopg.Connection[Any]]:
+        """Where a read goes: in a chunk, the chunk's own transaction (it sees what the chunk
+        wrote and has not committed yet); else a connection of the pool."""
+        if self._chunks:
+            psycopg = driver()
+            with self._lock:
+                try:
+                    yield self._held_connection()
+                except psycopg.Error as exc:
+                    raise server_failure(exc, self.url) from None
+        else:
+            with self._pool.working() as db:
+                yield db
+
+    def _write(self, sql: str, params: tuple[Any, ...], *, intent: bool = False) -> Effect | None:
+        """One write. Outside a chunk it is committed at once (an ``intent`` waiting for the
+        server's disk). In a chunk it joins the chunk's transaction: an intent recorded in
+        :meth:`holding_intents` waits for :meth:`commit`, any other intent commits the
+        chunk so far (after its ``before_commit``), an outcome waits for the chunk's end."""
+        statement = f"{sql} RETURNING {_COLUMNS}"
+        if self._chunks:
+            psycopg = driver()
+            with self._lock:  # one thread at a time in the chunk's transaction
+                try:
+                    row = self._held_connection().execute(statement, params).fetchone()
+                except psycopg.Error as exc:
+                    raise server_failure(exc, self.url) from None
+                if intent and getattr(self._holding, "depth", 0) == 0:
+                    self.commit()
+            return self._parse(row) if row else None
+        with self._pool.working() as db:
+            if intent:
+                with db.transaction():
+                    db.execute("SET LOCAL synchronous_commit = on")
+                    row = db.execute(statement, params).fetchone()
+            else:
+                row = db.execute(statement, params).fetchone()
         return self._parse(row) if row else None
 
     def record_intent(
@@ -291,6 +346,7 @@ class PostgresLedger:
                    detail = CASE WHEN %s THEN excluded.detail ELSE effects.detail END,
                    updated_at = excluded.updated_at""",
             (key, meeting_id, kind, content_hash, _checked(detail), now, now, detail is not None),
+            intent=True,
         )
         return _must(written, key)
 
@@ -309,6 +365,64 @@ class PostgresLedger:
     def record_cancelled(self, key: str, *, detail: Mapping[str, Any] | None = None) -> Effect:
         """Write that the effect's object was cancelled or withdrawn."""
         return self._finish(key, EffectState.CANCELLED, None, None, None, detail)
+
+    @contextlib.contextmanager
+    def chunk(self, before_commit: Callable[[], None]) -> Iterator[None]:
+        """Write a chunk of effects in one transaction, as the SQLite ledger does: the
+        intents recorded in :meth:`holding_intents` are committed together by
+        :meth:`commit` before any of their calls, the outcomes wait for the chunk's end,
+        and every commit comes after ``before_commit`` (the outbox made durable). One flush
+        of the server's disk a chunk, instead of one a write."""
+        with self._lock:
+            self._chunks += 1
+            self._before_commit.append(before_commit)
+        try:
+            yield
+        finally:
+            try:
+                self.commit()
+            finally:
+                with self._lock:
+                    self._chunks -= 1
+                    self._before_commit.pop()
+
+    @contextlib.contextmanager
+    def holding_intents(self) -> Iterator[None]:
+        """Intents recorded inside, by this thread, in a chunk wait for :meth:`commit`."""
+        self._holding.depth = getattr(self._holding, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._holding.depth -= 1
+
+    def commit(self) -> None:
+        """Commit what the chunk holds now (after its ``before_commit``), on the server's
+        disk before it returns; nothing when it holds nothing."""
+        psycopg = driver()
+        with self._lock:
+            held = self._held
+            if held is None:
+                return
+            for sync in self._before_commit[-1:]:
+                sync()
+            self._held = None
+            try:
+                held.execute("SET LOCAL synchronous_commit = on")  # intents: on disk first
+                held.commit()
+                held.autocommit = True
+            except psycopg.Error as exc:
+                held.close()
+                raise server_failure(exc, self.url) from None
+            self._pool.give_back(held)
+
+    def _held_connection(self) -> psycopg.Connection[Any]:
+        """The connection whose open transaction holds this chunk's intents."""
+        with self._lock:
+            if self._held is None:
+                db = self._pool.take()
+                db.autocommit = False
+                self._held = db
+            return self._held
 
     def record_failed(self, key: str, error: str) -> Effect:
         """Write that the last attempt failed for good (the next ``open`` tries again)."""

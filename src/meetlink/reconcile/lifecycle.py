@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +27,9 @@ from meetlink.credentials.handout import (
     help_line,
     moment_time,
     officer_rule,
-    recurrence_dates,
-    sitting_time,
+    sitting_changes,
+    sitting_dates,
+    sitting_when,
 )
 from meetlink.credentials.secret import Secret
 from meetlink.credentials.vault import VaultKey
@@ -41,9 +43,10 @@ from meetlink.reconcile.credentials import revoke_point, rotate_point
 from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.handouts import sitting_times, stored_credential
 from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import Effect, EffectState, Ledger
-from meetlink.reconcile.run import LEDGER_FILE, acting_context, default_state_dir, open_meeting
+from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.run import acting_context, open_meeting
 from meetlink.reconcile.setup import load_meeting
+from meetlink.reconcile.state import StateWhere, open_ledger, resolve_state
 
 __all__ = [
     "CredentialRow",
@@ -78,14 +81,19 @@ def _loaded(meeting: str | Path | MeetingFile) -> MeetingFile:
     return meeting if isinstance(meeting, MeetingFile) else load_meeting(meeting)
 
 
-def _state(loaded: MeetingFile, state_dir: str | Path | None) -> Path:
-    state = Path(state_dir) if state_dir is not None else default_state_dir(loaded.path)
-    if not (state / LEDGER_FILE).exists():
+def _state(
+    loaded: MeetingFile, state_dir: str | Path | None, env: Mapping[str, str] | None = None
+) -> StateWhere:
+    """Where the meeting's state is (``--state``, ``MEETLINK_STATE``, or beside the meeting
+    file: a folder or a PostgreSQL server); bad input when nothing was opened there yet."""
+    where = resolve_state(state_dir, loaded.path, os.environ if env is None else env)
+    if not where.exists():
+        place = where.shown if where.server else str(where.folder)
         raise InputError.single(
             str(loaded.path),
-            f"nothing was opened yet (no ledger in {state}); run `meetlink open` first.",
+            f"nothing was opened yet (no ledger in {place}); run `meetlink open` first.",
         )
-    return state
+    return where
 
 
 def select_points(plan: Plan, units: Sequence[str] | None, source: str) -> set[str]:
@@ -136,7 +144,7 @@ def credential_rows(
     plan = plan_meeting(loaded.meeting, loaded.roster)
     points = select_points(plan, units, str(loaded.path))
     rows: list[CredentialRow] = []
-    with Ledger(state / LEDGER_FILE, read_only=True) as ledger:
+    with open_ledger(state, read_only=True) as ledger:
         effects = by_key(ledger.effects(loaded.meeting.id))
     handed: dict[tuple[str, str | None], list[tuple[EffectKey, Effect]]] = {}
     for k, e in effects.items():  # a point's hand-outs, found without scanning them all
@@ -183,7 +191,7 @@ def rotate_credentials(
     them out. The old secrets stop working where the platform allows it (a provider's
     account gets a new password; a signed token lasts until it expires)."""
     loaded = _loaded(meeting)
-    state = _state(loaded, state_dir)
+    state = _state(loaded, state_dir, env)
     refused: list[Failure] = []
     with acting_context(loaded, state, vault_key=vault_key, env=env, http=http) as ctx:
         points = select_points(ctx.plan, units, str(loaded.path))
@@ -194,7 +202,7 @@ def rotate_credentials(
                 refused.append(Failure(str(key), key.kind.value, f"{type(exc).__name__}: {exc}"))
     result = open_meeting(
         loaded,
-        state_dir=state,
+        state_dir=state.server or state.folder,
         vault_key=vault_key,
         env=env,
         http=http,
@@ -219,7 +227,7 @@ def revoke_credentials(
     the platform to disable, their secrets leave the vault, and ``open`` does not issue them
     again until they are rotated on request."""
     loaded = _loaded(meeting)
-    state = _state(loaded, state_dir)
+    state = _state(loaded, state_dir, env)
     keys: list[str] = []
     accounts: list[str] = []
     with acting_context(loaded, state, vault_key=vault_key, env=env, http=http) as ctx:
@@ -250,7 +258,7 @@ def credential_slips(
     printable DOCX of a slip, :func:`meetlink.documents.slip.slip_text` its plain text.
     """
     loaded = _loaded(meeting)
-    state = _state(loaded, state_dir)
+    state = _state(loaded, state_dir, env)
     slips: list[tuple[str, Slip]] = []
     with acting_context(loaded, state, vault_key=vault_key, env=env) as ctx:
         points = select_points(ctx.plan, units, str(loaded.path))
@@ -279,17 +287,17 @@ def _point_slip(ctx: RunContext, point_id: str, accesses: Sequence[EffectKey]) -
     host = plan.units[point.host_unit]
     sittings: list[SlipSitting] = []
     for key in accesses:
-        times = sitting_times(plan, key.track, (key.conference.sitting,))
+        times = sitting_times(plan, key.track, (key.conference.sitting,), point)
         if not times:  # the sitting's time was taken back: nothing to print for it yet
             continue
         sitting = times[0]
         credential = stored_credential(ctx, key, "slip")
-        dates = sitting.recurrence and recurrence_dates(sitting.start, sitting.recurrence, language)
         sittings.append(
             SlipSitting(
                 label=sitting.label,
-                when=sitting_time(sitting.start, sitting.end, language),
-                dates=dates or "",
+                when=sitting_when(sitting, language),
+                dates=sitting_dates(sitting, language),
+                changes=sitting_changes(sitting, language),
                 join_url=credential.join_url or "",
                 server=credential.server or "",
                 room=credential.room or "",

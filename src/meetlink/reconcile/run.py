@@ -32,6 +32,7 @@ from pathlib import Path
 from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, open_vault
+from meetlink.errors import InputError
 from meetlink.group_commit import storage_failure
 from meetlink.invites.pending import check_pending_templates
 from meetlink.invites.templates import Templates
@@ -55,10 +56,19 @@ from meetlink.reconcile.handouts import run_handouts
 from meetlink.reconcile.invitations import run_invitations
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState, Ledger, LedgerStore
+from meetlink.reconcile.ledger_pg import PostgresLedger
 from meetlink.reconcile.notices import notice_actions, run_notices
 from meetlink.reconcile.pacing import Throttle
+from meetlink.reconcile.scope import Scope
 from meetlink.reconcile.setup import Progress, Silent, load_meeting, make_adapters
-from meetlink.reconcile.state import LEDGER_FILE, open_ledger, open_state_vault, resolve_state
+from meetlink.reconcile.state import (
+    LEDGER_FILE,
+    StateWhere,
+    alone,
+    open_ledger,
+    open_state_vault,
+    resolve_state,
+)
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -94,6 +104,7 @@ def open_meeting(
     wait_for_lock: float = 0.0,
     rate_limits: Mapping[str, float] | None = None,
     secret_hook: SecretHook | None = None,
+    scope: str | None = None,
 ) -> OpenResult:
     """Reconcile the meeting with what was done: create, update and cancel, exactly once.
 
@@ -105,7 +116,9 @@ def open_meeting(
     id) cancels those sittings and keeps them cancelled (``meetlink cancel``);
     ``rate_limits`` maps a platform to calls a second (default: google 10);
     ``secret_hook`` delivers the password half of a ``handout: split`` track (an SMS or
-    chat gateway) — without one, that half waits for a printed slip. Raises
+    chat gateway) — without one, that half waits for a printed slip. ``scope`` (a unit's
+    id, ``--scope``) acts on that unit's part of the roster only (it and the units below
+    it; :mod:`meetlink.reconcile.scope`). Raises
     :class:`~meetlink.errors.InputError` on bad input, and
     :class:`~meetlink.errors.VaultKeyError` for a key that does not open the vault, before
     anything is done.
@@ -121,6 +134,7 @@ def open_meeting(
     where = resolve_state(state_dir, loaded.path, environ)  # a folder, or a server's URL
     state = where.folder
     plan = plan_meeting(loaded.meeting, loaded.roster)
+    part = _scope(loaded, plan, scope, cancel_sittings)
     # The meeting's own templates are checked now: a mistake is exit 2 before anything is done.
     Templates.load(loaded.meeting.language, loaded.templates_folder)
     check_pending_templates(loaded.meeting.language, loaded.templates_folder)
@@ -131,7 +145,10 @@ def open_meeting(
             found = where.exists()
             with open_ledger(where, read_only=True) if found else Ledger(":memory:") as ledger:
                 names = _sitting_keys(plan, cancel_sittings)
-                ctx = _context(loaded, plan, ledger, None, adapters, state, options, True, names)
+                ctx = _context(
+                    loaded, plan, ledger, None, adapters, state, options, True, names, part
+                )
+                _where(ctx.result, where.shown if where.server else "", part, plan)
                 ctx.result.plan(_all_actions(ctx))
                 return ctx.result
         _make_state_folder(state)
@@ -140,8 +157,11 @@ def open_meeting(
             ledger.lock(loaded.meeting.id, wait=wait_for_lock),
         ):
             mark_cancelled(ledger, loaded.meeting.id, _sitting_keys(plan, cancel_sittings))
-            with open_state_vault(where, vault_key, environ) as vault:
-                ctx = _context(loaded, plan, ledger, vault, adapters, state, options, False)
+            with _open_vault(where, ledger, vault_key, environ) as vault:
+                ctx = _context(
+                    loaded, plan, ledger, vault, adapters, state, options, False, (), part
+                )
+                _where(ctx.result, where.shown if where.server else "", part, plan)
                 try:
                     for last in (False, False, True):  # again if a killed worker left work
                         try:
@@ -150,12 +170,48 @@ def open_meeting(
                         except LeftBehind:
                             if last:
                                 raise
+                    left = ctx.desired.left_to_host(ctx.effects(Kind.CONFERENCE))
+                    ctx.result.left_to_host = len(left)
                 finally:
                     ctx.mail.close()
             return ctx.result
     finally:
         for adapter in adapters.values():
             adapter.close()
+
+
+def _open_vault(
+    where: StateWhere, ledger: LedgerStore, key: VaultKey | None, env: Mapping[str, str]
+) -> Vault:
+    """The vault beside the ledger; in a state folder, on the ledger's own connection, so a
+    chunk's vault and audit rows are committed with its outcomes (one connection, no lock
+    between two)."""
+    if where.server is None and isinstance(ledger, Ledger):
+        return open_vault(ledger.path, key, env=env, sharing=ledger.sharing())
+    return open_state_vault(where, key, env)
+
+
+def _scope(
+    loaded: MeetingFile, plan: Plan, unit: str | None, cancel_sittings: Iterable[str]
+) -> Scope | None:
+    """The office's part of the roster (``--scope``); a sitting is cancelled for all."""
+    if unit is None:
+        return None
+    if any(True for _ in cancel_sittings):
+        raise InputError.single(
+            str(loaded.path),
+            "a sitting is cancelled for every bridge point at once: cancel it without a "
+            "scope, from the office that hosts the meeting.",
+        )
+    return Scope.of(plan, unit, loaded.roster.source)
+
+
+def _where(result: OpenResult, server: str, scope: Scope | None, plan: Plan) -> None:
+    """Say in the result where the shared ledger is and which part of the roster was opened."""
+    result.where = server
+    if scope is not None:
+        result.scope = f"{plan.units[scope.unit].name} ({scope.unit})"
+        result.scope_points = len(scope.points)
 
 
 def _run_phases(ctx: RunContext) -> None:
@@ -195,6 +251,7 @@ def _context(
     options: _Options,
     dry_run: bool,
     extra_cancelled: Iterable[str] = (),
+    scope: Scope | None = None,
 ) -> RunContext:
     meeting = loaded.meeting
     cancelled = {
@@ -212,9 +269,15 @@ def _context(
         ledger=ledger,
         vault=vault,
         adapters=adapters,
-        desired=DesiredState(plan, adapters, frozenset(cancelled), loaded.templates_folder),
+        desired=DesiredState(plan, adapters, frozenset(cancelled), loaded.templates_folder, scope),
         state=state,
-        mail=Mail(meeting, state, options.sender),
+        # Both ledgers commit a chunk's outcomes after Mail.sync; another store each at once.
+        mail=Mail(
+            meeting,
+            state,
+            options.sender,
+            sync_each=not isinstance(ledger, (Ledger, PostgresLedger)),
+        ),
         result=OpenResult(meeting.id, state, outbox, dry_run),
         progress=options.progress,
         throttles={t.id: Throttle(options.rate_limits.get(t.platform)) for t in meeting.tracks},
@@ -228,25 +291,26 @@ def _context(
 @contextlib.contextmanager
 def acting_context(
     loaded: MeetingFile,
-    state: Path,
+    state: Path | StateWhere,
     *,
     vault_key: VaultKey | None = None,
     env: Mapping[str, str] | None = None,
     http: object = None,
 ) -> Iterator[RunContext]:
     """A context for acting on credentials outside ``open`` (rotate, revoke): the ledger
-    locked, the vault open, one adapter per track."""
+    (a folder's, or a server's) held alone, the vault open, one adapter per track."""
     environ = os.environ if env is None else env
+    where = state if isinstance(state, StateWhere) else StateWhere(state)
     plan = plan_meeting(loaded.meeting, loaded.roster)
-    adapters = make_adapters(loaded, plan, state, environ=environ, http=http)
+    adapters = make_adapters(loaded, plan, where.folder, environ=environ, http=http)
     options = _Options(1, None, Silent(), None, None)
     try:
         with (
-            Ledger(state / LEDGER_FILE) as ledger,
-            ledger.lock(loaded.meeting.id),
-            open_vault(state / LEDGER_FILE, vault_key, env=environ) as vault,
+            open_ledger(where) as ledger,
+            alone(ledger, loaded.meeting.id),
+            open_state_vault(where, vault_key, environ) as vault,
         ):
-            yield _context(loaded, plan, ledger, vault, adapters, state, options, False)
+            yield _context(loaded, plan, ledger, vault, adapters, where.folder, options, False)
     finally:
         for adapter in adapters.values():
             adapter.close()
@@ -313,5 +377,15 @@ def summary_lines(result: OpenResult) -> list[str]:
         lines.append(f"FAILED {failure.key}: {failure.error}")
     if result.outbox is not None:
         lines.append(f"messages are in the outbox: {result.outbox}")
-    lines.append(f"state: {result.state_dir}")
+    if result.scope:
+        lines.append(
+            f"scope: {result.scope} and every unit below it ({result.scope_points} bridge points)"
+        )
+    if result.left_to_host:
+        lines.append(
+            f"{result.left_to_host} conferences changed in the meeting file are left to the "
+            "office that hosts them: its `meetlink open` changes them"
+        )
+    shared = f"{result.where} (shared database)" if result.where else ""
+    lines.append(f"state: {shared or result.state_dir}")
     return lines

@@ -12,6 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Pool",
     "connect",
     "driver",
     "is_server_url",
@@ -199,3 +203,56 @@ def newer_schema(url: str, version: int) -> LedgerError:
         f"the ledger at {shown_url(url)} was written by a newer meetlink (schema {version}, "
         f"this one knows {SCHEMA_VERSION}); upgrade meetlink."
     )
+
+
+class Pool:
+    """Connections for one thread's reads and writes at a time, made when needed, so the
+    threads of a run commit side by side (the server flushes their commits together).
+
+    Their commits do not wait for the server's disk (``synchronous_commit = off``): an
+    outcome lost with the server itself (a crash of the database, never of meetlink) leaves
+    its effect at ``intent``, which the next run settles as after any crash. A write that
+    must be on disk before a call (an intent) says so itself (``SET LOCAL``).
+    """
+
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        self._url, self._read_only = url, read_only
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._made: list[psycopg.Connection[Any]] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> psycopg.Connection[Any]:
+        """An idle connection, or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        db = connect(self._url, read_only=self._read_only)
+        db.execute("SET synchronous_commit = off")
+        with self._lock:
+            self._made.append(db)
+        return db
+
+    def give_back(self, db: psycopg.Connection[Any]) -> None:
+        """Return a connection taken (a closed one is dropped)."""
+        if not db.closed:
+            with self._lock:
+                self._idle.append(db)
+
+    @contextlib.contextmanager
+    def working(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection for the block; a server fault is a sentence (:func:`server_failure`)."""
+        psycopg = driver()
+        db = self.take()
+        try:
+            yield db
+        except psycopg.Error as exc:
+            raise server_failure(exc, self._url) from None
+        finally:
+            self.give_back(db)
+
+    def close(self) -> None:
+        """Close every connection made."""
+        with self._lock:
+            made, self._made, self._idle = self._made, [], []
+        for db in made:
+            db.close()

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import sys
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from meetlink.adapters.models import PointRef
 from meetlink.adapters.registry import available_adapters, get_adapter
 from meetlink.errors import AdapterNotFound, InputError, Problem
 from meetlink.loading import MeetingFile, settings_problems
+from meetlink.loading.tracks import with_capacities
 from meetlink.planning import Plan
 
 __all__ = ["LineProgress", "Progress", "Silent", "load_meeting", "make_adapters"]
@@ -43,7 +45,18 @@ def load_meeting(path: str | Path) -> MeetingFile:
         >>> loaded.meeting.id                                                    # doctest: +SKIP
         'myhao-2023q3'
     """
-    return loading.load_meeting(path, platforms=available_adapters())
+    loaded = loading.load_meeting(path, platforms=available_adapters())
+    capacities = {t.id: _capacity(t.platform, t.settings) for t in loaded.meeting.tracks}
+    return dataclasses.replace(loaded, meeting=with_capacities(loaded.meeting, capacities))
+
+
+def _capacity(platform: str, settings: Mapping[str, Any]) -> int | None:
+    """The participants one conference of the platform holds (None: no limit, or the
+    platform's extra is missing, which :func:`make_adapters` reports)."""
+    try:
+        return get_adapter(platform).capacity_for(settings)
+    except AdapterNotFound:
+        return None
 
 
 class Progress(Protocol):
@@ -164,7 +177,25 @@ def _settings(
         value = raw.get(name)
         if isinstance(value, str) and _is_path(info.annotation) and not Path(value).is_absolute():
             raw[name] = base / value
+    # lists whose entries may be files (google's organizers: addresses, login:NAME, or
+    # token files); a file's relative path is read beside the meeting file too
+    for name in getattr(cls.settings_model, "path_lists", ()):
+        entries = raw.get(name)
+        if isinstance(entries, list):
+            raw[name] = [_beside(entry, base) for entry in entries]
     return raw
+
+
+def _beside(entry: object, base: Path) -> object:
+    """A relative file path resolved against ``base``; addresses and ``name:…`` kept.
+
+    Example:
+        >>> _beside("tokens/b.json", Path("/q3")), _beside("login:b", Path("/q3"))
+        ('/q3/tokens/b.json', 'login:b')
+    """
+    if not isinstance(entry, str) or not entry or "@" in entry or ":" in entry:
+        return entry
+    return entry if Path(entry).is_absolute() else str(base / entry)
 
 
 def _is_path(annotation: Any) -> bool:

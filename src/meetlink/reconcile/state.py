@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ __all__ = [
     "LEDGER_FILE",
     "STATE_VAR",
     "StateWhere",
+    "alone",
     "open_ledger",
     "open_state_vault",
     "resolve_state",
@@ -93,3 +94,19 @@ def open_state_vault(where: StateWhere, key: VaultKey | None, env: Mapping[str, 
 
         return open_postgres_vault(where.server, key, env=env)
     return open_vault(where.folder / LEDGER_FILE, key, env=env)
+
+
+@contextlib.contextmanager
+def alone(ledger: LedgerStore, meeting_id: str, *, wait: float = 30.0) -> Iterator[None]:
+    """Hold the meeting with no other ``meetlink`` acting on it (``credentials rotate``,
+    ``revoke``, ``slip``): the SQLite ledger's lock (always exclusive), or on a server the
+    meeting's exclusive lock, waited for up to ``wait`` seconds while ``open`` workers finish.
+    """
+    from meetlink.reconcile.ledger_pg import PostgresLedger
+
+    if isinstance(ledger, PostgresLedger):
+        with ledger.one_writer(meeting_id, wait=wait):
+            yield
+    else:
+        with ledger.lock(meeting_id):
+            yield

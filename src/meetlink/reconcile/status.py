@@ -36,6 +36,7 @@ from meetlink.reconcile.desired import (
 from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState, LedgerStore
+from meetlink.reconcile.scope import Scope
 
 __all__ = [
     "NOTICE_ONLY",
@@ -97,8 +98,9 @@ def _word(effect: Effect | None, *, needed: bool = True) -> str:
     return effect.state.value
 
 
-def meeting_status(plan: Plan, ledger: LedgerStore) -> list[StatusRow]:
-    """A row per (sitting, bridge point), in plan order."""
+def meeting_status(plan: Plan, ledger: LedgerStore, scope: Scope | None = None) -> list[StatusRow]:
+    """A row per (sitting, bridge point), in plan order; with a ``scope`` (``status --scope
+    UNIT``), the rows of that part of the roster only."""
     effects = by_key(ledger.effects(plan.meeting.id))
     by_platform = {t.id for t in plan.meeting.tracks if t.invites.value == "platform"}
     unscheduled = {s.key for s in plan.sittings if s.start is None}
@@ -117,6 +119,8 @@ def meeting_status(plan: Plan, ledger: LedgerStore) -> list[StatusRow]:
             EffectKey.cancelled_sitting(conference.track, conference.sitting)
         )
         for point in conference.bridge_points:
+            if scope is not None and not scope.holds(point):
+                continue
             handout = effects.get(EffectKey.of_access(Kind.HANDOUT, key, point))
             access = effects.get(EffectKey.of_access(Kind.ACCESS, key, point))
             login = effects.get(EffectKey.credential(conference.track, point))

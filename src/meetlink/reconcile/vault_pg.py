@@ -152,6 +152,9 @@ class PostgresVault(Vault):
         except psycopg.Error as exc:
             self._pg.close()
             raise server_failure(exc, url) from None
+        # A row need not wait for the disk: no secret leaves before a later intent, whose
+        # commit waits and so puts every earlier row on disk (ledger_pg.PostgresLedger._write).
+        self._pg.execute("SET synchronous_commit = off")
         self._pg_lock = threading.RLock()
         self.audit = PostgresAuditLog(self._pg, self._pg_lock, url, clock=clock)
         self._canary_opened = False

@@ -11,13 +11,17 @@ overwritten (its SHA-256 is kept in the register).
   its members, hall and officer as its form gives them, its branches (section I's further
   rows) as units of their own, and its **party cells** (section II) as units of kind
   ``cell`` under their chi bộ: name, leader (the point's chair, tổ trưởng), members, hall,
-  the leader's and the members' addresses (the cell's invitation goes there, not to the whole
-  branch) and the branch's technical officer.
+  its own hour where it gives one (``giờ sinh hoạt``), the leader's and the members' addresses
+  (the cell's invitation goes there, not to the whole branch) and the branch's technical
+  officer.
 * Layout ``points`` (seed 001): every organization of the list is copied; an approved return
   makes the district's own point (kind ``district``, as its level *Huyện* says) and adds the
   points it registers (kind ``commune`` for *Cấp xã*, ``agency`` for *Cơ quan*), ``trực
   thuộc`` the district, with their delegates (``số đại biểu``: the seats of a conference),
-  chair and officer. A point known only by its delegates leaves ``số đảng viên`` empty.
+  chair and officer. A point known only by its delegates leaves ``số đảng viên`` empty. Its
+  connecting units (``Đơn vị kết nối``) follow it, one row each: kind ``attached``, ``trực
+  thuộc`` and ``ghép điểm cầu`` the point, no members and no delegates (the point's delegates
+  are counted once, on its own row).
 
 Example:
     >>> ROSTER_HEADER[:4]
@@ -61,6 +65,7 @@ _FIELDS = (
     "excluded",
     "chair",
     "delegates",
+    "meets_at",
 )
 ROSTER_HEADER = tuple(COLUMNS[f][1] if len(COLUMNS[f]) > 1 else f for f in _FIELDS)
 
@@ -87,6 +92,7 @@ def _record(unit: Unit) -> Record:
         "excluded": unit.excluded or "",
         "chair": unit.chair,
         "delegates": "" if unit.delegates is None else unit.delegates,
+        "meets_at": f"{unit.meets_at:%H:%M}" if unit.meets_at is not None else "",
     }
 
 
@@ -180,6 +186,7 @@ def _online(
             "chair": row["leader"],
             "cells": "",
             "excluded": "",
+            "meets_at": row.get("meets_at") or "",  # its own hour, else the track's
         }
 
 
@@ -207,19 +214,39 @@ def _points(
             record["delegates"] = row["delegates"]
         taken.add(record["id"])
         yield record
+        yield from _connecting(record, str(row.get("units") or ""), taken)
 
 
-def _new(code: str, row: Mapping[str, Any], parent: Unit, kind: str) -> Record:
+def _connecting(point: Record, names: str, taken: set[str]) -> Iterable[Record]:
+    """The connecting units (đơn vị kết nối) of a registered point: each a row that sits at
+    the point (kind ``attached``, ``trực thuộc`` and ``ghép điểm cầu`` the point), with no
+    members or delegates of its own: the point's delegates are counted on its own row."""
+    seen: set[str] = set()
+    for name in (part.strip() for part in names.split(";")):
+        if not name or fold(name) in seen or fold(name) == fold(str(point["name"])):
+            continue
+        seen.add(fold(name))
+        code = _fresh(f"{point['id']}-k{len(seen)}", taken)
+        taken.add(code)
+        yield {
+            **_new(code, {"name": name, "members": 0}, point["id"], "attached"),
+            "join_point": point["id"],
+            "equipment": point["equipment"],
+        }
+
+
+def _new(code: str, row: Mapping[str, Any], parent: Unit | str, kind: str) -> Record:
+    parent_id = parent if isinstance(parent, str) else parent.id
     return {
         "id": code,
         "name": row.get("name", code),
         "kind": kind,
-        "parent": parent.id,
+        "parent": parent_id,
         "members": row.get("members", 0),
         "location": row.get("location", ""),
         "hosts_commune_hq": "",
         "join_point": "",
-        "equipment": parent.equipment.value,
+        "equipment": "" if isinstance(parent, str) else parent.equipment.value,
         "officer_name": "",
         "officer_email": "",
         "officer_phone": "",
@@ -228,6 +255,7 @@ def _new(code: str, row: Mapping[str, Any], parent: Unit, kind: str) -> Record:
         "excluded": "",
         "chair": "",
         "delegates": "",
+        "meets_at": "",
     }
 
 

@@ -206,6 +206,11 @@ def _validate(sheet: Any, fields: Sequence[FormField], first: int, last: int) ->
         elif f.type == CellType.CHOICE:
             rule = DataValidation(type="list", formula1=f'"{",".join(f.choices)}"')
             rule.error = f"Chọn một trong: {', '.join(f.choices)}."
+        elif f.type == CellType.HOUR:  # a time of day: a fraction of a day in a spreadsheet
+            rule = DataValidation(
+                type="time", operator="between", formula1="0", formula2="0.999305555555556"
+            )
+            rule.error = "Nhập giờ sinh hoạt của tổ đảng, ví dụ 19:30 (để trống: giờ của chi bộ)."
         if rule is None:
             continue
         rule.allow_blank = True

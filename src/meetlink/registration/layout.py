@@ -53,6 +53,7 @@ class CellType(StrEnum):
     CHOICE = "choice"
     EMAIL = "email"
     EMAILS = "emails"
+    HOUR = "hour"
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ CELLS = Section(
         FormField("leader_email", "Email tổ trưởng", CellType.EMAIL, width=24),
         FormField("members", "Số đảng viên", CellType.WHOLE, required=True, width=10, minimum=1),
         FormField("location", "Địa điểm sinh hoạt", width=24),
+        FormField("meets_at", "Giờ sinh hoạt", CellType.HOUR, width=10),
         FormField("contact_emails", "Email nhận giấy mời", CellType.EMAILS, width=24),
     ),
 )

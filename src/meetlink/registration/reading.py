@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from meetlink.errors import InputError, Problem
+from meetlink.loading.hours import read_hour
 from meetlink.loading.roster import check_email
 from meetlink.loading.sheets import cell_text, whole_number
 from meetlink.registration.layout import (
@@ -266,6 +267,11 @@ def _value(f: FormField, text: str) -> tuple[Any, str]:
         return None, f"'{text}' is not one of: {', '.join(f.choices)}; choose one from the list."
     if f.type in (CellType.EMAIL, CellType.EMAILS):
         return _addresses(f, text)
+    if f.type == CellType.HOUR:
+        hour = read_hour(text)
+        if hour is None:
+            return None, f"'{text}' is not an hour of the day; write it as 19:30."
+        return f"{hour:%H:%M}", ""
     return text, ""
 
 

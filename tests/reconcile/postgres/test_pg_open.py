@@ -4,25 +4,29 @@ a real SMTP server over sockets."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
+from crash_harness import (
+    Mailbox,
+    calendar_field,
+    calendar_of,
+    handout_password,
+    smtp_server,
+    start_open,
+    write_meeting,
+)
 
 from meetlink.credentials.vault import VaultKey
 from meetlink.reconcile import OpenResult
@@ -73,77 +77,16 @@ def test_status_reads_the_server_ledger(
     assert "6 done, 0 pending, 0 failed" in text
 
 
-@dataclass
-class Mailbox:
-    messages: list[Any] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append(parsed)
-        return "250 OK"
-
-
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    with smtp_server() as served:
+        yield served
 
 
 @pytest.fixture
 def emulator() -> Iterator[GoogleEmulator]:
     with GoogleEmulator(latency=0.002) as emu:
         yield emu
-
-
-def _write_meeting(folder: Path, smtp_port: int) -> Path:
-    header = "id,name,kind,members,location,equipment,officer_name,officer_email,contact_emails\n"
-    rows = []
-    for i in range(POINTS):
-        rows.append(
-            f"A{i:03d},Chi bộ cơ quan {i},agency,{20 + i % 7},Phòng họp {i},computer,"
-            f"Cán bộ A{i},ktv.a{i}@coquan.example.org,bt.a{i}@coquan.example.org\n"
-        )
-        rows.append(
-            f"V{i:03d},Chi bộ thôn {i},village,{15 + i % 9},Nhà văn hóa {i},computer,"
-            f"Cán bộ V{i},ktv.v{i}@xa.example.org,bt.v{i}@xa.example.org\n"
-        )
-    (folder / "roster.csv").write_text(header + "".join(rows), encoding="utf-8")
-    meeting = folder / "meeting.yaml"
-    meeting.write_text(
-        f"""\
-id: shared-test
-title: "Hội nghị trực tuyến"
-organizer: {{name: "Văn phòng", email: vp@thiuy.example.org}}
-roster: roster.csv
-rules: {{own_point_min_members: 1}}
-delivery:
-  smtp: {{host: 127.0.0.1, port: {smtp_port}, starttls: false}}
-tracks:
-  - id: meet
-    platform: google
-    units: {{kinds: [agency]}}
-    settings: {{retry_base_delay: 0.01, max_retry_seconds: 20}}
-    sittings:
-      - {{id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}}
-      - {{id: s2, start: 2024-03-11T08:00, end: 2024-03-11T10:00}}
-      - {{id: s3, start: 2024-03-12T08:00, end: 2024-03-12T10:00}}
-  - id: line
-    platform: provisioned
-    units: {{kinds: [village]}}
-    sittings:
-      - {{id: s1, start: 2024-03-13T08:00, end: 2024-03-13T10:00}}
-""",
-        encoding="utf-8",
-    )
-    return meeting
 
 
 @dataclass
@@ -154,12 +97,7 @@ class Workers:
     url: str
 
     def start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "meetlink", "open", str(self.meeting), "--concurrency", "4"],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        return start_open(self.meeting, self.env, "--concurrency", "4")
 
 
 @pytest.fixture
@@ -173,17 +111,15 @@ def workers(
         "MEETLINK_VAULT_KEY": key.reveal_text(),
         "MEETLINK_STATE": postgres_url,
     }
-    return Workers(_write_meeting(tmp_path, mailbox[1]), env, key, postgres_url)
+    meeting = write_meeting(
+        tmp_path, mailbox[1], meeting_id="shared-test", points=POINTS, google_sittings=3
+    )
+    return Workers(meeting, env, key, postgres_url)
 
 
 def _uid_and_sequence(message: Any) -> tuple[str, str]:
-    for part in message.walk():
-        if part.get_content_type() == "text/calendar":
-            text = part.get_payload(decode=True).decode("utf-8")
-            uid = re.search(r"^UID:(.*?)\r?$", text, flags=re.MULTILINE)
-            seq = re.search(r"^SEQUENCE:(.*?)\r?$", text, flags=re.MULTILINE)
-            return (uid.group(1) if uid else "", seq.group(1) if seq else "")
-    return ("", "")
+    calendar = calendar_of(message)
+    return calendar_field(calendar, "UID"), calendar_field(calendar, "SEQUENCE")
 
 
 def _check_exactly_once(
@@ -198,8 +134,7 @@ def _check_exactly_once(
     is sent twice at all.
     """
     assert len(emulator.events()) == 3  # none made and thrown away either
-    with box.lock:
-        messages = list(box.messages)
+    messages = box.received()
     sent: dict[tuple[str, ...], set[str]] = {}
     for message in messages:
         if _uid_and_sequence(message)[0]:
@@ -213,10 +148,7 @@ def _check_exactly_once(
     handouts: dict[str, list[str]] = {}
     for message in messages:
         if not _uid_and_sequence(message)[0]:
-            body = message.get_body(preferencelist=("plain",)).get_content()
-            found = re.search(r"Mật khẩu: (\S+)", body)
-            assert found is not None, str(message["Subject"])
-            handouts.setdefault(str(message["To"]), []).append(found.group(1))
+            handouts.setdefault(str(message["To"]), []).append(handout_password(message))
     assert len(handouts) == POINTS
     if not killed:
         assert all(len(passwords) == 1 for passwords in handouts.values())

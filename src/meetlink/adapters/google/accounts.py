@@ -1,10 +1,11 @@
 """The organizer accounts of a google track, each with its own connection and quota.
 
 Account 0 is the track's own credentials (``service_account_file`` + ``subject``, or
-``token_file``, or anonymous against the emulator); accounts 1, 2, ... are the entries of
-``organizers``: an e-mail address is another user the service account acts for, anything
-else a token file. Google's per-user quotas are per account, so N accounts open N times as
-many conferences a minute. A conference stays with the account its key hashes to, so a
+``token_file``, or ``login``, or anonymous against the emulator); accounts 1, 2, ... are the
+entries of ``organizers``: an e-mail address is another user the service account acts for,
+``login:NAME`` a sign-in stored by ``meetlink google login``, anything else a token file.
+Google's per-user quotas are per account, so N accounts open N times as many conferences a
+minute. A conference stays with the account its key hashes to, so a
 rerun finds its event on the same calendar: do not change ``organizers`` between runs of a
 meeting.
 
@@ -17,8 +18,9 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +31,7 @@ from google_auth_httplib2 import AuthorizedHttp
 
 from meetlink.adapters.base import Quota
 from meetlink.adapters.google.client import Client, Endpoints, load_credentials
+from meetlink.adapters.google.login import LOGIN_PREFIX, stored_credentials
 from meetlink.adapters.google.pacing import QuotaPacer
 from meetlink.adapters.google.retry import RetryPolicy
 from meetlink.adapters.models import ConferenceRequest
@@ -46,6 +49,8 @@ class AccountSettings(Protocol):
     def subject(self) -> str | None: ...
     @property
     def token_file(self) -> Path | None: ...
+    @property
+    def login(self) -> str | None: ...
     @property
     def organizers(self) -> list[str]: ...
     @property
@@ -66,10 +71,19 @@ class AccountSettings(Protocol):
 
 @dataclass(frozen=True)
 class Account:
-    """Whose credentials: a delegated ``subject`` (with the service account) or a token file."""
+    """Whose credentials: a delegated ``subject`` (with the service account), a token file
+    or a stored sign-in (``login``)."""
 
     subject: str | None = None
     token_file: Path | None = None
+    login: str | None = None
+
+    @classmethod
+    def of(cls, entry: str) -> Account:
+        """The account an ``organizers`` entry names."""
+        if entry.startswith(LOGIN_PREFIX):
+            return cls(login=entry.removeprefix(LOGIN_PREFIX))
+        return cls(subject=entry) if "@" in entry else cls(token_file=Path(entry))
 
 
 def account_of(request: ConferenceRequest, count: int) -> int:
@@ -92,6 +106,7 @@ class Connections:
         sleep: Callable[[float], None],
         to_error: Callable[[BaseException], AdapterError],
         quotas: tuple[Quota, ...],
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.emulator_host = emulator_host
@@ -99,10 +114,9 @@ class Connections:
         self.sleep = sleep
         self.to_error = to_error
         self.quotas = quotas
-        self.accounts = [Account(settings.subject, settings.token_file)] + [
-            Account(subject=o) if "@" in o else Account(token_file=Path(o))
-            for o in settings.organizers
-        ]
+        self.env = env if env is not None else os.environ
+        own = Account(settings.subject, settings.token_file, settings.login)
+        self.accounts = [own] + [Account.of(o) for o in settings.organizers]
         self._clients: dict[int, Client] = {}
         self._owned: list[AuthorizedHttp] = []
         self._lock = threading.Lock()
@@ -136,7 +150,11 @@ class Connections:
     def _connect(self, account: Account) -> Client:
         settings = self.settings
         credentials: Any
-        if self.emulator_host is not None:
+        if account.login is not None:  # a stored sign-in: Google's, or the emulator's OAuth
+            host = self.emulator_host
+            endpoints = Endpoints.emulator(host) if host is not None else Endpoints()
+            credentials = stored_credentials(account.login, settings.scopes, self.env)
+        elif self.emulator_host is not None:
             endpoints = Endpoints.emulator(self.emulator_host)
             credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
             if account.token_file is not None:  # an emulator's token: its scopes are checked

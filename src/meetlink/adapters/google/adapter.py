@@ -35,31 +35,26 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any, ClassVar, Literal, Self
-
-from pydantic import Field, model_validator
+from typing import Any, ClassVar
 
 from meetlink.adapters.base import AdapterSettings, Capability, ConferenceAdapter
 from meetlink.adapters.google import calendar as cal
 from meetlink.adapters.google.accounts import Connections, account_of
 from meetlink.adapters.google.client import (
-    CALENDAR_SCOPE,
     EMULATOR_HOST_ENV,
     GOOGLE_QUOTAS,
-    MEET_READ_SCOPE,
-    MEET_SETTINGS_SCOPE,
     Client,
 )
 from meetlink.adapters.google.create import Creation, unscheduled
 from meetlink.adapters.google.meet import attendance_entries
+from meetlink.adapters.google.occurrences import apply_exceptions, series_fingerprint
 from meetlink.adapters.google.retry import platform_error
+from meetlink.adapters.google.settings import GoogleSettings, credential_problems
 from meetlink.adapters.models import (
     AttendanceEntry,
     ConferenceInfo,
@@ -69,114 +64,15 @@ from meetlink.adapters.models import (
 )
 from meetlink.errors import (
     AdapterError,
-    InputError,
     InvalidRequest,
     NotFound,
     PermissionDenied,
-    Problem,
     TransientError,
 )
-from meetlink.loading.roster import Email
 
 __all__ = ["GoogleAdapter", "GoogleSettings"]
 
 JSON = dict[str, Any]
-AccessType = Literal["RESTRICTED", "TRUSTED", "OPEN"]
-
-
-class GoogleSettings(AdapterSettings):
-    """Settings of the ``google`` platform (a track's ``settings:``).
-
-    ``access_type`` is who may join the Meet without knocking: ``RESTRICTED`` (only the
-    invited), ``TRUSTED`` (the organisation and the invited), ``OPEN`` (anyone with the
-    link), or None to leave the organisation's default. ``attendance`` adds the read-only
-    Meet scope needed to read who attended. Every call is paced within Google's quotas
-    (:data:`.client.GOOGLE_QUOTAS`); ``quota_time_scale`` shrinks their minute, for tests
-    against the emulator's scaled quotas. Retries: at most ``max_attempts`` attempts and
-    ``max_retry_seconds`` per call, waits starting at ``retry_base_delay`` seconds.
-
-    Example:
-        >>> GoogleSettings(token_file="token.json").access_type
-        'RESTRICTED'
-    """
-
-    calendar_id: str = Field(default="primary", min_length=1)
-    service_account_file: Path | None = None
-    subject: Email | None = None
-    token_file: Path | None = None
-    access_type: AccessType | None = "RESTRICTED"
-    attendance: bool = False
-    max_attempts: int = Field(default=8, ge=1, le=100)
-    max_retry_seconds: float = Field(default=120.0, gt=0)
-    retry_base_delay: float = Field(default=1.0, ge=0, le=60)
-    batch_size: int = Field(default=50, ge=1, le=50)
-    conference_poll_attempts: int = Field(default=8, ge=1, le=60)
-    timeout: float = Field(default=60.0, gt=0)
-    organizers: list[str] = Field(
-        default_factory=list,
-        description=(
-            "More organizer accounts, each with its own Google quota: e-mail addresses of "
-            "users the service account acts for, or token files (absolute paths). The "
-            "conferences are shared among them; do not change the list between runs."
-        ),
-    )
-    quota_time_scale: float | None = Field(
-        default=None,
-        gt=0,
-        description=(
-            "For tests against the emulator's scaled quotas: a minute lasts 60/scale seconds. "
-            "Leave it out with Google (calls are then paced in real minutes)."
-        ),
-    )
-
-    @model_validator(mode="after")
-    def _one_kind_of_credentials(self) -> Self:
-        if self.service_account_file is not None and self.token_file is not None:
-            raise ValueError("give service_account_file (with subject) or token_file, not both.")
-        if self.service_account_file is not None and self.subject is None:
-            raise ValueError(
-                "a service account acts for a user through domain-wide delegation: set "
-                "subject to the organizer's address."
-            )
-        if self.subject is not None and self.service_account_file is None:
-            raise ValueError("subject is only used with service_account_file; set both.")
-        delegated = self.service_account_file is not None
-        for entry in self.organizers:
-            if ("@" in entry) != delegated:
-                raise ValueError(
-                    f"organizers: '{entry}' must be "
-                    + (
-                        "the e-mail address of a user the service account acts for."
-                        if delegated
-                        else "a token file (addresses need service_account_file)."
-                    )
-                )
-        return self
-
-    @property
-    def organizer_domain(self) -> str | None:
-        """The organizer's mail domain when known (the delegated ``subject``'s)."""
-        return self.subject.rsplit("@", 1)[1] if self.subject else None
-
-    @property
-    def scopes(self) -> tuple[str, ...]:
-        """The OAuth scopes asked for: no more than the settings need.
-
-        ``calendar.events`` always (the events); ``meetings.space.settings`` when
-        ``access_type`` is set (the Meet space is Calendar's, not the app's, so
-        ``meetings.space.created`` does not cover it); ``meetings.space.readonly`` with
-        ``attendance``.
-
-        Example:
-            >>> [s.rsplit("/", 1)[1] for s in GoogleSettings(access_type=None).scopes]
-            ['calendar.events']
-        """
-        needed = [CALENDAR_SCOPE]
-        if self.access_type is not None:
-            needed.append(MEET_SETTINGS_SCOPE)
-        if self.attendance:
-            needed.append(MEET_READ_SCOPE)
-        return tuple(needed)
 
 
 class GoogleAdapter(ConferenceAdapter):
@@ -191,6 +87,7 @@ class GoogleAdapter(ConferenceAdapter):
 
     name = "google"
     settings_model = GoogleSettings
+    capacity = 100  # Meet's smallest edition; settings.capacity for 150, 500, 1000
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.CREATE,
@@ -242,61 +139,8 @@ class GoogleAdapter(ConferenceAdapter):
         ``settings:``) when no credentials are configured and no emulator is in use, or when
         a credentials file does not exist.
         """
-        if self.emulator_host is not None:
-            return
-        settings = self.settings
-        files = [f for f in (settings.service_account_file, settings.token_file) if f]
-        tokens = [settings.token_file] if settings.token_file else []
-        tokens += [Path(o) for o in settings.organizers if "@" not in o]
-        files += tokens[1:] if settings.token_file else tokens
-        if not files:
-            raise InputError(
-                [
-                    Problem(
-                        "",
-                        0,
-                        "",
-                        (
-                            "the google platform needs credentials: set service_account_file (with "
-                            "subject) or token_file in the track's settings, or set "
-                            f"{EMULATOR_HOST_ENV}=host:port to use the emulator."
-                        ),
-                    )
-                ]
-            )
-        missing = [str(f) for f in files if not Path(f).is_file()]
-        if missing:
-            raise InputError(
-                [
-                    Problem(
-                        "",
-                        0,
-                        "",
-                        (
-                            f"the credentials file {missing[0]} does not exist; check the path "
-                            "(it is read relative to the meeting file)."
-                        ),
-                    )
-                ]
-            )
-        for token in tokens:
-            lacking = _lacking_scopes(token, settings.scopes)
-            if lacking:
-                raise InputError(
-                    [
-                        Problem(
-                            "",
-                            0,
-                            "",
-                            (
-                                f"the token file {token} was signed in without "
-                                f"the scope {', '.join(lacking)}, which these settings need; "
-                                "sign in again granting it (or change the settings), then run "
-                                "the command again."
-                            ),
-                        )
-                    ]
-                )
+        if self.emulator_host is None:
+            credential_problems(self.settings, self._env)
 
     # -- the contract ----------------------------------------------------------------------
 
@@ -340,23 +184,48 @@ class GoogleAdapter(ConferenceAdapter):
                 for account, outcomes in zip(groups, pool.map(run, groups), strict=True):
                     for n, outcome in zip(groups[account], outcomes, strict=True):
                         results[n] = outcome
-            return [r for r in results if r is not None]
+            done = [r for r in results if r is not None]
+            return [self._occurrences(r, q) for r, q in zip(done, requests, strict=True)]
+
+    def _occurrences(
+        self, made: ConferenceInfo | AdapterError, request: ConferenceRequest
+    ) -> ConferenceInfo | AdapterError:
+        """A new recurring conference: its skipped and moved instances, and its fingerprint."""
+        if isinstance(made, AdapterError) or not request.recurrence:
+            return made
+        if request.exceptions:
+            client = self._client_for(request)
+            try:
+                apply_exceptions(client, self.settings.calendar_id, made.external_id, request)
+            except AdapterError as exc:
+                return exc
+        series = series_fingerprint(cal.event_fields(request))
+        return made.model_copy(update={"extra": {**made.extra, "series": series}})
 
     def update(self, request: ConferenceRequest, info: ConferenceInfo) -> ConferenceInfo:
         if not request.scheduled:
             raise unscheduled(request)
+        fields = cal.event_fields(request)
+        series = series_fingerprint(fields)
+        calendar_id = self.settings.calendar_id
         with self._lock:
             client = self._client_for(request)
-            event = client.one(
-                lambda: client.events.patch(
-                    calendarId=self.settings.calendar_id,
-                    eventId=info.external_id,
-                    body=cal.event_fields(request),
-                    sendUpdates=cal.send_updates(request),
-                    conferenceDataVersion=1,
-                ),
-                "events.patch",
-            )
+            if request.recurrence and info.extra.get("series") == series:
+                # only occurrences changed: the series is read, never sent again
+                event = client.one(client.get_event(calendar_id, info.external_id), "events.get")
+            else:
+                event = client.one(
+                    lambda: client.events.patch(
+                        calendarId=calendar_id,
+                        eventId=info.external_id,
+                        body=fields,
+                        sendUpdates=cal.send_updates(request),
+                        conferenceDataVersion=1,
+                    ),
+                    "events.patch",
+                )
+            if request.recurrence and event.get("status") != "cancelled":
+                apply_exceptions(client, calendar_id, info.external_id, request)
         if event.get("status") == "cancelled":
             raise NotFound(
                 f"the Google Calendar event of '{request.key}' is cancelled, so nobody sees the "
@@ -365,7 +234,9 @@ class GoogleAdapter(ConferenceAdapter):
                 status=410,
             )
         kept = {k: v for k, v in info.extra.items() if k in ("space", "access_type")}
-        return cal.to_info(request.key, event, self.settings.calendar_id, kept)
+        if request.recurrence:
+            kept["series"] = series
+        return cal.to_info(request.key, event, calendar_id, kept)
 
     def cancel(self, request: ConferenceRequest, info: ConferenceInfo) -> None:
         with self._lock:
@@ -441,7 +312,12 @@ class GoogleAdapter(ConferenceAdapter):
         with self._lock:
             client = self._client_for(request)
             try:
-                return attendance_entries(client, code, info.extra.get("space"))
+                return attendance_entries(
+                    client,
+                    code,
+                    info.extra.get("space"),
+                    addresses=self.settings.attendance_addresses,
+                )
             except PermissionDenied as exc:
                 if self.settings.attendance:
                     raise
@@ -472,6 +348,7 @@ class GoogleAdapter(ConferenceAdapter):
                 sleep=self._sleep,
                 to_error=self.map_error,
                 quotas=self.quotas,
+                env=self._env,
             )
         return self._conns
 
@@ -479,18 +356,3 @@ class GoogleAdapter(ConferenceAdapter):
         """The client of the organizer account the conference belongs to."""
         connections = self._connections()
         return connections.client(account_of(request, len(connections.accounts)))
-
-
-#: A scope that grants another: ``calendar`` covers ``calendar.events``.
-_BROADER = {CALENDAR_SCOPE: "https://www.googleapis.com/auth/calendar"}
-
-
-def _lacking_scopes(token_file: Path, needed: Sequence[str]) -> list[str]:
-    """The needed scopes a token file says it was not granted (none when it does not say)."""
-    try:
-        granted = json.loads(Path(token_file).read_text(encoding="utf-8")).get("scopes")
-    except (OSError, ValueError, AttributeError):
-        return []  # load_credentials explains an unreadable file when it is used
-    if not isinstance(granted, list):
-        return []
-    return [s for s in needed if s not in granted and _BROADER.get(s) not in granted]

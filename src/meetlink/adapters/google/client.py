@@ -39,6 +39,7 @@ from meetlink.errors import (
 
 __all__ = [
     "CALENDAR_SCOPE",
+    "DIRECTORY_SCOPE",
     "EMULATOR_HOST_ENV",
     "GOOGLE_QUOTAS",
     "MEET_READ_SCOPE",
@@ -57,6 +58,8 @@ CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 MEET_SCOPE = "https://www.googleapis.com/auth/meetings.space.created"
 MEET_READ_SCOPE = "https://www.googleapis.com/auth/meetings.space.readonly"
 MEET_SETTINGS_SCOPE = "https://www.googleapis.com/auth/meetings.space.settings"
+#: The People API reading another account's directory profile (its address).
+DIRECTORY_SCOPE = "https://www.googleapis.com/auth/directory.readonly"
 #: The reasons of a 403 for a token without the method's scope (Calendar's, then Meet's).
 SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 EMULATOR_HOST_ENV = "MEETLINK_GOOGLE_EMULATOR_HOST"
@@ -74,6 +77,7 @@ class Endpoints:
     meet_root: str | None = None
     calendar_batch: str = "https://www.googleapis.com/batch/calendar/v3"
     meet_batch: str = "https://meet.googleapis.com/batch"
+    people_root: str | None = None
 
     @classmethod
     def emulator(cls, host: str) -> Endpoints:
@@ -86,7 +90,7 @@ class Endpoints:
                 adapter="google",
             )
         root = f"http://{host}/"
-        return cls(f"{root}calendar/v3/", root, f"{root}batch/calendar/v3", f"{root}batch")
+        return cls(f"{root}calendar/v3/", root, f"{root}batch/calendar/v3", f"{root}batch", root)
 
 
 def load_credentials(
@@ -197,6 +201,19 @@ class Client:
         self.spaces = self.meet.spaces()
         self.records = self.meet.conferenceRecords()
         self.participants = self.records.participants()
+        self._people: Any = None
+
+    @property
+    def people(self) -> Any:
+        """People API v1's ``people`` resource (made on first use: only attendance reads it)."""
+        if self._people is None:
+            root = self.endpoints.people_root
+            options = {"api_endpoint": root} if root else None
+            service = build(
+                "people", "v1", http=self.http, static_discovery=True, client_options=options
+            )
+            self._people = service.people()
+        return self._people
 
     def get_event(self, calendar_id: str, event_id: str) -> Call:
         """The ``events.get`` call of one event."""

@@ -86,14 +86,19 @@ def _bound(method: Any, **kwargs: Any) -> Any:
 
 
 def attendance_entries(
-    client: Client, meeting_code: str, space_name: str | None
+    client: Client, meeting_code: str, space_name: str | None, *, addresses: bool = False
 ) -> list[AttendanceEntry]:
-    """Every participant of every conference held in the space, earliest first."""
+    """Every participant of every conference held in the space, earliest first.
+
+    With ``addresses``, each signed-in participant's address is read from the People API
+    (Meet gives only ``users/ID``); one Google does not show is left out.
+    """
     if space_name:
         wanted = f'space.name = "{space_name}"'
     else:
         wanted = f'space.meeting_code = "{meeting_code}"'
-    entries = []
+    entries: list[AttendanceEntry] = []
+    users: list[str] = []
     for record in _pages(
         client, "conferenceRecords", client.records.list, filter=wanted, pageSize=100
     ):
@@ -105,7 +110,38 @@ def attendance_entries(
             pageSize=250,
         ):
             entries.append(_entry(person))
+            users.append(str((person.get("signedinUser") or {}).get("user") or ""))
+    if addresses:
+        found = _addresses(client, {u for u in users if u.startswith("users/")})
+        entries = [
+            e.model_copy(update={"email": found[u]}) if u in found else e
+            for e, u in zip(entries, users, strict=True)
+        ]
     return sorted(entries, key=lambda e: (e.joined_at, e.display_name))
+
+
+def _addresses(client: Client, users: set[str]) -> dict[str, str]:
+    """``users/ID`` → the primary address People API shows for ``people/ID``."""
+    answers: dict[str, Any] = {}
+    for user in sorted(users):  # one by one: a meeting has few signed-in officers
+        call = _bound(
+            client.people.get,
+            resourceName="people/" + user.removeprefix("users/"),
+            personFields="emailAddresses",
+        )
+        try:
+            answers[user] = client.one(call, "people.get")
+        except AdapterError as exc:
+            answers[user] = exc
+    found = {}
+    for user, answer in answers.items():
+        if isinstance(answer, AdapterError):
+            continue  # not in the directory, or not shown: the display name still counts
+        emails = answer.get("emailAddresses") or []
+        primary = [e for e in emails if (e.get("metadata") or {}).get("primary")] or emails
+        if primary and primary[0].get("value"):
+            found[user] = str(primary[0]["value"])
+    return found
 
 
 def _pages(client: Client, field: str, method: Any, **params: Any) -> Iterator[JSON]:

@@ -3,7 +3,7 @@
 :func:`platform_error` is the only place a Google SDK exception (googleapiclient's
 ``HttpError``, google-auth's errors, httplib2's and the socket's) becomes an
 :class:`~meetlink.errors.AdapterError`; HTTP statuses go through the adapter's
-``http_error`` (:func:`meetlink.adapters.base.map_http_error`). :class:`RetryPolicy` retries
+``http_error`` (:func:`meetlink.adapters.http_errors.map_http_error`). :class:`RetryPolicy` retries
 what may succeed later (429, the rate-limit 403s, 408, 5xx, dropped connections) with
 truncated exponential backoff plus jitter, honours ``Retry-After``, and stops after a number
 of attempts or a time budget, whichever comes first. googleapiclient's own ``num_retries``
@@ -27,7 +27,7 @@ from googleapiclient.errors import Error as ClientError
 from googleapiclient.errors import HttpError
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
-from meetlink.adapters.base import parse_retry_after
+from meetlink.adapters.http_errors import parse_retry_after
 from meetlink.credentials.redaction import redact
 from meetlink.errors import AdapterError, AuthError, RateLimited, TransientError
 
@@ -60,7 +60,7 @@ def platform_error(exc: BaseException, http_error: HttpErrorFactory, adapter: st
     (google-auth's errors can hold the token endpoint's answer).
 
     Example:
-        >>> from meetlink.adapters.base import map_http_error
+        >>> from meetlink.adapters.http_errors import map_http_error
         >>> def table(status, reason, message, retry_after):
         ...     return map_http_error("google", status, reason, message, retry_after)
         >>> type(platform_error(TimeoutError("timed out"), table, "google")).__name__

@@ -22,7 +22,10 @@ from there (a run killed half-way), :meth:`~ProvisionedAdapter.keep_access` writ
 vault's one back when the export lost it, and only
 :meth:`~ProvisionedAdapter.rotate_access` makes a new one (replacing the export's row, so
 the provider's import disables the old). :meth:`~ProvisionedAdapter.revoke_access` lists
-one point's login in ``revoked.csv``.
+one point's login in ``revoked.csv``. The export is written whole once, when the adapter
+closes; meanwhile its rows go to a journal beside it (:mod:`.export`), and while the core
+carries out a chunk of points (:meth:`~ProvisionedAdapter.deferring`) the journal and the
+room book are made durable by :meth:`~ProvisionedAdapter.sync`, once a chunk.
 
 Example:
     >>> import pathlib, tempfile
@@ -40,12 +43,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from meetlink.adapters.base import (
     AdapterSettings,
@@ -65,6 +69,7 @@ from meetlink.adapters.provisioned.accounts import (
     rewrite_csv,
     upsert_csv,
 )
+from meetlink.adapters.provisioned.export import AccountExport
 from meetlink.adapters.provisioned.settings import ProvisionedSettings
 from meetlink.adapters.rooms import RoomBook, point_in_request
 from meetlink.credentials.secret import Secret
@@ -108,7 +113,8 @@ class ProvisionedAdapter(ConferenceAdapter):
         self.sheet: AccountSheet | None = (
             load_accounts(self.settings.accounts) if self.settings.accounts else None
         )
-        self._export_cache: tuple[object, dict[str, dict[str, str]]] = (None, {})
+        export = self.settings.export
+        self.export = AccountExport(export, _EXPORT) if export and self.sheet is None else None
 
     def prepare(self, points: Iterable[PointRef]) -> None:
         """Check the accounts against every planned bridge point of the track, before effects.
@@ -181,7 +187,6 @@ class ProvisionedAdapter(ConferenceAdapter):
         if self.sheet is None:
             point = point_in_request(request, point, self.name)
             login = account_login(request.meeting_id, point.id)
-            export = cast(Path, self.settings.export)
             with self.book.edit(save=False) as data:
                 room = str(self.book.live(data, request, info)["room"])
                 entry = self.book.meeting(data, request.meeting_id)["accounts"].get(login) or {}
@@ -191,7 +196,7 @@ class ProvisionedAdapter(ConferenceAdapter):
                 and entry.get("point") == point.id
                 and entry.get("equipment") == str(point.equipment)
                 and not entry.get("revoked_at")
-                and self._exported(export, login) == held
+                and self._exported(login) == held
             )
             if settled:
                 return self._point_access(point, login, current.password, current.pin, room)
@@ -369,8 +374,7 @@ class ProvisionedAdapter(ConferenceAdapter):
         rotate: bool,
     ) -> tuple[Secret | None, Secret | None]:
         """The generated account's secrets: kept, read back from the export, or new."""
-        export = cast(Path, self.settings.export)  # the settings require it with `generate`
-        exported = self._exported(export, login)
+        exported = self._exported(login)
         # A hardware endpoint is registered by the provider; its officer dials, no password.
         hardware = point.equipment == Equipment.HARDWARE
         if rotate:
@@ -389,8 +393,7 @@ class ProvisionedAdapter(ConferenceAdapter):
             pin = generate_pin(self.settings.pin_digits) if self.settings.pin_digits else None
         row = self._export_row(point, login, password, pin)
         if exported != row:
-            _write(export, _EXPORT, [row], key=("login",))  # before the state says so
-            self._remember_export(export, row)
+            self._must_export().put(row)  # before the state says so
         entry = logins.get(login) or {}
         generation = int(entry.get("generation", 0)) + (1 if rotate or exported is None else 0)
         logins[login] = {
@@ -401,30 +404,38 @@ class ProvisionedAdapter(ConferenceAdapter):
         }
         return password, pin
 
-    def _remember_export(self, export: Path, row: dict[str, str]) -> None:
-        rows = dict(self._export_cache[1]) if self._export_cache[0] is not None else None
-        if rows is None:
-            return
-        rows[row["login"]] = row
-        stat = export.stat()
-        self._export_cache = ((stat.st_ino, stat.st_size, stat.st_mtime_ns), rows)
+    def _must_export(self) -> AccountExport:
+        if self.export is None:  # the settings require an export with `generate`
+            raise InvalidRequest("set `export:` for generated accounts.", adapter=self.name)
+        return self.export
 
-    def _exported(self, export: Path, login: str) -> dict[str, str] | None:
-        """The export's row of ``login`` (the provider's copy), or None."""
-        return self._export_rows(export).get(login)
+    def _exported(self, login: str) -> dict[str, str] | None:
+        """The export's row of ``login`` (the provider's copy, its journal merged), or None."""
+        return self._must_export().get(login)
 
-    def _export_rows(self, export: Path) -> dict[str, dict[str, str]]:
-        # Read once per change of the file, not once per point: the export grows with the
-        # meeting, and a point's issue reads it.
+    @contextlib.contextmanager
+    def deferring(self) -> Iterator[None]:
+        """While the core writes a chunk of points: the export's rows and the room book's
+        changes are made durable by :meth:`sync` (before the chunk's commit), not each."""
+        with contextlib.ExitStack() as stack:
+            if self.export is not None:
+                stack.enter_context(self.export.deferring())
+            stack.enter_context(self.book.deferring())
+            yield
+
+    def sync(self) -> None:
+        """Make durable the export rows and room-book changes made since the last call."""
+        if self.export is not None:
+            self.export.sync()
+        self.book.flush()
+
+    def close(self) -> None:
+        """The export rewritten once, with every row of the run (its journal merged)."""
         try:
-            stat = export.stat()
-        except FileNotFoundError:
-            return {}
-        stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        if self._export_cache[0] != stamp:
-            rows = {r.get("login", ""): r for r in read_csv_rows(export)}
-            self._export_cache = (stamp, rows)
-        return self._export_cache[1]
+            if self.export is not None:
+                self.export.close()
+        finally:
+            super().close()
 
 
 def _refuse_revoked(logins: dict[str, Any], login: str, point: PointRef) -> None:

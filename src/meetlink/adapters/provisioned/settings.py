@@ -42,6 +42,7 @@ class ProvisionedSettings(AdapterSettings):
     revocations: Path | None = None
     password_length: int = Field(default=16, ge=14, le=64)
     pin_digits: int = Field(default=6, ge=0, le=12)
+    capacity: int | None = Field(default=None, ge=2)  # the MCU's ports for one conference
 
     @model_validator(mode="before")
     @classmethod

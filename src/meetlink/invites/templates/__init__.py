@@ -88,6 +88,7 @@ class Templates:
     sources: Mapping[str, str]
     _environment: jinja2.Environment = field(repr=False)
     _compiled: Mapping[str, jinja2.Template] = field(repr=False)
+    _recent: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
     def load(cls, language: str = "vi", folder: str | Path | None = None) -> Templates:
@@ -153,7 +154,30 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> dict[str, Any]:
         """The variables of one message (see :mod:`meetlink.invites.variables`)."""
-        return invitation_variables(spec, kind, sequence, recipients)
+        return dict(self._variables(spec, kind, sequence, recipients))
+
+    def _variables(
+        self,
+        spec: InvitationSpec,
+        kind: Kind,
+        sequence: int,
+        recipients: Sequence[Recipient] | None,
+    ) -> Mapping[str, Any]:
+        """The variables of the message being written, computed once for its calendar, its
+        alarm, its subject and its bodies: the last two sets asked for are kept, per thread,
+        found by the very objects asked with (never an equal copy), and only read."""
+        if kind != "uninvite":  # recipients count only for an un-invitation (the addressees)
+            recipients = None
+        key = (spec, kind, sequence, recipients)
+        recent: list[tuple[tuple[object, ...], Mapping[str, Any]]] = getattr(
+            self._recent, "entries", []
+        )
+        for known, variables in recent:
+            if all(a is b for a, b in zip(known, key, strict=True)):
+                return variables
+        variables = invitation_variables(spec, kind, sequence, recipients)
+        self._recent.entries = [(key, variables), *recent[:1]]
+        return variables
 
     def description(
         self,
@@ -163,7 +187,7 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> str:
         """The event's DESCRIPTION, plain text."""
-        return self.render("description.txt", **self.variables(spec, kind, sequence, recipients))
+        return self.render("description.txt", **self._variables(spec, kind, sequence, recipients))
 
     def subject(
         self,
@@ -173,7 +197,7 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> str:
         """The mail's subject line for this kind of message."""
-        text = self.render("subject.txt", **self.variables(spec, kind, sequence, recipients))
+        text = self.render("subject.txt", **self._variables(spec, kind, sequence, recipients))
         return " ".join(text.split())
 
     def bodies(
@@ -184,7 +208,7 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> tuple[str, str]:
         """The mail's plain-text and HTML bodies."""
-        variables = self.variables(spec, kind, sequence, recipients)
+        variables = self._variables(spec, kind, sequence, recipients)
         return (
             self.render("body.txt", **variables) + "\n",
             self.render("body.html", **variables) + "\n",
@@ -192,7 +216,7 @@ class Templates:
 
     def alarm(self, spec: InvitationSpec) -> str:
         """The text of the reminder at the arrive-early time."""
-        return " ".join(self.render("alarm.txt", **self.variables(spec)).split())
+        return " ".join(self.render("alarm.txt", **self._variables(spec, "new", 0, None)).split())
 
     @property
     def conference_label(self) -> str:

@@ -28,8 +28,14 @@ Pointing googleapiclient at it (``host`` is ``emu.host`` or ``MEETLINK_GOOGLE_EM
 ``/calendar/v3/``; ``/calendars/...`` at the root is a 404. Paths served:
 
 - Calendar: ``/calendar/v3/calendars/{calendarId}/events`` (POST insert, GET list) and
-  ``.../events/{eventId}`` (GET, PATCH, PUT, DELETE); batch: ``POST /batch/calendar/v3``
+  ``.../events/{eventId}`` (GET, PATCH, PUT, DELETE); a recurring event's instances
+  ``.../events/{eventId}/instances`` (GET) and ``.../events/{eventId}_{YYYYMMDDTHHMMSSZ}``
+  (one instance: GET, PATCH, PUT, DELETE); batch: ``POST /batch/calendar/v3``
   (any ``POST /batch...`` is taken as a batch; Meet's discovery batchPath is ``batch``).
+- OAuth for an installed app: ``/o/oauth2/auth`` (the consent, answered with the redirect),
+  ``/token`` (authorization code with PKCE, refresh token), ``/revoke``
+  (:meth:`GoogleEmulator.oauth_client`, :meth:`GoogleEmulator.consent`).
+- People: ``/v1/people/{id}?personFields=emailAddresses`` (a signed-in participant's address).
 - Meet: ``/v2/spaces`` (POST), ``/v2/spaces/{id or meeting code}`` (GET), ``/v2/spaces/{id}``
   (PATCH), ``/v2/spaces/{id}:endActiveConference`` (POST), ``/v2/spaces/{id}/members[/{m}]``,
   ``/v2/conferenceRecords[/{id}[/participants[/{p}[/participantSessions]]]]`` (GET).

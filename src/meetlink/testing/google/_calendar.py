@@ -6,12 +6,13 @@ import base64
 import copy
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 from urllib.parse import unquote
 
 from . import _events as ev
+from . import _instances as inst
 from . import _scopes as scopes
 from ._meet import MeetStore
 from ._wire import (
@@ -28,7 +29,9 @@ from ._wire import (
 
 ConferenceOutcome = Literal["success", "failure"]
 
-_ROUTE = re.compile(r"/calendars/(?P<calendar>[^/]+)/events(?:/(?P<event>[^/]+))?")
+_ROUTE = re.compile(
+    r"/calendars/(?P<calendar>[^/]+)/events(?:/(?P<event>[^/]+)(?P<instances>/instances)?)?"
+)
 _METHODS = {
     ("POST", True): "events.insert",
     ("GET", True): "events.list",
@@ -118,6 +121,7 @@ class StoredEvent:
     resource: JSON
     conference: Conference | None = None
     copied_conference: JSON | None = None
+    overrides: inst.Overrides = field(default_factory=inst.Overrides)
 
     @property
     def cancelled(self) -> bool:
@@ -184,9 +188,14 @@ class CalendarStore:
             if request.method == "GET":
                 return ApiResponse.json(self._list(calendar_id, events, request))
             raise ApiError(404, f"The emulator does not implement {request.method} on events.")
-        stored = events.get(unquote(match["event"]))
+        event_key = unquote(match["event"])
+        stored = events.get(event_key)
+        if match["instances"]:
+            if stored is None or request.method != "GET":
+                raise ApiError.not_found()
+            return ApiResponse.json(self._instances(calendar_id, stored, request))
         if stored is None:
-            raise ApiError.not_found()
+            return self._instance(events, event_key, request)
         if request.method == "GET":
             return ApiResponse.json(stored.render())
         _check_if_match(request, stored)
@@ -198,6 +207,72 @@ class CalendarStore:
             self._touch(stored, {**stored.resource, "status": "cancelled"})
             return ApiResponse.no_content()
         raise ApiError(404, f"The emulator does not implement {request.method} on an event.")
+
+    def _instance(
+        self, events: dict[str, StoredEvent], wanted: str, request: ApiRequest
+    ) -> ApiResponse:
+        """One instance of a recurring event, by its id ``EVENTID_YYYYMMDDTHHMMSSZ``."""
+        series_id, _, _ = wanted.rpartition("_")
+        stored = events.get(series_id)
+        if stored is None or stored.cancelled:
+            raise ApiError.not_found()
+        series = stored.render(count_read=False)
+        original = inst.original_of(series, wanted)
+        if original is None:
+            raise ApiError.not_found()
+        if request.method == "GET":
+            return ApiResponse.json(inst.render(series, original, stored.overrides))
+        current = inst.render(series, original, stored.overrides)
+        wanted_etag = request.headers.get("if-match")
+        if wanted_etag and wanted_etag not in ("*", current["etag"]):
+            raise ApiError(412, reason="conditionNotMet")
+        if request.method == "DELETE":
+            if current.get("status") == "cancelled":
+                raise ApiError(410, reason="deleted")
+            body, method = {"status": "cancelled"}, "PATCH"
+        elif request.method in ("PATCH", "PUT"):
+            body, method = request.json_body(), request.method
+        else:
+            raise ApiError(404, f"The emulator does not implement {request.method} on an event.")
+        changed = inst.change(
+            series,
+            original,
+            stored.overrides,
+            body,
+            method=method,
+            organizer_email=self.owner_email,
+            etag=self._ids.etag,
+            now=self._clock(),
+        )
+        return ApiResponse.no_content() if request.method == "DELETE" else ApiResponse.json(changed)
+
+    def _instances(self, calendar_id: str, stored: StoredEvent, request: ApiRequest) -> JSON:
+        """``events.instances``: the occurrences of a recurring event, exceptions applied."""
+        series = stored.render(count_read=False)
+        found = inst.listed(
+            series,
+            stored.overrides,
+            original_start=request.param("originalStart"),
+            show_deleted=request.flag("showDeleted"),
+            low=_time_param(request, "timeMin"),
+            high=_time_param(request, "timeMax"),
+        )
+        size = min(request.int_param("maxResults", 250, low=1, high=2**31 - 1), 2500)
+        page, token = paginate(found, size, request.param("pageToken"))
+        body: JSON = {
+            "kind": "calendar#events",
+            "etag": self._ids.etag(),
+            "summary": self.owner_email if calendar_id == "primary" else calendar_id,
+            "description": "",
+            "updated": rfc3339(self._clock()),
+            "timeZone": str((series.get("start") or {}).get("timeZone") or "UTC"),
+            "accessRole": "owner",
+            "defaultReminders": [{"method": "popup", "minutes": 10}],
+        }
+        if token:
+            body["nextPageToken"] = token
+        body["items"] = page
+        return body
 
     def _insert(
         self, calendar_id: str, events: dict[str, StoredEvent], request: ApiRequest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._calendar import ConferenceOutcome
 from ._faults import Fault
@@ -25,6 +28,8 @@ class SimulatedParticipant:
     ``kind`` picks the Meet participant shape: ``"signedin"`` (``signedinUser`` with
     ``user`` = ``users/…``, made up when not given), ``"anonymous"`` or ``"phone"`` (whose
     ``display_name`` is the partly hidden number). ``end=None`` means still in the call.
+    ``email`` is the signed-in account's address: Meet does not give it, the People API
+    does (``people.get`` of ``people/ID`` for ``users/ID``, ``personFields=emailAddresses``).
     """
 
     display_name: str
@@ -32,6 +37,7 @@ class SimulatedParticipant:
     end: datetime | str | None = None
     kind: ParticipantKind = "signedin"
     user: str | None = None
+    email: str | None = None
 
 
 ParticipantSpec = SimulatedParticipant | tuple[str, datetime | str, datetime | str | None]
@@ -257,6 +263,83 @@ class GoogleEmulator:
         scopes = list(scopes)
         return write_token_file(path, self.issue_token(scopes, user=user), scopes)
 
+    # -- OAuth (an installed app's sign-in) ---------------------------------------------------
+
+    def oauth_client(self) -> JSON:
+        """A new OAuth client of the "Desktop app" type, as the ``client_secret.json`` Google
+        Cloud's console downloads: ``{"installed": {...}}`` whose ``auth_uri``,
+        ``token_uri`` point at this emulator (``/o/oauth2/auth``, ``/token``; ``/revoke``
+        beside them). The emulator's user (the owner) consents to whatever is asked.
+
+        Example:
+            >>> with GoogleEmulator() as emu:
+            ...     emu.oauth_client()["installed"]["token_uri"].endswith("/token")
+            True
+        """
+        client_id, secret = self._backend.oauth.new_client()
+        return {
+            "installed": {
+                "client_id": client_id,
+                "project_id": "meetlink-emulator",
+                "auth_uri": f"{self.url}o/oauth2/auth",
+                "token_uri": f"{self.url}token",
+                "client_secret": secret,
+                "redirect_uris": ["http://localhost"],
+            }
+        }
+
+    def oauth_client_file(self, path: Path) -> Path:
+        """Write :meth:`oauth_client` to ``path`` (a ``client_secret.json``)."""
+        path.write_text(json.dumps(self.oauth_client(), indent=2), encoding="utf-8")
+        return path
+
+    def consent(self, url: str, *, follow: bool = False) -> str:
+        """Be the user's browser: open the consent page ``url`` (from the sign-in flow), agree,
+        and return the address Google redirects to (``http://localhost…?state=…&code=…``).
+
+        With ``follow`` the browser also opens that address (the local server of a browser
+        sign-in) and returns it all the same.
+        """
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+        try:
+            connection.request("GET", f"{parts.path}?{parts.query}")
+            answer = connection.getresponse()
+            answer.read()
+        finally:
+            connection.close()
+        location = answer.getheader("Location")
+        if answer.status != 302 or not location:
+            raise RuntimeError(f"The consent page answered {answer.status}, not a redirect.")
+        if follow:
+            back = urlsplit(location)
+            connection = http.client.HTTPConnection(back.netloc, timeout=10)
+            try:
+                connection.request("GET", f"{back.path or '/'}?{back.query}")
+                connection.getresponse().read()
+            finally:
+                connection.close()
+        return location
+
+    @property
+    def access_token_lifetime(self) -> float:
+        """Seconds an access token from ``/token`` lives (Google: 3599)."""
+        return self._backend.oauth.access_lifetime
+
+    @access_token_lifetime.setter
+    def access_token_lifetime(self, seconds: float) -> None:
+        self._backend.oauth.access_lifetime = seconds
+
+    def expire_access_tokens(self) -> int:
+        """End every access token now (answered 401 from then on); refresh tokens stay good.
+        Returns how many there were."""
+        return self._backend.tokens.expire_all()
+
+    @property
+    def refresh_tokens_count(self) -> int:
+        """Grants (refresh tokens) given through the OAuth flow and not revoked."""
+        return len(self._backend.tokens.grants)
+
     # -- faults -----------------------------------------------------------------------------
 
     def inject(self, *faults: Fault) -> None:
@@ -365,6 +448,9 @@ class GoogleEmulator:
                     "with a Meet conference (or a space) first."
                 )
             record = meet.records.add(space.name, space.meeting_code, began, ended, rows)
+            for person, spec in zip(record.participants, people, strict=True):
+                if spec.email and person.user:
+                    self._backend.directory[person.user] = spec.email
             if ended is None:
                 meet.end_active(space, began)
                 space.active_record = record.name

@@ -2,7 +2,8 @@
 
 A call without an ``Authorization`` header is anonymous and may do everything (as before
 tokens existed). A call with ``Bearer TOKEN`` may do what the token's scopes allow, as the
-method reference pages list them; a token the emulator never issued is answered 401.
+method reference pages list them; a token the emulator never issued, one past its expiry
+and one revoked are answered 401, as Google does.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 _AUTH = "https://www.googleapis.com/auth/"
@@ -40,28 +43,96 @@ def space_patch(created_by_app: bool) -> frozenset[str]:
     return frozenset({MEET_SETTINGS, MEET_CREATED} if created_by_app else {MEET_SETTINGS})
 
 
+DIRECTORY_READONLY = _AUTH + "directory.readonly"
+#: people.get of another account: its directory profile (contacts' scopes are not modelled).
+DIRECTORY_READ = frozenset({DIRECTORY_READONLY})
+
 SPACE_CREATE = frozenset({MEET_CREATED})
 RECORDS_READ = frozenset({MEET_READONLY, MEET_CREATED})
 
 
+@dataclass
+class _Access:
+    scopes: frozenset[str]
+    user: str
+    expires: datetime | None = None  # None: never
+    grant: str | None = None  # the refresh token it was issued under
+
+
+@dataclass
+class Grant:
+    """One consent given through the OAuth flow: a refresh token, its client and scopes."""
+
+    client_id: str
+    scopes: frozenset[str]
+    user: str
+    access_tokens: set[str] = field(default_factory=set)
+
+
 class TokenBook:
-    """The access tokens the emulator issued, each with its scopes and its user."""
+    """The access tokens the emulator issued, each with its scopes, user and expiry, and the
+    refresh tokens (grants) of the OAuth flow."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[frozenset[str], str]] = {}
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._tokens: dict[str, _Access] = {}
+        self.grants: dict[str, Grant] = {}
 
-    def issue(self, scopes: Iterable[str], user: str) -> str:
+    def issue(
+        self,
+        scopes: Iterable[str],
+        user: str,
+        *,
+        lifetime: float | None = None,
+        grant: str | None = None,
+    ) -> str:
         token = "ya29.emulator-" + secrets.token_urlsafe(16)
+        expires = None if lifetime is None else self._clock() + timedelta(seconds=lifetime)
         with self._lock:
-            self._tokens[token] = (frozenset(scopes), user)
+            self._tokens[token] = _Access(frozenset(scopes), user, expires, grant)
+            if grant is not None:
+                self.grants[grant].access_tokens.add(token)
         return token
 
+    def grant(self, client_id: str, scopes: Iterable[str], user: str) -> str:
+        """A new refresh token for ``client_id``."""
+        refresh = "1//emulator-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self.grants[refresh] = Grant(client_id, frozenset(scopes), user)
+        return refresh
+
     def lookup(self, authorization: str | None) -> tuple[frozenset[str], str] | None:
-        """Scopes and user of a ``Bearer`` header; None for a token never issued."""
+        """Scopes and user of a ``Bearer`` header; None for a token never issued, expired or
+        revoked."""
         token = (authorization or "").removeprefix("Bearer ").strip()
         with self._lock:
-            return self._tokens.get(token)
+            access = self._tokens.get(token)
+            if access is None or (access.expires is not None and access.expires <= self._clock()):
+                return None
+            return access.scopes, access.user
+
+    def expire_all(self) -> int:
+        """End the life of every access token now (refresh tokens stay good)."""
+        now = self._clock()
+        with self._lock:
+            for access in self._tokens.values():
+                access.expires = now
+            return len(self._tokens)
+
+    def revoke(self, token: str) -> bool:
+        """Revoke a refresh token with its access tokens, or an access token with its grant
+        (as Google does); False when the token is unknown."""
+        with self._lock:
+            access = self._tokens.get(token)
+            refresh = access.grant if access is not None else token
+            grant = self.grants.pop(refresh, None) if refresh is not None else None
+            if grant is None and access is None:
+                return False
+            for issued in grant.access_tokens if grant is not None else ():
+                self._tokens.pop(issued, None)
+            self._tokens.pop(token, None)
+            return True
 
 
 def write_token_file(path: Path, token: str, scopes: Iterable[str]) -> Path:

@@ -19,6 +19,9 @@ from ._batch import parse_batch, render_batch
 from ._calendar import CalendarStore, ConferenceSettings
 from ._faults import Fault, FaultBook
 from ._meet import MeetStore
+from ._oauth import PATHS as OAUTH_PATHS
+from ._oauth import OAuthServer
+from ._people import people_get
 from ._quotas import QuotaBook
 from ._scopes import TokenBook
 from ._wire import ApiError, ApiRequest, ApiResponse, IdSource
@@ -79,8 +82,10 @@ class Backend:
         self.latency = 0.0
         self.batch_limit = 1000
         self.records: list[RecordedRequest] = []
-        self.tokens = TokenBook()
+        self.tokens = TokenBook(clock)
+        self.oauth = OAuthServer(self.tokens, owner_email)
         self.quotas = QuotaBook()
+        self.directory: dict[str, str] = {}  # users/ID -> the account's address (People API)
         self.connections: set[socket.socket] = set()
         self.clear()
 
@@ -97,6 +102,11 @@ class Backend:
 
     def serve(self, request: ApiRequest) -> Outcome:
         """Answer one HTTP request (a batch envelope included), applying faults."""
+        if request.path in OAUTH_PATHS:  # Google's OAuth endpoints: no faults, no quotas
+            with self.lock:
+                answer = self.oauth.handle(request)
+            self._record(request, answer.status)
+            return Outcome(answer)
         fault = self.faults.take(request)
         if fault is not None and fault.kind in ("status", "drop_request"):
             return self._faulted(request, fault)
@@ -133,6 +143,8 @@ class Backend:
         try:
             self.quotas.admit(request, request.user or self.owner_email)
             with self.lock:
+                if request.path.startswith("/v1/people/"):
+                    return people_get(request, self.directory)
                 if request.api == "meet":
                     return self.meet.handle(request)
                 return self.calendar.handle(request)

@@ -104,7 +104,7 @@ class ApiRequest:
 
     @property
     def api(self) -> Api:
-        return "meet" if self.path.startswith("/v2/") else "calendar"
+        return "meet" if self.path.startswith(("/v2/", "/v1/people/")) else "calendar"
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)

@@ -1,0 +1,246 @@
+"""Benchmark: the first ``open`` of the national roster, four workers on one PostgreSQL ledger
+against one (issue 17: goal ≥ 1.8× on a 2-core machine).
+
+The roster is ``_national.national_roster`` (central hall → provinces → districts → communes
+→ villages, one shared conference on the ``memory`` platform, invitations and hand-outs to
+the outbox). A PostgreSQL server is started here as the tests start theirs
+(:class:`meetlink.testing.postgres.LocalPostgres`); each run gets a fresh database.
+
+Three figures, each the wall time from starting the worker processes to the last one done
+(every worker loads the meeting, plans it and opens it, as ``meetlink open`` does):
+
+* **one worker**: one process opens everything on the PostgreSQL ledger;
+* **four workers**: four processes open the same meeting at once on one fresh PostgreSQL
+  ledger, sharing the effects by claims (each effect done once: checked after the run);
+* **floor**: the same effects split in four by hand, without a shared ledger: four processes,
+  each opening its own quarter of the provinces (with the central hall, so the hall's point
+  is done four times) from its own folder on its own SQLite ledger. No claims, no waiting for
+  each other: the best four processes can do on this machine;
+* for comparison, **one worker on SQLite**: the whole meeting in one process, no server.
+
+Under each run, the CPU time its worker processes used and how many cores that kept busy
+(the PostgreSQL server's own CPU is not counted there).
+
+The ``memory`` platform keeps its conferences in one process; here every worker process is
+first handed the platform's conferences (the memory platform makes the same ids and links
+for the same request, so this is the one platform every worker sees), and the conference is
+recorded once in the ledger by whichever worker claims it.
+
+Run: ``python benchmarks/bench_national_open.py [--points 31000] [--profile]``
+(``--points 2000`` runs in a minute or two).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import io
+import multiprocessing
+import pstats
+import queue
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _machine import machine_line
+from _national import national_roster
+
+from meetlink.testing.postgres import LocalPostgres, missing_reason
+
+WORKERS = 4
+_STORE = "bench-national"
+
+
+def _write_meeting(folder: Path, points: int) -> Path:
+    """The national meeting in ``folder``, its memory track on the named store."""
+    _, meeting = national_roster(folder, points=points)
+    text = meeting.read_text(encoding="utf-8")
+    store = f"    platform: memory\n    settings: {{store: {_STORE}}}\n"
+    text = text.replace("    platform: memory\n", store, 1)
+    meeting.write_text(text, encoding="utf-8")
+    return meeting
+
+
+def _quarters(folder: Path, meeting: Path, parts: int) -> list[Path]:
+    """The meeting split by hand into ``parts`` meetings, each with a share of the provinces
+    (and the central hall), each in a folder of its own."""
+    with (meeting.parent / "roster.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(csv.reader(source))
+    header, units = rows[0], rows[1:]
+    parent = {u[0]: u[3] for u in units}
+
+    def province(unit_id: str) -> str:
+        while parent.get(unit_id) not in ("", "TW", None):
+            unit_id = parent[unit_id]
+        return unit_id
+
+    provinces = [u[0] for u in units if u[3] == "TW"]
+    share = {p: n % parts for n, p in enumerate(provinces)}
+    out = []
+    for part in range(parts):
+        target = folder / f"part{part}"
+        target.mkdir(parents=True)
+        chosen = [u for u in units if u[0] == "TW" or share.get(province(u[0])) == part]
+        with (target / "roster.csv").open("w", encoding="utf-8", newline="") as file:
+            csv.writer(file).writerows([header, *chosen])
+        (target / "meeting.yaml").write_text(meeting.read_text(encoding="utf-8"), encoding="utf-8")
+        out.append(target / "meeting.yaml")
+    return out
+
+
+def _hand_platform(meeting: Path) -> None:
+    """Give this process the memory platform's conferences (as every worker sees them)."""
+    from meetlink.adapters.memory import MemoryAdapter
+    from meetlink.planning import plan_meeting
+    from meetlink.reconcile.desired import conference_requests
+    from meetlink.reconcile.setup import load_meeting
+
+    loaded = load_meeting(meeting)
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+    adapter = MemoryAdapter({"store": _STORE})
+    for request in conference_requests(plan).values():
+        adapter.create(request)
+
+
+def _worker(meeting: str, state: str, key: str, start: Any, out: Any, profile: bool) -> None:
+    """One ``meetlink open`` process: wait for the others, open, report counts."""
+    import os
+
+    from meetlink.reconcile import open_meeting
+
+    os.environ["MEETLINK_VAULT_KEY"] = key
+    _hand_platform(Path(meeting))
+    start.wait(timeout=600)
+    began, cpu = time.monotonic(), time.process_time()
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
+    result = open_meeting(meeting, state_dir=state)
+    if profiler is not None:
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+        print(text.getvalue(), file=sys.stderr)
+    ended, cpu = time.monotonic(), time.process_time() - cpu
+    out.put((began, ended, result.ok, result.counts, len(result.failures), cpu))
+
+
+def _run(
+    meetings: list[Path], states: list[str], key: str, profile: bool = False
+) -> tuple[float, list[Any]]:
+    """Start one worker per meeting (and state), all at once; the wall time and their reports."""
+    spawn = multiprocessing.get_context("spawn")
+    start, out = spawn.Barrier(len(meetings)), spawn.Queue()
+    workers = [
+        spawn.Process(target=_worker, args=(str(m), s, key, start, out, profile and n == 0))
+        for n, (m, s) in enumerate(zip(meetings, states, strict=True))
+    ]
+    for worker in workers:
+        worker.start()
+    reports = []
+    while len(reports) < len(workers):
+        try:
+            reports.append(out.get(timeout=5))
+        except queue.Empty:
+            dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+            if dead:
+                for worker in workers:
+                    worker.kill()
+                raise SystemExit(f"a worker stopped with exit code {dead[0]}") from None
+    for worker in workers:
+        worker.join()
+    wall = max(r[1] for r in reports) - min(r[0] for r in reports)
+    cpu = sum(r[5] for r in reports)
+    print(
+        f"  ({len(workers)} worker(s): {cpu:.1f} s of CPU in {wall:.1f} s, {cpu / wall:.2f} cores)"
+    )
+    return wall, reports
+
+
+def _effects(url: str) -> dict[str, int]:
+    """Effects done in the ledger, by kind (each exactly once: one row per key)."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        rows = db.execute(
+            "SELECT kind, count(*) FROM effects WHERE state = 'done' GROUP BY kind"
+        ).fetchall()
+    return dict(rows)
+
+
+def _created(reports: list[Any]) -> dict[str, int]:
+    """The creates the workers counted, by kind, added up."""
+    total: dict[str, int] = {}
+    for report in reports:
+        for kind, ops in report[3].items():
+            total[kind] = total.get(kind, 0) + ops.get("create", 0)
+    return total
+
+
+def _check(reports: list[Any], who: str) -> None:
+    """Stop when a run reported failures (a benchmark of a failing run means nothing)."""
+    failed = [r for r in reports if not r[2]]
+    if failed:
+        raise SystemExit(f"{who} failed: {failed[0][4]} effects failed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=31000)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the one-worker run and the first of four (to standard error)",
+    )
+    args = parser.parse_args()
+    reason = missing_reason()
+    if reason is not None:
+        sys.exit(f"cannot run: {reason}")
+    from meetlink.credentials.vault import VaultKey
+
+    print(machine_line())
+    print(f"national roster, {args.points} bridge points, memory platform, outbox")
+    key = VaultKey.generate().reveal_text()
+    with LocalPostgres() as server, tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        one_url, many_url = server.new_database(), server.new_database()
+        meeting = _write_meeting(root / "one", args.points)
+        one, reports = _run([meeting], [one_url], key, args.profile)
+        _check(reports, "the one-worker run")
+        done = _effects(one_url)
+        many_meeting = _write_meeting(root / "many", args.points)
+        many, reports = _run([many_meeting] * WORKERS, [many_url] * WORKERS, key, args.profile)
+        _check(reports, "a worker of four")
+        if _effects(many_url) != done:
+            raise SystemExit("four workers did not do the same effects as one")
+        created = _created(reports)
+        shares = [sum(ops.get("create", 0) for ops in r[3].values()) for r in reports]
+        twice = {k: n - done.get(k, 0) for k, n in created.items() if n != done.get(k, 0)}
+        quarters = _quarters(root / "floor", _write_meeting(root / "split", args.points), WORKERS)
+        floor, reports = _run(quarters, [str(q.parent / ".meetlink") for q in quarters], key)
+        _check(reports, "a floor worker")
+        alone = _write_meeting(root / "sqlite", args.points)
+        sqlite, reports = _run([alone], [str(alone.parent / ".meetlink")], key)
+        _check(reports, "the one-worker SQLite run")
+    effects = sum(done.values())
+    print(f"effects: {effects} ({', '.join(f'{k} {n}' for k, n in sorted(done.items()))})")
+    print(f"one worker, PostgreSQL ledger:    {one:8.2f} s")
+    print(
+        f"{WORKERS} workers, PostgreSQL ledger:  {many:8.2f} s   speed-up {one / many:.2f}x "
+        f"(goal >= 1.8x); effects done twice: {twice or 'none'}; each worker's share "
+        f"{'/'.join(str(n) for n in sorted(shares, reverse=True))}"
+    )
+    print(
+        f"floor, split in {WORKERS} by hand, SQLite: {floor:6.2f} s   "
+        f"ratio four workers / floor {many / floor:.2f}; best speed-up here {one / floor:.2f}x"
+    )
+    print(f"one worker, SQLite ledger:        {sqlite:8.2f} s")
+
+
+if __name__ == "__main__":
+    main()

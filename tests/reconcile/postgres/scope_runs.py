@@ -1,0 +1,100 @@
+"""Two offices' ``open --scope`` in processes of their own, on one PostgreSQL ledger (imported
+by name: ``from scope_runs import …``; the processes are spawned, so this module is what
+they import)."""
+
+# ruff: noqa: E501 - roster rows read best one to a line
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# A province (T) with two districts (H1, H2), each with two communes. The province and the
+# districts sit in one Google event; each commune has a memory room of its own, whose login
+# goes to its officer.
+ROSTER = """\
+mã,tên tổ chức đảng,loại,trực thuộc,số đảng viên,địa điểm,cán bộ kỹ thuật,email,email nhận giấy mời
+T,Tỉnh ủy Hà Tĩnh,committee,,40,Hội trường Tỉnh ủy,Ngô Văn An,ktv.t@tinhuy.example.org,vp@tinhuy.example.org
+H1,Huyện ủy Cẩm Xuyên,district,T,30,Hội trường Huyện ủy Cẩm Xuyên,Lê Thị Bình,ktv.h1@cx.example.org,vp.h1@cx.example.org
+X11,Đảng ủy xã Cẩm Thành,commune,H1,25,Hội trường xã Cẩm Thành,Đỗ Văn Cường,ktv.x11@cx.example.org,bt.x11@cx.example.org
+X12,Đảng ủy xã Cẩm Quang,commune,H1,22,Hội trường xã Cẩm Quang,Phan Văn Dũng,ktv.x12@cx.example.org,bt.x12@cx.example.org
+H2,Huyện ủy Can Lộc,district,T,28,Hội trường Huyện ủy Can Lộc,Trần Thị Em,ktv.h2@cl.example.org,vp.h2@cl.example.org
+X21,Đảng ủy xã Thiên Lộc,commune,H2,24,Hội trường xã Thiên Lộc,Võ Văn Giang,ktv.x21@cl.example.org,bt.x21@cl.example.org
+X22,Đảng ủy xã Kim Song Trường,commune,H2,21,Hội trường xã Kim Song Trường,Hồ Thị Hoa,ktv.x22@cl.example.org,bt.x22@cl.example.org
+"""
+
+MEETING = """\
+id: tinh-2024
+title: "Hội nghị trực tuyến toàn tỉnh"
+organizer: {name: "Văn phòng Tỉnh ủy", email: vp@tinhuy.example.org}
+roster: roster.csv
+tracks:
+  - id: tinh
+    platform: google
+    units: {kinds: [committee, district]}
+    settings: {retry_base_delay: 0.01, max_retry_seconds: 20}
+    sittings:
+      - {id: s1, start: 2024-03-10T08:00, end: 2024-03-10T11:00}
+  - id: xa
+    platform: memory
+    conference: per_point
+    units: {kinds: [commune]}
+    settings: {store: xa}
+    sittings:
+      - {id: s1, start: 2024-03-10T08:00, end: 2024-03-10T11:00}
+"""
+
+
+def write_office(folder: Path) -> Path:
+    """One office's copy of the meeting file and roster; its meeting file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    meeting = folder / "meeting.yaml"
+    meeting.write_text(MEETING, encoding="utf-8")
+    return meeting
+
+
+@dataclass(frozen=True)
+class OfficeRun:
+    """What one office's scoped ``open`` did, as its process reports it."""
+
+    unit: str
+    ok: bool
+    counts: dict[str, dict[str, int]]
+    failures: list[str]
+    rooms: list[str]  # the memory rooms this process made (conference keys)
+    started: float
+    ended: float
+
+
+def open_scope(
+    meeting: str, url: str, unit: str, env: dict[str, str], start: Any, out: Any
+) -> None:
+    """The body of one office's process: wait for the other, open its scope, report."""
+    import time
+
+    from meetlink.adapters.memory import MemoryStore
+    from meetlink.reconcile import open_meeting
+
+    os.environ.update(env)
+    start.wait(timeout=120)
+    began = time.monotonic()
+    try:
+        result = open_meeting(meeting, state_dir=url, scope=unit, concurrency=4)
+    except Exception as exc:  # reported, so the test says why instead of waiting
+        out.put(OfficeRun(unit, False, {}, [f"{type(exc).__name__}: {exc}"], [], began, began))
+        raise
+    rooms = sorted(c.key for c in MemoryStore.named("xa").conferences())
+    out.put(
+        OfficeRun(
+            unit,
+            result.ok,
+            result.counts,
+            [f"{f.key}: {f.error}" for f in result.failures],
+            rooms,
+            began,
+            time.monotonic(),
+        )
+    )
