@@ -16,7 +16,7 @@ from meetlink.documents.party_form import (
     place_and_date,
     symbol_tail,
 )
-from meetlink.documents.when import document_date, occurrences, short_date, sitting_time
+from meetlink.documents.when import document_date, short_date, sitting_time
 
 BLANK = "\u00a0" * 6
 
@@ -84,12 +84,6 @@ def test_a_sitting_is_written_as_the_office_writes_it() -> None:
         "Từ 14 giờ 00, Thứ Hai, ngày 4/12/2023 đến 11 giờ 30, Thứ Ba, ngày 5/12/2023"
     )
     assert short_date(dt.date(2022, 3, 5)) == "5/3/2022"
-
-
-def test_an_endless_recurrence_lists_twelve_dates_and_says_more_follow() -> None:
-    dates, more = occurrences(dt.datetime(2023, 1, 1, 8), "FREQ=MONTHLY;BYDAY=1SU")
-    assert len(dates) == 12
-    assert more
 
 
 def test_a_table_keeps_its_cells_lines_in_times_new_roman(tmp_path: Path) -> None:

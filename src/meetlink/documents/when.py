@@ -19,16 +19,12 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-
-from dateutil.rrule import rrulestr
 
 __all__ = [
     "BLANK_DATE",
     "MAX_DATES",
     "day_date",
     "document_date",
-    "occurrences",
     "short_date",
     "sitting_time",
     "time_of_day",
@@ -74,18 +70,6 @@ def sitting_time(start: dt.datetime, end: dt.datetime | None) -> str:
     if end.date() != start.date():
         return f"Từ {time_of_day(start)}, {day_date(start)} đến {time_of_day(end)}, {day_date(end)}"
     return f"Từ {time_of_day(start)} đến {time_of_day(end)}, {day_date(start)}"
-
-
-def occurrences(start: dt.datetime, rule: str) -> tuple[list[dt.date], bool]:
-    """The dates of a recurring sitting (at most :data:`MAX_DATES`), and whether more follow.
-
-    >>> dates, more = occurrences(dt.datetime(2023, 10, 1, 8), "FREQ=MONTHLY;BYDAY=1SU;COUNT=3")
-    >>> [short_date(d) for d in dates], more
-    (['1/10/2023', '5/11/2023', '3/12/2023'], False)
-    """
-    series = rrulestr(rule, dtstart=start)
-    first = [moment.date() for moment in itertools.islice(series, MAX_DATES + 1)]
-    return first[:MAX_DATES], len(first) > MAX_DATES
 
 
 def document_date(day: dt.date | None) -> str:

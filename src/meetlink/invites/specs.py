@@ -32,7 +32,6 @@ from dateutil.rrule import rrulestr
 from meetlink.errors import InputError, Problem
 from meetlink.invites.seating import Recipient, SeatedUnit
 from meetlink.loading.notice import DocumentKind, MeetingKind
-from meetlink.loading.occurrences import a_year_after
 from meetlink.text import control_problem, nfc
 
 __all__ = [
@@ -223,31 +222,6 @@ class InvitationSpec:
             return self.uid
         name = json.dumps([self.uid, self.point], ensure_ascii=False)
         return str(uuid.uuid5(_NAMESPACE, name))
-
-    @property
-    def occurrences(self) -> tuple[tuple[dt.datetime, ...], bool]:
-        """The starts of a recurring sitting for a year from its first (at most
-        :data:`MAX_LISTED_DATES`), and whether more follow; ``((), False)`` for one sitting.
-        A skipped occurrence is left out, a moved one listed at its new start.
-
-        >>> dates, more = spec.occurrences  # FREQ=MONTHLY;BYDAY=1SU;COUNT=3  # doctest: +SKIP
-        >>> [f"{d:%d/%m}" for d in dates], more                             # doctest: +SKIP
-        (['07/01', '04/02', '03/03'], False)
-        """
-        if not self.recurrence:
-            return (), False
-        limit = a_year_after(self.start)
-        skipped = set(self.skipped)
-        moved = {o.original: o.start for o in self.moved}
-        found: list[dt.datetime] = []
-        more = False
-        for start in rrulestr(self.recurrence, dtstart=self.start):
-            if start >= limit or len(found) == MAX_LISTED_DATES:
-                more = True
-                break
-            if start not in skipped:
-                found.append(moved.get(start, start))
-        return tuple(sorted(found)), more
 
     @property
     def changed_occurrences(self) -> tuple[tuple[dt.datetime, dt.datetime | None], ...]:

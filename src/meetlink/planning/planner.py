@@ -25,7 +25,7 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   more; otherwise the cells are not invited, with a note saying why. Every cell's point has
   the role ``cell``. A cell row with its own hour (``meets_at``) meets then on each day of
   its track's sittings (:meth:`Plan.sitting_at`), in a conference of its own on a shared
-  track.
+  track. These rules are :mod:`meetlink.planning.cells`.
 * **Seats**: ``split`` divides a unit's seated members (members − excluded) across the
   track's sittings as evenly as possible, the extra seats on the first sittings; ``all``
   seats everyone at every sitting. A meeting that counts delegates (đại biểu: a conference or
@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 from meetlink.errors import PlanningError, Problem
 from meetlink.loading.meeting import (
@@ -61,6 +60,13 @@ from meetlink.loading.meeting import (
 from meetlink.loading.notice import MeetingKind
 from meetlink.loading.roster import Roster, Unit, UnitKind
 from meetlink.loading.tracks import assign_tracks
+from meetlink.planning.cells import (
+    cell_count,
+    cell_shares,
+    cells_at_their_own_hour,
+    cells_follow_branches,
+    registered_cells,
+)
 from meetlink.planning.model import (
     BridgePoint,
     Conference,
@@ -85,7 +91,6 @@ __all__ = [
 ]
 
 
-_BRANCH_KINDS = frozenset({UnitKind.VILLAGE, UnitKind.ATTACHED, UnitKind.AGENCY})
 _OWN_POINT_KINDS = frozenset(
     {UnitKind.COMMITTEE, UnitKind.DISTRICT, UnitKind.COMMUNE, UnitKind.CELL}
 )
@@ -117,7 +122,7 @@ def plan_meeting(meeting: Meeting, roster: Roster) -> Plan:
 def _plan(meeting: Meeting, roster: Roster) -> Plan:
     units = roster.by_id()
     track_of = assign_tracks(meeting, roster.units, units)
-    any_cells = _cells_follow_branches(meeting, roster, track_of)
+    any_cells = cells_follow_branches(meeting, roster, track_of)
     problems: list[Problem] = []
     by_delegates = counts_delegates(meeting)
     hosts = _seat_units(meeting, roster, units, track_of, problems)
@@ -125,7 +130,7 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
         raise PlanningError(problems)
     notes: list[str] = []
     if any_cells:
-        _registered_cells(meeting, roster, units, track_of, hosts, notes)
+        registered_cells(meeting, roster, units, track_of, hosts, notes)
 
     sittings = tuple(planned_sittings(meeting))
     sittings_of: dict[str, list[str]] = {t.id: [s.id for s in t.sittings] for t in meeting.tracks}
@@ -180,14 +185,12 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
             above = hosts.get(host.parent) if host.parent is not None else None
             if above is not None and track_of.get(above) != track_id:
                 above = None
-            cells = _cell_count(meeting, track, host, seated, notes) if track.cells else 1
+            cells = cell_count(meeting, track, host, seated, notes) if track.cells else 1
             if cells > 1:
                 split_hosts.add(host_id)
                 total = host.seated(delegates=by_delegates)
-                cell_shares = _cell_shares(
-                    split_evenly(total, cells), sitting_ids, track.attendance
-                )
-                for number, share in enumerate(cell_shares, start=1):
+                per_cell = cell_shares(split_evenly(total, cells), sitting_ids, track.attendance)
+                for number, share in enumerate(per_cell, start=1):
                     point_id = f"{host_id}-cell{number}"
                     add_point(
                         BridgePoint(
@@ -248,7 +251,7 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
         ]
 
     conferences = tuple(track_conferences(meeting, points, notes))
-    conferences = _cells_at_their_own_hour(conferences, points)
+    conferences = cells_at_their_own_hour(conferences, points)
     return Plan(
         meeting=meeting,
         bridge_points=tuple(points),
@@ -348,102 +351,6 @@ def _seat_units(
     return hosts
 
 
-def _cells_follow_branches(meeting: Meeting, roster: Roster, track_of: dict[str, str]) -> bool:
-    """A party cell's row attends its branch's track (unless a track lists it by id); False
-    when the roster has no cell row at all."""
-    listed = {unit_id for track in meeting.tracks for unit_id in track.units.ids}
-    cell = UnitKind.CELL
-    found = False
-    for unit in roster.units:
-        if unit.kind != cell:
-            continue
-        found = True
-        if unit.join_point is not None or unit.id in listed:
-            continue
-        if unit.parent is not None and unit.parent in track_of:
-            track_of[unit.id] = track_of[unit.parent]
-    return found
-
-
-def _registered_cells(
-    meeting: Meeting,
-    roster: Roster,
-    units: Mapping[str, Unit],
-    track_of: dict[str, str],
-    hosts: dict[str, str],
-    notes: list[str],
-) -> None:
-    """A branch with registered cell rows meets as those cells; cell rows that cannot be
-    used are not invited. Both leave ``track_of`` and ``hosts`` (so they are not invited)
-    and each gets a note."""
-    guests: dict[str, int] = {}
-    for host in hosts.values():
-        guests[host] = guests.get(host, 0) + 1
-    cells_of: dict[str, list[str]] = {}
-    track_of_branch: dict[str, str] = {}  # read now: a cell may itself be a "branch" of cells
-    for unit in roster.units:  # a cell that others joined is a point like any other
-        if unit.kind != UnitKind.CELL or not unit.parent or guests.get(unit.id, 0) != 1:
-            continue
-        if hosts.get(unit.id) == unit.id and track_of.get(unit.parent) == track_of[unit.id]:
-            cells_of.setdefault(unit.parent, []).append(unit.id)
-            track_of_branch[unit.parent] = track_of[unit.id]
-    if not cells_of:
-        return
-    tracks = {t.id: t for t in meeting.tracks}
-    for branch_id, cells in cells_of.items():
-        branch = units[branch_id]
-        minimum = meeting.rules_for(tracks[track_of_branch[branch_id]]).cells_min_members
-        why = ""
-        if branch.kind not in _BRANCH_KINDS:
-            why = "cells belong to a branch (chi bộ), and it is not one"
-        elif hosts.get(branch_id) != branch_id or guests.get(branch_id, 0) > 1:
-            why = "other units sit at its point"
-        elif branch.members < minimum:
-            why = f"it has {branch.members} members, fewer than the {minimum} for party cells"
-        elif len(cells) < 2:
-            why = "a single cell is the branch itself"
-        dropped = cells if why else [branch_id]
-        for unit_id in dropped:
-            track_of.pop(unit_id, None)
-            hosts.pop(unit_id, None)
-        if why:
-            notes.append(f"{branch_id}: its party cells {', '.join(cells)} are not used: {why}.")
-        else:
-            notes.append(f"{branch_id}: meets as its {len(cells)} party cells {', '.join(cells)}.")
-
-
-def _cells_at_their_own_hour(
-    conferences: tuple[Conference, ...], points: Sequence[BridgePoint]
-) -> tuple[Conference, ...]:
-    """A party cell meeting at an hour of its own leaves its track's shared conference for
-    one of its own at each sitting (``track/sitting/point``, as a per_point track's)."""
-    timed = {p.id for p in points if p.meets_at is not None}
-    if not timed:
-        return conferences
-    out: list[Conference] = []
-    for conference in conferences:
-        leaving = [
-            p for p in conference.bridge_points if p in timed and p != conference.relay_point
-        ]
-        if not leaving or len(conference.bridge_points) == 1:
-            out.append(conference)
-            continue
-        kept = tuple(p for p in conference.bridge_points if p not in leaving)
-        if kept:
-            out.append(replace(conference, bridge_points=kept))
-        out.extend(
-            Conference(
-                f"{conference.track}/{conference.sitting}/{p}",
-                conference.track,
-                conference.sitting,
-                conference.platform,
-                (p,),
-            )
-            for p in leaving
-        )
-    return tuple(out)
-
-
 def counts_delegates(meeting: Meeting) -> bool:
     """Whether the meeting seats delegates (đại biểu) where the roster gives them: every
     kind but a party meeting, where every member attends.
@@ -461,24 +368,6 @@ def _in(track_of: Mapping[str, str], unit_id: str | None, track_id: str) -> bool
 
 def _track_name(track_id: str | None) -> str:
     return f"track '{track_id}'" if track_id else "no track"
-
-
-def _cell_count(
-    meeting: Meeting, track: Track, host: Unit, seated: Sequence[str], notes: list[str]
-) -> int:
-    rules = meeting.rules_for(track)
-    if not track.cells or host.kind not in _BRANCH_KINDS or host.members < rules.cells_min_members:
-        return 1
-    if len(seated) > 1:
-        notes.append(f"{host.id}: not split into party cells because other units sit at its point.")
-        return 1
-    if not host.cells or host.cells < 2:
-        notes.append(
-            f"{host.id}: {host.members} members but no party cells given (column "
-            "'cells' / 'số tổ đảng'); it meets as one point."
-        )
-        return 1
-    return host.cells
 
 
 def _ranked_hosts(
@@ -515,27 +404,6 @@ def _share_of(shares: dict[int, dict[str, int]], seated: int, track: Track) -> d
         sitting_ids = [s.id for s in track.sittings]
         share = shares[seated] = _share(seated, sitting_ids, track.attendance)
     return share
-
-
-def _cell_shares(
-    sizes: Sequence[int], sitting_ids: Sequence[str], mode: AttendanceMode
-) -> list[dict[str, int]]:
-    """Each cell's seats per sitting.
-
-    ``split`` deals the branch's members to the sittings in turn, one cell after another, so
-    every cell and the branch as a whole split evenly (extras first), and the cells' seats add
-    up to the branch's own seats at every sitting.
-    """
-    if mode == AttendanceMode.ALL:
-        return [dict.fromkeys(sitting_ids, size) for size in sizes]
-    parts = len(sitting_ids)
-    out: list[dict[str, int]] = []
-    dealt = 0
-    for size in sizes:
-        base, extra = divmod(size, parts)
-        out.append({s: base + int((j - dealt) % parts < extra) for j, s in enumerate(sitting_ids)})
-        dealt += size
-    return out
 
 
 def _share(members: int, sitting_ids: Sequence[str], mode: AttendanceMode) -> dict[str, int]:
