@@ -23,7 +23,8 @@ from meetlink.credentials.vault import Credential
 from meetlink.errors import CredentialError
 from meetlink.loading.notice import MeetingKind
 from meetlink.loading.roster import Contact
-from meetlink.mail.wire import message_bytes
+from meetlink.mail.mime import WireMessage
+from meetlink.mail.wire import envelope, message_bytes
 
 MARKER = "MARKER-7f3a-PASS"
 LONG_NAME = "Đảng bộ Trường Trung học phổ thông Nguyễn Thiện Thuật thị xã Mỹ Hào tỉnh Hưng Yên"
@@ -71,12 +72,12 @@ CREDENTIAL = Credential(
 SENT = dt.datetime(2023, 9, 1, 8, tzinfo=dt.UTC)
 
 
-def parsed(message: email.message.EmailMessage) -> email.message.EmailMessage:
+def parsed(message: WireMessage) -> email.message.EmailMessage:
     wire = message_bytes(message)
     return email.message_from_bytes(wire, policy=email.policy.default)  # type: ignore[return-value]
 
 
-def body_of(message: email.message.EmailMessage) -> str:
+def body_of(message: WireMessage) -> str:
     part = parsed(message).get_body(preferencelist=("plain",))
     assert part is not None
     return str(part.get_content())
@@ -252,3 +253,32 @@ def test_sitting_times_read_as_an_office_writes_them(
     start: dt.datetime, end: dt.datetime, language: str, shown: str
 ) -> None:
     assert sitting_time(start, end, language) == shown  # type: ignore[arg-type]
+
+
+def test_the_hand_out_is_written_once_to_its_wire_bytes() -> None:
+    """Direct MIME, as the invitations: nothing parses or serializes it on the way out, and
+    the ``email`` parser reads back one quoted-printable text/plain part with every header."""
+    message = handout_message(card(), CREDENTIAL, version=1, sent_at=SENT)
+    assert isinstance(message, WireMessage)
+    assert message_bytes(message) is message.data
+    assert envelope(message) == ("vanphong@thiuy.example.org", ["ktv@truong.example.org"])
+    assert message["Message-ID"].startswith("<handout-")
+    assert "parsed" not in message.__dict__  # sending it parsed nothing
+    assert MARKER not in repr(message)
+    back = email.message_from_bytes(message.data, policy=email.policy.strict)
+    assert back.defects == []
+    assert [p.get_content_type() for p in back.walk()] == ["text/plain"]
+    assert back["Content-Transfer-Encoding"] == "quoted-printable"
+    assert back.get_content_charset() == "utf-8"
+    assert back["MIME-Version"] == "1.0"
+    assert back["Message-ID"] == message.message_id
+    assert back["Date"].datetime == SENT
+    assert back["From"].addresses[0].addr_spec == "vanphong@thiuy.example.org"
+    assert back["To"].addresses[0].display_name == "Nguyễn Thị Thanh Hương Giang"
+    body = back.get_content()
+    assert body.startswith("Kính gửi đồng chí Nguyễn Thị Thanh Hương Giang")
+    assert MARKER in body
+    assert "Tên đăng nhập: vt-cb-ntt" in body
+    lines = message.data.split(b"\r\n")
+    assert max(map(len, lines)) <= 78
+    assert message.data.count(b"\n") == message.data.count(b"\r\n")  # CRLF throughout

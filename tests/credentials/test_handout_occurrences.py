@@ -81,7 +81,7 @@ def body_lines(times: tuple[SittingTime, ...], language: str = "vi") -> dict[str
         language="en" if language == "en" else "vi",
     )
     message = handout_message(card, CREDENTIAL, version=1)
-    body = message.get_content()
+    body = message.parsed.get_content()
     return dict(line.split(": ", 1) for line in body.splitlines() if ": " in line)
 
 

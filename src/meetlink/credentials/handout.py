@@ -29,7 +29,7 @@ Example:
     ...     officer=Contact(name="Nguyễn Văn An", email="ktv@xa.example.org"),
     ...     organizer_email="vp@thiuy.example.org", conference="main/s1")
     >>> message = handout_message(card, Credential(login="hp-01", password="Mk-7Qz"), version=1)
-    >>> message["To"], "Mk-7Qz" in message.get_content()
+    >>> message["To"], "Mk-7Qz" in message.parsed.get_content()
     ('Nguyễn Văn An <ktv@xa.example.org>', True)
 """
 
@@ -39,18 +39,25 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Literal
 
 from meetlink.credentials.vault import Credential
 from meetlink.documents import when
-from meetlink.documents.held_dates import changed_days, clock, held_days, sitting_occurrences
+from meetlink.documents.held_dates import (
+    changed_days,
+    clock,
+    held_days,
+    list_day,
+    sitting_occurrences,
+)
 from meetlink.errors import CredentialError
 from meetlink.loading.notice import MeetingKind
 from meetlink.loading.occurrences import Occurrence
 from meetlink.loading.roster import Contact
-from meetlink.mail.wire import POLICY, encode_addresses, encode_subject
+from meetlink.mail.headers import address_header, subject_header
+from meetlink.mail.mime import WireMessage, text_part
 
 __all__ = [
     "HandOutCard",
@@ -73,12 +80,6 @@ Part = Literal["all", "login", "password"]
 Language = Literal["vi", "en"]
 # A pluggable second channel for split delivery: (officer, card, text) → receipt id.
 SecretHook = Callable[[Contact, "HandOutCard", str], str]
-
-_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    *("January", "February", "March", "April", "May", "June", "July"),
-    *("August", "September", "October", "November", "December"),
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,14 +205,6 @@ _TEXT = {
 # English here.
 
 
-def _english_date(moment: dt.date) -> str:
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-
-
-def _english_day(moment: dt.date) -> str:
-    return f"{_WEEKDAYS_EN[moment.weekday()]} {_english_date(moment)}"
-
-
 def moment_time(moment: dt.datetime, language: Language = "vi") -> str:
     """One moment, as an office writes it (the line test's time).
 
@@ -221,7 +214,7 @@ def moment_time(moment: dt.datetime, language: Language = "vi") -> str:
     '15:00, Saturday 9 September 2023'
     """
     if language == "en":
-        return f"{moment:%H:%M}, {_english_day(moment)}"
+        return f"{moment:%H:%M}, {list_day(moment, 'en')}"
     return f"{when.time_of_day(moment)}, {when.day_date(moment)}"
 
 
@@ -238,7 +231,7 @@ def sitting_time(start: dt.datetime, end: dt.datetime | None, language: Language
     if end is None:
         return f"From {moment_time(start, 'en')}"
     if end.date() == start.date():
-        return f"From {start:%H:%M} to {end:%H:%M}, {_english_day(start)}"
+        return f"From {start:%H:%M} to {end:%H:%M}, {list_day(start, 'en')}"
     return f"From {moment_time(start, 'en')} to {moment_time(end, 'en')}"
 
 
@@ -443,9 +436,12 @@ def handout_message(
     sent_at: dt.datetime | None = None,
     part: Part = "all",
     edition: str = "",
-) -> EmailMessage:
+) -> WireMessage:
     """The e-mail that brings a credential (or one part of it) to the officer, and nobody else.
 
+    The message is written once, straight to its wire bytes (:mod:`meetlink.mail.mime`: one
+    ``text/plain`` part, quoted-printable lines of at most 76 characters, headers encoded by
+    :mod:`meetlink.mail.headers`), as the invitations are; nothing parses it on the way out.
     ``sent_at`` is the time of the first attempt (kept in the ledger), so a resend after a
     crash has the same Date and Message-ID as the first. Raises
     :class:`~meetlink.errors.CredentialError` when the officer has no e-mail address.
@@ -456,15 +452,25 @@ def handout_message(
             "address; add officer_email to the roster, or hand out a printed slip "
             "(`meetlink credentials MEETING.yaml slip`)."
         )
-    # Headers encoded like the invitations': CPython's own folding can merge Vietnamese words.
-    message = EmailMessage(policy=POLICY)
-    message.set_raw("From", encode_addresses("From", [(card.organizer_name, card.organizer_email)]))
-    message.set_raw("To", encode_addresses("To", [(card.officer.name, card.officer.email)]))
-    message.set_raw("Subject", encode_subject(_subject(card)))
-    message.set_raw("Message-ID", message_id_for(card, version, part, edition))
-    message.set_raw("Date", format_datetime(sent_at or dt.datetime.now(dt.UTC)))
-    message.set_content(_body(card, credential, part), cte="quoted-printable")
-    return message
+    headers = [
+        ("From", _from_header(card.organizer_name, card.organizer_email)),
+        ("To", address_header("To", [(card.officer.name, card.officer.email)])),
+        ("Subject", subject_header(_subject(card))),
+        ("Date", format_datetime(sent_at or dt.datetime.now(dt.UTC))),
+    ]
+    return WireMessage.build(
+        headers,
+        message_id=message_id_for(card, version, part, edition),
+        sender=card.organizer_email,
+        recipients=(card.officer.email,),
+        body=text_part("plain", _body(card, credential, part)),
+    )
+
+
+@lru_cache(maxsize=64)
+def _from_header(name: str, address: str) -> str:
+    """The From header of the office (one for a whole run's hand-outs)."""
+    return address_header("From", [(name, address)])
 
 
 def slip_text(card: HandOutCard, credential: Credential, *, width: int = 72) -> str:

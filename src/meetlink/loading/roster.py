@@ -35,7 +35,7 @@ from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
 from meetlink.loading.hours import cell_hour
-from meetlink.loading.sheets import control_problems, find_columns, read_table, whole_number
+from meetlink.loading.sheets import control_problems, find_columns, folded, read_table, whole_number
 from meetlink.text import fold, nfc
 
 __all__ = [
@@ -308,7 +308,7 @@ def _parse_row(
         if not cells[column]:
             bad(column, f"the {column} is empty; every unit needs one.")
         values[column] = cells[column]
-    kind = _KIND_WORDS.get(fold(cells["kind"]))
+    kind = _KIND_WORDS.get(folded(cells["kind"]))
     if kind is None:
         bad(
             "kind",
@@ -343,12 +343,12 @@ def _parse_row(
     values["location"] = cells.get("location", "")
     values["chair"] = cells.get("chair", "")
     if cells.get("hosts_commune_hq"):
-        flag = fold(cells["hosts_commune_hq"])
+        flag = folded(cells["hosts_commune_hq"])
         if flag not in _YES | _NO:
             bad("hosts_commune_hq", f"'{cells['hosts_commune_hq']}' is not yes or no (có/không).")
         values["hosts_commune_hq"] = flag in _YES
     if cells.get("equipment"):
-        equipment = _EQUIPMENT_WORDS.get(fold(cells["equipment"]))
+        equipment = _EQUIPMENT_WORDS.get(folded(cells["equipment"]))
         if equipment is None:
             bad(
                 "equipment",

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import zipfile
 from collections.abc import Collection, Iterator, Mapping, MutableMapping, Sequence
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from meetlink.errors import InputError, Problem
-from meetlink.text import control_problem, fold, nfc, read_utf8, without_controls
+from meetlink.text import control_character, control_problem, fold, nfc, read_utf8, without_controls
 
 __all__ = [
     "FORMULA_LEADS",
@@ -48,6 +49,7 @@ __all__ = [
     "cell_text",
     "control_problems",
     "find_columns",
+    "folded",
     "read_table",
     "read_titled_table",
     "spreadsheet_safe",
@@ -376,6 +378,8 @@ def control_problems(
     >>> [str(p)[:47] for p in problems], cells
     (['r.csv:3:tên: holds a control character (U+0007)'], {'name': 'Xã', 'names': 'An\\nBình'})
     """
+    if control_character("".join(cells.values())) is None:
+        return []  # the usual row: one scan of all its cells (issue 19)
     problems = []
     for column, text in cells.items():
         message = control_problem(text, allow=(allow or {}).get(column, ""))
@@ -383,6 +387,17 @@ def control_problems(
             problems.append(Problem(shown, number, titles.get(column, column), message))
             cells[column] = without_controls(text)
     return problems
+
+
+@functools.lru_cache(maxsize=512)
+def folded(text: str) -> str:
+    """:func:`~meetlink.text.fold` of a word a sheet repeats on every row (a kind, a yes or
+    no): folded once (issue 19).
+
+    >>> folded("Thôn"), folded("  Có ")
+    ('thon', 'co')
+    """
+    return fold(text)
 
 
 def cell_text(value: object) -> str:

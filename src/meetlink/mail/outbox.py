@@ -14,7 +14,7 @@ outcomes of those messages (a chunk of bridge points). The ``.part`` leftover of
 killed half-way is removed by the next sender once that writer's process is gone.
 
 A message is written as it is given: a :class:`~meetlink.mail.mime.WireMessage`
-(invitations) is its bytes already, with its calendar part beside them; nothing is
+(invitations, hand-outs) is its bytes already, with its calendar part beside them; nothing is
 serialized or parsed again here.
 
 The outbox is ``<state folder>/outbox`` (``.meetlink/outbox`` beside the meeting file); an

@@ -35,8 +35,8 @@ __all__ = [
 ]
 
 AnyMessage = EmailMessage | WireMessage
-"""What a sender takes: a message written to bytes already (invitations), or an
-:class:`~email.message.EmailMessage` serialized on the way out (hand-outs, reminders)."""
+"""What a sender takes: a message written to bytes already (invitations, hand-outs), or an
+:class:`~email.message.EmailMessage` serialized on the way out (reminders, pending notices)."""
 
 
 class _WirePolicy(EmailPolicy):

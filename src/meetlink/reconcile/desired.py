@@ -36,25 +36,31 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
-from meetlink.adapters.models import Attendee, ConferenceRequest, OccurrenceChange, PointRef
+from meetlink.adapters.models import ConferenceRequest
 from meetlink.invites.calendar import content_hash
 from meetlink.invites.pending import PendingSpec, pending_hash, pending_notices
 from meetlink.invites.planned import invitations_for
-from meetlink.invites.seating import seated_points
 from meetlink.invites.specs import InvitationSpec
 from meetlink.invites.templates import Templates
-from meetlink.loading.meeting import ConferenceMode, InviteMode
+from meetlink.loading.meeting import InviteMode
 from meetlink.loading.roster import Contact
 from meetlink.planning import Plan
 from meetlink.reconcile.diff import fingerprint
+from meetlink.reconcile.invitation_hashes import (
+    Entry,
+    invitations_mark,
+    read_hashes,
+    write_hashes,
+)
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.requests import conference_attendees as _attendees
+from meetlink.reconcile.requests import conference_requests
 from meetlink.reconcile.scope import Scope, conference_key
-from meetlink.text import nfc
 
 __all__ = [
     "DesiredState",
@@ -104,18 +110,38 @@ class Wanted:
     handouts: Mapping[EffectKey, str]
     build_invitations: Callable[[], dict[EffectKey, InvitationSpec]]
     templates: Templates | None = None  # the words of invitations (the meeting's folder)
+    # The inputs' mark and the hashes the last run kept for it (None: build them), and how
+    # to keep them once built (:mod:`meetlink.reconcile.invitation_hashes`).
+    stored_hashes: Callable[[], tuple[str, dict[EffectKey, str] | None]] = lambda: ("", None)
+    keep_hashes: Callable[[str, Mapping[EffectKey, Entry]], None] = lambda mark, hashes: None
+    natural_uids: dict[EffectKey, str] = field(default_factory=dict)  # filled as built
 
     @functools.cached_property
     def invitations(self) -> dict[EffectKey, InvitationSpec]:
         """Every invitation wanted, keyed by its effect key."""
         return self.build_invitations()
 
+    @functools.cached_property
+    def invitation_hashes(self) -> dict[EffectKey, str]:
+        """Every invitation's content hash: the stored ones when nothing they are made of
+        changed, else hashed from the specs (and kept for the next run)."""
+        mark, stored = self.stored_hashes()
+        if stored is not None:
+            return stored
+        specs, natural = self.invitations, self.natural_uids
+        entries = {
+            k: Entry(content_hash(s, self.templates), s.uid, natural.get(k, s.uid))
+            for k, s in specs.items()
+        }
+        self.keep_hashes(mark, entries)
+        return {k: entry.hash for k, entry in entries.items()}
+
     def hashes(self, kind: Kind) -> dict[EffectKey, str]:
         """The content hashes of one kind, for :func:`~meetlink.reconcile.diff.diff`."""
         if kind == Kind.CONFERENCE:
             return {k: fingerprint(r.model_dump_json()) for k, r in self.conferences.items()}
         if kind == Kind.INVITATION:
-            return {k: content_hash(s, self.templates) for k, s in self.invitations.items()}
+            return dict(self.invitation_hashes)
         table = {
             Kind.CREDENTIAL: self.credentials,
             Kind.ACCESS: self.access,
@@ -133,6 +159,11 @@ class DesiredState:
     cancelled_sittings: frozenset[str] = frozenset()
     templates_folder: Path | None = None
     part: Scope | None = None  # an office's part of the roster (``--scope UNIT``)
+    # Where the invitations' hashes are kept between runs (the state folder; None: never),
+    # and the fingerprint of the meeting file, roster and code they were made from.
+    hashes_folder: Path | None = None
+    sources_mark: str = ""
+    words: Templates | None = None  # the templates as ``open`` checked them (else loaded)
 
     def within(self, key: EffectKey) -> bool:
         """Whether this run may change or cancel the ledger's effect ``key`` (always,
@@ -146,6 +177,8 @@ class DesiredState:
     @functools.cached_property
     def templates(self) -> Templates:
         """The words of invitations: the meeting's ``templates:`` folder over the built-in."""
+        if self.words is not None:
+            return self.words
         return Templates.load(self.plan.meeting.language, self.templates_folder)
 
     @functools.cached_property
@@ -264,26 +297,37 @@ class DesiredState:
             if key.kind == Kind.INVITATION
             and (uid := effect.external_id or effect.detail.get("uid"))
         }
+        natural: dict[EffectKey, str] = {}  # the UIDs invitations_for gave, as built
         return Wanted(
             self.scoped_requests,
             credentials,
             access,
             handouts,
-            functools.partial(self.invitations, made, sent_uids),
+            functools.partial(self.invitations, made, sent_uids, natural),
             self.templates,
+            functools.partial(self.stored_hashes, made, sent_uids),
+            functools.partial(write_hashes, self.hashes_folder),
+            natural,
         )
 
-    def invitations(
-        self, made: Mapping[EffectKey, Effect], sent_uids: Mapping[EffectKey, str] | None = None
-    ) -> dict[EffectKey, InvitationSpec]:
-        """Every invitation wanted, with the join links of the conferences made so far.
+    def stored_hashes(
+        self, made: Mapping[EffectKey, Effect], sent_uids: Mapping[EffectKey, str]
+    ) -> tuple[str, dict[EffectKey, str] | None]:
+        """The fingerprint of everything :meth:`invitations` makes its specs from, and the
+        hashes a run kept for it (``("", None)`` without a ``sources_mark``)."""
+        if not self.sources_mark:
+            return "", None
+        points = None if self.part is None else self.part.points
+        parts = (self._links(made), self.platform_events(made))
+        mark = invitations_mark(
+            self.sources_mark, self.templates, *parts, self.cancelled_sittings, points
+        )
+        return mark, read_hashes(self.hashes_folder, mark, sent_uids)
 
-        A point of a conference whose platform made a calendar event (Google) is invited
-        under the event's UID (see :meth:`platform_events`), unless the ledger holds an
-        invitation already sent for it (``sent_uids``, by invitation key): that one keeps its
-        UID, since a new one would leave the old entry in the guests' calendars beside it.
-        """
-        links: dict[str | tuple[str, str], str] = {}
+    def _links(self, made: Mapping[EffectKey, Effect]) -> dict[str, str]:
+        """A conference's plan key → its join link, for the conferences made whose link may
+        go into an invitation (not a per-unit token's)."""
+        links: dict[str, str] = {}
         for key, effect in made.items():
             adapter = self.adapters.get(key.track)
             if (
@@ -293,6 +337,23 @@ class DesiredState:
                 and not adapter.capabilities & _TOKEN_CAPS
             ):
                 links[_plan_text(key.conference)] = effect.join_url
+        return links
+
+    def invitations(
+        self,
+        made: Mapping[EffectKey, Effect],
+        sent_uids: Mapping[EffectKey, str] | None = None,
+        natural_uids: dict[EffectKey, str] | None = None,
+    ) -> dict[EffectKey, InvitationSpec]:
+        """Every invitation wanted, with the join links of the conferences made so far.
+
+        A point of a conference whose platform made a calendar event (Google) is invited
+        under the event's UID (see :meth:`platform_events`), unless the ledger holds an
+        invitation already sent for it (``sent_uids``, by invitation key): that one keeps its
+        UID, since a new one would leave the old entry in the guests' calendars beside it.
+        """
+        links: dict[str | tuple[str, str], str] = {}
+        links.update(self._links(made))
         by_email = {t.id for t in self.plan.meeting.tracks if t.invites != InviteMode.PLATFORM}
         event_uids = {text: uid for text, (uid, _) in self.platform_events(made).items()}
         kept = sent_uids or {}
@@ -307,6 +368,8 @@ class DesiredState:
             key = EffectKey.invitation(spec.track, spec.sitting, spec.point)
             uid = kept.get(key)
             out[key] = spec if uid is None or uid == spec.uid else replace(spec, uid=uid)
+            if natural_uids is not None:  # what the hashes kept are checked against
+                natural_uids[key] = spec.uid
         return out
 
     def platform_events(self, made: Mapping[EffectKey, Effect]) -> dict[str, tuple[str, int]]:
@@ -397,76 +460,3 @@ def _plan_text(conference: ConferenceKey) -> str:
     """The plan's own text of a conference key (points unescaped), as invitations use it."""
     head = conference.sitting_key
     return head if conference.point is None else f"{head}/{conference.point}"
-
-
-def _attendees(plan: Plan) -> dict[str, tuple[Attendee, ...]]:
-    """Who the platform invites for each conference: the recipients of its points (a relay
-    point of a tiered track: in the conference above and in its own)."""
-    index: dict[tuple[str, str, str], list[str]] = {}
-    for c in plan.conferences:
-        for p in c.bridge_points:
-            index.setdefault((c.track, c.sitting, p), []).append(c.key)
-    found: dict[str, dict[str, Attendee]] = {}
-    # The recipients of the invitations (as invitations_for finds them), without building
-    # the invitations: those are built once, with their links (issue 19).
-    for sitting, point, _, recipients in seated_points(plan):
-        if not recipients or sitting.start is None or sitting.end is None:
-            continue  # no invitation there: invitations_for skips it too
-        for key in index.get((sitting.track, sitting.id, point.id), ()):
-            people = found.setdefault(key, {})
-            for recipient in recipients:
-                people.setdefault(
-                    recipient.email.casefold(),
-                    Attendee(email=recipient.email, name=nfc(recipient.name)),
-                )
-    return {key: tuple(people.values()) for key, people in found.items()}
-
-
-def conference_requests(
-    plan: Plan, attendees: Mapping[str, tuple[Attendee, ...]] | None = None
-) -> dict[EffectKey, ConferenceRequest]:
-    """One :class:`ConferenceRequest` per planned conference whose sitting has a time.
-
-    ``attendees`` maps a conference's plan key to who the platform should invite (used when
-    the platform sends its own invitations). A sitting whose time is announced later gets no
-    conference until it has one.
-    """
-    meeting = plan.meeting
-    sittings = {(s.track, s.id): s for s in plan.sittings}
-    tracks = {t.id: t for t in meeting.tracks}
-    points = {p.id: p for p in plan.bridge_points}
-    description = "\n".join(f"- {line}" for line in meeting.agenda)
-    out: dict[EffectKey, ConferenceRequest] = {}
-    for conference in plan.conferences:
-        sitting = sittings[(conference.track, conference.sitting)]
-        if len(conference.bridge_points) == 1:  # a party cell may meet at its own hour
-            sitting = plan.sitting_at(sitting, points[conference.bridge_points[0]])
-        if sitting.start is None or sitting.end is None:
-            continue
-        track = tracks[conference.track]
-        refs = tuple(PointRef.of(points[p]) for p in conference.bridge_points)
-        title = sitting.title
-        if len(refs) == 1 and track.conference == ConferenceMode.PER_POINT:
-            title = f"{sitting.title} — {refs[0].name}"
-        elif conference.relay_point is not None:  # a relay conference of a tiered track
-            title = f"{sitting.title} — {points[conference.relay_point].name}"
-        out[EffectKey.for_conference(conference_key(conference))] = ConferenceRequest(
-            key=conference.key,
-            meeting_id=meeting.id,
-            track=conference.track,
-            sitting=conference.sitting,
-            title=title,
-            description=description,
-            start=sitting.start,
-            end=sitting.end,
-            timezone=meeting.timezone,
-            recurrence=sitting.recurrence,
-            location=sitting.location or (points[refs[0].id].location if refs else None),
-            organizer_email=meeting.organizer.email or "",
-            attendees=(attendees or {}).get(conference.key, ()),
-            bridge_points=refs,
-            send_invites=track.invites == InviteMode.PLATFORM,
-            arrive_by=sitting.arrive_by,
-            exceptions=OccurrenceChange.of(sitting.occurrences),
-        )
-    return out

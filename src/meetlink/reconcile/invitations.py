@@ -72,10 +72,11 @@ def run_invitations(ctx: RunContext) -> None:
     wanted = ctx.wanted()
     actions = ctx.actions(Kind.INVITATION, wanted)
     ctx.result.plan(actions)
-    specs = wanted.invitations
-    events = ctx.desired.platform_events(ctx.effects(Kind.CONFERENCE))
-    floors = dict(events.values())
-    ctx.run_all("invitations", actions, lambda a: invite(ctx, a, specs, floors))
+    floors: dict[str, int] = {}
+    if any(a.op != Op.NONE for a in actions):  # the specs are built for something to send
+        events = ctx.desired.platform_events(ctx.effects(Kind.CONFERENCE))
+        floors = dict(events.values())
+    ctx.run_all("invitations", actions, lambda a: invite(ctx, a, wanted.invitations, floors))
 
 
 def invite(

@@ -53,6 +53,7 @@ from meetlink.reconcile.context import (
 from meetlink.reconcile.desired import DesiredState
 from meetlink.reconcile.diff import Action
 from meetlink.reconcile.handouts import run_handouts
+from meetlink.reconcile.invitation_hashes import sources_mark
 from meetlink.reconcile.invitations import run_invitations
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState, Ledger, LedgerStore
@@ -136,7 +137,7 @@ def open_meeting(
     plan = plan_meeting(loaded.meeting, loaded.roster)
     part = _scope(loaded, plan, scope, cancel_sittings)
     # The meeting's own templates are checked now: a mistake is exit 2 before anything is done.
-    Templates.load(loaded.meeting.language, loaded.templates_folder)
+    words = Templates.load(loaded.meeting.language, loaded.templates_folder)
     check_pending_templates(loaded.meeting.language, loaded.templates_folder)
     adapters = make_adapters(loaded, plan, state, environ=environ, http=http)
     options = _Options(concurrency, rate_limits, progress or Silent(), secret_hook, sender)
@@ -159,7 +160,7 @@ def open_meeting(
             mark_cancelled(ledger, loaded.meeting.id, _sitting_keys(plan, cancel_sittings))
             with _open_vault(where, ledger, vault_key, environ) as vault:
                 ctx = _context(
-                    loaded, plan, ledger, vault, adapters, state, options, False, (), part
+                    loaded, plan, ledger, vault, adapters, state, options, False, (), part, words
                 )
                 _where(ctx.result, where.shown if where.server else "", part, plan)
                 try:
@@ -252,6 +253,7 @@ def _context(
     dry_run: bool,
     extra_cancelled: Iterable[str] = (),
     scope: Scope | None = None,
+    words: Templates | None = None,
 ) -> RunContext:
     meeting = loaded.meeting
     cancelled = {
@@ -269,7 +271,16 @@ def _context(
         ledger=ledger,
         vault=vault,
         adapters=adapters,
-        desired=DesiredState(plan, adapters, frozenset(cancelled), loaded.templates_folder, scope),
+        desired=DesiredState(
+            plan,
+            adapters,
+            frozenset(cancelled),
+            loaded.templates_folder,
+            scope,
+            hashes_folder=None if dry_run else state,
+            sources_mark=sources_mark(meeting, loaded.roster),
+            words=words,
+        ),
         state=state,
         # Both ledgers commit a chunk's outcomes after Mail.sync; another store each at once.
         mail=Mail(

@@ -132,11 +132,21 @@ class Templates:
         >>> Templates.load("vi").render("alarm.txt", point_name="Xã Dị Sử", title="Họp")
         'Đến giờ có mặt tại điểm cầu Xã Dị Sử: Họp'
         """
+        return self._fill(name, context, shared=False)
+
+    def _fill(self, name: str, context: dict[str, Any], *, shared: bool) -> str:
+        """``name`` rendered with ``context``; ``shared``: ``context`` holds the globals
+        already and is read as it is (one context for every file of a message, not a copy
+        per file)."""
         template = self._compiled.get(name)
         try:
             if template is None:
                 template = self._environment.get_template(name)
-            text = template.render(context)
+            filled = template.new_context(context, shared=shared)
+            try:
+                text = self._environment.concat(template.root_render_func(filled))
+            except Exception:
+                self._environment.handle_exception()  # the template's own lines in the traceback
         except jinja2.TemplateNotFound:
             raise InputError.single(
                 f"templates/{self.language}/{name}",
@@ -154,7 +164,7 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> dict[str, Any]:
         """The variables of one message (see :mod:`meetlink.invites.variables`)."""
-        return dict(self._variables(spec, kind, sequence, recipients))
+        return dict(self._variables(spec, kind, sequence, recipients)[0])
 
     def _variables(
         self,
@@ -162,22 +172,25 @@ class Templates:
         kind: Kind,
         sequence: int,
         recipients: Sequence[Recipient] | None,
-    ) -> Mapping[str, Any]:
+    ) -> tuple[Mapping[str, Any], dict[str, Any]]:
         """The variables of the message being written, computed once for its calendar, its
-        alarm, its subject and its bodies: the last two sets asked for are kept, per thread,
-        found by the very objects asked with (never an equal copy), and only read."""
+        alarm, its subject and its bodies, and the context its templates are filled with
+        (the environment's globals and the variables): the last two sets asked for are kept,
+        per thread, found by the very objects asked with (never an equal copy), and only
+        read."""
         if kind != "uninvite":  # recipients count only for an un-invitation (the addressees)
             recipients = None
         key = (spec, kind, sequence, recipients)
-        recent: list[tuple[tuple[object, ...], Mapping[str, Any]]] = getattr(
+        recent: list[tuple[tuple[object, ...], dict[str, Any], dict[str, Any]]] = getattr(
             self._recent, "entries", []
         )
-        for known, variables in recent:
+        for known, variables, context in recent:
             if all(a is b for a, b in zip(known, key, strict=True)):
-                return variables
+                return variables, context
         variables = invitation_variables(spec, kind, sequence, recipients)
-        self._recent.entries = [(key, variables), *recent[:1]]
-        return variables
+        context = {**self._environment.globals, **variables}  # once for the message's files
+        self._recent.entries = [(key, variables, context), *recent[:1]]
+        return variables, context
 
     def description(
         self,
@@ -187,7 +200,8 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> str:
         """The event's DESCRIPTION, plain text."""
-        return self.render("description.txt", **self._variables(spec, kind, sequence, recipients))
+        context = self._variables(spec, kind, sequence, recipients)[1]
+        return self._fill("description.txt", context, shared=True)
 
     def subject(
         self,
@@ -197,7 +211,8 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> str:
         """The mail's subject line for this kind of message."""
-        text = self.render("subject.txt", **self._variables(spec, kind, sequence, recipients))
+        context = self._variables(spec, kind, sequence, recipients)[1]
+        text = self._fill("subject.txt", context, shared=True)
         return " ".join(text.split())
 
     def bodies(
@@ -208,15 +223,16 @@ class Templates:
         recipients: Sequence[Recipient] | None = None,
     ) -> tuple[str, str]:
         """The mail's plain-text and HTML bodies."""
-        variables = self._variables(spec, kind, sequence, recipients)
+        context = self._variables(spec, kind, sequence, recipients)[1]
         return (
-            self.render("body.txt", **variables) + "\n",
-            self.render("body.html", **variables) + "\n",
+            self._fill("body.txt", context, shared=True) + "\n",
+            self._fill("body.html", context, shared=True) + "\n",
         )
 
     def alarm(self, spec: InvitationSpec) -> str:
         """The text of the reminder at the arrive-early time."""
-        return " ".join(self.render("alarm.txt", **self._variables(spec, "new", 0, None)).split())
+        context = self._variables(spec, "new", 0, None)[1]
+        return " ".join(self._fill("alarm.txt", context, shared=True).split())
 
     @property
     def conference_label(self) -> str:
