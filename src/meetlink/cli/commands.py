@@ -238,6 +238,9 @@ def _status(args: argparse.Namespace) -> int:
     for row in rows:
         words = (row.conference, row.credentials, row.invitation, row.state)
         cells = (row.sitting, row.point, *(status_word(w) for w in words))
+        if row.relay:  # a relay conference of a tiered track: where it is hosted
+            held = _("{state}, relay room at {point}")
+            cells = (cells[0], cells[1], held.format(state=cells[2], point=row.relay), *cells[3:])
         table.add_row(*(terminal_cell(c) for c in cells))
     terminal_console().print(table)
     counted = {

@@ -443,7 +443,7 @@ def track_lists(plan: Plan, listed: PointList) -> list[tuple[str, PointList]]:
 def _table_columns(listed: PointList) -> list[TableColumn]:
     seat_columns = sum(1 for c in listed.columns if c.key.startswith("seats:"))
     seat_mm = 24.0 if seat_columns <= 3 else 18.0
-    weights = {"name": 1.2, "location": 1.3, "units": 2.0, "chair": 1.6}
+    weights = {"name": 1.2, "location": 1.3, "relayed_from": 1.2, "units": 2.0, "chair": 1.6}
     columns = []
     for column in listed.columns:
         if column.key == "number":

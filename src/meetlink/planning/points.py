@@ -22,11 +22,13 @@ from typing import Literal
 from meetlink.planning.planner import BridgePoint, Plan, PlannedSitting
 
 __all__ = [
+    "RELAYED_FROM",
     "Column",
     "PointList",
     "PointRow",
     "platform_label",
     "point_list",
+    "relay_sources",
     "sitting_label",
     "sitting_labels",
     "sitting_names",
@@ -38,6 +40,10 @@ _PLATFORMS: Mapping[str, str] = {
     "jitsi": "Jitsi Meet",
     "memory": "Hội nghị thử nghiệm",
 }
+
+
+RELAYED_FROM = "Tiếp sóng từ"
+"""The label of the column naming the point each one hears a relayed meeting from."""
 
 
 def platform_label(platform: str) -> str:
@@ -72,6 +78,9 @@ class PointRow:
     seats: Mapping[str, int]
     meets_at: str = ""
     """A party cell's own hour ("19 giờ 30"); empty for a point meeting at its track's."""
+    relayed_from: str = ""
+    """The point that relays the meeting to this one (a tiered track, see
+    :mod:`meetlink.planning.tiers`); empty in the main conference."""
 
     def value(self, key: str) -> str | int:
         """The cell of column ``key`` (units joined with a line break per unit)."""
@@ -88,6 +97,7 @@ class PointRow:
             "officer": self.officer,
             "officer_phone": self.officer_phone,
             "meets_at": self.meets_at,
+            "relayed_from": self.relayed_from,
         }
         return fixed[key]
 
@@ -212,6 +222,7 @@ def point_list(plan: Plan, *, title: str | None = None) -> PointList:
     meeting = plan.meeting
     member_word = meeting.kind.vocabulary.member_vi
     labels = sitting_labels(plan)
+    sources = relay_sources(plan)
     seat_columns = [
         Column(f"seats:{s.track}/{s.id}", f"Số {member_word} – {labels[(s.track, s.id)]}", "number")
         for s in plan.sittings
@@ -221,6 +232,8 @@ def point_list(plan: Plan, *, title: str | None = None) -> PointList:
         Column("point_id", "Mã điểm cầu", "name"),
         Column("name", "Điểm cầu", "name"),
         Column("location", "Địa điểm", "text"),
+        # only when the plan relays a track in tiers: the point each one hears the meeting from
+        *([Column("relayed_from", RELAYED_FROM, "name")] if sources else []),
         # only when a party cell meets at an hour of its own; the others meet at the track's
         *(
             [Column("meets_at", "Giờ sinh hoạt riêng", "name")]
@@ -236,7 +249,8 @@ def point_list(plan: Plan, *, title: str | None = None) -> PointList:
     )
     forms = {t.id: t.title or platform_label(t.platform) for t in meeting.tracks}
     rows = tuple(
-        _row(number, point, plan, forms) for number, point in enumerate(plan.bridge_points, 1)
+        _row(number, point, plan, forms, sources.get(point.id, ""))
+        for number, point in enumerate(plan.bridge_points, 1)
     )
     heading = (title or meeting.notice.attachment_title).upper()
     return PointList(heading, meeting.title, columns, rows, member_word, _note(plan))
@@ -252,7 +266,33 @@ def _note(plan: Plan) -> str:
     return f"(Kèm theo {notice.title.capitalize()} số {notice.number}{day})"
 
 
-def _row(number: int, point: BridgePoint, plan: Plan, forms: Mapping[str, str]) -> PointRow:
+def relay_sources(plan: Plan) -> dict[str, str]:
+    """Each point of a plan with relay conferences → the name of the point that relays the
+    meeting to it ("" for a point of a main conference); an empty mapping when no track is
+    relayed in tiers. A relay point hears the meeting in the conference above its own.
+
+    >>> relay_sources(plan)["H1-X1"]  # doctest: +SKIP
+    'Huyện ủy Cẩm Xuyên'
+    """
+    if all(c.relay_point is None for c in plan.conferences):
+        return {}
+    sources: dict[str, str] = {}
+    for conference in plan.conferences:  # every sitting has the same tree: the first one says
+        relay = conference.relay_point
+        name = "" if relay is None else plan.point(relay).name
+        for point_id in conference.bridge_points:
+            if point_id != relay:
+                sources.setdefault(point_id, name)
+    return sources
+
+
+def _row(
+    number: int,
+    point: BridgePoint,
+    plan: Plan,
+    forms: Mapping[str, str],
+    relayed_from: str = "",
+) -> PointRow:
     host = plan.units.get(point.host_unit)
     officer = host.officer if host is not None else None
     seats = {f"seats:{point.track}/{sitting_id}": n for sitting_id, n in point.seats.items()}
@@ -268,4 +308,5 @@ def _row(number: int, point: BridgePoint, plan: Plan, forms: Mapping[str, str]) 
         officer_phone=(officer.phone or "") if officer else "",
         seats=seats,
         meets_at=f"{point.meets_at:%H} giờ {point.meets_at:%M}" if point.meets_at else "",
+        relayed_from=relayed_from,
     )

@@ -57,7 +57,12 @@ POSTPONED = "postponed, awaiting the time"
 
 @dataclass(frozen=True)
 class StatusRow:
-    """One bridge point in one sitting: its conference, credentials, invitation, last error."""
+    """One bridge point in one sitting: its conference, credentials, invitation, last error.
+
+    ``relay`` names the point hosting the conference when it is a relay conference of a
+    tiered track (:mod:`meetlink.planning.tiers`): a relay point has a row in the conference
+    above, where it hears the meeting, and one in its own, where it passes it on.
+    """
 
     sitting: str
     point: str
@@ -65,6 +70,7 @@ class StatusRow:
     credentials: str
     invitation: str
     error: str
+    relay: str = ""
 
     @property
     def state(self) -> str:
@@ -114,6 +120,7 @@ def meeting_status(plan: Plan, ledger: LedgerStore, scope: Scope | None = None) 
     rows: list[StatusRow] = []
     for conference in plan.conferences:
         key = conference_key(conference)
+        relay = "" if conference.relay_point is None else plan.point(conference.relay_point).name
         made = effects.get(EffectKey.for_conference(key))
         sitting_cancelled = effects.get(
             EffectKey.cancelled_sitting(conference.track, conference.sitting)
@@ -161,6 +168,7 @@ def meeting_status(plan: Plan, ledger: LedgerStore, scope: Scope | None = None) 
                     credentials=credentials_word,
                     invitation=invitation_word,
                     error=errors[0] if errors else "",
+                    relay=relay,
                 )
             )
     return rows
