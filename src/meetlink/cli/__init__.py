@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -226,6 +226,16 @@ def _stdout_to_devnull() -> None:
         os.close(devnull)
 
 
+_COMMAND_RUNNERS: tuple[Callable[[argparse.Namespace], int | None], ...] = (
+    run_command,
+    run_announce_command,
+    run_document_command,
+    run_registration_command,
+    run_state_command,
+    run_google_command,
+)
+
+
 def _main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     # Warnings from meetlink and the libraries it drives reach stderr, every known secret
@@ -238,24 +248,11 @@ def _main(argv: Sequence[str]) -> int:
             return _plan(args)
         if args.command == "report":
             return _report(args)
-        code = run_command(args)
-        if code is not None:
-            return code
-        code = run_announce_command(args)
-        if code is not None:
-            return code
-        code = run_document_command(args)
-        if code is not None:
-            return code
-        code = run_registration_command(args)
-        if code is not None:
-            return code
-        code = run_state_command(args)
-        if code is not None:
-            return code
-        code = run_google_command(args)
-        if code is not None:
-            return code
+        # Each command module runs the commands it owns and answers None for the others.
+        for run in _COMMAND_RUNNERS:
+            code = run(args)
+            if code is not None:
+                return code
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
