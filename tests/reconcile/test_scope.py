@@ -1,8 +1,6 @@
 """`meetlink open --scope UNIT` on the SQLite ledger: an office opens its own part of the roster
 (the unit and every unit below it) and never touches, nor cancels, another office's points."""
 
-# ruff: noqa: E501 - roster rows read best one to a line
-
 from __future__ import annotations
 
 import re
@@ -11,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.reconcile.postgres.scope_runs import ROSTER
 
 from meetlink.cli import main
 from meetlink.reconcile import OpenResult
@@ -18,17 +17,8 @@ from meetlink.reconcile.ledger import EffectState, Ledger
 
 Open = Callable[..., Any]
 
-# A province (T) with two districts (H1, H2); each district has two communes.
-ROSTER = """\
-mã,tên tổ chức đảng,loại,trực thuộc,số đảng viên,địa điểm,cán bộ kỹ thuật,email,email nhận giấy mời
-T,Tỉnh ủy Hà Tĩnh,committee,,40,Hội trường Tỉnh ủy,Ngô Văn An,ktv.t@tinhuy.example.org,vp@tinhuy.example.org
-H1,Huyện ủy Cẩm Xuyên,district,T,30,Hội trường Huyện ủy Cẩm Xuyên,Lê Thị Bình,ktv.h1@cx.example.org,vp.h1@cx.example.org
-X11,Đảng ủy xã Cẩm Thành,commune,H1,25,Hội trường xã Cẩm Thành,Đỗ Văn Cường,ktv.x11@cx.example.org,bt.x11@cx.example.org
-X12,Đảng ủy xã Cẩm Quang,commune,H1,22,Hội trường xã Cẩm Quang,Phan Văn Dũng,ktv.x12@cx.example.org,bt.x12@cx.example.org
-H2,Huyện ủy Can Lộc,district,T,28,Hội trường Huyện ủy Can Lộc,Trần Thị Em,ktv.h2@cl.example.org,vp.h2@cl.example.org
-X21,Đảng ủy xã Thiên Lộc,commune,H2,24,Hội trường xã Thiên Lộc,Võ Văn Giang,ktv.x21@cl.example.org,bt.x21@cl.example.org
-X22,Đảng ủy xã Kim Song Trường,commune,H2,21,Hội trường xã Kim Song Trường,Hồ Thị Hoa,ktv.x22@cl.example.org,bt.x22@cl.example.org
-"""
+# ROSTER: a province (T) with two districts (H1, H2), each with two communes; the same offices
+# as the PostgreSQL scope runs, so both ledgers are tried on one roster.
 
 MEETING = """\
 id: tinh-2024
