@@ -8,7 +8,7 @@ import re
 import stat
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httplib2
@@ -78,6 +78,27 @@ def office(
     return _meeting(tmp_path), secrets
 
 
+@pytest.fixture
+def login_at_console(
+    emu: GoogleEmulator,
+    office: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., tuple[int, str]]:
+    """``meetlink google login MEETING --client-secrets … --no-browser`` (and any options
+    given), a user pasting back at the console: the exit code and everything printed."""
+    meeting, secrets = office
+
+    def login(*options: str) -> tuple[int, str]:
+        user = PastingUser(emu, capsys)
+        monkeypatch.setattr(sys, "stdin", user)
+        command = ["google", "login", str(meeting), "--client-secrets", str(secrets)]
+        code = main([*command, "--no-browser", *options])
+        return code, user.printed + capsys.readouterr().out
+
+    return login
+
+
 def _accepted(emu: GoogleEmulator, token: str) -> int:
     http = httplib2.Http(timeout=10)
     try:
@@ -91,19 +112,10 @@ def _accepted(emu: GoogleEmulator, token: str) -> int:
 
 
 def test_login_on_a_machine_without_a_browser_keeps_the_sign_in_sealed(
-    emu: GoogleEmulator,
-    office: tuple[Path, Path],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, login_at_console: Callable[..., tuple[int, str]]
 ) -> None:
-    meeting, secrets = office
-    user = PastingUser(emu, capsys)
-    monkeypatch.setattr(sys, "stdin", user)
+    code, out = login_at_console()
 
-    code = main(["google", "login", str(meeting), "--client-secrets", str(secrets), "--no-browser"])
-
-    out = user.printed + capsys.readouterr().out
     assert code == 0, out
     # exactly the scopes the track needs: events, Meet settings (RESTRICTED), attendance
     asked = re.search(r"scope=([^&\s]+)", out)
@@ -122,18 +134,12 @@ def test_login_on_a_machine_without_a_browser_keeps_the_sign_in_sealed(
 
 def test_logout_revokes_at_google_and_deletes_the_sign_in(
     emu: GoogleEmulator,
-    office: tuple[Path, Path],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    login_at_console: Callable[..., tuple[int, str]],
 ) -> None:
-    meeting, secrets = office
-    monkeypatch.setattr(sys, "stdin", PastingUser(emu, capsys))
-    assert (
-        main(["google", "login", str(meeting), "--client-secrets", str(secrets), "--no-browser"])
-        == 0
-    )
-    capsys.readouterr()
+    code, out = login_at_console()
+    assert code == 0, out
     from meetlink.adapters.google.login import login_store
 
     token = login_store().read("default")["token"]
@@ -177,24 +183,20 @@ class _Keyring:
 
 def test_with_keyring_the_sign_in_is_kept_in_the_os_keyring_and_no_file_is_written(
     emu: GoogleEmulator,
-    office: tuple[Path, Path],
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    login_at_console: Callable[..., tuple[int, str]],
 ) -> None:
-    meeting, secrets = office
     store = _Keyring()
     keyring, errors = store.module()
     monkeypatch.setitem(sys.modules, "keyring", keyring)
     monkeypatch.setitem(sys.modules, "keyring.errors", errors)
-    monkeypatch.setattr(sys, "stdin", PastingUser(emu, capsys))
-    login = ["google", "login", str(meeting), "--client-secrets", str(secrets)]
 
-    assert main([*login, "--no-browser", "--keyring"]) == 0
+    code, out = login_at_console("--keyring")
+    assert code == 0, out
 
     assert list(store.entries) == [("meetlink-google", "default")]
     assert not (tmp_path / "config" / "meetlink" / "google-logins").exists()
-    capsys.readouterr()
     assert main(["google", "logout", "--keyring"]) == 0
     assert store.entries == {}
     assert emu.refresh_tokens_count == 0

@@ -14,6 +14,7 @@ from typing import Any
 
 import docx
 import pytest
+from tests.recurring_meeting import year_plan
 
 from meetlink.credentials.handout import (
     HandOutCard,
@@ -26,44 +27,14 @@ from meetlink.credentials.handout import (
 from meetlink.credentials.vault import Credential
 from meetlink.documents.slip import Slip, SlipSitting, slip_docx
 from meetlink.loading.roster import Contact
-from meetlink.planning import plan_meeting
 from meetlink.reconcile.handouts import sitting_times
-from meetlink.reconcile.setup import load_meeting
 
-ROSTER = (
-    "id,name,kind,members,location,officer_name,officer_email\n"
-    "TU,Đảng bộ cơ quan Thị ủy,committee,30,Hội trường tầng 3,Ngô Văn An,ktv@thiuy.example.org\n"
-    "CB01,Chi bộ cơ quan số 1,agency,20,Phòng họp số 1,Lê Văn Bình,ktv1@thiuy.example.org\n"
-)
-YEAR = """\
-id: gio-sinh-hoat-2024
-title: "Giờ sinh hoạt toàn Đảng bộ năm 2024"
-organizer: {name: "Văn phòng Thị ủy", email: vp@thiuy.example.org}
-kind: party_meeting
-language: LANGUAGE
-roster: roster.csv
-tracks:
-  - id: main
-    platform: memory
-    units: {kinds: [committee, agency]}
-    sittings:
-      - id: monthly
-        start: 2024-01-07T08:00
-        end: 2024-01-07T10:00
-        recurrence: FREQ=MONTHLY;BYDAY=1SU;COUNT=12
-        exceptions:
-          2024-02-04: skip
-          2024-09-01: {start: 2024-09-08T14:00, reason: trùng nghỉ lễ Quốc khánh}
-"""
 CREDENTIAL = Credential(login="cb01", password="Mk-7Qz-2024")
 
 
 def year_times(files: Any, language: str = "vi") -> tuple[SittingTime, ...]:
     """The monthly sitting's times as ``open`` hands them out."""
-    files.roster_text(ROSTER)
-    loaded = load_meeting(files.meeting(YEAR.replace("LANGUAGE", language)))
-    plan = plan_meeting(loaded.meeting, loaded.roster)
-    return sitting_times(plan, "main", ("monthly",))
+    return sitting_times(year_plan(files, language), "main", ("monthly",))
 
 
 def body_lines(times: tuple[SittingTime, ...], language: str = "vi") -> dict[str, str]:

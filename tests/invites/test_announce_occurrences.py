@@ -11,42 +11,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from tests.recurring_meeting import year_plan
 
 from meetlink.invites.announce import Announcement, announcements_for, render_announcement
-from meetlink.planning import plan_meeting
-from meetlink.reconcile.setup import load_meeting
-
-ROSTER = (
-    "id,name,kind,members,location\n"
-    "TU,Đảng bộ cơ quan Thị ủy,committee,30,Hội trường tầng 3\n"
-    "CB01,Chi bộ cơ quan số 1,agency,20,Phòng họp số 1\n"
-)
-YEAR = """\
-id: gio-sinh-hoat-2024
-title: "Giờ sinh hoạt toàn Đảng bộ năm 2024"
-organizer: {name: "Văn phòng Thị ủy", email: vp@thiuy.example.org}
-kind: party_meeting
-language: LANGUAGE
-roster: roster.csv
-tracks:
-  - id: main
-    platform: memory
-    units: {kinds: [committee, agency]}
-    sittings:
-      - id: monthly
-        start: 2024-01-07T08:00
-        end: 2024-01-07T10:00
-        recurrence: FREQ=MONTHLY;BYDAY=1SU;COUNT=12
-        exceptions:
-          2024-02-04: skip
-          2024-09-01: {start: 2024-09-08T14:00}
-"""
 
 
 def year_text(files: Any, form: str, language: str = "vi") -> str:
-    files.roster_text(ROSTER)
-    loaded = load_meeting(files.meeting(YEAR.replace("LANGUAGE", language)))
-    plan = plan_meeting(loaded.meeting, loaded.roster)
+    plan = year_plan(files, language)
     links = {("main/monthly", p): "https://meet.example/y" for p in ("TU", "CB01")}
     (announcement,) = announcements_for(plan, links)
     return render_announcement(announcement, form)  # type: ignore[arg-type]

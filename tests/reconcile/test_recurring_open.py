@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from tests.recurring_meeting import SKIPPED, year_meeting
 
 Meeting = Any  # tests/reconcile/conftest.py's Meeting: a folder, its ledger and its outbox
 
@@ -35,31 +36,11 @@ ROSTER += "".join(
     f"Kỹ thuật viên {n},ktv{n:02d}@thiuy.example.org,cb{n:02d}@thiuy.example.org\n"
     for n in range(1, 28)
 )
-YEAR = """\
-id: gio-sinh-hoat-2024
-title: "Giờ sinh hoạt toàn Đảng bộ năm 2024"
-organizer: {name: "Văn phòng Thị ủy", email: vp@thiuy.example.org}
-kind: party_meeting
-roster: roster.csv
-tracks:
-  - id: main
-    platform: memory
-    units: {kinds: [committee, agency]}
-    sittings:
-      - id: monthly
-        start: 2024-01-07T08:00
-        end: 2024-01-07T10:00
-        recurrence: FREQ=MONTHLY;BYDAY=1SU;COUNT=12
-        exceptions:
-          2024-02-04: skip
-          2024-09-01: {start: 2024-09-08T08:00}
-"""
-MARCH = "          2024-02-04: skip\n"
 
 
 @pytest.fixture
 def year(meeting: Meeting) -> Meeting:
-    meeting.write(YEAR, ROSTER)
+    meeting.write(year_meeting(), ROSTER)
     return meeting
 
 
@@ -109,7 +90,7 @@ def test_open_sends_the_series_once_and_a_skipped_occurrence_as_one_cancel(
     open_it()  # a re-run sends nothing
     assert snapshot(year.outbox) == first
 
-    year.edit(MARCH, MARCH + "          2024-03-03: skip\n")
+    year.edit(SKIPPED, SKIPPED + "          2024-03-03: skip\n")
     open_it()
     added = snapshot(year.outbox) - first
     cancels = calendars(year.outbox, added)
@@ -133,7 +114,7 @@ def test_open_sends_the_series_once_and_a_skipped_occurrence_as_one_cancel(
     open_it()  # and again nothing
     assert snapshot(year.outbox) == after_cancel
 
-    year.edit(MARCH, MARCH + "          2024-06-02: {start: 2024-06-09T14:00}\n")
+    year.edit(SKIPPED, SKIPPED + "          2024-06-02: {start: 2024-06-09T14:00}\n")
     open_it()
     updates = calendars(year.outbox, snapshot(year.outbox) - after_cancel)
     assert len(updates) == 28

@@ -6,6 +6,7 @@ they import)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,13 +48,13 @@ tracks:
 """
 
 
-def write_office(folder: Path) -> Path:
+def write_office(folder: Path, meeting: str = MEETING, roster: str = ROSTER) -> Path:
     """One office's copy of the meeting file and roster; its meeting file."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    meeting = folder / "meeting.yaml"
-    meeting.write_text(MEETING, encoding="utf-8")
-    return meeting
+    (folder / "roster.csv").write_text(roster, encoding="utf-8")
+    path = folder / "meeting.yaml"
+    path.write_text(meeting, encoding="utf-8")
+    return path
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class OfficeRun:
     rooms: list[str]  # the memory rooms this process made (conference keys)
     started: float
     ended: float
+    actions: tuple[str, ...] = ()  # what the run set out to do: "create invitation:main/s1/H1"
 
 
 def open_scope(
@@ -96,5 +98,24 @@ def open_scope(
             rooms,
             began,
             time.monotonic(),
+            tuple(f"{a.op.value} {a.key}" for a in result.actions if a.op.value != "none"),
         )
     )
+
+
+def open_at_once(offices: dict[str, Path], url: str, env: dict[str, str]) -> dict[str, OfficeRun]:
+    """Each office's ``open --scope`` (office by unit: its meeting file) in a process of its
+    own, all started at the same moment on the ledger at ``url``; their reports by unit."""
+    spawn = multiprocessing.get_context("spawn")
+    start, out = spawn.Barrier(len(offices)), spawn.Queue()
+    running = [
+        spawn.Process(target=open_scope, args=(str(meeting), url, unit, env, start, out))
+        for unit, meeting in offices.items()
+    ]
+    for process in running:
+        process.start()
+    runs = {run.unit: run for run in (out.get(timeout=120) for _ in running)}
+    for process in running:
+        process.join(timeout=60)
+        assert process.exitcode == 0, runs
+    return runs
