@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 from tests.documents.docx_reading import east_asian_font, open_docx, runs, table_rows, texts
+from tests.recurring_meeting import TWO_POINTS
 
 from meetlink.cli import main
 from meetlink.documents.schedule import (
@@ -26,11 +27,7 @@ from meetlink.errors import InputError
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.setup import load_meeting
 
-ROSTER = (
-    "id,name,kind,members,location,officer_name,officer_email\n"
-    "TU,Đảng bộ cơ quan Thị ủy,committee,30,Hội trường tầng 3,Ngô Văn An,ktv@thiuy.example.org\n"
-    "CB01,Chi bộ cơ quan số 1,agency,20,Phòng họp số 1,Lê Văn Bình,ktv1@thiuy.example.org\n"
-)
+ROSTER = TWO_POINTS  # the committee's hall and one cell's room
 YEAR = """\
 id: gio-sinh-hoat-2024
 title: "Giờ sinh hoạt toàn Đảng bộ thị xã năm 2024"
