@@ -4,8 +4,10 @@ Run: ``python benchmarks/bench_planning.py [UNITS]``. Only planning is timed; bu
 roster is not. Beside ``plan_meeting`` it times the **floor** in the same run: one pass over
 the roster building the same output (the same bridge points, seats and conference, checked
 equal to the planner's), with none of the planner's generality (one track, no party cells,
-no join-point chains, no checks). Prints the best and the median of 14 runs of each (two
-rounds of 7, interleaved), the ratio of the bests, and the machine.
+no join-point chains, no checks). Prints the best and the median of 14 runs of each, in
+pairs (a planner run, then a floor run, so that a noisy moment of a shared machine hits
+both), the ratio of the bests, the median of the 14 pairs' ratios, the same in CPU time
+(which the load of other processes on a shared machine changes least), and the machine.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from meetlink.planning import (
 from meetlink.planning.sittings import planned_sittings
 
 GOAL_SECONDS = 0.35
-RUNS = 7
+RUNS = 14
 
 
 def generated_roster(count: int) -> Roster:
@@ -204,29 +206,31 @@ def without_gc(work: Callable[[Meeting, Roster], Plan], meeting: Meeting, roster
         gc.enable()
 
 
-def timed(work: Callable[[], Plan]) -> tuple[list[float], Plan]:
-    """``RUNS`` timings of ``work``, collected garbage before each, and its last result."""
-    timings: list[float] = []
-    result = work()  # warm: imports, caches of the meeting's models
-    for _ in range(RUNS):
-        gc.collect()
-        started = time.perf_counter()
-        result = work()
-        timings.append(time.perf_counter() - started)
-    return timings, result
+def timed(work: Callable[[], Plan]) -> tuple[float, float, Plan]:
+    """One timing of ``work`` (wall clock and this process's CPU time), garbage collected
+    before it, and its result."""
+    gc.collect()
+    started, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return time.perf_counter() - started, time.process_time() - cpu, result
 
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     roster = generated_roster(count)
     meeting = bench_meeting()
+    plan, bare = plan_meeting(meeting, roster), floor_plan(meeting, roster)  # warm: caches
     planner: list[float] = []
     floor: list[float] = []
-    for _ in range(2):  # interleaved, so that a noisy moment hits both
-        got, plan = timed(lambda: plan_meeting(meeting, roster))
-        planner += got
-        got, bare = timed(lambda: without_gc(floor_plan, meeting, roster))
-        floor += got
+    cpu: list[float] = []  # the CPU time of each: what other processes' load changes least
+    cpu_floor: list[float] = []
+    for _ in range(RUNS):  # in pairs, so that a noisy moment hits both
+        took, used, plan = timed(lambda: plan_meeting(meeting, roster))
+        planner.append(took)
+        cpu.append(used)
+        took, used, bare = timed(lambda: without_gc(floor_plan, meeting, roster))
+        floor.append(took)
+        cpu_floor.append(used)
     same = (bare.bridge_points, bare.seats, bare.conferences) == (
         plan.bridge_points,
         plan.seats,
@@ -240,9 +244,15 @@ def main() -> None:
         f"best {best * 1000:.0f} ms, median {statistics.median(planner) * 1000:.0f} ms "
         f"({len(planner)} runs; goal ≤ {GOAL_SECONDS * 1000:.0f} ms)"
     )
+    paired = statistics.median(p / f for p, f in zip(planner, floor, strict=True))
     print(
         f"floor, one pass building the same output: best {floor_best * 1000:.0f} ms, "
-        f"median {statistics.median(floor) * 1000:.0f} ms; ratio {best / floor_best:.2f}"
+        f"median {statistics.median(floor) * 1000:.0f} ms; ratio {best / floor_best:.2f} "
+        f"(median of the {len(floor)} pairs: {paired:.2f})"
+    )
+    print(
+        f"CPU time, best: plan {min(cpu) * 1000:.0f} ms, floor {min(cpu_floor) * 1000:.0f} ms; "
+        f"ratio {min(cpu) / min(cpu_floor):.2f}"
     )
     print(machine_line())
 

@@ -172,7 +172,7 @@ def parse_meeting_text(
     problems.extend(overlapping_sittings(shown, meeting, lines))
     if problems:
         raise InputError(sorted(problems))
-    return meeting, lines
+    return meeting.written_in(shown, lines), lines
 
 
 def settings_problems(loaded: MeetingFile, track: int, exc: ValidationError) -> list[Problem]:

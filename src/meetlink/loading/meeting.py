@@ -45,11 +45,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from meetlink.errors import Problem
 from meetlink.loading.notice import MeetingKind, Notice, composition_keys, meeting_kind
 from meetlink.loading.registration import Registration
 from meetlink.loading.roster import Contact, Email, UnitKind
@@ -67,6 +69,7 @@ from meetlink.loading.times import (
     elapsed,
     localize,
 )
+from meetlink.loading.yaml_file import KeyPath, dotted, line_for
 from meetlink.text import nfc
 
 __all__ = [
@@ -160,6 +163,23 @@ class Track(_Model):
     capacity: int | None = Field(default=None, ge=2)  # participants a conference holds (tiers)
     tiers: tuple[Annotated[str, AfterValidator(nfc)], ...] = ()  # units hosting a relay
 
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_of_a_shared_track(
+        cls, value: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        named = [unit for i, unit in enumerate(value) if unit in value[:i]]
+        if named:
+            raise ValueError(
+                f"unit '{named[0]}' is named twice in tiers; name each relay unit once."
+            )
+        if value and info.data.get("conference") == ConferenceMode.PER_POINT:
+            raise ValueError(
+                "tiers relay a shared conference, and this track has one conference per "
+                "point (conference: per_point); remove tiers or write conference: shared."
+            )
+        return value
+
     @model_validator(mode="after")
     def _unique_sittings(self) -> Track:
         ids = [s.id for s in self.sittings]
@@ -219,6 +239,7 @@ class Meeting(_Model):
     )
     templates: Path | None = None
     registration: Registration | None = None
+    _written: _Written = PrivateAttr(default_factory=lambda: _Written())
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -258,3 +279,43 @@ class Meeting(_Model):
     def rules_for(self, track: Track) -> Rules:
         """The rules in force for a track: its own, else the meeting's."""
         return track.rules or self.rules
+
+    def written_in(self, source: str, lines: dict[KeyPath, int]) -> Meeting:
+        """Remember the file this meeting was read from and the line of each key, so that
+        a problem found later (by the planner) is reported where it was written; returns
+        the meeting itself. :func:`meetlink.loading.load_meeting` calls it."""
+        self._written = _Written(source, lines)
+        return self
+
+    def problem(self, key: KeyPath, message: str) -> Problem:
+        """A problem with the value at ``key`` of the meeting file (``FILE:LINE: key.path:
+        message``); file and line are unknown (``meeting``, 0) for a meeting not read from
+        a file.
+
+        >>> meeting = Meeting.model_validate({"id": "q3", "title": "Q3",
+        ...     "organizer": {"email": "vp@thiuy.example"}, "roster": "roster.csv",
+        ...     "tracks": [{"id": "main", "sittings": [{"id": "s1"}]}]})
+        >>> located = meeting.written_in("q3.yaml", {("tracks", 0): 5, ("tracks", 0, "id"): 5})
+        >>> str(located.problem(("tracks", 0, "tiers", 1), "name the unit whose hall relays."))
+        'q3.yaml:5: tracks[0].tiers[1]: name the unit whose hall relays.'
+        """
+        written = self._written
+        line = line_for(written.lines, key) if written.lines else 0
+        return Problem(written.source or "meeting", line, dotted(key), message, yaml=True)
+
+
+class _Written:
+    """Where a meeting was read from: its file and the line of each key. Not part of the
+    meeting's value: two meetings equal field by field are equal wherever they were read."""
+
+    __slots__ = ("lines", "source")
+
+    def __init__(self, source: str = "", lines: dict[KeyPath, int] | None = None) -> None:
+        self.source = source
+        self.lines: dict[KeyPath, int] = lines or {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Written)
+
+    def __hash__(self) -> int:
+        return 0

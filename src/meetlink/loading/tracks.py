@@ -62,6 +62,8 @@ def tracks_of_units(meeting: Meeting, roster: Roster) -> dict[str, str]:
 def assign_tracks(
     meeting: Meeting, ordered: Sequence[Unit], units: Mapping[str, Unit]
 ) -> dict[str, str]:
+    """unit id → id of the track it attends, for the units ``ordered`` (the roster's order;
+    ``units`` by id): see :func:`tracks_of_units`. A unit in no track is left out."""
     listed: dict[str, str] = {}
     for track in meeting.tracks:
         for unit_id in track.units.ids:
@@ -70,14 +72,22 @@ def assign_tracks(
     for track in meeting.tracks:
         for kind in track.units.kinds:
             by_kind.setdefault(kind, track.id)
+    # Most units: decided by kind, then by id (ids win), with no chain to walk.
+    of_kind = by_kind.get
     track_of: dict[str, str] = {}
-    stranded: dict[str, str] = {}
+    joiners: list[Unit] = []
     for unit in ordered:
-        if unit.join_point is None:  # most units: decided by id or kind, no chain to walk
-            own_track = listed.get(unit.id) or by_kind.get(unit.kind)
-            if own_track is not None:
-                track_of[unit.id] = own_track
+        if unit.join_point is not None:
+            joiners.append(unit)
             continue
+        own_track = of_kind(unit.kind)
+        if own_track is not None:
+            track_of[unit.id] = own_track
+    for unit_id, track_id in listed.items():
+        if unit_id in units:
+            track_of[unit_id] = track_id
+    stranded: dict[str, str] = {}
+    for unit in joiners:
         # Walk the join-point chain to the first unit whose track is decided by id or kind.
         chain: list[str] = []
         current: Unit | None = unit
@@ -87,9 +97,6 @@ def assign_tracks(
                 found = track_of[current.id]
                 break
             chain.append(current.id)
-            if current.id in listed:
-                found = listed[current.id]
-                break
             if current.join_point is None or current.join_point in chain:
                 found = by_kind.get(current.kind)
                 break
@@ -104,4 +111,5 @@ def assign_tracks(
             continue
         for unit_id in chain:
             track_of[unit_id] = found
-    return track_of | stranded
+    track_of.update(stranded)
+    return track_of

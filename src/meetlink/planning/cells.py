@@ -125,7 +125,7 @@ def cells_at_their_own_hour(
 
 
 def cell_count(
-    meeting: Meeting, track: Track, host: Unit, seated: Sequence[str], notes: list[str]
+    meeting: Meeting, track: Track, host: Unit, seated: Sequence[object], notes: list[str]
 ) -> int:
     """How many party cells ``host``'s point is split into on a ``cells: true`` track: 1
     (one point) unless it is a branch of at least ``cells_min_members`` members sitting alone,

@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 from meetlink.loading.meeting import Meeting
@@ -142,10 +144,11 @@ class Plan:
     def __post_init__(self) -> None:
         # Indexes for the lookups ``open`` makes once per point: without them a plan of
         # 10,000 points would be searched 10,000 times.
-        self._by_id.update((p.id, p) for p in self.bridge_points)
+        points = self.bridge_points
+        self._by_id.update({p.id: p for p in points})
         grouped: dict[str, list[BridgePoint]] = {}
-        for p in self.bridge_points:
-            grouped.setdefault(p.track, []).append(p)
+        for track, run in groupby(points, key=attrgetter("track")):  # planned track by track
+            grouped.setdefault(track, []).extend(run)
         self._by_track.update((t, tuple(ps)) for t, ps in grouped.items())
 
     def point(self, point_id: str) -> BridgePoint:

@@ -39,6 +39,9 @@ The rules (seeds 000 and 002; see ``docs/reference/roster.md`` and ``docs/decisi
   points than its ``capacity``, or with ``tiers:``, is relayed in a tree of conferences
   (:mod:`meetlink.planning.tiers`).
 
+Where each unit sits and its seats are decided in one pass over the roster
+(:mod:`meetlink.planning.seating`); the points are then built in the plan's order.
+
 Example:
     >>> from meetlink.loading.tracks import assign_tracks
     >>> from meetlink.loading.roster import Unit
@@ -49,15 +52,10 @@ Example:
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 
-from meetlink.errors import PlanningError, Problem
-from meetlink.loading.meeting import (
-    AttendanceMode,
-    Meeting,
-    Track,
-)
-from meetlink.loading.notice import MeetingKind
+from meetlink.errors import PlanningError
+from meetlink.loading.meeting import Meeting
 from meetlink.loading.roster import Roster, Unit, UnitKind
 from meetlink.loading.tracks import assign_tracks
 from meetlink.planning.cells import (
@@ -76,8 +74,9 @@ from meetlink.planning.model import (
     Seat,
     split_evenly,
 )
+from meetlink.planning.seating import counts_delegates, seat_units
 from meetlink.planning.sittings import planned_sittings
-from meetlink.planning.tiers import track_conferences
+from meetlink.planning.tiers import capacity_problems, track_conferences
 
 __all__ = [
     "BridgePoint",
@@ -91,9 +90,6 @@ __all__ = [
 ]
 
 
-_OWN_POINT_KINDS = frozenset(
-    {UnitKind.COMMITTEE, UnitKind.DISTRICT, UnitKind.COMMUNE, UnitKind.CELL}
-)
 _ROLE = {
     UnitKind.COMMITTEE: PointRole.MAIN,
     UnitKind.DISTRICT: PointRole.DISTRICT,
@@ -123,69 +119,44 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
     units = roster.by_id()
     track_of = assign_tracks(meeting, roster.units, units)
     any_cells = cells_follow_branches(meeting, roster, track_of)
-    problems: list[Problem] = []
     by_delegates = counts_delegates(meeting)
-    hosts = _seat_units(meeting, roster, units, track_of, problems)
-    if problems:
-        raise PlanningError(problems)
+    # One pass over the roster: where each unit sits, its share of the seats, the units at
+    # each point (in the roster's order), the points' hosts in the plan's order (by track,
+    # the main point first, then the roster's order: no sort of them all), who is not invited.
+    seating = seat_units(meeting, roster, units, track_of)
+    if seating.problems:  # with the meeting file's, all at once
+        raise PlanningError([*seating.problems, *capacity_problems(meeting)])
+    hosts, guests = seating.hosts, seating.guests
     notes: list[str] = []
     if any_cells:
         registered_cells(meeting, roster, units, track_of, hosts, notes)
-
-    sittings = tuple(planned_sittings(meeting))
-    sittings_of: dict[str, list[str]] = {t.id: [s.id for s in t.sittings] for t in meeting.tracks}
-    track_rank = {t.id: i for i, t in enumerate(meeting.tracks)}
-
-    # One pass over the roster: the units at each point (in the roster's order), the points
-    # in track order, the main point first, then the roster's order (each host dropped in its
-    # bucket as the roster lists it: no sort of them all), and who is not invited.
-    guests: dict[str, list[str]] = {}
-    buckets: dict[tuple[int, bool], list[Unit]] = {}
-    not_invited: list[str] = []
-    committee = UnitKind.COMMITTEE
-    for unit in roster.units:
-        unit_id = unit.id
-        host_id = hosts.get(unit_id)
-        if host_id is None:
-            not_invited.append(unit_id)
-            continue
-        found = guests.get(host_id)
-        if found is None:
-            guests[host_id] = [unit_id]
-        else:
-            found.append(unit_id)
-        if host_id == unit_id:  # a point's host sits at its own point
-            key = (track_rank[track_of[unit_id]], unit.kind != committee)
-            bucket = buckets.get(key)
-            if bucket is None:
-                buckets[key] = [unit]
-            else:
-                bucket.append(unit)
+        seating.drop(roster)
+    buckets, not_invited = seating.buckets, seating.not_invited
     exact = len(units) == len(roster.units) and len(hosts) == len(track_of)
     if not exact or sum(map(len, buckets.values())) != len(guests):
         # never for a roster meetlink read (unique ids, every invited unit seated)
+        track_rank = {t.id: i for i, t in enumerate(meeting.tracks)}
         buckets, not_invited = _ranked_hosts(roster, guests, track_of, track_rank)
 
-    shares_of: dict[str, dict[int, dict[str, int]]] = {}
+    sittings = tuple(planned_sittings(meeting))
     points: list[BridgePoint] = []
     seats: list[Seat] = []
     add_point, add_seat = points.append, seats.append
     split_hosts: set[str] = set()  # branches met as numbered cells: no point of their own id
     cell_kind = UnitKind.CELL
+    one_track = len(meeting.tracks) == 1  # then every point's parent is in its track
     for rank, not_main in sorted(buckets):
         track = meeting.tracks[rank]
-        track_id, platform, sitting_ids = track.id, track.platform, sittings_of[track.id]
-        # Many units have the same number of seats: each share is computed once per number.
-        # The dicts are shared between seats and points and never changed after planning.
-        shares = shares_of.setdefault(track_id, {})
+        track_id, platform, with_cells = track.id, track.platform, track.cells
+        sitting_ids = [s.id for s in track.sittings]
         for host in buckets[(rank, not_main)]:
             host_id = host.id
             seated = guests[host_id]
             # the point where its host's parent sits, when another point of the same track
             above = hosts.get(host.parent) if host.parent is not None else None
-            if above is not None and track_of.get(above) != track_id:
+            if above is not None and not one_track and track_of.get(above) != track_id:
                 above = None
-            cells = cell_count(meeting, track, host, seated, notes) if track.cells else 1
+            cells = cell_count(meeting, track, host, seated, notes) if with_cells else 1
             if cells > 1:
                 split_hosts.add(host_id)
                 total = host.seated(delegates=by_delegates)
@@ -208,33 +179,26 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
                             parent_point=above if above != point_id else None,
                         )
                     )
-                add_seat(
-                    Seat(host_id, f"{host_id}-cell1", track_id, _share_of(shares, total, track))
-                )
+                add_seat(Seat(host_id, f"{host_id}-cell1", track_id, seated[0][1]))
                 continue
             if len(seated) == 1:  # most points: one unit, whose share is the point's seats
-                delegates = host.delegates  # _seated and _share_of, inline: most points
-                if by_delegates and delegates is not None:
-                    n = delegates
-                else:
-                    n = host.members - host.excluded
-                    n = n if n > 0 else 0
-                totals = shares.get(n) or _share_of(shares, n, track)
+                totals = seated[0][1]
                 add_seat(Seat(host_id, host_id, track_id, totals))
+                at_point: tuple[str, ...] = (host_id,)
             else:
-                unit_shares = []
-                for unit_id in seated:
-                    share = _share_of(shares, _seated(units[unit_id], by_delegates), track)
-                    unit_shares.append(share)
+                for unit_id, share in seated:
                     add_seat(Seat(unit_id, host_id, track_id, share))
-                totals = {s: sum(share[s] for share in unit_shares) for s in sitting_ids}
+                # every share lists the track's sittings in order: add them up column-wise
+                sums = map(sum, zip(*[share.values() for _, share in seated], strict=True))
+                totals = dict(zip(sitting_ids, sums, strict=True))
+                at_point = tuple([unit_id for unit_id, _ in seated])
             add_point(
                 BridgePoint(
                     host_id,
                     host.name,
                     host.location,
                     host_id,
-                    tuple(seated),
+                    at_point,
                     track_id,
                     platform,
                     _ROLE[host.kind],
@@ -265,114 +229,9 @@ def _plan(meeting: Meeting, roster: Roster) -> Plan:
     )
 
 
-def _seat_units(
-    meeting: Meeting,
-    roster: Roster,
-    units: Mapping[str, Unit],
-    track_of: Mapping[str, str],
-    problems: list[Problem],
-) -> dict[str, str]:
-    """unit id → id of the unit hosting the point where it sits."""
-    rules_of = {t.id: meeting.rules_for(t) for t in meeting.tracks}
-    by_delegates = counts_delegates(meeting)
-    attached, village = UnitKind.ATTACHED, UnitKind.VILLAGE
-    direct: dict[str, str] = {}  # one step: where each unit sits before following chains
-    for unit in roster.units:
-        track_id = track_of.get(unit.id)
-        if track_id is None:
-            continue
-        rules = rules_of[track_id]
-        kind, parent = unit.kind, unit.parent
-        if unit.join_point is not None:
-            if track_of.get(unit.join_point) != track_id:
-                problems.append(
-                    Problem(
-                        roster.source,
-                        unit.row,
-                        roster.column("join_point"),
-                        (
-                            f"unit '{unit.id}' is in track '{track_id}' but its join point "
-                            f"'{unit.join_point}' is in "
-                            f"{_track_name(track_of.get(unit.join_point))}; list both in one track."
-                        ),
-                    )
-                )
-                continue
-            direct[unit.id] = unit.join_point
-        elif kind in _OWN_POINT_KINDS:
-            direct[unit.id] = unit.id
-        elif kind == attached and parent is not None and track_of.get(parent) == track_id:
-            direct[unit.id] = parent or unit.id
-        elif kind == village:
-            at_hq = (
-                unit.hosts_commune_hq and parent is not None and track_of.get(parent) == track_id
-            )
-            direct[unit.id] = (parent or unit.id) if at_hq else unit.id
-        elif (
-            unit.delegates if by_delegates and unit.delegates is not None else unit.members
-        ) >= rules.own_point_min_members:  # the delegates where they are seated, else members
-            direct[unit.id] = unit.id
-        elif _in(track_of, rules.default_host, track_id) and rules.default_host != unit.id:
-            direct[unit.id] = rules.default_host or unit.id
-        else:
-            where = (
-                f"the default host '{rules.default_host}' is not in track '{track_id}'"
-                if rules.default_host
-                else "there is no rules.default_host"
-            )
-            problems.append(
-                Problem(
-                    roster.source,
-                    unit.row,
-                    roster.column("join_point"),
-                    (
-                        f"unit '{unit.id}' ({unit.name}) has {unit.members} members, fewer than "
-                        f"the {rules.own_point_min_members} needed for its own point, has no "
-                        "join point, "
-                        f"and {where}; give it a join_point (ghép điểm cầu) or set "
-                        "rules.default_host in the meeting file."
-                    ),
-                )
-            )
-    hosts: dict[str, str] = {}
-    for unit_id, step in direct.items():
-        if direct.get(step, step) == step:  # most units: one step to a point's host
-            hosts[unit_id] = step
-            continue
-        chain = [unit_id]
-        while direct.get(chain[-1], chain[-1]) != chain[-1] and chain[-1] not in hosts:
-            nxt = direct[chain[-1]]
-            if nxt in chain:
-                break  # a default host that itself sits at a small unit: stop at the loop
-            chain.append(nxt)
-        end = hosts.get(chain[-1], chain[-1])
-        for member in chain:
-            hosts[member] = end
-    return hosts
-
-
-def counts_delegates(meeting: Meeting) -> bool:
-    """Whether the meeting seats delegates (đại biểu) where the roster gives them: every
-    kind but a party meeting, where every member attends.
-
-    >>> from meetlink.loading.meeting import Meeting
-    >>> counts_delegates(Meeting.model_construct(kind=MeetingKind.CONFERENCE))
-    True
-    """
-    return meeting.kind is not MeetingKind.PARTY_MEETING
-
-
-def _in(track_of: Mapping[str, str], unit_id: str | None, track_id: str) -> bool:
-    return unit_id is not None and track_of.get(unit_id) == track_id
-
-
-def _track_name(track_id: str | None) -> str:
-    return f"track '{track_id}'" if track_id else "no track"
-
-
 def _ranked_hosts(
     roster: Roster,
-    guests: Mapping[str, list[str]],
+    guests: Collection[str],
     track_of: Mapping[str, str],
     track_rank: Mapping[str, int],
 ) -> tuple[dict[tuple[int, bool], list[Unit]], list[str]]:
@@ -387,26 +246,3 @@ def _ranked_hosts(
     for rank, not_main, _, host_id in ranked:
         buckets.setdefault((rank, not_main), []).append(units[host_id])
     return buckets, [u.id for u in roster.units if u.id not in track_of]
-
-
-def _seated(unit: Unit, delegates: bool) -> int:
-    """:meth:`Unit.seated`, without the keyword call (it runs once per unit)."""
-    if delegates and unit.delegates is not None:
-        return unit.delegates
-    seated = unit.members - unit.excluded
-    return seated if seated > 0 else 0
-
-
-def _share_of(shares: dict[int, dict[str, int]], seated: int, track: Track) -> dict[str, int]:
-    """The seats per sitting of ``seated`` people in ``track``, computed once per number."""
-    share = shares.get(seated)
-    if share is None:
-        sitting_ids = [s.id for s in track.sittings]
-        share = shares[seated] = _share(seated, sitting_ids, track.attendance)
-    return share
-
-
-def _share(members: int, sitting_ids: Sequence[str], mode: AttendanceMode) -> dict[str, int]:
-    if mode == AttendanceMode.ALL:
-        return dict.fromkeys(sitting_ids, members)
-    return dict(zip(sitting_ids, split_evenly(members, len(sitting_ids)), strict=True))

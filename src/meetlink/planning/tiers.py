@@ -43,12 +43,15 @@ from dataclasses import dataclass
 
 from meetlink.errors import PlanningError, Problem
 from meetlink.loading.meeting import ConferenceMode, Meeting, Track
+from meetlink.loading.yaml_file import KeyPath
 from meetlink.planning.model import BridgePoint, Conference, split_evenly
 
 __all__ = [
     "RelayGroup",
+    "capacity_problems",
     "relay_conferences",
     "relay_groups",
+    "tier_problems",
     "tiered_conferences",
     "track_conferences",
 ]
@@ -59,15 +62,23 @@ def track_conferences(
 ) -> list[Conference]:
     """Every track's conferences, track by track and sitting by sitting: ``shared`` is one
     conference joined by every point of the track (or a tree of relay conferences, see
-    :func:`tiered_conferences`), ``per_point`` one conference per point."""
+    :func:`tiered_conferences`), ``per_point`` one conference per point.
+
+    Raises :class:`PlanningError` with every problem of every track's ``capacity`` and
+    ``tiers:`` at once, each at its line of the meeting file (:func:`tier_problems`).
+    """
+    problems = tier_problems(meeting, points)
+    if problems:
+        raise PlanningError(problems)
     out: list[Conference] = []
+    single = len(meeting.tracks) == 1
     for track in meeting.tracks:
-        mine = [p for p in points if p.track == track.id]
+        mine = points if single else [p for p in points if p.track == track.id]
         tiered = tiered_conferences(track, mine, notes)
         if tiered is not None:  # a shared track over its capacity, or with tiers: by hand
             out.extend(tiered)
             continue
-        ids = tuple(p.id for p in mine)
+        ids = tuple([p.id for p in mine])
         for sitting in track.sittings:
             head = f"{track.id}/{sitting.id}"
             if track.conference == ConferenceMode.SHARED:
@@ -80,60 +91,86 @@ def track_conferences(
     return out
 
 
+def capacity_problems(meeting: Meeting) -> list[Problem]:
+    """A shared track whose conferences hold fewer than 2 participants (its platform's
+    ``settings: {capacity: …}``; a track's own ``capacity:`` below 2 is refused when the file
+    is read): no conference could relay to another. Each at its line of the meeting file."""
+    problems: list[Problem] = []
+    for t, track in enumerate(meeting.tracks):
+        capacity = track.capacity
+        if track.conference != ConferenceMode.SHARED or capacity is None or capacity >= 2:
+            continue
+        given = track.settings.get("capacity") == capacity
+        key: KeyPath = ("tracks", t, "settings", "capacity") if given else ("tracks", t, "platform")
+        problems.append(
+            meeting.problem(
+                key,
+                f"a conference of {capacity} participant cannot relay to another; give a "
+                "capacity of 2 or more (the platform's participants per conference).",
+            )
+        )
+    return problems
+
+
+def tier_problems(meeting: Meeting, points: Sequence[BridgePoint]) -> list[Problem]:
+    """Every problem of the tracks' ``capacity`` and ``tiers:`` (see
+    :func:`capacity_problems`), and each ``tiers:`` unit that hosts no bridge point of its
+    track, saying why: it attends another track or none, sits at another unit's point, or
+    meets as its party cells. Each at its line of the meeting file (``tracks[0].tiers[1]``).
+    """
+    problems = capacity_problems(meeting)
+    at: dict[str, BridgePoint] = {}  # unit id → the point where it sits: read when needed
+    for t, track in enumerate(meeting.tracks):
+        if not track.tiers or track.conference != ConferenceMode.SHARED:
+            continue
+        own = {p.host_unit for p in points if p.track == track.id and p.cell is None}
+        for i, unit in enumerate(track.tiers):
+            if unit in own:
+                continue
+            if not at:
+                at = {u: p for p in points for u in p.units}
+            why = _why_no_point(unit, track.id, at.get(unit))
+            problems.append(
+                meeting.problem(
+                    ("tracks", t, "tiers", i),
+                    f"'{unit}' hosts no bridge point of track '{track.id}': {why}; name the "
+                    "unit whose hall relays the conference, or remove it from tiers.",
+                )
+            )
+    return problems
+
+
+def _why_no_point(unit: str, track: str, point: BridgePoint | None) -> str:
+    if point is None:
+        return "it is not invited (no track takes its kind or id, or it meets as its cells)"
+    if point.track != track:
+        return f"it attends track '{point.track}'"
+    if point.cell is not None:
+        return "it meets as its party cells (tổ đảng), each a point of its own"
+    return f"it sits at the point of '{point.host_unit}' ({point.name})"
+
+
 def tiered_conferences(
     track: Track, points: Sequence[BridgePoint], notes: list[str]
 ) -> list[Conference] | None:
     """The relayed conferences of a ``shared`` track, or None when one conference per
     sitting holds it (no ``tiers:`` and no more points than its ``capacity``).
 
-    Raises :class:`PlanningError` for a capacity below 2 or a ``tiers:`` unit that hosts no
-    bridge point of the track.
+    The track's ``capacity`` and ``tiers:`` are those :func:`tier_problems` accepts (a
+    ``tiers:`` unit that hosts no point of the track is left out here).
     """
     if track.conference != ConferenceMode.SHARED:
         return None
-    where = f"tracks.{track.id}"
     if track.capacity is not None and track.capacity < 2:
-        raise PlanningError(
-            [
-                Problem(
-                    "meeting",
-                    0,
-                    f"{where}.capacity",
-                    f"a conference of {track.capacity} participant cannot relay to another; "
-                    "give a capacity of 2 or more (the platform's participants per conference).",
-                    yaml=True,
-                )
-            ]
-        )
+        raise ValueError("a capacity below 2 cannot be relayed: check with tier_problems first.")
     over = track.capacity is not None and len(points) > track.capacity
     if not track.tiers and not over:
         return None
-    named = _named_points(track, points)
+    own = {p.host_unit: p.id for p in points if p.cell is None}
+    named = [own[unit] for unit in track.tiers if unit in own]
     groups = relay_groups(points, track.capacity, named, notes)
     sittings = [s.id for s in track.sittings]
     return relay_conferences(track.id, sittings, track.platform, groups)
-
-
-def _named_points(track: Track, points: Sequence[BridgePoint]) -> list[str]:
-    """The points of the units a track's ``tiers:`` names (its own point, not a cell's)."""
-    own = {p.host_unit: p.id for p in points if p.cell is None}
-    unknown = [unit for unit in track.tiers if unit not in own]
-    if unknown:
-        raise PlanningError(
-            [
-                Problem(
-                    "meeting",
-                    0,
-                    f"tracks.{track.id}.tiers",
-                    f"'{unit}' hosts no bridge point of track '{track.id}' (it is not on the "
-                    "roster, attends another track, or sits at another unit's point); name "
-                    "the unit whose hall relays the conference.",
-                    yaml=True,
-                )
-                for unit in unknown
-            ]
-        )
-    return [own[unit] for unit in track.tiers]
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,8 +345,12 @@ def _named_tree(
         host, parent, tier = pending[i]
         i += 1
         members = _down_to_named(host, children, named)
-        if not members:
-            continue  # a named point with nothing below it: it stays in the conference above
+        if not members:  # a named point with nothing below it: it stays in the one above
+            notes.append(
+                f"{host}: named in tiers, but no point of its track sits below it; it joins "
+                "the conference above as a plain point."
+            )
+            continue
         limit = capacity if capacity is not None else len(members) + 1
         for index, part in _parts(host, members, limit, parent, tier, groups, notes):
             for point in part:
