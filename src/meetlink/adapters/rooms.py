@@ -5,11 +5,18 @@ own record: ``<state_dir>/<adapter>.json`` (0600, written through
 :func:`meetlink.private_files.write_private`), changed under a lock held across threads and
 processes. ``create`` is idempotent per request key; nothing secret is ever written here.
 
+While the core carries out chunks of points (:meth:`RoomBook.deferring`), the book is held in
+memory from one chunk to the next, and :meth:`RoomBook.flush` appends only the records that
+changed to a journal beside it (``<adapter>.json.journal``, 0600, one checked JSON line a
+record, fsynced): 10,000 logins cost one pass, not one rewrite of the whole book a chunk.
+Reading merges the journal over the book (a line torn by a kill is ignored: it was never
+made durable); :meth:`RoomBook.compact` (the adapter's close) folds it into the book once.
+
 Example:
     >>> from meetlink.testing.conformance import sample_request
-    >>> book = RoomBook(None, "demo")
-    >>> info = book.create(sample_request(), lambda: ("r1", "https://x.example/r1"))
-    >>> book.find(sample_request()) == info
+    >>> book, request = RoomBook(None, "demo"), sample_request()
+    >>> info = book.create(request, lambda: ("r1", "https://x.example/r1"))
+    >>> book.find(request) == info
     True
 """
 
@@ -19,6 +26,7 @@ import json
 import os
 import sys
 import threading
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -48,11 +56,16 @@ class RoomBook:
         self._lock = threading.RLock()
         self._memory = '{"meetings": {}}'
         self._parsed: tuple[object, dict[str, Any]] = (None, {})  # (file stamp, document)
-        # While deferring (a chunk of points): the document held in memory, and each
-        # meeting's part as it was last written, to write back only the parts changed.
+        # While deferring (chunks of points): the document held in memory (kept from one
+        # chunk to the next while the files are as this book left them), a copy of it as
+        # last written (to journal only the records changed), and the files' stamps then.
         self._held: dict[str, Any] | None = None
-        self._written: dict[str, str] = {}
+        self._copy: dict[str, Any] = {}
+        self._held_stamp: object = None
         self._deferring = 0
+        self._changed = False  # an edit that may change the document since the last flush
+        self._checked = False  # the held document checked against the files in this chunk
+        self._journal_named = False  # the journal's name fsynced in its folder by this book
 
     @classmethod
     def for_adapter(cls, adapter: str, state_dir: Path | None, http: object) -> RoomBook:
@@ -73,64 +86,113 @@ class RoomBook:
         """
         with self._lock:
             if self._deferring:
-                yield self._hold()  # written by flush(), before the core's commit
+                held = self._hold()  # journaled by flush(), before the core's commit
+                self._changed = self._changed or save
+                yield held
                 return
             with self._file_lock():
                 if not save:
                     yield self._read_only()
                     return
+                self._compact()  # a journal (a killed run's, say) folded in first
                 before, data = self._load()
                 yield data
-                if save:
-                    self._save(before, data)
+                self._save(before, data)
+                self._held = None  # read again by the next chunk
 
     @contextmanager
     def deferring(self) -> Iterator[None]:
-        """Changes inside are kept in memory and written by :meth:`flush` (the core calls
-        it before it commits a chunk of points), once, instead of the whole book per change;
-        at the end of the block, what is left is flushed."""
+        """Changes inside are kept in memory and journaled by :meth:`flush` (the core calls
+        it before it commits a chunk of points), the records changed only, instead of the
+        whole book per change; at the end of the block, what is left is flushed. The
+        document stays held for the next block, read again if a file changed meanwhile."""
         with self._lock:
             self._deferring += 1
+            if self._deferring == 1:
+                self._checked = False
         try:
             yield
         finally:
             with self._lock:
                 self._deferring -= 1
-                try:
-                    self.flush()
-                finally:
-                    if not self._deferring:
-                        self._held = None
+                self.flush()
 
     def flush(self) -> None:
-        """Write the meetings' parts changed while deferring (another process's changes to
-        other meetings are kept: the file is read again under its lock)."""
+        """Append the records changed while deferring to the journal, and fsync it (another
+        process's changes to other records are kept: reading merges line by line)."""
         with self._lock:
-            if self._held is None:
+            if self._held is None or not self._changed:
                 return
-            parts = self._held.get("meetings", {})
-            changed = {
-                meeting_id: part
-                for meeting_id, part in parts.items()
-                if _text(part) != self._written.get(meeting_id)
-            }
-            if not changed:
-                return
-            with self._file_lock():
-                before, data = self._load()
-                data.setdefault("meetings", {}).update(changed)
-                self._save(before, data)
-            self._written.update({k: _text(v) for k, v in changed.items()})
+            self._changed = False
+            try:
+                if self.path is None:
+                    self._save("", self._held)
+                    return
+                lines = _changes(self._held, self._copy)
+                if not lines:
+                    return
+                with self._file_lock():
+                    in_step = self._stamp_now() == self._held_stamp
+                    _append(self._journal(), lines, name=not self._journal_named)
+                    self._journal_named = True
+                    # Another writer's lines since this book read the files: read again.
+                    self._held_stamp = self._stamp_now() if in_step else None
+            except BaseException:
+                self._held = None  # read again from the files by the next chunk
+                raise
+
+    def compact(self) -> None:
+        """Fold the journal into the book: one whole write (atomic, fsynced), then the
+        journal removed. Nothing to do (nothing made) without a journal; the adapter calls
+        it on close."""
+        if self.path is None or not self._journal().exists():
+            return
+        with self._lock, self._file_lock():
+            self._compact()
+
+    def _compact(self) -> None:
+        if self.path is None or not (journal := self._journal()).exists():
+            return
+        in_step = self._stamp_now() == self._held_stamp
+        _, data = self._load()
+        # Exactly the book and its journal: a kill before the unlink below leaves a
+        # journal whose lines the new book holds already (merging them again changes nothing).
+        write_private(self.path, _dump(data).encode())
+        journal.unlink()
+        _fsync_folder(self.path.parent)
+        self._journal_named = False
+        self._held_stamp = self._stamp_now() if in_step else None
 
     def _hold(self) -> dict[str, Any]:
-        if self._held is None:
+        held = self._held
+        if held is None or (not self._checked and self._stamp_now() != self._held_stamp):
             with self._file_lock():
-                self._held = self._load()[1]
-            self._written = {k: _text(v) for k, v in self._held.get("meetings", {}).items()}
-        return self._held
+                held = self._held = self._load()[1]
+                self._copy = _copied(held)
+                self._held_stamp = self._stamp_now()
+        self._checked = True
+        return held
+
+    def _journal(self) -> Path:
+        """The journal beside the book's file (only asked for a book with a file)."""
+        path = self.path or Path(f"{self.adapter}.json")
+        return path.with_name(path.name + ".journal")
+
+    def _stamp_now(self) -> object:
+        """The files as they are now (the memory document when there is no file)."""
+        if self.path is None:
+            return self._memory
+        stamps: list[tuple[int, int, int] | None] = []
+        for path in (self.path, self._journal()):
+            try:
+                info = path.stat()
+                stamps.append((info.st_ino, info.st_size, info.st_mtime_ns))
+            except FileNotFoundError:
+                stamps.append(None)
+        return tuple(stamps)
 
     def _save(self, before: str, data: dict[str, Any]) -> None:
-        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+        text = _dump(data)
         if text == before:
             return  # unchanged: no write (a point's login granted once more)
         if self.path is None:
@@ -196,25 +258,20 @@ class RoomBook:
         return record
 
     def _read_only(self) -> dict[str, Any]:
-        if self.path is None:
-            stamp: object = self._memory
-        else:
-            try:
-                info = self.path.stat()
-                stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
-            except FileNotFoundError:
-                stamp = "missing"
+        stamp = self._stamp_now()
         if self._parsed[0] != stamp:
             self._parsed = (stamp, self._load()[1])
         return self._parsed[1]
 
     def _load(self) -> tuple[str, dict[str, Any]]:
         """The document's text as stored (written by :meth:`edit`, so unchanged data gives
-        the same text) and the document."""
+        the same text; "" when a journal changed it) and the document, journal merged."""
         try:
             path = self.path
             text = path.read_text("utf-8") if path and path.exists() else self._memory
             data = json.loads(text)
+            if path is not None and isinstance(data, dict) and _merge(self._journal(), data):
+                text = ""  # the book on disk lacks the journal's records: a save writes it
         except (OSError, ValueError) as exc:
             raise AdapterError(
                 f"the state file {self.path} cannot be read ({type(exc).__name__}); restore it "
@@ -269,6 +326,105 @@ def _info(key: str, record: Mapping[str, Any]) -> ConferenceInfo:
     )
 
 
-def _text(part: Any) -> str:
-    """A meeting's part as text, to tell whether it changed."""
-    return json.dumps(part, ensure_ascii=False, sort_keys=True)
+def _dump(data: dict[str, Any]) -> str:
+    """The book as stored: sorted, indented (a person may read it)."""
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def _copied(data: Any) -> Any:
+    """A deep copy of JSON data (faster than :func:`copy.deepcopy` for it)."""
+    return json.loads(json.dumps(data))
+
+
+def _changes(held: dict[str, Any], copy: dict[str, Any]) -> list[list[Any]]:
+    """Journal lines ``[meeting, section, key, record]`` for the records of ``held`` that
+    differ from ``copy`` (the document as last written), which is brought up to date. A
+    meeting whose sections changed shape, or lost a record, is one line ``[meeting, None,
+    None, part]`` replacing it whole."""
+    lines: list[list[Any]] = []
+    copies: dict[str, Any] = copy.setdefault("meetings", {})
+    for meeting_id, part in held.get("meetings", {}).items():
+        before = copies.get(meeting_id)
+        whole = not _same_sections(part, before)
+        if not whole and isinstance(before, dict):
+            for section, records in part.items():
+                old = before[section]
+                present = 0
+                for key, record in records.items():
+                    if key in old:
+                        present += 1
+                        if old[key] == record:
+                            continue
+                    lines.append([meeting_id, section, key, record])
+                    old[key] = _copied(record)
+                whole = whole or present != len(old) - (len(records) - present)
+        if whole and part != before:
+            lines.append([meeting_id, None, None, part])
+            copies[meeting_id] = _copied(part)
+    return lines
+
+
+def _same_sections(part: Any, before: Any) -> bool:
+    return (
+        isinstance(part, dict)
+        and isinstance(before, dict)
+        and part.keys() == before.keys()
+        and all(isinstance(v, dict) for v in part.values())
+        and all(isinstance(v, dict) for v in before.values())
+    )
+
+
+def _append(journal: Path, lines: list[list[Any]], *, name: bool) -> None:
+    """Append checked lines to the journal (0600, never through a link) and fsync it (and
+    its folder when the journal is new, or ``name``: one a killed run made may not be in
+    its folder yet). A line is ``JSON CRC``: one cut short by a kill is never taken for a
+    record; one that follows it starts on a line of its own."""
+    data = b"".join(_line(entry) for entry in lines)
+    made = not journal.exists()
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    handle = os.open(journal, flags, 0o600)
+    try:
+        if not made and os.fstat(handle).st_size:
+            data = b"\n" + data  # an empty line is skipped; a torn one is ended
+        os.write(handle, data)
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+    if made or name:
+        _fsync_folder(journal.parent)
+
+
+def _line(entry: list[Any]) -> bytes:
+    payload = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+    return f"{payload} {zlib.crc32(payload.encode()):08x}\n".encode()
+
+
+def _merge(journal: Path, data: dict[str, Any]) -> bool:
+    """Apply the journal's whole lines to ``data`` in order; whether there were any."""
+    try:
+        text = journal.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    merged = False
+    meetings = data.setdefault("meetings", {})
+    for line in text.split("\n"):
+        payload, _, check = line.rpartition(" ")
+        if not payload or check != f"{zlib.crc32(payload.encode()):08x}":
+            continue  # empty, or torn (never made durable)
+        meeting_id, section, key, value = json.loads(payload)
+        if section is None:
+            meetings[meeting_id] = value
+        else:
+            meetings.setdefault(meeting_id, {}).setdefault(section, {})[key] = value
+        merged = True
+    return merged
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - no folder fsync there
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

@@ -130,6 +130,8 @@ def make_adapters(
         raw = _settings(
             cls, dict(track.settings), loaded.path.parent, state / "platforms" / track.id
         )
+        if "login_track" in cls.settings_model.model_fields and "login_track" not in raw:
+            raw["login_track"] = _ids_alike(loaded, plan, track.id)  # provisioned
         try:
             settings = cls.validate_settings(raw)
         except ValidationError as exc:
@@ -164,6 +166,19 @@ def make_adapters(
             adapter.close()
         raise InputError(problems)
     return adapters
+
+
+def _ids_alike(loaded: MeetingFile, plan: Plan, track_id: str) -> bool:
+    """Whether a bridge point of the track has the id of one in another track on the same
+    platform, but for case (``X-1``, ``x-1``): a provider's generated logins, which are
+    lower case, then carry their track, so that two units never get one login."""
+    tracks = {t.id: t.platform for t in loaded.meeting.tracks}
+    mine = {p.id.lower() for p in plan.points_of(track_id)}
+    return any(
+        mine.intersection(p.id.lower() for p in plan.points_of(other))
+        for other, platform in tracks.items()
+        if other != track_id and platform == tracks[track_id]
+    )
 
 
 def _settings(

@@ -31,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import math
@@ -90,6 +91,11 @@ _HEADER_KEYS = {fold(a): column for column, aliases in ACCOUNT_COLUMNS.items() f
 # only, so no password starts a spreadsheet formula (FORMULA_LEADS); 16 of them: 93 bits.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 (an alphabet) # nosec B105
 MIN_PASSWORD_BITS = 80
+# A random byte below this maps to a character uniformly (byte % 57); the rest are redrawn.
+_UNBIASED = 256 - 256 % len(PASSWORD_ALPHABET)
+_CLASSES = tuple(
+    frozenset(group) for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+)
 
 
 class Account(SecretModel):
@@ -257,8 +263,12 @@ def check_accounts(accounts: AccountSheet, points: Iterable[PointRef]) -> list[P
 _NOT_LOGIN = re.compile(r"[^a-z0-9]+")
 
 
-def account_login(meeting_id: str, point_id: str, *, limit: int = 64) -> str:
-    """A login ``{meeting}-{point}`` in ``[a-z0-9-]``.
+@functools.lru_cache(maxsize=65536)  # asked for every point of every conference
+def account_login(
+    meeting_id: str, point_id: str, *, track: str | None = None, limit: int = 64
+) -> str:
+    """A login ``{meeting}-{point}`` in ``[a-z0-9-]`` (``{meeting}-{track}-{point}`` with a
+    ``track``: a point in two tracks on one provider gets a login in each).
 
     When cleaning the point id loses more than case (accents, other signs) a short hash of
     it is added, so ids that clean alike still get their own logins.
@@ -266,12 +276,15 @@ def account_login(meeting_id: str, point_id: str, *, limit: int = 64) -> str:
     Example:
         >>> account_login("myhao-2023q3", "X1"), account_login("Mỹ Hào", "X 1")[:11]
         ('myhao-2023q3-x1', 'my-hao-x-1-')
+        >>> account_login("q3", "X1", track="chi-bo")
+        'q3-chi-bo-x1'
     """
 
     def clean(text: str) -> str:
         return _NOT_LOGIN.sub("-", fold(text)).strip("-")
 
-    login = f"{clean(meeting_id)}-{clean(point_id)}".strip("-")
+    parts = (meeting_id, track, point_id) if track else (meeting_id, point_id)
+    login = "-".join(clean(part) for part in parts).strip("-")
     if clean(point_id) != point_id.lower():
         login = f"{login[: limit - 9]}-{hashlib.sha256(point_id.encode()).hexdigest()[:8]}"
     return login[:limit]
@@ -287,10 +300,14 @@ def generate_password(length: int = 16) -> Secret:
     """
     if length * math.log2(len(PASSWORD_ALPHABET)) < MIN_PASSWORD_BITS:
         raise ValueError(f"a {length}-character password is too weak; use at least 14.")
-    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+    size = len(PASSWORD_ALPHABET)
     while True:  # rejection keeps the draw uniform over the passwords that pass
-        text = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-        if all(any(ch in group for ch in text) for group in classes):
+        # One call to the system's random source a password, not one a character.
+        drawn = [b for b in secrets.token_bytes(2 * length) if b < _UNBIASED][:length]
+        if len(drawn) < length:
+            continue  # too many bytes redrawn (rare): draw again
+        text = "".join([PASSWORD_ALPHABET[b % size] for b in drawn])
+        if all(not group.isdisjoint(text) for group in _CLASSES):
             return Secret(text)
 
 

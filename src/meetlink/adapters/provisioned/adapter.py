@@ -23,9 +23,15 @@ vault's one back when the export lost it, and only
 :meth:`~ProvisionedAdapter.rotate_access` makes a new one (replacing the export's row, so
 the provider's import disables the old). :meth:`~ProvisionedAdapter.revoke_access` lists
 one point's login in ``revoked.csv``. The export is written whole once, when the adapter
-closes; meanwhile its rows go to a journal beside it (:mod:`.export`), and while the core
-carries out a chunk of points (:meth:`~ProvisionedAdapter.deferring`) the journal and the
-room book are made durable by :meth:`~ProvisionedAdapter.sync`, once a chunk.
+closes; meanwhile its rows go to a journal beside it (:mod:`.export`). The room book works
+alike: while the core carries out chunks of points (:meth:`~ProvisionedAdapter.deferring`)
+it stays in memory and each chunk's changed records go to its journal; both journals are
+made durable by :meth:`~ProvisionedAdapter.sync`, once a chunk, and folded into their files
+when the adapter closes.
+
+**Logins** are ``{meeting}-{point}``, or ``{meeting}-{track}-{point}`` with ``login_track``
+(set by the core when a point's id is that of another ``provisioned`` track's point but for
+case: two units never get one login).
 
 Example:
     >>> import pathlib, tempfile
@@ -46,7 +52,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,14 +72,12 @@ from meetlink.adapters.provisioned.accounts import (
     generate_pin,
     load_accounts,
     read_csv_rows,
-    rewrite_csv,
-    upsert_csv,
 )
-from meetlink.adapters.provisioned.export import AccountExport
+from meetlink.adapters.provisioned.export import AccountExport, write_list
 from meetlink.adapters.provisioned.settings import ProvisionedSettings
 from meetlink.adapters.rooms import RoomBook, point_in_request
 from meetlink.credentials.secret import Secret
-from meetlink.errors import AdapterError, InputError, InvalidRequest, UnsupportedFeature
+from meetlink.errors import InputError, InvalidRequest, UnsupportedFeature
 from meetlink.loading.roster import Equipment
 
 __all__ = ["ProvisionedAdapter", "ProvisionedSettings"]
@@ -186,10 +190,11 @@ class ProvisionedAdapter(ConferenceAdapter):
         is: a generated account granted to one more conference, with nothing to write."""
         if self.sheet is None:
             point = point_in_request(request, point, self.name)
-            login = account_login(request.meeting_id, point.id)
             with self.book.edit(save=False) as data:
                 room = str(self.book.live(data, request, info)["room"])
-                entry = self.book.meeting(data, request.meeting_id)["accounts"].get(login) or {}
+                logins = self.book.meeting(data, request.meeting_id)["accounts"]
+                login = self._login(logins, request, point)
+                entry = logins.get(login) or {}
             held = self._export_row(point, login, current.password, current.pin)
             settled = (
                 current.login in (login, None)
@@ -276,7 +281,7 @@ class ProvisionedAdapter(ConferenceAdapter):
             server = self.settings.server
             logins = self.book.meeting(data, request.meeting_id)["accounts"]
             if self.sheet is None:
-                login = account_login(request.meeting_id, point.id)
+                login = self._login(logins, request, point, rotate=rotate)
                 self._check_owner(logins, login, point)
                 if rotate:
                     self._lift_revocation(logins, login, request.meeting_id)
@@ -312,7 +317,7 @@ class ProvisionedAdapter(ConferenceAdapter):
         with self.book.edit() as data:
             logins = self.book.meeting(data, request.meeting_id)["accounts"]
             if self.sheet is None:
-                login = account_login(request.meeting_id, point.id)
+                login = self._login(logins, request, point)
                 if login not in logins:
                     return None
             else:
@@ -328,7 +333,7 @@ class ProvisionedAdapter(ConferenceAdapter):
                 "meeting": request.meeting_id,
                 "revoked_at": when,
             }
-            _write(path, _REVOKED, [row], key=("meeting", "login"))
+            write_list(path, _REVOKED, [row], key=("meeting", "login"))
         return login
 
     def _revocations(self) -> Path:
@@ -353,8 +358,28 @@ class ProvisionedAdapter(ConferenceAdapter):
             for r in read_csv_rows(path)
             if (r.get("meeting"), r.get("login")) != (meeting_id, login)
         ]
-        _write(path, _REVOKED, kept, key=(), replace=True)
+        write_list(path, _REVOKED, kept, key=(), replace=True)
         entry.pop("revoked_at", None)
+
+    def _login(
+        self,
+        logins: dict[str, Any],
+        request: ConferenceRequest,
+        point: PointRef,
+        *,
+        rotate: bool = False,
+    ) -> str:
+        """A generated account's login: ``{meeting}-{point}``, or with ``login_track``
+        ``{meeting}-{track}-{point}``. A login issued before the track was added to it is
+        kept (its officer has it) until the account is rotated."""
+        plain = account_login(request.meeting_id, point.id)
+        if not self.settings.login_track:
+            return plain
+        login = account_login(request.meeting_id, point.id, track=request.track)
+        earlier = logins.get(plain) or {}
+        if not rotate and login not in logins and earlier.get("point") == point.id:
+            return plain
+        return login
 
     def _check_owner(self, logins: dict[str, Any], login: str, point: PointRef) -> None:
         entry = logins.get(login) or {}
@@ -430,10 +455,12 @@ class ProvisionedAdapter(ConferenceAdapter):
         self.book.flush()
 
     def close(self) -> None:
-        """The export rewritten once, with every row of the run (its journal merged)."""
+        """The export rewritten once, with every row of the run (its journal merged), and
+        the room book once, with its journal folded in."""
         try:
             if self.export is not None:
                 self.export.close()
+            self.book.compact()
         finally:
             super().close()
 
@@ -446,28 +473,6 @@ def _refuse_revoked(logins: dict[str, Any], login: str, point: PointRef) -> None
             "again with a fresh state folder.",
             adapter="provisioned",
         )
-
-
-def _write(
-    path: Path,
-    header: Sequence[str],
-    rows: list[dict[str, str]],
-    *,
-    key: Sequence[str],
-    replace: bool = False,
-) -> None:
-    """Upsert ``rows`` by ``key`` (or, with ``replace``, make them the whole file)."""
-    try:
-        if replace:
-            rewrite_csv(path, header, rows)
-        else:
-            upsert_csv(path, header, rows, key=key)
-    except OSError as exc:
-        raise AdapterError(
-            f"meetlink could not write {path} ({exc.strerror or type(exc).__name__}); make sure "
-            "its folder exists and is writable, then run the command again.",
-            adapter="provisioned",
-        ) from None
 
 
 _NOT_ROOM = re.compile(r"[^a-z0-9]+")

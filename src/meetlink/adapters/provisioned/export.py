@@ -42,10 +42,11 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from meetlink.adapters.provisioned.accounts import read_csv_rows, rewrite_csv
+from meetlink.adapters.provisioned.accounts import read_csv_rows, rewrite_csv, upsert_csv
+from meetlink.errors import AdapterError
 from meetlink.private_files import open_private_lock
 
-__all__ = ["AccountExport", "read_export"]
+__all__ = ["AccountExport", "read_export", "write_list"]
 
 
 def _journal_of(path: Path) -> Path:
@@ -87,6 +88,9 @@ class AccountExport:
         self._stamp: object = None
         self._defer = 0
         self._unsynced = False
+        # Whether the journal's name is known durable in its folder: fsynced once a run (or
+        # when this process made the journal), not at every chunk.
+        self._folder_synced = False
         self._tail_checked = False  # whether the journal's last line is known whole
         self._appending: int | None = None  # the journal, kept open while deferring
         self._held_lock: contextlib.AbstractContextManager[None] | None = None
@@ -122,9 +126,12 @@ class AccountExport:
                     self._appending = handle
                 else:
                     os.close(handle)
-            if made and not self._defer:
+            if made:
+                self._folder_synced = False
+            if not self._defer and not self._folder_synced:
                 _fsync_folder(self.path.parent)
-            self._unsynced = self._unsynced or bool(self._defer) or made
+                self._folder_synced = True
+            self._unsynced = self._unsynced or bool(self._defer)
             rows[str(row.get("login", ""))] = {c: str(row.get(c, "")) for c in self.header}
             self._stamp = None if self._defer else self._stamp_now()
 
@@ -158,7 +165,8 @@ class AccountExport:
         self._stamp = self._stamp_now()
 
     def sync(self) -> None:
-        """fsync the journal (and its folder) if anything was appended since the last."""
+        """fsync the journal if anything was appended since the last (and its folder, the
+        first time in this process: a journal a killed run left may not be in it yet)."""
         with self._lock:
             if not self._unsynced or not self.journal.exists():
                 return
@@ -170,7 +178,9 @@ class AccountExport:
                     os.fsync(handle)
                 finally:
                     os.close(handle)
-            _fsync_folder(self.path.parent)
+            if not self._folder_synced:
+                _fsync_folder(self.path.parent)
+                self._folder_synced = True
             self._unsynced = False
 
     def close(self) -> None:
@@ -183,6 +193,7 @@ class AccountExport:
             rewrite_csv(self.path, self.header, list(rows.values()))
             self.journal.unlink()
             _fsync_folder(self.path.parent)
+            self._folder_synced = False  # a journal made later is a new name
             self._rows, self._stamp = rows, self._stamp_now()
 
     def _current(self) -> dict[str, dict[str, str]]:
@@ -243,3 +254,26 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+def write_list(
+    path: Path,
+    header: Sequence[str],
+    rows: list[dict[str, str]],
+    *,
+    key: Sequence[str],
+    replace: bool = False,
+) -> None:
+    """Upsert ``rows`` by ``key`` into a list for the provider, such as ``revoked.csv`` (or,
+    with ``replace``, make them the whole file); a failure is an :class:`AdapterError`."""
+    try:
+        if replace:
+            rewrite_csv(path, header, rows)
+        else:
+            upsert_csv(path, header, rows, key=key)
+    except OSError as exc:
+        raise AdapterError(
+            f"meetlink could not write {path} ({exc.strerror or type(exc).__name__}); make sure "
+            "its folder exists and is writable, then run the command again.",
+            adapter="provisioned",
+        ) from None

@@ -26,7 +26,9 @@ class ProvisionedSettings(AdapterSettings):
     ``server`` is the MCU host, ``room_prefix`` starts room names, ``state_dir`` keeps rooms
     across runs (the core passes its state folder), ``revocations`` is the list of accounts
     to disable after the meeting (default ``<state_dir>/revoked.csv``); ``pin_digits: 0``
-    generates no PIN.
+    generates no PIN. ``login_track`` puts the track id in generated logins (meetlink sets
+    it when a point's id is that of a point in another ``provisioned`` track but for case,
+    so that two units never get one login, in two exports with two passwords).
 
     Example:
         >>> ProvisionedSettings(accounts="viettel.xlsx").server
@@ -43,6 +45,7 @@ class ProvisionedSettings(AdapterSettings):
     password_length: int = Field(default=16, ge=14, le=64)
     pin_digits: int = Field(default=6, ge=0, le=12)
     capacity: int | None = Field(default=None, ge=2)  # the MCU's ports for one conference
+    login_track: bool = False
 
     @model_validator(mode="before")
     @classmethod
