@@ -3,7 +3,8 @@
 The second ``open`` must make no external call (counted at the platform and the sender) and
 take well under a second at 10,000 points. It runs in a process of its own (what an office
 does: ``meetlink open`` again), timed from the call of ``open_meeting`` to its return (the
-interpreter's start and meetlink's import are printed apart). The floor, measured in the
+interpreter's start and meetlink's import are printed apart), twice: the faster is printed
+with its CPU time (the machine may be shared: CPU time varies less). The floor, measured in the
 same run: read the roster and the meeting file, read every stored content hash from the
 ledger and compare them with themselves (``csv``, ``yaml`` and ``sqlite3``, nothing of
 meetlink's). Run: ``python benchmarks/bench_rerun.py [--points 10000]``. Everything runs in
@@ -41,11 +42,11 @@ imported = time.perf_counter()
 store = MemoryStore()
 outbox = __import__("pathlib").Path(sys.argv[1]).parent / ".meetlink" / "outbox"
 files = sum(1 for _ in outbox.iterdir())
-began = time.perf_counter()
+began, cpu = time.perf_counter(), time.process_time()
 result = open_meeting(sys.argv[1], http=store)  # the key from MEETLINK_VAULT_KEY
-ended = time.perf_counter()
+ended, cpu = time.perf_counter(), time.process_time() - cpu
 print(json.dumps({
-    "import": imported - started, "rerun": ended - began, "counts": result.counts,
+    "import": imported - started, "rerun": ended - began, "cpu": cpu, "counts": result.counts,
     "calls": sum(store.calls.values()), "files": sum(1 for _ in outbox.iterdir()) - files,
 }))
 """
@@ -108,24 +109,28 @@ def main() -> None:
         first_seconds = time.perf_counter() - started
         if not first.ok:
             raise SystemExit(f"the first open failed: {first.failures[:3]}")
-        done = subprocess.run(
-            [sys.executable, "-c", _RERUN, str(meeting)],
-            capture_output=True,
-            check=True,
-            text=True,
-            env={**os.environ, ENV_VAR: key.reveal_text()},  # never on the command line
-        )
-        second = json.loads(done.stdout.splitlines()[-1])
+        runs = []
+        for _ in range(2):  # the faster of two: the machine is shared, its load varies
+            done = subprocess.run(
+                [sys.executable, "-c", _RERUN, str(meeting)],
+                capture_output=True,
+                check=True,
+                text=True,
+                env={**os.environ, ENV_VAR: key.reveal_text()},  # never on the command line
+            )
+            runs.append(json.loads(done.stdout.splitlines()[-1]))
+        second = min(runs, key=lambda run: float(run["rerun"]))
         floor_seconds = min(floor(meeting) for _ in range(3))
-    if second["counts"] or second["calls"] or second["files"]:
-        raise SystemExit(f"the re-run acted: {second}")
+    if any(run["counts"] or run["calls"] or run["files"] for run in runs):
+        raise SystemExit(f"a re-run acted: {runs}")
     print(
         f"open of {points:,} bridge points (1 conference, {points:,} credentials, hand-outs "
         f"and invitations): first run {first_seconds:.1f} s"
     )
     print(
-        f"re-run of the finished open, fresh process: {second['rerun']:.2f} s "
-        f"(import {second['import']:.2f} s apart), {second['calls']} platform calls, "
+        f"re-run of the finished open, fresh process (the faster of two): {second['rerun']:.2f} s "
+        f"({second['cpu']:.2f} s of CPU; import {second['import']:.2f} s apart), "
+        f"{second['calls']} platform calls, "
         f"{second['files']} messages; floor (roster + YAML + stored hashes compared) "
         f"{floor_seconds:.2f} s; ratio {second['rerun'] / floor_seconds:.1f}"
     )

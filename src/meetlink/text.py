@@ -45,6 +45,8 @@ _CONTROL_NAMES = {
 
 def nfc(text: str) -> str:
     """NFC-normalize, drop invisible control characters, strip surrounding space."""
+    if text.isascii():  # most ids, numbers and addresses: NFC already, nothing invisible
+        return text.strip()
     return unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).strip()
 
 

@@ -17,6 +17,7 @@ import pytest
 
 import meetlink.reconcile.desired as desired_module
 import meetlink.reconcile.invitation_hashes as hashes_module
+import meetlink.reconcile.records as records_module
 from meetlink.reconcile import open_meeting
 from meetlink.reconcile.diff import Op
 from meetlink.reconcile.keys import Kind
@@ -188,3 +189,26 @@ def test_the_hashes_file_holds_keys_and_hashes_only(
     assert set(data) == {"format", "inputs", "hashes"}
     assert all(key.startswith(Kind.INVITATION.value + ":") for key in data["hashes"])
     assert "@xa.example.org" not in kept.read_text(encoding="utf-8")
+
+
+def test_a_re_run_decodes_no_detail_it_does_not_need(
+    meeting: Any, open_it: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conference's detail (every point) and the invitations' and hand-outs' details stay
+    text; an access record is decoded for its version only (issue 19)."""
+    open_it()
+    decoded: list[str] = []
+    decode = records_module.LazyDetail._decoded
+
+    def counting(self: records_module.LazyDetail) -> dict[str, Any]:
+        decoded.append(self._key)
+        return decode(self)
+
+    monkeypatch.setattr(records_module.LazyDetail, "_decoded", counting)
+
+    again = _again(meeting)
+
+    assert again.ok
+    assert not again.counts
+    kinds = {key.partition(":")[0] for key in decoded}
+    assert kinds <= {"access", "credential"}  # before: the conference's too, every time

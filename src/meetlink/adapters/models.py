@@ -17,16 +17,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
@@ -128,16 +126,11 @@ class ConferenceRequest(_Model):
     bridge_points: tuple[PointRef, ...] = ()
     send_invites: bool = False
     arrive_by: AwareDatetime | None = None
-    exceptions: tuple[OccurrenceChange, ...] = ()
+    # Left out when empty: the content hash of every other conference stays as it was
+    # (``exclude_if`` keeps the dump in pydantic-core: a wrap serializer built every point's
+    # dict in Python, issue 19).
+    exceptions: tuple[OccurrenceChange, ...] = Field(default=(), exclude_if=lambda v: not v)
     """A recurring conference's skipped and moved occurrences (the series stays as is)."""
-
-    @model_serializer(mode="wrap")
-    def _without_no_exceptions(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # left out when empty: the content hash of every other conference stays as it was
-        data = handler(self)
-        if isinstance(data, dict) and not self.exceptions:
-            data.pop("exceptions", None)
-        return data
 
     @field_validator("timezone")
     @classmethod

@@ -21,13 +21,12 @@ import re
 import sys
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meetlink.cli.i18n import gettext as _
 from meetlink.cli.i18n import meeting_help
 from meetlink.cli.links import notice_only_line, show_links
 from meetlink.cli.outcome import SpokenProgress, open_summary, operation_word, status_word
-from meetlink.documents.slip import Slip, slip_docx, slip_text
 from meetlink.errors import InputError, MeetlinkError
 from meetlink.loading import MeetingFile
 from meetlink.planning import plan_meeting
@@ -49,6 +48,9 @@ from meetlink.reconcile.server_db import state_arg
 from meetlink.reconcile.setup import LineProgress, Progress, load_meeting
 from meetlink.reconcile.state import open_ledger, resolve_state
 from meetlink.reconcile.status import NOTICE_ONLY
+
+if TYPE_CHECKING:  # python-docx is loaded by the slip command only (issue 19)
+    from meetlink.documents.slip import Slip
 
 __all__ = ["add_commands", "run_command", "slip_file_name"]
 
@@ -309,6 +311,8 @@ def _credentials(args: argparse.Namespace) -> int:
         _check_slip_folder(folder, missing_ok=True)  # refused before the vault is opened
     slips = credential_slips(loaded, units, state_dir=args.state)
     if folder is None:  # plain text, one slip a page (a form feed between), for a printer
+        from meetlink.documents.slip import slip_text
+
         for _address, slip in slips:
             sys.stdout.write(slip_text(slip) + "\f\n")
         return EXIT_OK
@@ -377,6 +381,8 @@ def _write_slips(folder: Path, slips: list[tuple[str, Slip]]) -> None:
     All names are made before the first slip is written. An existing slip of the same name
     is replaced atomically; a link planted there is replaced itself, its target untouched.
     """
+    from meetlink.documents.slip import slip_docx
+
     named = [(folder / slip_file_name(address), slip) for address, slip in slips]
     seen: set[str] = set()
     for path, _slip in named:

@@ -21,9 +21,6 @@ from typing import Any
 
 from meetlink.cli.i18n import gettext as _
 from meetlink.cli.i18n import meeting_help
-from meetlink.documents import notice_document
-from meetlink.documents.notice import attachment_list
-from meetlink.documents.schedule import schedule_document, write_schedule_xlsx
 from meetlink.errors import InputError
 from meetlink.planning import Plan, plan_meeting
 from meetlink.planning.export import write_points_xlsx
@@ -73,6 +70,10 @@ def run_document_command(args: argparse.Namespace) -> int | None:
 
 
 def _notice(args: argparse.Namespace) -> int:
+    # python-docx is loaded by this command only (issue 19: not by every `meetlink`)
+    from meetlink.documents.notice import attachment_list, notice_document
+    from meetlink.documents.schedule import schedule_document, write_schedule_xlsx
+
     output: Path = args.output
     if output.suffix.lower() != ".docx":
         raise InputError.single(

@@ -21,16 +21,6 @@ import webbrowser
 from pathlib import Path
 from typing import Any
 
-from meetlink.adapters.google.login import (
-    DEFAULT_LOGIN,
-    LoginStore,
-    check_login_name,
-    login_folder,
-    login_store,
-    revoke,
-)
-from meetlink.adapters.google.settings import GoogleSettings, logins_of
-from meetlink.adapters.google.signin import sign_in_on_console, sign_in_with_browser
 from meetlink.cli.i18n import gettext as _
 from meetlink.cli.i18n import meeting_help
 from meetlink.errors import InputError
@@ -80,7 +70,7 @@ def add_google_command(commands: Any) -> None:
 def _name_and_keyring(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--name",
-        default=DEFAULT_LOGIN,
+        default=None,  # DEFAULT_LOGIN, read when the command runs (no Google client before)
         metavar="NAME",
         help=_("the sign-in's name, as the track's `login:` gives it (default: default)"),
     )
@@ -95,6 +85,10 @@ def run_google_command(args: argparse.Namespace) -> int | None:
     """Run ``google``; None when the command is another module's."""
     if args.command != "google":
         return None
+    # The Google client is loaded by this command only (issue 19: not by every `meetlink`).
+    from meetlink.adapters.google.login import DEFAULT_LOGIN, check_login_name
+
+    args.name = args.name or DEFAULT_LOGIN
     try:
         check_login_name(args.name)
     except ValueError as exc:
@@ -106,6 +100,8 @@ def run_google_command(args: argparse.Namespace) -> int | None:
 
 def _scopes(meeting: Path, name: str) -> list[str]:
     """Every scope the meeting's google tracks that use the sign-in ``name`` need."""
+    from meetlink.adapters.google.settings import GoogleSettings, logins_of
+
     loaded = load_meeting(meeting)
     scopes: list[str] = []
     for track in loaded.meeting.tracks:
@@ -129,6 +125,9 @@ def _scopes(meeting: Path, name: str) -> list[str]:
 
 
 def _login(args: argparse.Namespace) -> int:
+    from meetlink.adapters.google.login import login_store
+    from meetlink.adapters.google.signin import sign_in_on_console, sign_in_with_browser
+
     scopes = _scopes(args.meeting, args.name)
     try:
         client = json.loads(args.client_secrets.read_text(encoding="utf-8"))
@@ -166,6 +165,8 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _logout(args: argparse.Namespace) -> int:
+    from meetlink.adapters.google.login import LoginStore, login_folder, login_store, revoke
+
     if not LoginStore(login_folder(os.environ), None, keyring=args.keyring).exists(args.name):
         print(_("There is no stored sign-in named '{name}'.").format(name=args.name))
         return EXIT_OK

@@ -11,7 +11,27 @@ Example:
 
 from __future__ import annotations
 
-from meetlink.documents.notice import notice_document, write_notice
-from meetlink.documents.party_form import PartyDocument, TableColumn
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from meetlink.documents.notice import notice_document, write_notice
+    from meetlink.documents.party_form import PartyDocument, TableColumn
 
 __all__ = ["PartyDocument", "TableColumn", "notice_document", "write_notice"]
+
+# Imported on first use (issue 19): the light modules here (when, held_dates) are read by
+# every ``open`` and should not load python-docx with them.
+_HOMES = {
+    "PartyDocument": "meetlink.documents.party_form",
+    "TableColumn": "meetlink.documents.party_form",
+    "notice_document": "meetlink.documents.notice",
+    "write_notice": "meetlink.documents.notice",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'meetlink.documents' has no attribute '{name}'")
+    return getattr(importlib.import_module(home), name)

@@ -42,11 +42,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from icalendar import Calendar, vRecur
-from icalendar.timezone import tzid_from_dt
 
 from meetlink.invites.content_lines import (
     MAX_OCTETS,
@@ -60,6 +59,9 @@ from meetlink.invites.content_lines import (
 from meetlink.invites.specs import InvitationSpec, Recipient
 from meetlink.invites.templates import Kind, Templates, default_templates
 from meetlink.invites.timezones import vtimezone
+
+if TYPE_CHECKING:  # icalendar is loaded where it is used (issue 19: not by every `open`)
+    from icalendar import Calendar
 
 __all__ = [
     "Invitation",
@@ -246,6 +248,8 @@ def verify_calendar(data: bytes) -> Calendar:
             line.decode("utf-8")
         except UnicodeDecodeError:
             raise ValueError(f"calendar line {number} splits a UTF-8 character.") from None
+    from icalendar import Calendar
+
     calendar = Calendar.from_ical(data)
     for component in calendar.walk():
         if component.errors:
@@ -338,12 +342,16 @@ class _When:
 
 @lru_cache(maxsize=64)
 def _is_utc(zone: str) -> bool:
+    from icalendar.timezone import tzid_from_dt
+
     return tzid_from_dt(dt.datetime(2000, 1, 1, tzinfo=ZoneInfo(zone))) == "UTC"
 
 
 @lru_cache(maxsize=256)
 def _rule(recurrence: str) -> str:
     """The RRULE value as icalendar writes it (its order of parts), computed once per rule."""
+    from icalendar import vRecur
+
     written: bytes = vRecur.from_ical(recurrence).to_ical()
     return written.decode("ascii")
 

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Timezone
-
 from meetlink.invites.content_lines import local_time
 
 __all__ = ["vtimezone"]
@@ -171,6 +169,8 @@ def _offset(delta: dt.timedelta) -> str:
 
 def _listed(tzid: str, year: int) -> tuple[str, ...]:
     """icalendar's VTIMEZONE with a date per change, from the event's year to two past it."""
+    from icalendar import Timezone  # loaded when a zone is first written (issue 19)
+
     first, last = dt.date(year, 1, 1), max(dt.date(2038, 1, 1), dt.date(year + 2, 1, 1))
     timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
     timezone.pop("COMMENT", None)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,12 +30,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from meetlink.errors import InputError, Problem
 from meetlink.loading.hours import cell_hour
+from meetlink.loading.references import Reference, reference_problems
 from meetlink.loading.sheets import control_problems, find_columns, folded, read_table, whole_number
 from meetlink.text import fold, nfc
 
@@ -73,10 +74,12 @@ class Equipment(StrEnum):
 
 # What email-validator accepts unchanged but for the domain's case: a dot-atom local part of
 # common characters (no leading, trailing or double dot, at most 64), a domain of labels
-# (1-63 letters, digits, inner hyphens) with an alphabetic top level, at most 253 in all.
+# (1-63 letters, digits, inner hyphens; none with "--" after its first two characters: RFC
+# 5890's reserved labels, Punycode's "xn--" among them, are the full check's) with an
+# alphabetic top level, at most 253 in all.
 _PLAIN_ADDRESS = re.compile(
     r"(?=[^@]{1,64}@)([A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*)"
-    r"@(?=.{4,253}$)((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+    r"@(?=.{4,253}$)((?:(?!..--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 )
 _SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion"})  # "test" allowed
 
@@ -95,6 +98,9 @@ def check_email(value: str) -> str:
     plain = _PLAIN_ADDRESS.fullmatch(value)
     if plain is not None and plain[2].rpartition(".")[2].lower() not in _SPECIAL_USE:
         return f"{plain[1]}@{plain[2].lower()}"
+    # Loaded for the first address the cheap check leaves to it (issue 19: most rosters none).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(value, check_deliverability=False, test_environment=True).normalized
     except EmailNotValidError as exc:
@@ -168,12 +174,16 @@ class Roster:
     """The units of a roster file, in file order, with the file they came from.
 
     ``headers`` maps a canonical column to its header as written in the file, so problems
-    found later (by the planner) name the column the user sees.
+    found later (by the planner) name the column the user sees. ``digest`` is the SHA-256 of
+    the file's bytes the units were read from (empty for a roster made in code, or a file
+    that changed while it was read): with meetlink's code, it fingerprints the units as
+    parsed without serializing them (issue 19).
     """
 
     source: str
     units: tuple[Unit, ...]
     headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    digest: str = field(default="", compare=False, repr=False)
 
     def by_id(self) -> dict[str, Unit]:
         """Units keyed by id."""
@@ -252,8 +262,18 @@ def load_roster(path: str | Path) -> Roster:
     shown = str(path)
     if not path.is_file():
         raise InputError.single(shown, "the roster file does not exist; check the `roster:` path.")
+    before = _file_state(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     header, rows = read_table(path, known=_HEADER_KEYS)
-    return _parse(shown, header, rows)
+    roster = _parse(shown, header, rows)
+    if _file_state(path) != before:
+        return roster  # saved again while it was read: no digest to vouch for the units
+    return Roster(roster.source, roster.units, roster.headers, digest)
+
+
+def _file_state(path: Path) -> tuple[int, int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> Roster:
@@ -267,25 +287,26 @@ def _parse(shown: str, header: list[str], rows: Iterator[tuple[int, list[str]]])
         raise InputError(problems)
 
     units: list[Unit] = []
-    references: list[_Reference] = []
+    references: list[Reference] = []
     for number, record in rows:
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():
             continue  # blank rows in spreadsheets are common and harmless
         cells = {key: record[i].strip() if i < len(record) else "" for key, i in columns.items()}
         problems.extend(control_problems(shown, number, cells, titles))
         unit = _parse_row(shown, number, cells, titles, problems)
         if unit is not None:
             units.append(unit)
-        if cells["id"]:
+            references.append(Reference(unit.id, number, unit.parent, unit.join_point))
+        elif cells["id"]:  # kept for the checks across rows, whatever else is wrong with it
             references.append(
-                _Reference(
+                Reference(
                     nfc(cells["id"]),
                     number,
                     nfc(cells.get("parent", "")) or None,
                     nfc(cells.get("join_point", "")) or None,
                 )
             )
-    problems.extend(_check_references(shown, references, titles))
+    problems.extend(reference_problems(shown, references, titles))
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.where, p.what)))
     return Roster(shown, tuple(units), titles)
@@ -382,7 +403,8 @@ def _model_sentence(column: str, error: ErrorDetails) -> str:
     return f"{error['msg']}; correct the {column}."
 
 
-def _officer(cells: dict[str, str], bad: Any) -> Contact | None:
+def _officer(cells: dict[str, str], bad: Any) -> dict[str, str | None] | None:
+    """The officer's fields, checked here, made a :class:`Contact` with the unit."""
     name = cells.get("officer_name", "")
     email = cells.get("officer_email", "")
     phone = cells.get("officer_phone", "")
@@ -394,7 +416,7 @@ def _officer(cells: dict[str, str], bad: Any) -> Contact | None:
             checked = check_email(email)
         except ValueError as exc:
             bad("officer_email", f"{exc} Correct the officer's address.")
-    return Contact(name=name, email=checked, phone=phone or None)
+    return {"name": name, "email": checked, "phone": phone or None}
 
 
 def _emails(raw: str, bad: Any) -> tuple[str, ...]:
@@ -407,90 +429,3 @@ def _emails(raw: str, bad: Any) -> tuple[str, ...]:
         except ValueError as exc:
             bad("contact_emails", f"{exc} Separate addresses with commas.")
     return tuple(out)
-
-
-@dataclass(frozen=True)
-class _Reference:
-    """What the cross-row checks need of a row, kept even when the row has other errors."""
-
-    id: str
-    row: int
-    parent: str | None
-    join_point: str | None
-
-
-def _check_references(shown: str, rows: list[_Reference], titles: dict[str, str]) -> list[Problem]:
-    """Duplicate ids, unknown parents and join points, and cycles among them."""
-    problems: list[Problem] = []
-    known: dict[str, _Reference] = {}
-    for ref in rows:
-        if ref.id in known:
-            problems.append(
-                Problem(
-                    shown,
-                    ref.row,
-                    titles["id"],
-                    (
-                        f"duplicate id '{ref.id}' (first used on row {known[ref.id].row}); "
-                        "give every unit its own code."
-                    ),
-                )
-            )
-        else:
-            known[ref.id] = ref
-    for ref in rows:
-        for column in ("parent", "join_point"):
-            target = getattr(ref, column)
-            if target is None:
-                continue
-            if target not in known:
-                problems.append(
-                    Problem(
-                        shown,
-                        ref.row,
-                        titles.get(column, column),
-                        (f"unknown {column.replace('_', ' ')} '{target}': no unit has this id."),
-                    )
-                )
-            elif target == ref.id:
-                problems.append(
-                    Problem(
-                        shown,
-                        ref.row,
-                        titles.get(column, column),
-                        f"unit '{ref.id}' cannot be its own {column}.",
-                    )
-                )
-    problems.extend(_cycles(shown, rows, known, titles))
-    return problems
-
-
-def _cycles(
-    shown: str, rows: list[_Reference], known: dict[str, _Reference], titles: dict[str, str]
-) -> list[Problem]:
-    problems: list[Problem] = []
-    for column in ("parent", "join_point"):
-        done: set[str] = set()
-        for start in rows:
-            path: list[str] = []
-            current: _Reference | None = start
-            while current is not None and current.id not in done:
-                if current.id in path:
-                    loop = [*path[path.index(current.id) :], current.id]
-                    problems.append(
-                        Problem(
-                            shown,
-                            current.row,
-                            titles.get(column, column),
-                            (
-                                f"the {column.replace('_', ' ')}s form a cycle: "
-                                f"{' → '.join(loop)}; break it by correcting one of them."
-                            ),
-                        )
-                    )
-                    break
-                path.append(current.id)
-                target = getattr(current, column)
-                current = known.get(target) if target and target != current.id else None
-            done.update(path)
-    return problems

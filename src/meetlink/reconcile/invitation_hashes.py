@@ -87,9 +87,14 @@ def code_mark() -> str:
 
 def sources_mark(meeting: Meeting, roster: Roster) -> str:
     """The fingerprint of what the plan is made from: meetlink's code, the meeting as read
-    (after the platforms' capacities) and every unit of the roster as parsed."""
-    units = _UNITS.dump_json(roster.units)
-    return inputs_mark(code_mark(), meeting.model_dump_json(), hashlib.sha256(units).hexdigest())
+    (after the platforms' capacities) and every unit of the roster as parsed: the digest of
+    the roster file's bytes when it was read from one (the same bytes and code parse to the
+    same units), else the units serialized."""
+    if roster.digest:
+        units = f"file:{roster.digest}"
+    else:
+        units = hashlib.sha256(_UNITS.dump_json(roster.units)).hexdigest()
+    return inputs_mark(code_mark(), meeting.model_dump_json(), units)
 
 
 def invitations_mark(

@@ -20,6 +20,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meetlink.adapters.base import CredentialScope
 from meetlink.credentials.handout import (
@@ -33,7 +34,6 @@ from meetlink.credentials.handout import (
 )
 from meetlink.credentials.secret import Secret
 from meetlink.credentials.vault import VaultKey
-from meetlink.documents.slip import Slip, SlipSitting
 from meetlink.errors import InputError
 from meetlink.loading import MeetingFile
 from meetlink.mail.sender import InviteSender
@@ -47,6 +47,9 @@ from meetlink.reconcile.ledger import Effect, EffectState
 from meetlink.reconcile.run import acting_context, open_meeting
 from meetlink.reconcile.setup import load_meeting
 from meetlink.reconcile.state import StateWhere, open_ledger, resolve_state
+
+if TYPE_CHECKING:  # python-docx is loaded when a slip is made, not by every open (issue 19)
+    from meetlink.documents.slip import Slip
 
 __all__ = [
     "CredentialRow",
@@ -280,6 +283,8 @@ def credential_slips(
 
 def _point_slip(ctx: RunContext, point_id: str, accesses: Sequence[EffectKey]) -> Slip:
     """One point's slip: its access to each conference, with the sitting's time."""
+    from meetlink.documents.slip import Slip, SlipSitting
+
     plan = ctx.plan
     meeting = plan.meeting
     language = meeting.language

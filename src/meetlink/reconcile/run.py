@@ -42,6 +42,7 @@ from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile.access import run_access, run_credentials
 from meetlink.reconcile.claims import LeftBehind
+from meetlink.reconcile.collector import without_collection
 from meetlink.reconcile.conferences import run_conferences
 from meetlink.reconcile.context import (
     ConferenceCache,
@@ -90,6 +91,7 @@ def default_state_dir(meeting_path: Path) -> Path:
     return meeting_path.parent / ".meetlink"
 
 
+@without_collection  # a run's objects live to its end: not walked again and again (issue 19)
 def open_meeting(
     meeting: str | Path | MeetingFile,
     *,
@@ -359,6 +361,7 @@ def _all_actions(ctx: RunContext) -> list[Action]:
     return [*actions, *notice_actions(ctx)[0], *ctx.actions(Kind.INVITATION, wanted)]
 
 
+@without_collection  # the dry run reads and compares what open does (issue 19)
 def planned_actions(loaded: MeetingFile, state_dir: str | Path | None = None) -> list[Action]:
     """What ``open`` would do now (the plan JSON's ``actions``), without doing anything."""
     return open_meeting(loaded, state_dir=state_dir, dry_run=True).actions

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from meetlink.invites.pending import pending_notices
 from meetlink.planning import Plan
+from meetlink.reconcile.collector import without_collection
 from meetlink.reconcile.desired import (
     conference_key,
     handout_hash,
@@ -104,6 +105,7 @@ def _word(effect: Effect | None, *, needed: bool = True) -> str:
     return effect.state.value
 
 
+@without_collection  # every row of the ledger, kept to the end (issue 19)
 def meeting_status(plan: Plan, ledger: LedgerStore, scope: Scope | None = None) -> list[StatusRow]:
     """A row per (sitting, bridge point), in plan order; with a ``scope`` (``status --scope
     UNIT``), the rows of that part of the roster only."""
