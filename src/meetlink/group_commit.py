@@ -148,8 +148,9 @@ _T = TypeVar("_T")
 class _Job(Generic[_T]):
     """One thread's write in a group."""
 
-    def __init__(self, work: Callable[[sqlite3.Connection], _T]) -> None:
+    def __init__(self, work: Callable[[sqlite3.Connection], _T], single: bool = False) -> None:
         self.work = work
+        self.single = single  # one statement: SQLite undoes it alone if it fails
         self.result: _T | None = None
         self.error: BaseException | None = None
         self.finished = False
@@ -264,9 +265,13 @@ class GroupCommit:
         self._lost = self._failure(exc)
         return self._lost
 
-    def write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` in a write transaction shared with other threads' writes."""
-        job: _Job[_T] = _Job(work)
+    def write(self, work: Callable[[sqlite3.Connection], _T], *, single: bool = False) -> _T:
+        """Run ``work`` in a write transaction shared with other threads' writes.
+
+        ``single``: ``work`` runs one SQL statement and nothing that may fail after it; SQLite
+        undoes a failed statement by itself, so it needs no savepoint of its own (two
+        statements fewer a write)."""
+        job: _Job[_T] = _Job(work, single)
         if self._chunk is not None:
             return self._write_in_chunk(job)
         with self._turn:
@@ -294,7 +299,7 @@ class GroupCommit:
         """A write inside the open chunk: its own savepoint, committed with the chunk."""
         with self._lock:
             if self._chunk is None:  # the chunk ended meanwhile: an ordinary write
-                return self.write(job.work)
+                return self.write(job.work, single=job.single)
             if self._lost is not None:
                 raise self._lost
             try:
@@ -400,17 +405,24 @@ class GroupCommit:
     def _run(self, job: _Job[Any]) -> None:
         """One job in its own savepoint: its failure undoes its writes only. An SQLite error
         that ended the whole transaction is raised, for :meth:`_commit` to fail the group."""
-        self._db.execute("SAVEPOINT job")
+        # A job of one statement needs no savepoint: SQLite undoes a failed statement itself,
+        # and a job that fails before its statement ran wrote nothing.
+        savepoint = not job.single
+        if savepoint:
+            self._db.execute("SAVEPOINT job")
         try:
             job.result = job.work(self._db)
         except sqlite3.Error as exc:
             job.error = self._failure(exc)
             if not self._db.in_transaction:
                 raise
-            self._db.execute("ROLLBACK TO job")
+            if savepoint:
+                self._db.execute("ROLLBACK TO job")
         except Exception as exc:
             job.error = exc
-            if not self._db.in_transaction:  # pragma: no cover - only SQLite ends it
-                raise sqlite3.OperationalError("the transaction ended") from exc
-            self._db.execute("ROLLBACK TO job")
-        self._db.execute("RELEASE job")
+            if savepoint:
+                if not self._db.in_transaction:  # pragma: no cover - only SQLite ends it
+                    raise sqlite3.OperationalError("the transaction ended") from exc
+                self._db.execute("ROLLBACK TO job")
+        if savepoint:
+            self._db.execute("RELEASE job")

@@ -3,35 +3,15 @@ once by default, or for a whole chunk of messages at :meth:`OutboxSender.sync`."
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import os
 from pathlib import Path
 
 import pytest
+from tests.mail.samples import messages
 
 import meetlink.mail.outbox as outbox_module
 from meetlink.errors import DeliveryError
-from meetlink.invites import build_invitation, build_message
-from meetlink.invites.specs import Recipient
-from meetlink.invites.variables import sample_spec
-from meetlink.mail import OutboxSender, WireMessage, file_stem
-
-STAMP = dt.datetime(2026, 1, 1, 2, tzinfo=dt.UTC)
-
-
-def messages(count: int) -> list[WireMessage]:
-    base = sample_spec()
-    found = []
-    for number in range(count):
-        spec = dataclasses.replace(
-            base,
-            point=f"P{number}",
-            uid="",
-            recipients=(Recipient(f"p{number}@x.example", f"Điểm cầu {number}", ("DS",)),),
-        )
-        found.append(build_message(build_invitation(spec, sequence=0, dtstamp=STAMP)))
-    return found
+from meetlink.mail import OutboxSender, file_stem
 
 
 class Syscalls:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.reconcile.village_meeting import village_meeting
 
 import meetlink.reconcile.context as context_module
 import meetlink.reconcile.ledger as ledger_module
@@ -30,29 +31,7 @@ PHASES = 4  # logins, accesses, hand-outs, invitations
 
 
 def _meeting(folder: Path, points: int = POINTS) -> Path:
-    rows = "".join(
-        f"V{i},Chi bộ thôn {i},village,{12 + i % 9},Nhà văn hóa thôn {i},Cán bộ {i},"
-        f"ktv{i}@xa.example.org,bithu{i}@xa.example.org\n"
-        for i in range(points)
-    )
-    (folder / "roster.csv").write_text(
-        "id,name,kind,members,location,officer_name,officer_email,contact_emails\n" + rows,
-        encoding="utf-8",
-    )
-    meeting = folder / "meeting.yaml"
-    meeting.write_text(
-        "id: chunks\n"
-        'title: "Sinh hoạt chi bộ"\n'
-        "organizer: {email: vp@thiuy.example.org}\n"
-        "roster: roster.csv\n"
-        "tracks:\n"
-        "  - id: main\n"
-        "    platform: memory\n"
-        "    units: {kinds: [village]}\n"
-        "    sittings: [{id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}]\n",
-        encoding="utf-8",
-    )
-    return meeting
+    return village_meeting(folder, "chunks", points)
 
 
 @dataclass

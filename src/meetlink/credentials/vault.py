@@ -46,6 +46,7 @@ from pydantic import ConfigDict, ValidationError
 
 from meetlink.credentials.audit import (
     AuditAction,
+    AuditEntry,
     AuditLog,
     connect,
     file_of,
@@ -161,7 +162,7 @@ class Vault:
         self._shared = group is not None
         self._lock = threading.RLock()
         self._group = group or GroupCommit(connection, self._lock, self._failure)
-        self.audit = AuditLog(connection, clock=clock, writer=self._group.write)
+        self.audit = AuditLog(connection, clock=clock, writer=self._write_entry)
         self._canary_opened = False  # the key decrypted a stored row (checked once)
 
     @classmethod
@@ -208,6 +209,10 @@ class Vault:
 
     def _failure(self, exc: BaseException) -> Exception:
         return storage_failure(exc, self._path)
+
+    def _write_entry(self, work: Callable[[sqlite3.Connection], AuditEntry]) -> AuditEntry:
+        """One audit row (one statement) written through the group commit."""
+        return self._group.write(work, single=True)
 
     def check_key(self) -> None:
         """Refuse the loaded key (`VaultKeyError`) unless it opens the rows already stored.
@@ -297,7 +302,7 @@ class Vault:
                 f"The stored credential of unit {unit_id} (meeting {meeting_id}, kind {kind}) "
                 "decrypts but is not a credential; revoke it and issue a new one."
             ) from None
-        self._group.write(
+        self._write_entry(
             lambda db: self.audit.append_unchecked(
                 meeting_id,
                 unit_id,

@@ -10,7 +10,11 @@ the files and the folder are fsynced, so a power cut cannot lose a message the l
 records as sent. By default that is before ``send`` returns; a sender made with
 ``sync_each=False`` leaves it to :meth:`OutboxSender.sync`, which fsyncs every file written
 since its last call and the folder once: the caller calls it before it records the
-outcomes of those messages (a chunk of bridge points). The ``.part`` leftover of a writer
+outcomes of those messages (a chunk of bridge points). Such a sender also writes its files
+in a thread of its own, in the order sent, while the caller builds the next message (on
+this file system creating a file costs more than building the message); ``sync`` waits for
+them, and a file that could not be written makes it raise, so no outcome is committed for
+a message that is not on disk. The ``.part`` leftover of a writer
 killed half-way is removed by the next sender once that writer's process is gone.
 
 A message is written as it is given: a :class:`~meetlink.mail.mime.WireMessage`
@@ -40,6 +44,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -112,11 +117,18 @@ class OutboxSender:
         self.sync_each = sync_each
         remove_leftovers(self.folder)  # of a writer killed half-way
         self._sent: dict[str, tuple[int, str, str]] | None = None  # uid → last sent
+        self._held: set[str] | None = None  # the stems of the messages in the folder
         self._index_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._made = False  # the folder exists: made once, not once per message
         self._unsynced: dict[str, None] = {}  # paths written since the last sync, in order
         self._names = itertools.count()
+        # sync_each=False: the files are written by one thread of the sender's own, in the
+        # order sent, while the caller goes on; sync() waits for them before it fsyncs.
+        self._behind: ThreadPoolExecutor | None = None
+        self._writing: list[Future[None]] = []
+        self._failure: OSError | None = None  # the first write that failed since the last sync
+        self._here: set[str] = set()  # the stems this sender wrote (or is writing)
 
     def __enter__(self) -> OutboxSender:
         return self
@@ -125,8 +137,13 @@ class OutboxSender:
         self.close()
 
     def close(self) -> None:
-        """Make every file written durable (see :meth:`sync`); nothing else to end."""
-        self.sync()
+        """Make every file written durable (see :meth:`sync`), and end the writing thread."""
+        try:
+            self.sync()
+        finally:
+            if self._behind is not None:
+                self._behind.shutdown()
+                self._behind = None
 
     def sync(self) -> int:
         """Make every file written since the last call durable, and the folder; returns how
@@ -135,12 +152,18 @@ class OutboxSender:
         On Linux one ``syncfs`` of the outbox's file system does it (a chunk of 1,000 files
         fsynced one by one took two seconds on a shared disk, ``syncfs`` a few milliseconds,
         and it reports a write error of any of them); elsewhere each file is fsynced, then
-        the folder.
+        the folder. With ``sync_each=False`` the files are written by the sender's own
+        thread while the caller goes on: this waits for them first.
 
-        Raises :class:`~meetlink.errors.DeliveryError` when the disk refuses: the messages
-        since the last sync must then be counted as not sent.
+        Raises :class:`~meetlink.errors.DeliveryError` when the disk refuses (a file that
+        could not be written, or the fsync): the messages since the last sync must then be
+        counted as not sent.
         """
+        self._settle()
         with self._write_lock:
+            failure, self._failure = self._failure, None
+            if failure is not None:
+                raise _unwritable(self.folder, failure)
             pending, self._unsynced = list(self._unsynced), {}
             if not pending:
                 return 0
@@ -152,8 +175,26 @@ class OutboxSender:
         return len(pending)
 
     def holds(self, message_id: str) -> bool:
-        """Whether the message with this Message-ID is in the outbox already."""
-        return (self.folder / f"{file_stem(message_id)}.eml").is_file()
+        """Whether the message with this Message-ID is in the outbox already.
+
+        The folder is listed once per sender (what it writes is added), not looked up once
+        per message: a first ``open`` asks for every hand-out. A message the listing holds
+        is looked up again, in case it was taken out of the folder since.
+        """
+        stem = file_stem(message_id)
+        with self._index_lock:
+            if stem in self._here:
+                return True
+            if self._held is None:
+                held: set[str] = set()
+                if self.folder.is_dir():
+                    for entry in os.scandir(self.folder):
+                        if entry.name.endswith(".eml"):
+                            held.add(entry.name[: -len(".eml")])
+                self._held = held
+            if stem not in self._held:
+                return False
+        return (self.folder / f"{stem}.eml").is_file()
 
     def last_sent(self, uid: str) -> SentInvitation | None:
         """The invitation or cancellation of event ``uid`` with the highest SEQUENCE in the
@@ -173,6 +214,8 @@ class OutboxSender:
         if found is None:
             return None
         sequence, method, stem = found
+        if stem in self._here:
+            self._settle()  # written by this sender: perhaps not yet
         return SentInvitation(sequence, method, (self.folder / f"{stem}.ics").read_bytes())
 
     def send(self, message: AnyMessage) -> DeliveryResult:
@@ -209,26 +252,73 @@ class OutboxSender:
             files.append((f"{stem}.ics", calendar))
         try:
             with self._write_lock:
-                try:
-                    self._put(files)
-                except FileNotFoundError:  # the folder was removed since: made again
-                    self._made = False
-                    self._put(files)
+                if self.sync_each:
+                    self._put_again(files)
+                else:
+                    self._make_folder()
+                    if self._behind is None:
+                        self._behind = ThreadPoolExecutor(1, thread_name_prefix="outbox")
+                    self._writing.append(self._behind.submit(self._put_behind, files))
         except OSError as exc:
             raise _unwritable(self.folder, exc) from None
-        if calendar is not None:
-            with self._index_lock:
-                if self._sent is not None:
-                    _remember(self._sent, stem)
+        with self._index_lock:
+            self._here.add(stem)
+            if self._held is not None:
+                self._held.add(stem)
+            if calendar is not None and self._sent is not None:
+                _remember(self._sent, stem)
         return DeliveryResult(message_id, tuple(recipients))
 
-    def _put(self, files: list[tuple[str, bytes]]) -> None:
-        """Each file (a name in the folder) written whole under a temporary name (0600,
-        created exclusively, never through a link), renamed into place; fsynced with the
-        folder now, or at :meth:`sync`."""
+    def _make_folder(self) -> None:
         if not self._made:
             make_private_folder(self.folder)
             self._made = True
+
+    def _put_again(self, files: list[tuple[str, bytes]]) -> None:
+        """:meth:`_put`, once more if the folder was removed meanwhile (made again)."""
+        try:
+            self._put(files)
+        except FileNotFoundError:
+            self._made = False
+            self._put(files)
+
+    def _put_behind(self, files: list[tuple[str, bytes]]) -> None:
+        """:meth:`_put` in the sender's writing thread; a failure is kept for :meth:`sync`."""
+        try:
+            with self._write_lock:
+                self._make_folder()
+            written = self._put(files)
+        except FileNotFoundError:
+            try:
+                with self._write_lock:
+                    self._made = False
+                    self._make_folder()
+                written = self._put(files)
+            except OSError as exc:
+                self._failed(exc)
+                return
+        except OSError as exc:
+            self._failed(exc)
+            return
+        with self._write_lock:
+            self._unsynced.update(dict.fromkeys(written))
+
+    def _failed(self, exc: OSError) -> None:
+        with self._write_lock:
+            self._failure = self._failure or exc
+
+    def _settle(self) -> None:
+        """Wait for the files the writing thread has still to write."""
+        with self._write_lock:
+            writing, self._writing = self._writing, []
+        for future in writing:
+            future.result()
+
+    def _put(self, files: list[tuple[str, bytes]]) -> list[str]:
+        """Each file (a name in the folder) written whole under a temporary name (0600,
+        created exclusively, never through a link), renamed into place; fsynced with the
+        folder now (``sync_each``), or at :meth:`sync`. Returns the paths written."""
+        self._make_folder()
         folder, pid = str(self.folder), os.getpid()
         written: list[tuple[str, str]] = []
         try:
@@ -253,13 +343,16 @@ class OutboxSender:
             raise
         if self.sync_each:
             _fsync_folder(self.folder)
-        else:
-            self._unsynced.update(dict.fromkeys(path for _, path in written))
+        return [path for _, path in written]
 
 
 def _unwritable(folder: Path, exc: OSError) -> DeliveryError:
     if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        advice = "free some disk space, then run meetlink open again"
+        # As the ledger says it: the next run writes what is missing, nothing twice.
+        advice = (
+            "free some disk space, then run again: meetlink open writes the messages "
+            "that are missing, and none twice"
+        )
     else:
         advice = "check that the folder exists and is writable, or configure delivery.smtp"
     return DeliveryError(f"Cannot write to the outbox {folder} ({exc.strerror or exc}); {advice}.")

@@ -83,7 +83,7 @@ def _access_step(ctx: RunContext, action: Action) -> Step[None]:
             and before.detail.get("officer") != officer_mark(ctx.desired.officer(str(key.point)))
         )
         reason = "the officer changed" if officer_changed else ""
-        yield from issue_conference_access(ctx, key, reason=reason)
+        yield from issue_conference_access(ctx, key, reason=reason, before=before)
 
 
 def _grant_login(ctx: RunContext, key: EffectKey) -> Step[None]:

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+from types import EllipsisType
 from typing import Any
 
 from meetlink.adapters.base import ConferenceAdapter
@@ -442,12 +443,20 @@ def public_parts(access: PointAccess) -> dict[str, Any]:
     return {"room": access.room, "server": access.server, "join_url": access.join_url}
 
 
-def issue_conference_access(ctx: RunContext, key: EffectKey, *, reason: str = "") -> Step[None]:
-    """A per-conference credential: new access from the platform, version + 1."""
+def issue_conference_access(
+    ctx: RunContext,
+    key: EffectKey,
+    *,
+    reason: str = "",
+    before: Effect | EllipsisType | None = ...,
+) -> Step[None]:
+    """A per-conference credential: new access from the platform, version + 1. ``before``:
+    the ledger's record of ``key`` when the caller has just read it (else read here)."""
     if key.point is None:  # an access key always names its point
         raise ValueError(f"{key} names no bridge point.")
     request, info = conference_of(ctx, key)
-    before = ctx.ledger.get(str(key))
+    if before is ...:
+        before = ctx.ledger.get(str(key))
     version = version_of(before) + 1
     adapter: ConferenceAdapter = ctx.adapters[key.track]
     mark = officer_mark(ctx.desired.officer(key.point))

@@ -45,8 +45,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import icalendar
-
 from meetlink.invites.calendar import (
     Invitation,
     build_cancellation,
@@ -76,7 +74,13 @@ def run_invitations(ctx: RunContext) -> None:
     if any(a.op != Op.NONE for a in actions):  # the specs are built for something to send
         events = ctx.desired.platform_events(ctx.effects(Kind.CONFERENCE))
         floors = dict(events.values())
-    ctx.run_all("invitations", actions, lambda a: invite(ctx, a, wanted.invitations, floors))
+    # The specs are built when the first action that does something asks for them: a re-run
+    # with nothing to send builds none (issue 19).
+    ctx.run_all(
+        "invitations",
+        actions,
+        lambda a: invite(ctx, a, wanted.invitations, floors, wanted.invitation_hashes),
+    )
 
 
 def invite(
@@ -84,11 +88,13 @@ def invite(
     action: Action,
     specs: Mapping[EffectKey, InvitationSpec],
     floors: Mapping[str, int] | None = None,
+    hashes: Mapping[EffectKey, str] | None = None,
 ) -> Step[None]:
     """Send (or resend, or cancel) one invitation (a step: :mod:`meetlink.reconcile.steps`).
 
     ``floors`` maps a platform event's UID to its SEQUENCE there: an invitation under that
-    UID is sent with a SEQUENCE at least as high.
+    UID is sent with a SEQUENCE at least as high. ``hashes``: the content hashes the diff
+    compared (``Wanted.invitation_hashes``), not computed a second time.
     """
     floors = floors or {}
     key = str(action.key)
@@ -111,7 +117,8 @@ def invite(
         _deliver(ctx, key, detail, cancellation, cancel=True)
         return
     spec = specs[action.key]
-    digest = content_hash(spec, ctx.desired.templates)
+    known = hashes.get(action.key) if hashes is not None else None
+    digest = known or content_hash(spec, ctx.desired.templates)
     if effect is None:
         recovered = _recover(ctx, spec)
         if recovered is not None:  # the ledger forgot what the outbox holds
@@ -242,6 +249,8 @@ def _recover(ctx: RunContext, spec: InvitationSpec) -> tuple[int, bool] | None:
 
 
 def _dtstamp(calendar: bytes) -> dt.datetime | None:
+    import icalendar  # loaded when a calendar is read back (issue 19: not by every `open`)
+
     try:
         parsed = icalendar.Calendar.from_ical(calendar)
         for event in parsed.walk("VEVENT"):

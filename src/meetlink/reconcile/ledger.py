@@ -43,7 +43,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from meetlink.errors import LedgerError
 from meetlink.group_commit import GroupCommit, storage_failure
@@ -55,8 +55,13 @@ from meetlink.reconcile.ledger_file import (
     stored_version,
 )
 from meetlink.reconcile.records import (
+    FAIL,
+    FINISH,
+    INTENT,
     MIGRATIONS,
     SCHEMA_VERSION,
+    SELECT_MANY,
+    SELECT_ONE,
     Effect,
     EffectState,
     effect_from_row,
@@ -162,11 +167,13 @@ class LedgerStore(Protocol):
 secret_check: Callable[[str], bool] | None = None
 
 
-_T = TypeVar("_T")
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _row_key(row: tuple[Any, ...]) -> str:
+    """A row's key, the order of :meth:`Ledger.effects`."""
+    return str(row[0])
 
 
 class Ledger:
@@ -276,10 +283,13 @@ class Ledger:
         with self._group.transaction() as db:
             yield db
 
-    def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` in a write transaction shared with other threads' concurrent writes
-        (see :mod:`meetlink.group_commit`): durable when it returns."""
-        return self._group.write(work)
+    def _write(self, sql: str, parameters: tuple[Any, ...]) -> Effect | None:
+        """Run one statement that returns the row it wrote (or none), in a write transaction
+        shared with other threads' concurrent writes (see :mod:`meetlink.group_commit`):
+        durable when it returns (outside a chunk)."""
+        # fetchall, not fetchone: a RETURNING statement holds its write until exhausted.
+        rows = self._group.write(lambda db: db.execute(sql, parameters).fetchall(), single=True)
+        return self._parse(rows[0]) if rows else None
 
     @contextlib.contextmanager
     def chunk(self, before_commit: Callable[[], None] = lambda: None) -> Iterator[None]:
@@ -355,7 +365,7 @@ class Ledger:
     def get(self, key: str) -> Effect | None:
         """The effect with this key, or None if nothing was ever attempted."""
         with self._group.reading():
-            row = self._db.execute(_SELECT_ONE, (key,)).fetchone()
+            row = self._db.execute(SELECT_ONE, (key,)).fetchone()
             return self._parse(row) if row else None
 
     def effects(
@@ -364,8 +374,10 @@ class Ledger:
         """Every effect of a meeting, optionally of one kind and state, in key order."""
         wanted = state.value if state is not None else None
         with self._group.reading():
-            rows = self._db.execute(_SELECT_MANY, (meeting_id, kind, kind, wanted, wanted))
-            return [self._parse(r) for r in rows.fetchall()]
+            rows = self._db.execute(SELECT_MANY, (meeting_id, kind, kind, wanted, wanted))
+            found = rows.fetchall()
+        found.sort(key=_row_key)  # in key order (SELECT_MANY leaves the sort to Python)
+        return [self._parse(r) for r in found]
 
     def _parse(self, row: tuple[Any, ...]) -> Effect:
         return effect_from_row(row, self.path)  # the detail decoded when first read
@@ -386,20 +398,13 @@ class Ledger:
         """
         now = _now()
         detail_text = self._checked(detail)
-        self._write(
-            lambda db: db.execute(
-                """INSERT INTO effects (key, meeting_id, kind, state, attempts, content_hash,
-                                        detail, created_at, updated_at)
-                   VALUES (?, ?, ?, 'intent', 1, ?, ?, ?, ?)
-                   ON CONFLICT (key) DO UPDATE SET
-                       state = 'intent', attempts = attempts + 1,
-                       content_hash = excluded.content_hash,
-                       detail = CASE WHEN ? THEN excluded.detail ELSE detail END,
-                       updated_at = excluded.updated_at""",
+        effect = self._must(
+            key,
+            self._write(
+                INTENT,
                 (key, meeting_id, kind, content_hash, detail_text, now, now, detail is not None),
-            )
+            ),
         )
-        effect = self._must(key)
         if not self._together.depth:  # committed before the call it announces
             self._group.commit_now()
         return effect
@@ -423,13 +428,7 @@ class Ledger:
     def record_failed(self, key: str, error: str) -> Effect:
         """Write that the last attempt failed for good (the next ``open`` tries again)."""
         self._checked({"error": error})
-        self._write(
-            lambda db: db.execute(
-                "UPDATE effects SET state = 'failed', last_error = ?, updated_at = ? WHERE key = ?",
-                (error, _now(), key),
-            )
-        )
-        return self._must(key)
+        return self._must(key, self._write(FAIL, (error, _now(), key)))
 
     def _finish(
         self,
@@ -441,35 +440,15 @@ class Ledger:
         detail: Mapping[str, Any] | None,
     ) -> Effect:
         detail_text = self._checked(detail)
-        changed = self._write(
-            lambda db: (
-                db.execute(
-                    """UPDATE effects SET state = ?, last_error = '',
-                       external_id = COALESCE(?, external_id), join_url = COALESCE(?, join_url),
-                       content_hash = COALESCE(?, content_hash),
-                       detail = CASE WHEN ? THEN ? ELSE detail END, updated_at = ?
-                   WHERE key = ?""",
-                    (
-                        state.value,
-                        external_id,
-                        join_url,
-                        content_hash,
-                        detail is not None,
-                        detail_text,
-                        _now(),
-                        key,
-                    ),
-                ).rowcount
-            )
-        )
-        if not changed:
-            raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")
-        return self._must(key)
+        parameters = (state.value, external_id, join_url, content_hash)
+        changed = detail is not None, detail_text, _now(), key
+        return self._must(key, self._write(FINISH, (*parameters, *changed)))
 
-    def _must(self, key: str) -> Effect:
-        effect = self.get(key)
-        if effect is None:  # pragma: no cover - written in the same call
-            raise LedgerError(f"the ledger lost '{key}' while writing it.")
+    @staticmethod
+    def _must(key: str, effect: Effect | None) -> Effect:
+        """The row a write returned; none: there was no row of ``key`` to update."""
+        if effect is None:
+            raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")
         return effect
 
     @staticmethod
@@ -484,15 +463,3 @@ class Ledger:
 
 class _Together(threading.local):
     depth = 0  # how deep this thread is in Ledger.holding_intents
-
-
-_SELECT_ONE = """
-    SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
-           detail, last_error, created_at, updated_at
-    FROM effects WHERE key = ?"""
-_SELECT_MANY = """
-    SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
-           detail, last_error, created_at, updated_at
-    FROM effects
-    WHERE meeting_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)
-    ORDER BY key"""
