@@ -11,15 +11,16 @@ Three figures, each the wall time from starting the worker processes to the last
 
 * **one worker**: one process opens everything on the PostgreSQL ledger;
 * **four workers**: four processes open the same meeting at once on one fresh PostgreSQL
-  ledger, sharing the effects by claims (each effect done once: checked after the run);
+  ledger, sharing the effects a group of buckets at a time (:mod:`meetlink.reconcile.claims`;
+  each effect done once: checked after the run);
 * **floor**: the same effects split in four by hand, without a shared ledger: four processes,
   each opening its own quarter of the provinces (with the central hall, so the hall's point
   is done four times) from its own folder on its own SQLite ledger. No claims, no waiting for
   each other: the best four processes can do on this machine;
 * for comparison, **one worker on SQLite**: the whole meeting in one process, no server.
 
-Under each run, the CPU time its worker processes used and how many cores that kept busy
-(the PostgreSQL server's own CPU is not counted there).
+Under each run, the CPU time its worker processes used and how many cores that kept busy,
+and the PostgreSQL server's own CPU in that time (its processes, read from ``/proc``).
 
 The ``memory`` platform keeps its conferences in one process; here every worker process is
 first handed the platform's conferences (the memory platform makes the same ids and links
@@ -97,7 +98,7 @@ def _hand_platform(meeting: Path) -> None:
     """Give this process the memory platform's conferences (as every worker sees them)."""
     from meetlink.adapters.memory import MemoryAdapter
     from meetlink.planning import plan_meeting
-    from meetlink.reconcile.desired import conference_requests
+    from meetlink.reconcile.requests import conference_requests
     from meetlink.reconcile.setup import load_meeting
 
     loaded = load_meeting(meeting)
@@ -140,9 +141,10 @@ def _run(
         spawn.Process(target=_worker, args=(str(m), s, key, start, out, profile and n == 0))
         for n, (m, s) in enumerate(zip(meetings, states, strict=True))
     ]
+    server_before = _server_cpu()
     for worker in workers:
         worker.start()
-    reports = []
+    reports: list[Any] = []
     while len(reports) < len(workers):
         try:
             reports.append(out.get(timeout=5))
@@ -156,10 +158,30 @@ def _run(
         worker.join()
     wall = max(r[1] for r in reports) - min(r[0] for r in reports)
     cpu = sum(r[5] for r in reports)
+    server = _server_cpu() - server_before
     print(
-        f"  ({len(workers)} worker(s): {cpu:.1f} s of CPU in {wall:.1f} s, {cpu / wall:.2f} cores)"
+        f"  ({len(workers)} worker(s): {cpu:.1f} s of CPU in {wall:.1f} s, {cpu / wall:.2f} cores;"
+        f" PostgreSQL server {server:.1f} s of CPU)"
     )
     return wall, reports
+
+
+def _server_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL processes of this machine (with their
+    ended children: a backend's time goes to the postmaster when its session ends)."""
+    import os
+
+    ticks = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+            if name not in ("postgres", "postmaster"):
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _effects(url: str) -> dict[str, int]:

@@ -1,20 +1,29 @@
-"""Sharing one meeting's effects between workers: each effect claimed before it is carried out.
+"""Sharing one meeting's effects between workers: claimed a group of buckets at a time.
 
-On a ledger several processes use at once (PostgreSQL), each action is *claimed* when its
-turn comes (:meth:`ClaimBook.take`): one another worker holds is left to it, and after the
-claim the ledger is read again, so an effect another worker has just finished is not done
-twice. Conferences, created in batches, are claimed all at once at the start of their phase
-(:meth:`ClaimBook.claimed`). Before the next phase starts (its actions depend on the last
-one's outcomes), the worker gives its claims back and waits for the effects it left to
-others (:meth:`ClaimBook.settle`); one a worker left unfinished (killed: the server gave its
-claims back with its session) makes the run start its phases again (:class:`LeftBehind`),
-so nothing later is decided on a view that misses it. On the SQLite ledger every claim is
-granted and nothing is read again.
+On a ledger several processes use at once (PostgreSQL), a phase's actions are sorted into
+*buckets* (:func:`bucket_of`): the bucket of an effect depends on its kind and its bridge
+point only, so every worker puts the same effect in the same bucket whatever its own diff
+says. A worker claims a group of consecutive buckets at once (:meth:`ClaimBook.groups`,
+one advisory lock each, taken in one statement), reads the ledger's rows of their keys once
+(:meth:`ClaimBook.fresh`), and carries out what is still to do as one chunk (its intents
+committed together before any call, its outcomes after, then the buckets given back); a
+bucket another worker holds is left to it, and waited for at the end of the phase, then
+read again: what is still missing is done then. An effect that reads otherwise once
+claimed (a worker killed midway left it at ``intent``: ask the platform first) is checked
+at the end of the phase (:meth:`ClaimBook.left_behind`), and makes the run start its phases
+again (:class:`LeftBehind`), so nothing later is decided on a view that misses it.
+
+Conferences, created in batches, are claimed one by one all at once at the start of their
+phase (:meth:`ClaimBook.claimed` with ``now``); the effects left to other workers there
+are waited for before the next phase (:meth:`ClaimBook.settle`). On the SQLite ledger every
+claim is granted and nothing is read again.
 
 Example:
     >>> book = ClaimBook()
     >>> book.deferred
     []
+    >>> bucket_of(EffectKey.invitation("main", "s1", "P1"))
+    'bucket:invitation:3985'
 """
 
 from __future__ import annotations
@@ -22,16 +31,35 @@ from __future__ import annotations
 import random
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 
 from meetlink.errors import LedgerError
 from meetlink.reconcile.diff import Action, Op, diff
-from meetlink.reconcile.keys import EffectKey
+from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState, LedgerStore
+from meetlink.reconcile.ledger_pg import PostgresLedger
 
-__all__ = ["ClaimBook", "LeftBehind"]
+__all__ = ["BUCKETS", "GROUP_MOST", "ClaimBook", "LeftBehind", "bucket_of", "read_with"]
 
 _POLL = 0.05  # seconds between two tries of a claim another worker holds
+
+BUCKETS = 4096
+"""The buckets each kind of effect falls into on a shared ledger: a fixed number, so two
+workers (or two offices' runs of different scopes) always agree on an effect's bucket."""
+
+GROUP_MOST, GROUP_LEAST, GROUP_SHARES = 250, 25, 16
+"""A worker claims buckets a group at a time, the group carried out as one chunk: about a
+sixteenth of the phase (so several workers share it, and the last group, which the others
+wait for, is short), at least 25 and at most 250 actions."""
+
+
+def bucket_of(key: EffectKey) -> str:
+    """The name of the bucket ``key`` is claimed with: its kind and its bridge point's
+    place among :data:`BUCKETS` (a key without a point: its own text), so every effect of
+    one point and kind shares a bucket, and every worker names it alike."""
+    point = key.point if key.point is not None else str(key)
+    return f"bucket:{key.kind.value}:{zlib.crc32(point.encode('utf-8')) % BUCKETS:04d}"
 
 
 class LeftBehind(LedgerError):
@@ -43,7 +71,7 @@ class ClaimBook:
 
     def __init__(self) -> None:
         self.deferred: list[tuple[str, bool]] = []  # (key, whether the action was a cancel)
-        self._hashes: dict[EffectKey, str] = {}  # the phase's desired content, by key
+        self._hashes: Mapping[EffectKey, str] = {}  # the phase's desired content, by key
         self._lock = threading.Lock()
         # Where this worker starts in each phase's list: workers that start at different
         # places seldom reach for the same effect at the same moment.
@@ -69,7 +97,7 @@ class ClaimBook:
             return actions
         self.settle(ledger)
         with self._lock:
-            self._hashes = dict(hashes)
+            self._hashes = hashes  # as given: invitations' hashes are made when asked for
         todo = [a for a in actions if a.op != Op.NONE]
         if not now or not todo:
             return self._rotated(actions)
@@ -89,6 +117,83 @@ class ClaimBook:
             return actions
         start = int(self._start * len(actions))
         return actions[start:] + actions[:start]
+
+    def buckets(self, actions: list[Action]) -> dict[str, list[Action]]:
+        """The actions that do something, by bucket (:func:`bucket_of`), the buckets from
+        this worker's own starting place on, wrapped around."""
+        grouped: dict[str, list[Action]] = {}
+        for action in actions:
+            if action.op != Op.NONE:
+                grouped.setdefault(bucket_of(action.key), []).append(action)
+        names = sorted(grouped)
+        start = int(self._start * len(names))
+        return {name: grouped[name] for name in names[start:] + names[:start]}
+
+    @staticmethod
+    def groups(buckets: Mapping[str, list[Action]], size: int) -> list[list[str]]:
+        """Consecutive buckets (in the order given) gathered until a group holds ``size``
+        actions or more: what a worker claims at once and carries out as one chunk."""
+        out: list[list[str]] = []
+        held = size
+        for name, actions in buckets.items():
+            if held >= size:
+                out.append([])
+                held = 0
+            out[-1].append(name)
+            held += len(actions)
+        return out
+
+    @staticmethod
+    def group_size(actions: int) -> int:
+        """The actions a worker claims at once in a phase of ``actions``."""
+        return min(GROUP_MOST, max(GROUP_LEAST, -(-actions // GROUP_SHARES)))
+
+    def fresh(
+        self,
+        ledger: PostgresLedger,
+        actions: list[Action],
+        within: Callable[[EffectKey], bool] | None = None,
+    ) -> tuple[list[Action], list[Action]]:
+        """A claimed bucket's actions as the ledger reads now (one read for them all): those
+        to carry out now, and those that read otherwise (another worker's attempt is there:
+        checked by :meth:`left_behind` at the end of the phase). Those done meanwhile are
+        left out of both."""
+        if not actions:
+            return [], []
+        found = ledger.get_many([str(a.key) for a in actions])
+        with self._lock:
+            hashes = self._hashes
+        # A hash is made only where the ledger has one to compare it with (a new effect is
+        # new whatever it holds): an invitation's is made by the worker that sends it.
+        wanted = {
+            a.key: hashes[a.key] if str(a.key) in found else "" for a in actions if a.key in hashes
+        }
+        now = {a.key: a for a in diff(wanted, found.values(), what=actions[0].what, within=within)}
+        todo: list[Action] = []
+        other: list[Action] = []
+        for action in actions:
+            fresh = now.get(action.key)
+            if fresh is None or fresh.op == Op.NONE:
+                continue
+            (todo if fresh == action else other).append(action)
+        return todo, other
+
+    def left_behind(self, ledger: PostgresLedger, actions: list[Action]) -> None:
+        """At the end of a phase, after every bucket was claimed once: :class:`LeftBehind`
+        if one of ``actions`` (those that read otherwise, :meth:`fresh`) is still unfinished,
+        left at ``intent`` by a worker that stopped (a failure is another worker's to say)."""
+        if not actions:
+            return
+        found = ledger.get_many([str(a.key) for a in actions])
+        left = []
+        for action in actions:
+            effect = found.get(str(action.key))
+            unfinished = effect is None or effect.state == EffectState.INTENT
+            cancel = action.op == Op.CANCEL
+            if unfinished or (cancel and effect is not None and effect.state == EffectState.DONE):
+                left.append(str(action.key))
+        if left:
+            raise _left(left)
 
     def take(self, ledger: LedgerStore, action: Action) -> bool:
         """Whether this worker carries out ``action`` now: it claims it, then reads the
@@ -138,7 +243,21 @@ class ClaimBook:
                 left.append(key)
         ledger.release_claims()
         if left:
-            raise LeftBehind(
-                f"another worker stopped midway and left {len(left)} effects unfinished "
-                f"(the first: {left[0]}); run `meetlink open` again to finish them."
-            )
+            raise _left(left)
+
+
+def read_with(key: EffectKey) -> list[EffectKey]:
+    """The ledger's rows the step of ``key`` reads: its own, and for a hand-out its access,
+    for an access its point's login (on a platform of logins)."""
+    if key.kind == Kind.HANDOUT:
+        return [key, key.with_kind(Kind.ACCESS)]
+    if key.kind == Kind.ACCESS and key.point is not None:
+        return [key, EffectKey.credential(key.track, key.point)]
+    return [key]
+
+
+def _left(keys: list[str]) -> LeftBehind:
+    return LeftBehind(
+        f"another worker stopped midway and left {len(keys)} effects unfinished "
+        f"(the first: {keys[0]}); run `meetlink open` again to finish them."
+    )

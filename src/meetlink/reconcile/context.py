@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,11 +34,12 @@ from meetlink.loading.meeting import InviteMode, Meeting, Track
 from meetlink.mail.outbox import SentInvitation, sender_for
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan
-from meetlink.reconcile.claims import ClaimBook
+from meetlink.reconcile.claims import ClaimBook, read_with
 from meetlink.reconcile.desired import DesiredState, Wanted
 from meetlink.reconcile.diff import Action, Op, by_key, diff
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, Ledger, LedgerStore
+from meetlink.reconcile.ledger_pg import PostgresLedger
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.setup import Progress
 from meetlink.reconcile.steps import CHUNK_POINTS, Step, carry_out
@@ -54,6 +56,8 @@ __all__ = [
 
 EXPECTED = (AdapterError, CredentialError, DeliveryError)
 """What one effect may fail with without stopping the others."""
+
+_POLL = 0.05  # seconds between two tries of a bucket another worker holds
 
 Work = Callable[[Action], Step[None] | None]
 """What :meth:`RunContext.run_all` does for one action: a step, or a plain function."""
@@ -263,6 +267,10 @@ class RunContext:
     )
     _rows: dict[Kind, list[Effect]] = field(default_factory=dict, repr=False, compare=False)
     _read_at: dict[Kind, int] = field(default_factory=dict, repr=False, compare=False)
+    # The rows of a kind as last read, by key: keyed once per read, not once per phase.
+    _keyed: dict[Kind, tuple[list[Effect], dict[EffectKey, Effect]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def meeting(self) -> Meeting:
@@ -282,7 +290,22 @@ class RunContext:
 
     def effects(self, *kinds: Kind) -> dict[EffectKey, Effect]:
         """The ledger's effects of these kinds (all kinds when none is named), by key."""
-        return by_key(effect for kind in kinds or tuple(Kind) for effect in self._read(kind))
+        found: dict[EffectKey, Effect] = {}
+        for kind in kinds or tuple(Kind):
+            found.update(self._by_key(kind))
+        return found
+
+    def _by_key(self, kind: Kind) -> dict[EffectKey, Effect]:
+        """The ledger's effects of one kind by key, keyed once for each read of them."""
+        rows = self._read(kind)
+        with self._wanted_lock:
+            known = self._keyed.get(kind)
+            if known is not None and known[0] is rows:
+                return known[1]
+        keyed = by_key(e for e in rows if e.kind == kind.value)
+        with self._wanted_lock:
+            self._keyed[kind] = (rows, keyed)
+        return keyed
 
     def _read(self, kind: Kind) -> list[Effect]:
         """The ledger's effects of one kind: read again only once the ledger changed (this
@@ -306,7 +329,11 @@ class RunContext:
             known = self._wanted.get(changes) if changes is not None else None
             if known is None:
                 kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION)
-                known = self.desired.now(self.effects(*kinds))
+                effects = self.effects(*kinds)
+                if isinstance(self.ledger, PostgresLedger) and not self.ledger.read_only:
+                    known = self.desired.now(effects, lazy=True)  # hashes made when asked
+                else:
+                    known = self.desired.now(effects)
                 self._wanted.clear()
                 if changes is not None:
                     self._wanted[changes] = known
@@ -322,7 +349,7 @@ class RunContext:
         ledger hold left to them (:class:`~meetlink.reconcile.claims.ClaimBook`)."""
 
         def now() -> list[Action]:
-            return diff(hashes, self._read(kind), what=kind, within=self.desired.within)
+            return diff(hashes, self._by_key(kind), what=kind, within=self.desired.within)
 
         now_all = kind == Kind.CONFERENCE  # created in batches: claimed all at once
         return self.claims.claimed(self.ledger, now(), now, hashes, now=now_all)
@@ -345,16 +372,13 @@ class RunContext:
         calls are made (by ``concurrency`` threads) and their outcomes, vault and audit rows
         committed together, after the outbox has made its files durable (``Mail.sync``).
         A work that is not a step runs whole when started, each intent committed at once.
-        On a ledger several workers share (PostgreSQL), where every write commits on its
-        own anyway, each action is claimed and carried out as a thread gets to it.
+        On a ledger several workers share (PostgreSQL), the chunks are the buckets the
+        workers claim (:meth:`_run_shared`).
         """
         todo = [a for a in actions if a.op != Op.NONE]
         self.progress.phase(name, len(todo))
-        if self.ledger.shared:  # workers share the effects: each claimed as it is started
-            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-                futures = [pool.submit(self.attempt, a, functools.partial(work, a)) for a in todo]
-                for future in futures:
-                    future.result()
+        if isinstance(self.ledger, PostgresLedger):
+            self._run_shared(self.ledger, todo, work)
             self.progress.finish()
             return
         for start in range(0, len(todo), CHUNK_POINTS):
@@ -366,6 +390,48 @@ class RunContext:
                 self._run_chunk(todo[start : start + CHUNK_POINTS], work)
         self.progress.finish()
 
+    def _run_shared(self, ledger: PostgresLedger, todo: list[Action], work: Work) -> None:
+        """The phase's actions on a shared ledger, a group of buckets at a time
+        (:mod:`meetlink.reconcile.claims`): the buckets of a group this worker can claim are
+        read once and carried out as one chunk; those other workers hold are waited for at
+        the end, read again, and what is still missing is done then."""
+        pending = self.claims.buckets(todo)
+        size = self.claims.group_size(len(todo))
+        other: list[Action] = []
+        while pending:
+            held: dict[str, list[Action]] = {}
+            for group in self.claims.groups(pending, size):
+                granted = ledger.claim_many(group)
+                for name in group:
+                    if name in granted:
+                        held[name] = pending[name]
+                if granted:
+                    mine = [a for name in group if name in granted for a in pending[name]]
+                    other += self._run_bucket(ledger, sorted(granted), mine, work)
+            pending = {name: actions for name, actions in pending.items() if name not in held}
+            if pending and not held:
+                time.sleep(_POLL)  # every one left is another worker's now: wait for it
+        self.claims.left_behind(ledger, other)
+
+    def _run_bucket(
+        self, ledger: PostgresLedger, buckets: list[str], actions: list[Action], work: Work
+    ) -> list[Action]:
+        """Carry out the actions still to do of claimed ``buckets``, as one chunk, then give
+        the buckets back: their rows (and those their steps read: a hand-out's access, an
+        access's login) are read once, and their writes sent together at the chunk's two
+        commits. Returns the actions that read otherwise now (:meth:`ClaimBook.fresh`)."""
+        try:
+            with ledger.chunk(self._make_durable):
+                ledger.remember([str(k) for a in actions for k in read_with(a.key)])
+                todo, other = self.claims.fresh(ledger, actions, self.desired.within)
+                for _ in range(len(actions) - len(todo)):
+                    self.progress.advance()
+                if todo:
+                    self._run_chunk(todo, work, claimed=True)
+        finally:
+            ledger.release(buckets)
+        return other
+
     def _make_durable(self) -> None:
         """What a chunk's outcomes speak of, on disk before they are committed: the
         outbox's files, the platforms' local files (a provider's export, a room book)."""
@@ -373,10 +439,10 @@ class RunContext:
         for adapter in self.adapters.values():
             adapter.sync()
 
-    def _run_chunk(self, chunk: list[Action], work: Work) -> None:
+    def _run_chunk(self, chunk: list[Action], work: Work, *, claimed: bool = False) -> None:
         begun: list[tuple[Action, Step[None]]] = []
         for action in chunk:
-            step = self._begin(action, functools.partial(work, action))
+            step = self._begin(action, functools.partial(work, action), claimed=claimed)
             if step is not None:
                 begun.append((action, step))
         self.ledger.commit()  # the intents, before any call
@@ -389,11 +455,14 @@ class RunContext:
             for action, step in begun:
                 self._go_on(action, step)
 
-    def _begin(self, action: Action, work: Callable[[], Step[None] | None]) -> Step[None] | None:
+    def _begin(
+        self, action: Action, work: Callable[[], Step[None] | None], *, claimed: bool = False
+    ) -> Step[None] | None:
         """Start one action: a step up to its intent (recorded, held for the chunk's
-        commit), returned to go on; anything else run whole (None)."""
+        commit), returned to go on; anything else run whole (None). ``claimed``: its bucket
+        is claimed and read already (a shared ledger); otherwise it is claimed here."""
         try:
-            if not self.claims.take(self.ledger, action):
+            if not claimed and not self.claims.take(self.ledger, action):
                 self.progress.advance()
                 return None  # another worker on a shared ledger has it, or has done it
             step = work()

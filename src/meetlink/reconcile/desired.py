@@ -57,7 +57,9 @@ from meetlink.reconcile.invitation_hashes import (
     write_hashes,
 )
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
+from meetlink.reconcile.lazy_hashes import LazyHashes
 from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.records import LazyDetail
 from meetlink.reconcile.requests import conference_attendees as _attendees
 from meetlink.reconcile.requests import conference_requests
 from meetlink.reconcile.scope import Scope, conference_key
@@ -115,6 +117,9 @@ class Wanted:
     stored_hashes: Callable[[], tuple[str, dict[EffectKey, str] | None]] = lambda: ("", None)
     keep_hashes: Callable[[str, Mapping[EffectKey, Entry]], None] = lambda mark, hashes: None
     natural_uids: dict[EffectKey, str] = field(default_factory=dict)  # filled as built
+    # On a ledger several workers share: an invitation's hash is made when first asked for
+    # (by the worker that claimed it), not every one by every worker (issue 17).
+    lazy: bool = False
 
     @functools.cached_property
     def invitations(self) -> dict[EffectKey, InvitationSpec]:
@@ -122,12 +127,14 @@ class Wanted:
         return self.build_invitations()
 
     @functools.cached_property
-    def invitation_hashes(self) -> dict[EffectKey, str]:
+    def invitation_hashes(self) -> Mapping[EffectKey, str]:
         """Every invitation's content hash: the stored ones when nothing they are made of
         changed, else hashed from the specs (and kept for the next run)."""
         mark, stored = self.stored_hashes()
         if stored is not None:
             return stored
+        if self.lazy:
+            return LazyHashes(self.invitations, self.templates)
         specs, natural = self.invitations, self.natural_uids
         entries = {
             k: Entry(content_hash(s, self.templates), s.uid, natural.get(k, s.uid))
@@ -136,12 +143,13 @@ class Wanted:
         self.keep_hashes(mark, entries)
         return {k: entry.hash for k, entry in entries.items()}
 
-    def hashes(self, kind: Kind) -> dict[EffectKey, str]:
+    def hashes(self, kind: Kind) -> Mapping[EffectKey, str]:
         """The content hashes of one kind, for :func:`~meetlink.reconcile.diff.diff`."""
         if kind == Kind.CONFERENCE:
             return {k: fingerprint(r.model_dump_json()) for k, r in self.conferences.items()}
         if kind == Kind.INVITATION:
-            return dict(self.invitation_hashes)
+            hashes = self.invitation_hashes
+            return hashes if isinstance(hashes, LazyHashes) else dict(hashes)
         table = {
             Kind.CREDENTIAL: self.credentials,
             Kind.ACCESS: self.access,
@@ -240,8 +248,9 @@ class DesiredState:
         """The technical officer of a point's host unit."""
         return self.plan.units[self.plan.point(point_id).host_unit].officer
 
-    def now(self, effects: Mapping[EffectKey, Effect]) -> Wanted:
-        """Everything wanted now, given the ledger's ``effects`` (read by the caller)."""
+    def now(self, effects: Mapping[EffectKey, Effect], *, lazy: bool = False) -> Wanted:
+        """Everything wanted now, given the ledger's ``effects`` (read by the caller);
+        ``lazy``: invitations' hashes made when first asked for (a shared ledger)."""
         made = {
             key: effect
             for key, effect in effects.items()
@@ -308,6 +317,7 @@ class DesiredState:
             functools.partial(self.stored_hashes, made, sent_uids),
             functools.partial(write_hashes, self.hashes_folder),
             natural,
+            lazy,
         )
 
     def stored_hashes(
@@ -384,6 +394,8 @@ class DesiredState:
         for key, effect in made.items():
             if key.kind != Kind.CONFERENCE:
                 continue
+            if isinstance(effect.detail, LazyDetail) and not effect.detail.may_hold("ical_uid"):
+                continue  # no calendar event: its detail (every point, 2.5 MB) stays text
             extra = (effect.detail.get("info") or {}).get("extra") or {}
             uid = extra.get("ical_uid")
             if uid:

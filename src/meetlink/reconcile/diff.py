@@ -107,12 +107,13 @@ def by_key(effects: Iterable[Effect]) -> dict[EffectKey, Effect]:
 
 def diff(
     desired: Mapping[EffectKey, str],
-    done: Iterable[Effect],
+    done: Iterable[Effect] | Mapping[EffectKey, Effect],
     *,
     what: Kind,
     within: Callable[[EffectKey], bool] | None = None,
 ) -> list[Action]:
-    """Compare desired effects (key → content hash) with the ledger's effects of one kind.
+    """Compare desired effects (key → content hash) with the ledger's effects of one kind
+    (``done``: the ledger's effects, or those of this kind already keyed by :func:`by_key`).
 
     Desired and new: create. Left in ``intent``: create, outcome unknown. ``failed``:
     create again (or update, if it had been done before). Done with another hash: update.
@@ -132,8 +133,11 @@ def diff(
     []
     """
     actions: list[Action] = []
-    ledger = by_key(e for e in done if e.kind == what.value)
-    for key, content in desired.items():
+    if isinstance(done, Mapping):
+        ledger: Mapping[EffectKey, Effect] = done
+    else:
+        ledger = by_key(e for e in done if e.kind == what.value)
+    for key in desired:  # a hash is asked for only where there is one to compare with
         found = ledger.get(key)
         if found is None:
             actions.append(Action(Op.CREATE, key, REASON_NEW))
@@ -147,7 +151,7 @@ def diff(
             op = Op.UPDATE if effect.external_id or effect.detail.get("sequence") else Op.CREATE
             if op == Op.CREATE or within is None or within(key):
                 actions.append(Action(op, key, f"failed before: {effect.last_error}"))
-        elif effect.content_hash != content:
+        elif effect.content_hash != desired[key]:
             if within is None or within(key):
                 actions.append(Action(Op.UPDATE, key, REASON_CHANGED))
         else:

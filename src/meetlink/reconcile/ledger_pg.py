@@ -11,11 +11,13 @@ What is shared, and how:
 * **The meeting.** ``lock(meeting)`` takes a *shared* advisory lock on the meeting: several
   ``meetlink open`` processes may act on it at once. A phase that needs one writer takes the
   meeting's or a track's exclusive lock (:meth:`PostgresLedger.one_writer`).
-* **The effects.** Before an effect is carried out, it is *claimed*
-  (:meth:`PostgresLedger.claim`): a session-level advisory lock on its key, taken without
-  waiting. Two workers never call the platform for the same effect; a worker killed midway
-  (SIGKILL, a lost machine) loses its session, and the server gives its claims back at once
-  for the others, or the next run, to take.
+* **The effects.** Before an effect is carried out, its bucket is *claimed* (a group of
+  buckets in one statement, :meth:`PostgresLedger.claim_many`): a session-level advisory
+  lock, taken without waiting (:mod:`meetlink.reconcile.claims`). Two workers never call
+  the platform for one effect; a worker killed midway (SIGKILL, a lost machine) loses its
+  session, and the server gives its claims back at once for the others (or the next run).
+* **The writes.** A claimed group is written as one chunk (:mod:`meetlink.reconcile.pg_chunk`):
+  its rows read once, its intents committed together before any call, its outcomes at its end.
 
 Every server fault ends in a :class:`~meetlink.errors.LedgerError` whose sentence says what
 to do; the URL in it never shows a password.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -40,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 from meetlink.errors import LedgerBusy, LedgerError
 from meetlink.reconcile import ledger as sqlite_ledger
 from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.pg_chunk import ChunkTransaction, failed_row, finished_row, intent_row
+from meetlink.reconcile.records import LazyDetail
 from meetlink.reconcile.server_db import (
     SCHEMA_VERSION,
     Pool,
@@ -84,7 +89,7 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
-class PostgresLedger:
+class PostgresLedger(ChunkTransaction):
     """The ledger in the PostgreSQL database at ``url`` (schema made or migrated on opening).
 
     ``read_only=True`` (``meetlink status``, a dry run) writes nothing and migrates nothing.
@@ -104,6 +109,10 @@ class PostgresLedger:
         self._pool = Pool(url, read_only=read_only)  # for reads and writes, one a thread
         self._held: psycopg.Connection[Any] | None = None  # a chunk's open transaction
         self._chunks = 0  # chunks open (:meth:`chunk`)
+        # In a chunk: the rows of the keys it read at its start (:meth:`remember`; None: no
+        # row), kept up to date by its writes, which wait to be sent together (``_queued``).
+        self._known: dict[str, Effect | None] = {}
+        self._queued: list[tuple[str, tuple[Any, ...]]] = []
         self._before_commit: list[Callable[[], None]] = []
         self._holding = threading.local()
         self._db = connect(url, read_only=read_only)  # the session of locks and claims
@@ -228,6 +237,35 @@ class PostgresLedger:
                 return True
             return False
 
+    def claim_many(self, keys: list[str]) -> set[str]:
+        """Claim these keys (a group of buckets) in one statement, without waiting: those
+        granted (the others are held by other processes). Each lasts as :meth:`claim`'s."""
+        with self._lock:
+            wanted = [k for k in keys if k not in self._claims]
+            if wanted:
+                with self._using() as db:
+                    rows = db.execute(
+                        "SELECT k FROM unnest(%s::text[]) AS k"
+                        " WHERE pg_try_advisory_lock(%s, hashtext(k))",
+                        (wanted, _EFFECT),
+                    ).fetchall()
+                self._claims.update(row[0] for row in rows)
+            return {k for k in keys if k in self._claims}
+
+    def release(self, keys: list[str]) -> None:
+        """Give back the claims of ``keys`` (a group of buckets, once its outcomes are
+        committed), in one statement."""
+        with self._lock:
+            held = [k for k in keys if k in self._claims]
+            if not held:
+                return
+            self._claims.difference_update(held)
+            with self._using() as db:
+                db.execute(
+                    "SELECT pg_advisory_unlock(%s, hashtext(k)) FROM unnest(%s::text[]) AS k",
+                    (_EFFECT, held),
+                )
+
     def release_claims(self) -> None:
         """Give back every claim this process holds."""
         with self._lock:
@@ -240,12 +278,18 @@ class PostgresLedger:
 
     def get(self, key: str) -> Effect | None:
         """The effect with this key, or None if nothing was ever attempted."""
+        with self._lock:
+            if self._chunks and key in self._known:
+                return self._known[key]
         with self._reading() as db:
             row = db.execute(_SELECT_ONE, (key,)).fetchone()
         return self._parse(row) if row else None
 
     def get_many(self, keys: list[str]) -> dict[str, Effect]:
         """The effects with these keys (those never attempted left out), in one read."""
+        with self._lock:
+            if self._chunks and all(k in self._known for k in keys):
+                return {k: e for k in keys if (e := self._known[k]) is not None}
         with self._reading() as db:
             rows = db.execute(_SELECT_KEYS, (keys,)).fetchall()
         return {row[0]: self._parse(row) for row in rows}
@@ -273,7 +317,7 @@ class PostgresLedger:
                 content_hash=row[5],
                 external_id=row[6],
                 join_url=row[7],
-                detail=json.loads(row[8]),
+                detail=LazyDetail(row[8], row[0], self.where),  # decoded when read
                 last_error=row[9],
                 created_at=row[10],
                 updated_at=row[11],
@@ -284,31 +328,37 @@ class PostgresLedger:
                 "restore the database from a backup, then run again."
             ) from None
 
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[psycopg.Connection[Any]]:
-        """Where a read goes: in a chunk, the chunk's own transaction (it sees what the chunk
-        wrote and has not committed yet); else a connection of the pool."""
-        if self._chunks:
-            psycopg = driver()
-            with self._lock:
-                try:
-                    yield self._held_connection()
-                except psycopg.Error as exc:
-                    raise server_failure(exc, self.url) from None
-        else:
-            with self._pool.working() as db:
-                yield db
-
-    def _write(self, sql: str, params: tuple[Any, ...], *, intent: bool = False) -> Effect | None:
+    def _write(
+        self,
+        sql: str,
+        params: tuple[Any, ...],
+        *,
+        intent: bool = False,
+        key: str = "",
+        local: Callable[[Effect | None], Effect | None] | None = None,
+    ) -> Effect | None:
         """One write. Outside a chunk it is committed at once (an ``intent`` waiting for the
         server's disk). In a chunk it joins the chunk's transaction: an intent recorded in
         :meth:`holding_intents` waits for :meth:`commit`, any other intent commits the
-        chunk so far (after its ``before_commit``), an outcome waits for the chunk's end."""
+        chunk so far (after its ``before_commit``), an outcome waits for the chunk's end.
+        A write to a key the chunk remembers (:meth:`remember`) is not sent at once: its row
+        is made here by ``local`` (what the statement does to it), and the statement waits
+        for the chunk's next commit, which sends every waiting one together."""
         statement = f"{sql} RETURNING {_COLUMNS}"
         if self._chunks:
             psycopg = driver()
             with self._lock:  # one thread at a time in the chunk's transaction
+                if local is not None and key in self._known:
+                    made = local(self._known[key])
+                    if made is None:
+                        return None
+                    self._known[key] = made
+                    self._queued.append((sql, params))
+                    if intent and getattr(self._holding, "depth", 0) == 0:
+                        self.commit()
+                    return made
                 try:
+                    self._send_queued()
                     row = self._held_connection().execute(statement, params).fetchone()
                 except psycopg.Error as exc:
                     raise server_failure(exc, self.url) from None
@@ -336,6 +386,14 @@ class PostgresLedger:
         """Write, and commit, that an effect is about to be attempted (attempts + 1); an
         external id, join link and detail already known are kept."""
         now = _now()
+        text = _checked(detail)
+
+        told = json.loads(text) if detail is not None else None
+        local = functools.partial(
+            intent_row, key=key, meeting_id=meeting_id, kind=kind,
+            content_hash=content_hash, told=told, now=now,
+        )  # fmt: skip
+
         written = self._write(
             """INSERT INTO effects (key, meeting_id, kind, state, attempts, content_hash,
                                     detail, created_at, updated_at)
@@ -345,8 +403,10 @@ class PostgresLedger:
                    content_hash = excluded.content_hash,
                    detail = CASE WHEN %s THEN excluded.detail ELSE effects.detail END,
                    updated_at = excluded.updated_at""",
-            (key, meeting_id, kind, content_hash, _checked(detail), now, now, detail is not None),
+            (key, meeting_id, kind, content_hash, text, now, now, detail is not None),
             intent=True,
+            key=key,
+            local=local,
         )
         return _must(written, key)
 
@@ -366,70 +426,18 @@ class PostgresLedger:
         """Write that the effect's object was cancelled or withdrawn."""
         return self._finish(key, EffectState.CANCELLED, None, None, None, detail)
 
-    @contextlib.contextmanager
-    def chunk(self, before_commit: Callable[[], None]) -> Iterator[None]:
-        """Write a chunk of effects in one transaction, as the SQLite ledger does: the
-        intents recorded in :meth:`holding_intents` are committed together by
-        :meth:`commit` before any of their calls, the outcomes wait for the chunk's end,
-        and every commit comes after ``before_commit`` (the outbox made durable). One flush
-        of the server's disk a chunk, instead of one a write."""
-        with self._lock:
-            self._chunks += 1
-            self._before_commit.append(before_commit)
-        try:
-            yield
-        finally:
-            try:
-                self.commit()
-            finally:
-                with self._lock:
-                    self._chunks -= 1
-                    self._before_commit.pop()
-
-    @contextlib.contextmanager
-    def holding_intents(self) -> Iterator[None]:
-        """Intents recorded inside, by this thread, in a chunk wait for :meth:`commit`."""
-        self._holding.depth = getattr(self._holding, "depth", 0) + 1
-        try:
-            yield
-        finally:
-            self._holding.depth -= 1
-
-    def commit(self) -> None:
-        """Commit what the chunk holds now (after its ``before_commit``), on the server's
-        disk before it returns; nothing when it holds nothing."""
-        psycopg = driver()
-        with self._lock:
-            held = self._held
-            if held is None:
-                return
-            for sync in self._before_commit[-1:]:
-                sync()
-            self._held = None
-            try:
-                held.execute("SET LOCAL synchronous_commit = on")  # intents: on disk first
-                held.commit()
-                held.autocommit = True
-            except psycopg.Error as exc:
-                held.close()
-                raise server_failure(exc, self.url) from None
-            self._pool.give_back(held)
-
-    def _held_connection(self) -> psycopg.Connection[Any]:
-        """The connection whose open transaction holds this chunk's intents."""
-        with self._lock:
-            if self._held is None:
-                db = self._pool.take()
-                db.autocommit = False
-                self._held = db
-            return self._held
-
     def record_failed(self, key: str, error: str) -> Effect:
         """Write that the last attempt failed for good (the next ``open`` tries again)."""
         _checked({"error": error})
+        now = _now()
+
+        local = functools.partial(failed_row, error=error, now=now)
+
         written = self._write(
             "UPDATE effects SET state = 'failed', last_error = %s, updated_at = %s WHERE key = %s",
-            (error, _now(), key),
+            (error, now, key),
+            key=key,
+            local=local,
         )
         return _must(written, key)
 
@@ -442,6 +450,14 @@ class PostgresLedger:
         content_hash: str | None,
         detail: Mapping[str, Any] | None,
     ) -> Effect:
+        now, text = _now(), _checked(detail)
+
+        told = json.loads(text) if detail is not None else None
+        local = functools.partial(
+            finished_row, state=state, external_id=external_id, join_url=join_url,
+            content_hash=content_hash, told=told, now=now,
+        )  # fmt: skip
+
         written = self._write(
             """UPDATE effects SET state = %s, last_error = '',
                    external_id = COALESCE(%s, external_id), join_url = COALESCE(%s, join_url),
@@ -454,10 +470,12 @@ class PostgresLedger:
                 join_url,
                 content_hash,
                 detail is not None,
-                _checked(detail),
-                _now(),
+                text,
+                now,
                 key,
             ),
+            key=key,
+            local=local,
         )
         if written is None:
             raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")

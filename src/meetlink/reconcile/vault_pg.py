@@ -176,6 +176,15 @@ class PostgresVault(Vault):
             except psycopg.Error as exc:
                 raise server_failure(exc, self._url) from None
 
+    @contextlib.contextmanager
+    def _statement(self) -> Iterator[psycopg.Connection[Any]]:
+        """One statement, a transaction of its own (one round trip to the server)."""
+        with self._pg_lock:
+            try:
+                yield self._pg
+            except psycopg.Error as exc:
+                raise server_failure(exc, self._url) from None
+
     def check_key(self) -> None:
         """Refuse the loaded key (`VaultKeyError`) unless it opens the rows already stored."""
         with self._tx() as db:
@@ -211,28 +220,40 @@ class PostgresVault(Vault):
         ids = (meeting_id, unit_id, kind)
         nonce, blob = seal(self._key, ids, _plaintext(credential))
         now = self._clock().isoformat()
-        with self._tx() as db:
-            # One writer of the key's rows at a time: the check and the write go together.
-            db.execute("LOCK TABLE vault_credentials IN SHARE ROW EXCLUSIVE MODE")
-            self._check(db)
-            db.execute(
+        with self._tx() as db, db.pipeline():
+            # Until this key is known to hold the vault's rows, one writer at a time: the
+            # check and the write go together. Then no table lock: the write itself refuses
+            # to add a row while another key's are there (the first answer waited for).
+            if not self._canary_opened:
+                db.execute("LOCK TABLE vault_credentials IN SHARE ROW EXCLUSIVE MODE")
+                self._check(db)
+            written = db.execute(
                 "INSERT INTO vault_credentials (meeting_id, unit_id, kind, key_id, nonce,"
-                " ciphertext, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ciphertext, created_at, updated_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s"
+                " WHERE NOT EXISTS (SELECT 1 FROM vault_credentials"  # the key_id index
+                " WHERE key_id < %s OR key_id > %s)"
                 " ON CONFLICT (meeting_id, unit_id, kind) DO UPDATE SET key_id = excluded.key_id,"
                 " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
-                " updated_at = excluded.updated_at",
-                (*ids, self._key.key_id, nonce, blob, now, now),
+                " updated_at = excluded.updated_at RETURNING 1",
+                (*ids, self._key.key_id, nonce, blob, now, now, self._key.key_id, self._key.key_id),
             )
             self.audit.append_unchecked(
                 meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
             )
+            if written.fetchone() is None:  # another key's rows: refused, nothing kept
+                self._canary_opened = False
+                self._check(db)
+                raise CredentialError(
+                    f"the vault changed while the credential of unit {unit_id} was stored; "
+                    "run `meetlink open` again."
+                )
 
     def get(self, meeting_id: str, unit_id: str, kind: str, *, channel: str = "") -> Credential:
         """Decrypt a unit's credential, and audit it as ``reveal`` (with ``channel``)."""
         self._check_ids(meeting_id, unit_id, kind)
         refuse_secrets(channel=channel)
         ids = (meeting_id, unit_id, kind)
-        with self._tx() as db:
+        with self._statement() as db:
             row = db.execute(
                 "SELECT key_id, nonce, ciphertext FROM vault_credentials"
                 " WHERE meeting_id = %s AND unit_id = %s AND kind = %s",
@@ -251,7 +272,7 @@ class PostgresVault(Vault):
                 f"The stored credential of unit {unit_id} (meeting {meeting_id}, kind {kind}) "
                 "decrypts but is not a credential; revoke it and issue a new one."
             ) from None
-        with self._tx():
+        with self._statement():
             self.audit.append_unchecked(
                 meeting_id,
                 unit_id,

@@ -172,8 +172,9 @@ def test_two_workers_at_once_share_the_work_and_do_each_effect_once(
     for process, (out, err) in zip(running, outs, strict=True):
         assert process.returncode == 0, (out + err).decode()
     _check_exactly_once(workers, emulator, mailbox[0], killed=False)
-    for out, _ in outs:  # each worker did its share of the sending
-        assert re.search(r"invitations: \d+ create", out.decode()), out.decode()
+    for out, _ in outs:  # each worker carried out a share of the effects (which phases
+        # each one did depends on when it got there: a bucket at a time, whoever is first)
+        assert re.search(r": [1-9]\d* create", out.decode()), out.decode()
 
 
 @pytest.mark.parametrize("seed", [17, 29])
