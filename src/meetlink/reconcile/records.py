@@ -67,11 +67,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _COLUMNS = """key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
            detail, last_error, created_at, updated_at"""
 
-SELECT_ONE = f"SELECT {_COLUMNS} FROM effects WHERE key = ?"  # noqa: S608
+SELECT_ONE = f"SELECT {_COLUMNS} FROM effects WHERE key = ?"  # noqa: S608 # nosec B608
 SELECT_MANY = f"""
     SELECT {_COLUMNS}
     FROM effects
-    WHERE meeting_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)"""  # noqa: S608
+    WHERE meeting_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)"""  # noqa: S608 # nosec B608
 # No ORDER BY: SQLite would sort whole rows, details and all (a third of reading them at
 # 10,000 points, issue 19); the caller sorts the rows by key (the same order: BINARY).
 
@@ -88,7 +88,7 @@ INTENT = f"""
         content_hash = excluded.content_hash,
         detail = CASE WHEN ? THEN excluded.detail ELSE detail END,
         updated_at = excluded.updated_at
-    RETURNING {_COLUMNS}"""  # noqa: S608
+    RETURNING {_COLUMNS}"""  # noqa: S608 # nosec B608
 # state, external_id, join_url, content_hash, whether the detail is new, detail, updated_at, key
 FINISH = f"""
     UPDATE effects SET state = ?, last_error = '',
@@ -96,11 +96,11 @@ FINISH = f"""
         content_hash = COALESCE(?, content_hash),
         detail = CASE WHEN ? THEN ? ELSE detail END, updated_at = ?
     WHERE key = ?
-    RETURNING {_COLUMNS}"""  # noqa: S608
+    RETURNING {_COLUMNS}"""  # noqa: S608 # nosec B608
 # last_error, updated_at, key
 FAIL = f"""
     UPDATE effects SET state = 'failed', last_error = ?, updated_at = ? WHERE key = ?
-    RETURNING {_COLUMNS}"""  # noqa: S608
+    RETURNING {_COLUMNS}"""  # noqa: S608 # nosec B608
 
 
 class EffectState(StrEnum):
