@@ -28,7 +28,10 @@ for the same request, so this is the one platform every worker sees), and the co
 recorded once in the ledger by whichever worker claims it.
 
 Run: ``python benchmarks/bench_national_open.py [--points 31000] [--profile]``
-(``--points 2000`` runs in a minute or two).
+(``--points 2000`` runs in a minute or two). With ``MEETLINK_PROFILE_DUMP=/tmp/p`` and
+``--profile``, every worker is profiled and its statistics written to ``/tmp/p.<pid>.prof``
+(to compare what four workers do in all with what one does). The server's CPU is that of
+this benchmark's own server (its postmaster and the processes it started) only.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import cProfile
 import csv
 import io
 import multiprocessing
+import os
 import pstats
 import queue
 import sys
@@ -55,6 +59,7 @@ from meetlink.testing.postgres import LocalPostgres, missing_reason
 
 WORKERS = 4
 _STORE = "bench-national"
+_DUMP = bool(os.environ.get("MEETLINK_PROFILE_DUMP"))  # every worker profiled, to files
 
 
 def _write_meeting(folder: Path, points: int) -> Path:
@@ -124,6 +129,9 @@ def _worker(meeting: str, state: str, key: str, start: Any, out: Any, profile: b
     result = open_meeting(meeting, state_dir=state)
     if profiler is not None:
         profiler.disable()
+        dump = os.environ.get("MEETLINK_PROFILE_DUMP")
+        if dump:
+            profiler.dump_stats(f"{dump}.{os.getpid()}.prof")
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
         print(text.getvalue(), file=sys.stderr)
@@ -138,7 +146,9 @@ def _run(
     spawn = multiprocessing.get_context("spawn")
     start, out = spawn.Barrier(len(meetings)), spawn.Queue()
     workers = [
-        spawn.Process(target=_worker, args=(str(m), s, key, start, out, profile and n == 0))
+        spawn.Process(
+            target=_worker, args=(str(m), s, key, start, out, profile and (n == 0 or _DUMP))
+        )
         for n, (m, s) in enumerate(zip(meetings, states, strict=True))
     ]
     server_before = _server_cpu()
@@ -166,21 +176,29 @@ def _run(
     return wall, reports
 
 
-def _server_cpu() -> float:
-    """CPU seconds used so far by the PostgreSQL processes of this machine (with their
-    ended children: a backend's time goes to the postmaster when its session ends)."""
-    import os
+_POSTMASTER: list[str] = []  # the pid of this benchmark's server, once started
 
+
+def _postmaster(server: LocalPostgres) -> str:
+    """The pid of ``server``'s postmaster (the first line of its ``postmaster.pid``)."""
+    found = list(Path(server._folder).rglob("postmaster.pid"))
+    return found[0].read_text().split()[0] if found else ""
+
+
+def _server_cpu() -> float:
+    """CPU seconds used so far by this benchmark's PostgreSQL server: its postmaster and
+    the processes it started (with their ended children: a backend's time goes to the
+    postmaster when its session ends); other servers on the machine are not counted."""
+    if not _POSTMASTER:
+        return 0.0
     ticks = 0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            name = Path(f"/proc/{pid}/comm").read_text().strip()
-            if name not in ("postgres", "postmaster"):
-                continue
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        if pid == _POSTMASTER[0] or fields[1] == _POSTMASTER[0]:  # fields[1]: the parent
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -231,6 +249,7 @@ def main() -> None:
     with LocalPostgres() as server, tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         one_url, many_url = server.new_database(), server.new_database()
+        _POSTMASTER.append(_postmaster(server))
         meeting = _write_meeting(root / "one", args.points)
         one, reports = _run([meeting], [one_url], key, args.profile)
         _check(reports, "the one-worker run")

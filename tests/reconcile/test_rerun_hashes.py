@@ -20,7 +20,7 @@ import meetlink.reconcile.invitation_hashes as hashes_module
 import meetlink.reconcile.records as records_module
 from meetlink.reconcile import open_meeting
 from meetlink.reconcile.diff import Op
-from meetlink.reconcile.keys import Kind
+from meetlink.reconcile.keys import EffectKey, Kind
 
 
 @pytest.fixture
@@ -212,3 +212,83 @@ def test_a_re_run_decodes_no_detail_it_does_not_need(
     assert not again.counts
     kinds = {key.partition(":")[0] for key in decoded}
     assert kinds <= {"access", "credential"}  # before: the conference's too, every time
+
+
+def test_a_row_read_back_is_the_effect_its_fields_make() -> None:
+    """``effect_from_row`` fills the frozen record in one call (issue 19): the same effect,
+    field by field, as the dataclass's own constructor makes; still frozen."""
+    row = (
+        "invitation:main/s1/X1",
+        "m",
+        "invitation",
+        "done",
+        2,
+        "abc",
+        "ext-1",
+        "https://meet.example/x",
+        '{"uid": "u1"}',
+        "",
+        "2024-03-01T00:00:00+00:00",
+        "2024-03-02T00:00:00+00:00",
+    )
+    made = records_module.effect_from_row(row, "ledger.sqlite3")
+    expected = records_module.Effect(
+        "invitation:main/s1/X1",
+        "m",
+        "invitation",
+        records_module.EffectState.DONE,
+        2,
+        "abc",
+        "ext-1",
+        "https://meet.example/x",
+        {"uid": "u1"},
+        "",
+        "2024-03-01T00:00:00+00:00",
+        "2024-03-02T00:00:00+00:00",
+    )
+    assert made == expected
+    assert vars(made).keys() == vars(expected).keys()
+    assert made.state is records_module.EffectState.DONE
+    with pytest.raises(AttributeError):
+        made.state = records_module.EffectState.FAILED  # type: ignore[misc]
+    with pytest.raises(Exception, match="is not a valid EffectState"):
+        records_module.effect_from_row((*row[:3], "done?", *row[4:]), "ledger.sqlite3")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "conference:main/s1",
+        "conference:branches/oct/X%2F1",
+        "credential:main/X1",
+        "access:main/s1/X1",
+        "access:tiers/s1/H%25A/X1",
+        "handout:main/s1/X1",
+        "handout:tiers/s1/HA/X%2F1",
+        "invitation:main/s1/X1",
+        "notice:main/s1/X1",
+        "sitting:main/s1",
+    ],
+)
+def test_every_key_shape_reads_back_as_written(text: str) -> None:
+    """``EffectKey.parse`` fills each field from its part (issue 19: one table, no branch a
+    kind); the key written again is the text read."""
+    key = EffectKey.parse(text)
+    assert str(key) == text
+    assert EffectKey.parse(str(key)) == key
+    rebuilt = EffectKey(key.kind, key.track, key.sitting, key.conference_point, key.point)
+    assert rebuilt == key
+
+
+def test_a_key_meetlink_does_not_write_is_refused_with_its_reason() -> None:
+    with pytest.raises(ValueError, match="unknown kind 'room'"):
+        EffectKey.parse("room:main/s1")
+    with pytest.raises(ValueError, match="an empty part"):
+        EffectKey.parse("access:main//X1")
+    with pytest.raises(ValueError, match="not an effect key of kind invitation"):
+        EffectKey.parse("invitation:main/s1")
+    with pytest.raises(ValueError, match="not an effect key of kind conference"):
+        EffectKey.parse("conference")
+    assert EffectKey.parse("access:main/s1/X1").conference_point is None
+    assert EffectKey.parse("access:t/s1/HA/X1").conference_point == "HA"
+    assert EffectKey.parse("credential:main/X1").sitting is None

@@ -30,6 +30,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from meetlink.invites.calendar import (
     Invitation,
     Method,
@@ -46,12 +48,14 @@ from meetlink.mail import (  # the transport, here too for the callers of v0.1
     DeliveryResult,
     InviteSender,
     OutboxSender,
-    SmtpSender,
     envelope,
     file_stem,
     message_bytes,
     sender_for,
 )
+
+if TYPE_CHECKING:
+    from meetlink.mail.smtp import SmtpSender
 
 __all__ = [
     "DeliveryResult",
@@ -79,3 +83,12 @@ __all__ = [
     "uid_for",
     "verify_calendar",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`SmtpSender` from :mod:`meetlink.mail`, loaded on first use (issue 19)."""
+    if name == "SmtpSender":
+        from meetlink.mail.smtp import SmtpSender
+
+        return SmtpSender
+    raise AttributeError(f"module 'meetlink.invites' has no attribute '{name}'")

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 from meetlink.invites.seating import Relay, conference_index, relays, seated_points
 from meetlink.invites.specs import InvitationSpec, Override
@@ -27,6 +27,7 @@ def invitations_for(
     plan: Plan,
     join_links: Mapping[str | tuple[str, str], str],
     event_uids: Mapping[str, str] | None = None,
+    points: Container[str] | None = None,
 ) -> list[InvitationSpec]:
     """One spec per (sitting with a start, bridge point with seats), in plan order.
 
@@ -38,7 +39,8 @@ def invitations_for(
     ``event_uids`` maps a conference key to the UID of the calendar event the platform made
     for it (a Google event's ``iCalUID``): every point of that conference is invited under
     it, so a guest's calendar files the platform's copy and meetlink's as one entry. A
-    conference not in it gives each point its own UID (:func:`uid_for`).
+    conference not in it gives each point its own UID (:func:`uid_for`). ``points``: only
+    the invitations of these bridge points (a worker's share of the meeting).
 
     Recipients are the ``contact_emails`` of every unit seated there for that sitting, then
     the host unit's officer, each address once, in that order. A unit with no seats in a
@@ -65,7 +67,7 @@ def invitations_for(
     conference_of = conference_index(plan)
     relay_of = relays(plan)
     out: list[InvitationSpec] = []
-    for sitting, point, units, recipients in seated_points(plan):
+    for sitting, point, units, recipients in seated_points(plan, points):
         if not recipients or sitting.start is None or sitting.end is None:
             continue
         conference = conference_of.get((sitting.track, sitting.id, point.id), "")

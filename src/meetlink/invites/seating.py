@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from meetlink.loading.meeting import AttendanceMode
@@ -102,8 +102,9 @@ def relays(plan: Plan) -> dict[tuple[str, str, str], Relay]:
     return out
 
 
-def seated_points(plan: Plan) -> Iterator[Seated]:
-    """Every (scheduled sitting, point with seats), its seated units and recipients.
+def seated_points(plan: Plan, points: Container[str] | None = None) -> Iterator[Seated]:
+    """Every (scheduled sitting, point with seats), its seated units and recipients;
+    ``points``: only those of these bridge points (a worker's share of a meeting).
 
     >>> next(seated_points(plan))  # doctest: +SKIP
     (PlannedSitting(id='s1', ...), BridgePoint(id='TU', ...), (SeatedUnit(...),), (...))
@@ -114,6 +115,8 @@ def seated_points(plan: Plan) -> Iterator[Seated]:
         if sitting.start is None or sitting.end is None:
             continue  # time announced later: invited when a later run finds the start
         for point in plan.points_of(sitting.track):
+            if points is not None and point.id not in points:
+                continue
             seated = tuple(
                 SeatedUnit(
                     unit_id,

@@ -16,11 +16,15 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from meetlink.mail.mime import WireMessage
 from meetlink.mail.outbox import OutboxSender, SentInvitation, file_stem, sender_for
 from meetlink.mail.sender import DeliveryResult, InviteSender, Sender
-from meetlink.mail.smtp import SmtpSender
 from meetlink.mail.wire import POLICY, encode_addresses, encode_subject, envelope, message_bytes
+
+if TYPE_CHECKING:
+    from meetlink.mail.smtp import SmtpSender
 
 __all__ = [
     "POLICY",
@@ -38,3 +42,14 @@ __all__ = [
     "message_bytes",
     "sender_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`SmtpSender`, imported on first use: smtplib, ssl and tenacity load only when a
+    run sends by SMTP (issue 19)."""
+    if name == "SmtpSender":
+        from meetlink.mail.smtp import SmtpSender
+
+        globals()[name] = SmtpSender
+        return SmtpSender
+    raise AttributeError(f"module 'meetlink.mail' has no attribute '{name}'")

@@ -52,8 +52,7 @@ from pathlib import Path
 from meetlink.errors import DeliveryError
 from meetlink.loading.meeting import Delivery, InviteMode
 from meetlink.mail.mime import WireMessage
-from meetlink.mail.sender import DeliveryResult, InviteSender
-from meetlink.mail.smtp import SmtpSender, some_of
+from meetlink.mail.sender import DeliveryResult, InviteSender, some_of
 from meetlink.mail.wire import AnyMessage, envelope, message_bytes
 from meetlink.private_files import make_private_folder, remove_leftovers
 
@@ -425,6 +424,10 @@ def sender_for(
             "do not ask for an e-mail sender for it."
         )
     if mode == InviteMode.EMAIL and delivery.smtp is not None:
+        # Loaded only when SMTP is used: smtplib, ssl and tenacity cost every other run
+        # 15-50 ms of start-up (issue 19).
+        from meetlink.mail.smtp import SmtpSender
+
         return SmtpSender(delivery.smtp)
     return OutboxSender(Path(state_folder) / "outbox", sync_each=sync_each)
 

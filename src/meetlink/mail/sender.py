@@ -7,14 +7,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from meetlink.errors import RecipientRefused
 from meetlink.mail.wire import AnyMessage
 
-__all__ = ["DeliveryResult", "InviteSender", "Sender"]
+__all__ = ["DeliveryResult", "InviteSender", "Sender", "some_of"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,21 @@ class InviteSender(Protocol):
 
 Sender = InviteSender
 """The same protocol under the name the mail package gives it (hand-outs use it too)."""
+
+
+def some_of(recipients: list[str], only: Iterable[str]) -> list[str]:
+    """The message's ``recipients`` that are in ``only`` (compared without case), in the
+    message's order; :class:`ValueError` for an address in ``only`` that is not among them.
+
+    >>> some_of(["a@x.example", "B@x.example"], ["b@x.example"])
+    ['B@x.example']
+    """
+    wanted = {address.casefold(): address for address in only}
+    known = {address.casefold() for address in recipients}
+    strangers = sorted(a for folded, a in wanted.items() if folded not in known)
+    if strangers:
+        raise ValueError(
+            f"{', '.join(strangers)} is not a recipient of the message; a message is resent "
+            "only to its own recipients."
+        )
+    return [address for address in recipients if address.casefold() in wanted]

@@ -49,7 +49,7 @@ from tenacity import (
 
 from meetlink.errors import DeliveryError
 from meetlink.loading.meeting import SmtpSettings
-from meetlink.mail.sender import DeliveryResult
+from meetlink.mail.sender import DeliveryResult, some_of
 from meetlink.mail.wire import AnyMessage, envelope, message_bytes
 
 __all__ = ["SmtpSender", "some_of"]
@@ -378,24 +378,6 @@ class SmtpSender:
             state.attempt_number,
             error,
         )
-
-
-def some_of(recipients: list[str], only: Iterable[str]) -> list[str]:
-    """The message's ``recipients`` that are in ``only`` (compared without case), in the
-    message's order; :class:`ValueError` for an address in ``only`` that is not among them.
-
-    >>> some_of(["a@x.example", "B@x.example"], ["b@x.example"])
-    ['B@x.example']
-    """
-    wanted = {address.casefold(): address for address in only}
-    known = {address.casefold() for address in recipients}
-    strangers = sorted(a for folded, a in wanted.items() if folded not in known)
-    if strangers:
-        raise ValueError(
-            f"{', '.join(strangers)} is not a recipient of the message; a message is resent "
-            "only to its own recipients."
-        )
-    return [address for address in recipients if address.casefold() in wanted]
 
 
 def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:

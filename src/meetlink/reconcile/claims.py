@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -35,9 +36,10 @@ import zlib
 from collections.abc import Callable, Mapping
 
 from meetlink.errors import LedgerError
-from meetlink.reconcile.diff import Action, Op, diff
+from meetlink.reconcile.diff import REASON_NEW, Action, Op, diff
 from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import EffectState, LedgerStore
+from meetlink.reconcile.lazy_hashes import LazyHashes
+from meetlink.reconcile.ledger import Effect, EffectState, LedgerStore
 from meetlink.reconcile.ledger_pg import PostgresLedger
 
 __all__ = ["BUCKETS", "GROUP_MOST", "ClaimBook", "LeftBehind", "bucket_of", "read_with"]
@@ -59,7 +61,13 @@ def bucket_of(key: EffectKey) -> str:
     place among :data:`BUCKETS` (a key without a point: its own text), so every effect of
     one point and kind shares a bucket, and every worker names it alike."""
     point = key.point if key.point is not None else str(key)
-    return f"bucket:{key.kind.value}:{zlib.crc32(point.encode('utf-8')) % BUCKETS:04d}"
+    return f"bucket:{key.kind.value}:{_place(point):04d}"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _place(point: str) -> int:
+    """A point's place among the buckets, worked out once a run for each of its kinds."""
+    return zlib.crc32(point.encode("utf-8")) % BUCKETS
 
 
 class LeftBehind(LedgerError):
@@ -153,20 +161,26 @@ class ClaimBook:
         ledger: PostgresLedger,
         actions: list[Action],
         within: Callable[[EffectKey], bool] | None = None,
+        prepare: Callable[[list[EffectKey]], None] | None = None,
     ) -> tuple[list[Action], list[Action]]:
         """A claimed bucket's actions as the ledger reads now (one read for them all): those
         to carry out now, and those that read otherwise (another worker's attempt is there:
         checked by :meth:`left_behind` at the end of the phase). Those done meanwhile are
-        left out of both."""
+        left out of both. ``prepare`` is given the keys whose content is still needed (not
+        those another worker of the meeting has done since this one's diff)."""
         if not actions:
             return [], []
         found = ledger.get_many([str(a.key) for a in actions])
+        if prepare is not None:
+            prepare([a.key for a in actions if not _done_since(a, found.get(str(a.key)))])
         with self._lock:
             hashes = self._hashes
         # A hash is made only where the ledger has one to compare it with (a new effect is
         # new whatever it holds): an invitation's is made by the worker that sends it.
         wanted = {
-            a.key: hashes[a.key] if str(a.key) in found else "" for a in actions if a.key in hashes
+            a.key: _wanted_hash(a, found.get(str(a.key)), hashes)
+            for a in actions
+            if a.key in hashes
         }
         now = {a.key: a for a in diff(wanted, found.values(), what=actions[0].what, within=within)}
         todo: list[Action] = []
@@ -244,6 +258,30 @@ class ClaimBook:
         ledger.release_claims()
         if left:
             raise _left(left)
+
+
+def _wanted_hash(action: Action, found: Effect | None, hashes: Mapping[EffectKey, str]) -> str:
+    """The hash :meth:`ClaimBook.fresh` compares ``found`` with. A new effect is new
+    whatever it holds (""). One this run saw missing (``create``) that another worker of
+    the meeting has done since keeps the hash that worker wrote: an invitation's hash not
+    made yet is not made for it (each worker would hash every invitation another sent);
+    a later ``open`` compares it as any other."""
+    if found is None:
+        return ""
+    lazy = isinstance(hashes, LazyHashes) and not hashes.made(action.key)
+    if lazy and _done_since(action, found):
+        return found.content_hash
+    return hashes[action.key]
+
+
+def _done_since(action: Action, found: Effect | None) -> bool:
+    """Whether another worker has done ``action`` since this run's diff saw it missing."""
+    return (
+        found is not None
+        and action.op == Op.CREATE
+        and action.reason == REASON_NEW
+        and found.state == EffectState.DONE
+    )
 
 
 def read_with(key: EffectKey) -> list[EffectKey]:

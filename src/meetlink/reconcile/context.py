@@ -4,7 +4,8 @@ A :class:`RunContext` is frozen: its phases read it and act through it (the ledg
 vault, the adapters, the mail) but never set an attribute on it. What changes during a run
 lives in objects made for it: :class:`OpenResult` (counts and failures, under a lock),
 :class:`Mail` (one sender per delivery mode, made on first use) and :class:`ConferenceCache`
-(a conference's ledger record, read once per run: it holds the whole request, every point).
+(a conference's ledger record, read once per run: it holds the whole request, every point;
+:mod:`meetlink.reconcile.run_caches`).
 
 Example:
     >>> result = OpenResult("q3", Path(".meetlink"), None, dry_run=True)
@@ -25,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from meetlink.adapters.base import ConferenceAdapter
-from meetlink.adapters.models import ConferenceInfo
 from meetlink.credentials.handout import SecretHook
-from meetlink.credentials.vault import Credential, Vault
+from meetlink.credentials.vault import Vault
 from meetlink.errors import AdapterError, CredentialError, DeliveryError
 from meetlink.loading import MeetingFile
 from meetlink.loading.meeting import InviteMode, Meeting, Track
@@ -41,6 +41,7 @@ from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, Ledger, LedgerStore
 from meetlink.reconcile.ledger_pg import PostgresLedger
 from meetlink.reconcile.pacing import Throttle
+from meetlink.reconcile.run_caches import ConferenceCache, CredentialCache
 from meetlink.reconcile.setup import Progress
 from meetlink.reconcile.steps import CHUNK_POINTS, Step, carry_out
 
@@ -58,6 +59,16 @@ EXPECTED = (AdapterError, CredentialError, DeliveryError)
 """What one effect may fail with without stopping the others."""
 
 _POLL = 0.05  # seconds between two tries of a bucket another worker holds
+
+_READS: dict[Kind | None, tuple[Kind, ...]] = {
+    None: (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION),
+    Kind.CONFERENCE: (Kind.CONFERENCE,),
+    Kind.CREDENTIAL: (Kind.CONFERENCE, Kind.CREDENTIAL),
+    Kind.ACCESS: (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS),
+    Kind.HANDOUT: (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS),
+    Kind.INVITATION: (Kind.CONFERENCE, Kind.INVITATION),
+}
+"""The ledger's kinds the desired state of each phase is worked out from (None: all)."""
 
 Work = Callable[[Action], Step[None] | None]
 """What :meth:`RunContext.run_all` does for one action: a step, or a plain function."""
@@ -185,61 +196,6 @@ class Mail:
                 close()
 
 
-class CredentialCache:
-    """Credentials this run already holds in memory (issued, or decrypted once), so a login
-    that joins several conferences is read from the vault, and audited, once per run."""
-
-    def __init__(self) -> None:
-        self._held: dict[tuple[str, str], Credential] = {}
-        self._lock = threading.Lock()
-
-    def get(self, point: str, kind: str) -> Credential | None:
-        """The credential of ``point`` of vault ``kind`` held in this run, or None."""
-        with self._lock:
-            return self._held.get((point, kind))
-
-    def hold(self, point: str, kind: str, credential: Credential | None) -> None:
-        """Hold a credential just stored or read (None forgets it: deleted or replaced)."""
-        with self._lock:
-            if credential is None:
-                self._held.pop((point, kind), None)
-            else:
-                self._held[(point, kind)] = credential
-
-
-class ConferenceCache:
-    """A conference's ledger record and what the platform made, read once per run."""
-
-    def __init__(self, ledger: LedgerStore) -> None:
-        self._ledger = ledger
-        self._effects: dict[EffectKey, Effect | None] = {}
-        self._infos: dict[EffectKey, ConferenceInfo] = {}
-        self._lock = threading.RLock()
-
-    def clear(self) -> None:
-        """Forget what was read (a phase that changed conferences is over)."""
-        with self._lock:
-            self._effects.clear()
-            self._infos.clear()
-
-    def effect(self, key: EffectKey) -> Effect | None:
-        """The ledger's record of the conference ``key``."""
-        with self._lock:
-            if key not in self._effects:
-                self._effects[key] = self._ledger.get(str(key))
-            return self._effects[key]
-
-    def info(self, key: EffectKey) -> ConferenceInfo | None:
-        """What the platform made for the conference ``key``, or None if nothing yet."""
-        with self._lock:
-            if key not in self._infos:
-                made = self.effect(key)
-                if made is None or not made.external_id or "info" not in made.detail:
-                    return None
-                self._infos[key] = ConferenceInfo.model_validate(made.detail["info"])
-            return self._infos[key]
-
-
 @dataclass(frozen=True)
 class RunContext:
     """One ``open``: what it reads and acts through. Built once by
@@ -320,18 +276,20 @@ class RunContext:
                 self._rows[kind], self._read_at[kind] = rows, changes
         return rows
 
-    def wanted(self) -> Wanted:
+    def wanted(self, kind: Kind | None = None) -> Wanted:
         """The desired state against the ledger as it stands now: read again only once the
         ledger changed (a re-run with nothing to do reads and compares it once, not once a
-        phase); a ledger other processes write too is read every time."""
+        phase); a ledger other processes write too is read every time, and there, with
+        ``kind``, only what that kind's phase needs is read and worked out."""
         changes = self.ledger.changes if isinstance(self.ledger, Ledger) else None
         with self._wanted_lock:
             known = self._wanted.get(changes) if changes is not None else None
             if known is None:
-                kinds = (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION)
+                shared = isinstance(self.ledger, PostgresLedger) and not self.ledger.read_only
+                kinds = _READS.get(kind, _READS[None]) if shared else _READS[None]
                 effects = self.effects(*kinds)
-                if isinstance(self.ledger, PostgresLedger) and not self.ledger.read_only:
-                    known = self.desired.now(effects, lazy=True)  # hashes made when asked
+                if shared:  # hashes made when asked, each phase its own kind only
+                    known = self.desired.now(effects, lazy=True, only=kind)
                 else:
                     known = self.desired.now(effects)
                 self._wanted.clear()
@@ -341,7 +299,7 @@ class RunContext:
 
     def actions(self, kind: Kind, wanted: Wanted | None = None) -> list[Action]:
         """The diff of one kind, now."""
-        wanted = wanted or self.wanted()
+        wanted = wanted or self.wanted(kind)
         return self.claimed(wanted.hashes(kind), kind)
 
     def claimed(self, hashes: Mapping[EffectKey, str], kind: Kind) -> list[Action]:
@@ -364,7 +322,13 @@ class RunContext:
         if step is not None:
             self._go_on(action, step)
 
-    def run_all(self, name: str, actions: list[Action], work: Work) -> None:
+    def run_all(
+        self,
+        name: str,
+        actions: list[Action],
+        work: Work,
+        prepare: Callable[[list[EffectKey]], None] | None = None,
+    ) -> None:
         """Carry out the actions that do something, with progress, a chunk at a time.
 
         The steps of a chunk (:mod:`meetlink.reconcile.steps`) are started one after the
@@ -373,12 +337,13 @@ class RunContext:
         committed together, after the outbox has made its files durable (``Mail.sync``).
         A work that is not a step runs whole when started, each intent committed at once.
         On a ledger several workers share (PostgreSQL), the chunks are the buckets the
-        workers claim (:meth:`_run_shared`).
+        workers claim (:meth:`_run_shared`), and ``prepare`` is given each claimed group's
+        keys first (what the work reads built for that group alone: invitations' specs).
         """
         todo = [a for a in actions if a.op != Op.NONE]
         self.progress.phase(name, len(todo))
         if isinstance(self.ledger, PostgresLedger):
-            self._run_shared(self.ledger, todo, work)
+            self._run_shared(self.ledger, todo, work, prepare)
             self.progress.finish()
             return
         for start in range(0, len(todo), CHUNK_POINTS):
@@ -390,7 +355,13 @@ class RunContext:
                 self._run_chunk(todo[start : start + CHUNK_POINTS], work)
         self.progress.finish()
 
-    def _run_shared(self, ledger: PostgresLedger, todo: list[Action], work: Work) -> None:
+    def _run_shared(
+        self,
+        ledger: PostgresLedger,
+        todo: list[Action],
+        work: Work,
+        prepare: Callable[[list[EffectKey]], None] | None = None,
+    ) -> None:
         """The phase's actions on a shared ledger, a group of buckets at a time
         (:mod:`meetlink.reconcile.claims`): the buckets of a group this worker can claim are
         read once and carried out as one chunk; those other workers hold are waited for at
@@ -407,14 +378,19 @@ class RunContext:
                         held[name] = pending[name]
                 if granted:
                     mine = [a for name in group if name in granted for a in pending[name]]
-                    other += self._run_bucket(ledger, sorted(granted), mine, work)
+                    other += self._run_bucket(ledger, sorted(granted), mine, work, prepare)
             pending = {name: actions for name, actions in pending.items() if name not in held}
             if pending and not held:
                 time.sleep(_POLL)  # every one left is another worker's now: wait for it
         self.claims.left_behind(ledger, other)
 
     def _run_bucket(
-        self, ledger: PostgresLedger, buckets: list[str], actions: list[Action], work: Work
+        self,
+        ledger: PostgresLedger,
+        buckets: list[str],
+        actions: list[Action],
+        work: Work,
+        prepare: Callable[[list[EffectKey]], None] | None = None,
     ) -> list[Action]:
         """Carry out the actions still to do of claimed ``buckets``, as one chunk, then give
         the buckets back: their rows (and those their steps read: a hand-out's access, an
@@ -423,7 +399,7 @@ class RunContext:
         try:
             with ledger.chunk(self._make_durable):
                 ledger.remember([str(k) for a in actions for k in read_with(a.key)])
-                todo, other = self.claims.fresh(ledger, actions, self.desired.within)
+                todo, other = self.claims.fresh(ledger, actions, self.desired.within, prepare)
                 for _ in range(len(actions) - len(todo)):
                     self.progress.advance()
                 if todo:

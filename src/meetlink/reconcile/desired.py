@@ -35,15 +35,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Container, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScope
 from meetlink.adapters.models import ConferenceRequest
-from meetlink.invites.calendar import content_hash
 from meetlink.invites.pending import PendingSpec, pending_hash, pending_notices
 from meetlink.invites.planned import invitations_for
+from meetlink.invites.seating import seated_points
 from meetlink.invites.specs import InvitationSpec
 from meetlink.invites.templates import Templates
 from meetlink.loading.meeting import InviteMode
@@ -51,18 +51,18 @@ from meetlink.loading.roster import Contact
 from meetlink.planning import Plan
 from meetlink.reconcile.diff import fingerprint
 from meetlink.reconcile.invitation_hashes import (
-    Entry,
     invitations_mark,
     read_hashes,
     write_hashes,
 )
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
-from meetlink.reconcile.lazy_hashes import LazyHashes
+from meetlink.reconcile.lazy_hashes import LazySpecs
 from meetlink.reconcile.ledger import Effect, EffectState
 from meetlink.reconcile.records import LazyDetail
 from meetlink.reconcile.requests import conference_attendees as _attendees
 from meetlink.reconcile.requests import conference_requests
 from meetlink.reconcile.scope import Scope, conference_key
+from meetlink.reconcile.wanted import Wanted
 
 __all__ = [
     "DesiredState",
@@ -96,66 +96,6 @@ def access_hash(
     timed = Capability.ACCESS_TOKEN in adapter.capabilities
     window = f"{request.start}/{request.end}" if timed and request is not None else ""
     return fingerprint(external_id if external_id else "pending", window)
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """Every effect wanted at one moment, by kind: key → content hash (and what to make).
-
-    The invitations are built on first use: they are the costly part, and only the
-    invitation phase needs them.
-    """
-
-    conferences: Mapping[EffectKey, ConferenceRequest]
-    credentials: Mapping[EffectKey, str]
-    access: Mapping[EffectKey, str]
-    handouts: Mapping[EffectKey, str]
-    build_invitations: Callable[[], dict[EffectKey, InvitationSpec]]
-    templates: Templates | None = None  # the words of invitations (the meeting's folder)
-    # The inputs' mark and the hashes the last run kept for it (None: build them), and how
-    # to keep them once built (:mod:`meetlink.reconcile.invitation_hashes`).
-    stored_hashes: Callable[[], tuple[str, dict[EffectKey, str] | None]] = lambda: ("", None)
-    keep_hashes: Callable[[str, Mapping[EffectKey, Entry]], None] = lambda mark, hashes: None
-    natural_uids: dict[EffectKey, str] = field(default_factory=dict)  # filled as built
-    # On a ledger several workers share: an invitation's hash is made when first asked for
-    # (by the worker that claimed it), not every one by every worker (issue 17).
-    lazy: bool = False
-
-    @functools.cached_property
-    def invitations(self) -> dict[EffectKey, InvitationSpec]:
-        """Every invitation wanted, keyed by its effect key."""
-        return self.build_invitations()
-
-    @functools.cached_property
-    def invitation_hashes(self) -> Mapping[EffectKey, str]:
-        """Every invitation's content hash: the stored ones when nothing they are made of
-        changed, else hashed from the specs (and kept for the next run)."""
-        mark, stored = self.stored_hashes()
-        if stored is not None:
-            return stored
-        if self.lazy:
-            return LazyHashes(self.invitations, self.templates)
-        specs, natural = self.invitations, self.natural_uids
-        entries = {
-            k: Entry(content_hash(s, self.templates), s.uid, natural.get(k, s.uid))
-            for k, s in specs.items()
-        }
-        self.keep_hashes(mark, entries)
-        return {k: entry.hash for k, entry in entries.items()}
-
-    def hashes(self, kind: Kind) -> Mapping[EffectKey, str]:
-        """The content hashes of one kind, for :func:`~meetlink.reconcile.diff.diff`."""
-        if kind == Kind.CONFERENCE:
-            return {k: fingerprint(r.model_dump_json()) for k, r in self.conferences.items()}
-        if kind == Kind.INVITATION:
-            hashes = self.invitation_hashes
-            return hashes if isinstance(hashes, LazyHashes) else dict(hashes)
-        table = {
-            Kind.CREDENTIAL: self.credentials,
-            Kind.ACCESS: self.access,
-            Kind.HANDOUT: self.handouts,
-        }
-        return dict(table[kind])
 
 
 @dataclass(frozen=True)
@@ -244,13 +184,24 @@ class DesiredState:
             return None
         return adapter.credential_scope
 
+    @functools.cached_property
+    def _officer_marks(self) -> dict[str, str]:
+        """Each point's :func:`officer_mark`, made when first asked for (the roster is fixed
+        for the run), so the five readings of a run do not fold every address five times."""
+        return {}
+
     def officer(self, point_id: str) -> Contact | None:
         """The technical officer of a point's host unit."""
         return self.plan.units[self.plan.point(point_id).host_unit].officer
 
-    def now(self, effects: Mapping[EffectKey, Effect], *, lazy: bool = False) -> Wanted:
+    def now(
+        self, effects: Mapping[EffectKey, Effect], *, lazy: bool = False, only: Kind | None = None
+    ) -> Wanted:
         """Everything wanted now, given the ledger's ``effects`` (read by the caller);
-        ``lazy``: invitations' hashes made when first asked for (a shared ledger)."""
+        ``lazy``: invitations' hashes made when first asked for (a shared ledger); ``only``:
+        what one kind's phase compares, the other kinds left empty (read them from another
+        call: an empty kind would be all cancels)."""
+        secrets = only in (None, Kind.CREDENTIAL, Kind.ACCESS, Kind.HANDOUT)
         made = {
             key: effect
             for key, effect in effects.items()
@@ -264,16 +215,21 @@ class DesiredState:
         for key, request in self.requests.items():
             scope = self.scope(request.track)
             conference = made.get(key)
-            if scope is None or conference is None:
+            if scope is None or conference is None or not secrets:
                 continue  # no secrets here, or not created yet: its credentials wait for it
             adapter = self.adapters[request.track]
             times = stated_times(
                 request.start, request.end, request.recurrence, self.plan.rehearsal
             )
+            # The conference's part of every point's access hash: worked out once for it.
+            made_for = access_hash(conference.external_id, request, adapter)
+            marks = self._officer_marks
             for point in request.bridge_points:
                 if not self.holds(point.id):
                     continue  # another office's point (``--scope``): not this run's
-                mark = officer_mark(self.officer(point.id))
+                mark = marks.get(point.id)
+                if mark is None:
+                    mark = marks[point.id] = officer_mark(self.officer(point.id))
                 access_key = EffectKey.of_access(Kind.ACCESS, key.conference, point.id)
                 if scope == CredentialScope.POINT:
                     login = EffectKey.credential(request.track, point.id)
@@ -288,10 +244,8 @@ class DesiredState:
                 else:
                     if _revoked(effects.get(access_key)):
                         continue
-                    access[access_key] = fingerprint(
-                        access_hash(conference.external_id, request, adapter), mark
-                    )
-                given = effects.get(access_key)
+                    access[access_key] = fingerprint(made_for, mark)
+                given = effects.get(access_key) if only in (None, Kind.HANDOUT) else None
                 if (
                     given is not None
                     and given.state == EffectState.DONE
@@ -305,14 +259,15 @@ class DesiredState:
             for key, effect in effects.items()
             if key.kind == Kind.INVITATION
             and (uid := effect.external_id or effect.detail.get("uid"))
-        }
+        }  # (a phase of another kind reads no invitation: none here)
         natural: dict[EffectKey, str] = {}  # the UIDs invitations_for gave, as built
+        build = functools.partial(self.invitations, made, sent_uids, natural)
         return Wanted(
             self.scoped_requests,
             credentials,
             access,
             handouts,
-            functools.partial(self.invitations, made, sent_uids, natural),
+            functools.partial(LazySpecs, self.invitation_keys, build) if lazy else build,
             self.templates,
             functools.partial(self.stored_hashes, made, sent_uids),
             functools.partial(write_hashes, self.hashes_folder),
@@ -349,13 +304,31 @@ class DesiredState:
                 links[_plan_text(key.conference)] = effect.join_url
         return links
 
+    @functools.cached_property
+    def invitation_keys(self) -> list[EffectKey]:
+        """The key of every invitation :meth:`invitations` makes, in the same order, without
+        making one: what a worker on a shared ledger claims before it builds its share."""
+        by_email = {t.id for t in self.plan.meeting.tracks if t.invites != InviteMode.PLATFORM}
+        return [
+            EffectKey.invitation(sitting.track, sitting.id, point.id)
+            for sitting, point, _, recipients in seated_points(self.plan)
+            if recipients
+            and sitting.start is not None
+            and sitting.end is not None
+            and sitting.track in by_email
+            and f"{sitting.track}/{sitting.id}" not in self.cancelled_sittings
+            and self.holds(point.id)
+        ]
+
     def invitations(
         self,
         made: Mapping[EffectKey, Effect],
         sent_uids: Mapping[EffectKey, str] | None = None,
         natural_uids: dict[EffectKey, str] | None = None,
+        points: Container[str] | None = None,
     ) -> dict[EffectKey, InvitationSpec]:
-        """Every invitation wanted, with the join links of the conferences made so far.
+        """Every invitation wanted, with the join links of the conferences made so far
+        (``points``: only those of these bridge points, a worker's share).
 
         A point of a conference whose platform made a calendar event (Google) is invited
         under the event's UID (see :meth:`platform_events`), unless the ledger holds an
@@ -368,7 +341,7 @@ class DesiredState:
         event_uids = {text: uid for text, (uid, _) in self.platform_events(made).items()}
         kept = sent_uids or {}
         out: dict[EffectKey, InvitationSpec] = {}
-        for spec in invitations_for(self.plan, links, event_uids):
+        for spec in invitations_for(self.plan, links, event_uids, points):
             if (
                 spec.track not in by_email
                 or f"{spec.track}/{spec.sitting}" in self.cancelled_sittings

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,8 +58,10 @@ from meetlink.invites.specs import InvitationSpec
 from meetlink.mail.sender import DeliveryResult
 from meetlink.mail.wire import envelope
 from meetlink.reconcile.context import RunContext
+from meetlink.reconcile.desired import Wanted
 from meetlink.reconcile.diff import Action, Op
 from meetlink.reconcile.keys import EffectKey, Kind
+from meetlink.reconcile.lazy_hashes import LazySpecs
 from meetlink.reconcile.ledger import EffectState
 from meetlink.reconcile.steps import Intent, Step
 
@@ -67,7 +70,7 @@ __all__ = ["invite", "run_invitations", "send_once"]
 
 def run_invitations(ctx: RunContext) -> None:
     """Send, update and cancel every invitation the meeting wants now."""
-    wanted = ctx.wanted()
+    wanted = ctx.wanted(Kind.INVITATION)
     actions = ctx.actions(Kind.INVITATION, wanted)
     ctx.result.plan(actions)
     floors: dict[str, int] = {}
@@ -80,7 +83,15 @@ def run_invitations(ctx: RunContext) -> None:
         "invitations",
         actions,
         lambda a: invite(ctx, a, wanted.invitations, floors, wanted.invitation_hashes),
+        functools.partial(_prepare, wanted),
     )
+
+
+def _prepare(wanted: Wanted, keys: list[EffectKey]) -> None:
+    """On a shared ledger: build the specs of a claimed group's invitations in one pass."""
+    specs = wanted.invitations
+    if isinstance(specs, LazySpecs):
+        specs.prepare(keys)
 
 
 def invite(

@@ -61,6 +61,23 @@ _SHAPES: dict[Kind, tuple[int, ...]] = {
 }
 
 
+# Which part (by index; -1: none) fills track, sitting, conference_point and point, for
+# each kind and number of parts (the shapes above).
+_FIELDS: dict[tuple[Kind, int], tuple[int, int, int, int]] = {
+    (Kind.CONFERENCE, 2): (0, 1, -1, -1),
+    (Kind.CONFERENCE, 3): (0, 1, 2, -1),
+    (Kind.CREDENTIAL, 2): (0, -1, -1, 1),
+    (Kind.ACCESS, 3): (0, 1, -1, 2),
+    (Kind.ACCESS, 4): (0, 1, 2, 3),
+    (Kind.HANDOUT, 3): (0, 1, -1, 2),
+    (Kind.HANDOUT, 4): (0, 1, 2, 3),
+    (Kind.INVITATION, 3): (0, 1, -1, 2),
+    (Kind.NOTICE, 3): (0, 1, -1, 2),
+    (Kind.SITTING, 2): (0, 1, -1, -1),
+}
+_new_tuple = tuple.__new__
+
+
 def _escape(part: str) -> str:
     if "%" not in part and "/" not in part:
         return part
@@ -195,18 +212,15 @@ class EffectKey(NamedTuple):
         if kind is None:
             raise ValueError(f"'{text}' is not an effect key: unknown kind '{head}'.")
         parts = rest.split("/") if sep else []
-        if not all(parts):
+        if "" in parts:
             raise ValueError(f"'{text}' is not an effect key: an empty part.")
-        if len(parts) not in _SHAPES[kind]:
+        fields = _FIELDS.get((kind, len(parts)))
+        if fields is None:
             raise ValueError(f"'{text}' is not an effect key of kind {kind.value}.")
-        values = [_unescape(p) for p in parts] if "%" in rest else parts
-        if kind == Kind.CONFERENCE:
-            return cls(kind, values[0], values[1], values[2] if len(values) == 3 else None)
-        if kind == Kind.CREDENTIAL:
-            return cls(kind, values[0], None, None, values[1])
-        if kind in (Kind.ACCESS, Kind.HANDOUT):
-            middle = values[2] if len(values) == 4 else None
-            return cls(kind, values[0], values[1], middle, values[-1])
-        if kind in (Kind.INVITATION, Kind.NOTICE):
-            return cls(kind, values[0], values[1], None, values[2])
-        return cls(kind, values[0], values[1])
+        values: list[str | None] = [_unescape(p) for p in parts] if "%" in rest else [*parts]
+        values.append(None)  # what index -1 gives: a field the kind has no part for
+        track, sitting, middle, point = fields
+        # The key's fields straight from the parts (30,000 keys read at 10,000 points).
+        return _new_tuple(
+            cls, (kind, values[track], values[sitting], values[middle], values[point])
+        )

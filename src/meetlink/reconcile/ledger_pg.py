@@ -104,6 +104,7 @@ class PostgresLedger(ChunkTransaction):
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = url
         self.read_only = read_only
+        self._where = shown_url(url)  # named by every row read: worked out once
         self._lock = threading.RLock()
         self._claims: set[str] = set()
         self._pool = Pool(url, read_only=read_only)  # for reads and writes, one a thread
@@ -139,7 +140,7 @@ class PostgresLedger(ChunkTransaction):
     @property
     def where(self) -> str:
         """The server's URL without its password, for messages."""
-        return shown_url(self.url)
+        return self._where
 
     @property
     def schema_version(self) -> int:

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -203,17 +204,15 @@ def effect_from_row(row: tuple[Any, ...], where: str | Path) -> Effect:
     if state is None:
         why = f"the record '{row[0]}' is unreadable: {row[3]!r} is not a valid EffectState"
         raise LedgerError(damaged_sentence(Path(where), why))
-    return Effect(
-        key=row[0],
-        meeting_id=row[1],
-        kind=row[2],
-        state=state,
-        attempts=row[4],
-        content_hash=row[5],
-        external_id=row[6],
-        join_url=row[7],
-        detail=LazyDetail(row[8], row[0], where),
-        last_error=row[9],
-        created_at=row[10],
-        updated_at=row[11],
-    )
+    # The frozen dataclass's fields set in one call, as its __init__ would set them one by
+    # one (a re-run reads 30,000 rows at 10,000 points: half the time of making them).
+    effect = _new(Effect)
+    fields = effect.__dict__
+    fields.update(zip(_ROW_FIELDS, row, strict=True))
+    fields["state"] = state
+    fields["detail"] = LazyDetail(row[8], row[0], where)
+    return effect
+
+
+_new = object.__new__
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(Effect))
