@@ -10,8 +10,11 @@ intents in one transaction, then the files (made durable as the outbox does: one
 audit rows in one more: the same effects committed per chunk, with
 nothing of meetlink's between them. Each figure is printed with the floor and the ratio.
 
+Last, the SQL statements a point costs are counted on a separate, untimed open of
+``--count-points`` points (500; 0 to skip) on each platform.
+
 Run: ``python benchmarks/bench_open.py [--points 10000] [--platform memory provisioned]
-[--concurrency 8]``. Everything runs in a temporary folder.
+[--concurrency 8] [--count-points 500]``. Everything runs in a temporary folder.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -56,6 +59,24 @@ def first_open(folder: Path, points: int, platform: str, concurrency: int) -> fl
     if not result.ok:
         raise SystemExit(f"the first open on {platform} failed: {result.failures[:3]}")
     return elapsed
+
+
+def statements_per_point(folder: Path, points: int, platform: str) -> float:
+    """SQL statements per point of a first open (every connection traced; not timed)."""
+    counted = [0]
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection: sqlite3.Connection = connect(*args, **kwargs)
+        connection.set_trace_callback(lambda _: counted.__setitem__(0, counted[0] + 1))
+        return connection
+
+    sqlite3.connect = traced  # type: ignore[assignment]
+    try:
+        first_open(folder, points, platform, 1)
+    finally:
+        sqlite3.connect = connect
+    return counted[0] / points
 
 
 def floor(state: Path, target: Path) -> float:
@@ -160,6 +181,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--platform", nargs="+", default=["memory", "provisioned"])
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--count-points", type=int, default=500)
     args = parser.parse_args()
     points = args.points
     with tempfile.TemporaryDirectory(prefix="meetlink-bench-open-") as folder:
@@ -170,6 +192,12 @@ def main() -> None:
             seconds[platform] = first_open(base / platform, points, platform, args.concurrency)
         measured = next(iter(seconds))
         floor_seconds = floor(base / measured / ".meetlink", base / "floor")
+        statements: dict[str, float] = {}
+        for platform in args.platform if args.count_points > 0 else []:
+            (base / f"count-{platform}").mkdir()
+            statements[platform] = statements_per_point(
+                base / f"count-{platform}", args.count_points, platform
+            )
     per = 1000 / points
     print(
         f"first open of {points:,} bridge points (1 conference; a login, an access, a "
@@ -184,6 +212,8 @@ def main() -> None:
             f"  {platform}: {taken:.1f} s, {taken * per:.2f} ms/point; "
             f"ratio to the floor {taken / floor_seconds:.1f}"
         )
+    for platform, count in statements.items():
+        print(f"  {platform}: {count:.1f} SQL statements a point (an open of {args.count_points})")
     if "memory" in seconds and "provisioned" in seconds:
         print(f"  provisioned / memory: {seconds['provisioned'] / seconds['memory']:.2f}")
     print(machine_line())

@@ -178,6 +178,9 @@ class GroupCommit:
         self._leading = False
         self._chunk: Callable[[], None] | None = None  # a chunk's before_commit, while open
         self._lost: BaseException | None = None  # why the open chunk's transaction was lost
+        # Counts the chunk transactions begun: the same number, the same open transaction
+        # (the vault checks its key once per chunk transaction, not per row).
+        self.chunk_transaction = 0
 
     @property
     def in_chunk(self) -> bool:
@@ -213,6 +216,7 @@ class GroupCommit:
             except sqlite3.Error as exc:
                 raise self._failure(exc) from None
             self._chunk, self._lost = before_commit, None
+            self.chunk_transaction += 1
         try:
             yield
         except BaseException:
@@ -254,6 +258,7 @@ class GroupCommit:
             raise
         try:
             self._db.execute("COMMIT")
+            self.chunk_transaction += 1
             if again:
                 self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:

@@ -100,6 +100,8 @@ def _drain() -> None:
 
 
 def _pin(text: str) -> None:
+    if text in _pinned:  # pinned for good already (never unpinned): no lock to take
+        return
     with _lock:
         _drain()
         if text not in _pinned:
@@ -109,6 +111,8 @@ def _pin(text: str) -> None:
 
 def _spans(text: str) -> list[tuple[int, int]]:
     """Where registered secrets stand in ``text``: longest first, not overlapping."""
+    if len(text) < MIN_REDACTED_LENGTH:  # shorter than any text the registry holds
+        return []
     with _lock:
         _drain()
         lengths = sorted((n for n in _by_length if n <= len(text)), reverse=True)

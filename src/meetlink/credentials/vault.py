@@ -16,6 +16,9 @@ key file for a vault that already holds credentials: a lost key file is an error
 fresh key. Every change is audited in the same transaction as the change, and every
 decryption is audited too (so reading a credential writes one audit row).
 
+In a run (sharing the ledger's connection) the key is checked once per chunk transaction,
+and what the run stored is kept (:mod:`meetlink.credentials.run_memory`).
+
 An SQLite failure (a full disk, a damaged page, a read-only folder) is raised as a
 :class:`~meetlink.errors.LedgerError` that says what to do (the vault shares the ledger's
 file, and :func:`meetlink.group_commit.storage_failure` its sentences), never as a traceback.
@@ -32,7 +35,6 @@ Example:
 from __future__ import annotations
 
 import builtins
-import json
 import os
 import sqlite3
 import threading
@@ -40,9 +42,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from os import PathLike
 from types import TracebackType
-from typing import Any, NamedTuple
-
-from pydantic import ConfigDict, ValidationError
 
 from meetlink.credentials.audit import (
     AuditAction,
@@ -53,6 +52,12 @@ from meetlink.credentials.audit import (
     refuse_secrets,
     utcnow,
 )
+from meetlink.credentials.credential import (
+    Credential,
+    StoredCredential,
+    from_plaintext,
+    plaintext,
+)
 from meetlink.credentials.key_check import (
     VAULT_TABLE,
     check_key,
@@ -60,10 +65,10 @@ from meetlink.credentials.key_check import (
     refuse_a_new_key,
 )
 from meetlink.credentials.keys import ENV_VAR, VaultKey, default_config_dir, load_vault_key
+from meetlink.credentials.run_memory import RunMemory
 from meetlink.credentials.sealing import seal, unseal
-from meetlink.credentials.secret import Secret, SecretModel, reveal_unpinned
-from meetlink.errors import CredentialError, TamperedCredential
-from meetlink.group_commit import GroupCommit, storage_failure
+from meetlink.errors import CredentialError
+from meetlink.group_commit import GroupCommit, rollback, storage_failure
 
 __all__ = [
     "ENV_VAR",
@@ -81,41 +86,6 @@ _SCHEMA = (
     # The key check reads the least and greatest key id: two index seeks, not a scan.
     "CREATE INDEX IF NOT EXISTS vault_credentials_by_key ON vault_credentials (key_id)",
 )
-
-
-class Credential(SecretModel):
-    """One unit's access to a conference. Secrets are `Secret`; everything else is text.
-
-    Example:
-        >>> Credential(login="diemcau-07", password="x7-Qv9-p2Lm", room="7001")
-        Credential(login='diemcau-07', password=Secret('***'), pin=None, token=None, room='7001', server=None, join_url=None)
-    """  # noqa: E501
-
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    login: str | None = None
-    password: Secret | None = None
-    pin: Secret | None = None
-    token: Secret | None = None
-    room: str | None = None
-    server: str | None = None
-    join_url: str | None = None
-
-
-class StoredCredential(NamedTuple):
-    """What :meth:`Vault.list` tells about a stored credential: never the credential itself."""
-
-    unit_id: str
-    kind: str
-    created_at: datetime
-
-
-def _plaintext(credential: Credential) -> bytes:
-    fields: dict[str, Any] = {}
-    for name, value in credential:
-        fields[name] = reveal_unpinned(value) if isinstance(value, Secret) else value
-    # ensure_ascii keeps lone surrogates intact through json.loads.
-    return json.dumps(fields, sort_keys=True).encode("ascii")
 
 
 class Vault:
@@ -154,16 +124,18 @@ class Vault:
                 self._db.execute(statement)
         except sqlite3.Error as exc:  # a full disk, a damaged or read-only file
             raise storage_failure(exc, self._path) from None
-        # Threads share the connection (``meetlink open``'s workers): reads take the lock,
-        # writes go through a group commit, so concurrent writers share one fsync; an SQLite
-        # failure in either becomes a LedgerError that says what to do.
-        # ``group``: the ledger's own, when the vault shares its connection (``meetlink
-        # open``): one connection, and a chunk's vault rows commit with its outcomes.
+        # Threads share the connection: reads take the lock, writes go through a group
+        # commit (concurrent writers share one fsync; an SQLite failure is a LedgerError).
+        # ``group``: the ledger's, when sharing its connection (a chunk's rows commit together).
         self._shared = group is not None
         self._lock = threading.RLock()
         self._group = group or GroupCommit(connection, self._lock, self._failure)
         self.audit = AuditLog(connection, clock=clock, writer=self._write_entry)
         self._canary_opened = False  # the key decrypted a stored row (checked once)
+        self._checked_in = -1  # the chunk transaction whose first put checked the key
+        # Sharing a run's ledger (``meetlink open``, under the meeting's lock): what it
+        # stored is not read back to be handed out (`get` still audits the reveal).
+        self._memory = RunMemory(enabled=self._shared)
 
     @classmethod
     def open(
@@ -230,6 +202,16 @@ class Vault:
         opened = check_key(db, self._key, self._path, canary_opened=self._canary_opened)
         self._canary_opened = self._canary_opened or opened
 
+    def _check_key_once(self, db: sqlite3.Connection) -> None:
+        """:meth:`_check_key` in a write, once per chunk transaction (the lock is held, and
+        no other connection writes until it commits); outside a chunk, every time."""
+        chunk = self._group.chunk_transaction if self._group.in_chunk else None
+        if chunk is not None and chunk == self._checked_in:
+            return
+        self._check_key(db)
+        if chunk is not None:
+            self._checked_in = chunk
+
     @staticmethod
     def _check_ids(*ids: str) -> None:
         if not all(isinstance(part, str) and part for part in ids):
@@ -249,11 +231,11 @@ class Vault:
         if not isinstance(credential, Credential):
             raise CredentialError("Pass a Credential to Vault.put.")
         ids = (meeting_id, unit_id, kind)
-        nonce, blob = seal(self._key, ids, _plaintext(credential))
+        nonce, blob = seal(self._key, ids, plaintext(credential))
         now = self._clock().isoformat()
 
         def store(db: sqlite3.Connection) -> None:
-            self._check_key(db)  # in the write transaction: no one can write in between
+            self._check_key_once(db)  # in the write transaction: no one writes in between
             db.execute(
                 "INSERT INTO vault_credentials (meeting_id, unit_id, kind, key_id, nonce,"
                 " ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -262,11 +244,20 @@ class Vault:
                 " updated_at = excluded.updated_at",
                 (*ids, self._key.key_id, nonce, blob, now, now),
             )
-            self.audit.append_unchecked(
-                meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
-            )
+            try:
+                self.audit.append_unchecked(
+                    meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
+                )
+            except sqlite3.Error:
+                # The row must not outlive its audit entry, and this write has no savepoint
+                # in a chunk: the whole transaction goes, as after a crash (the chunk fails
+                # and the next run finishes it from the intents committed).
+                rollback(db)
+                raise
 
-        self._group.write(store)
+        # In a chunk, no savepoint of its own (two statements fewer a credential).
+        self._group.write(store, single=self._group.in_chunk)
+        self._memory.stored(ids, credential)
 
     def get(self, meeting_id: str, unit_id: str, kind: str, *, channel: str = "") -> Credential:
         """Decrypt a unit's credential, and audit it as ``reveal`` (with ``channel``).
@@ -283,25 +274,9 @@ class Vault:
         self._check_ids(meeting_id, unit_id, kind)
         refuse_secrets(channel=channel)
         ids = (meeting_id, unit_id, kind)
-        with self._group.reading():
-            row = self._db.execute(
-                "SELECT key_id, nonce, ciphertext FROM vault_credentials"
-                " WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
-                ids,
-            ).fetchone()
-        if row is None:
-            raise CredentialError(
-                f"No {kind} credential is stored for unit {unit_id} of meeting {meeting_id}; "
-                "run `meetlink open` to issue one."
-            )
-        data = unseal(self._key, ids, *row)
-        try:
-            credential = Credential.model_validate(json.loads(data))
-        except (ValueError, ValidationError):
-            raise TamperedCredential(
-                f"The stored credential of unit {unit_id} (meeting {meeting_id}, kind {kind}) "
-                "decrypts but is not a credential; revoke it and issue a new one."
-            ) from None
+        credential = self._memory.recall(ids)
+        if credential is None:
+            credential = self._read(ids)
         self._write_entry(
             lambda db: self.audit.append_unchecked(
                 meeting_id,
@@ -313,6 +288,22 @@ class Vault:
             )
         )
         return credential
+
+    def _read(self, ids: tuple[str, str, str]) -> Credential:
+        """Read and decrypt one stored credential (see :meth:`get`)."""
+        meeting_id, unit_id, kind = ids
+        with self._group.reading():
+            row = self._db.execute(
+                "SELECT key_id, nonce, ciphertext FROM vault_credentials"
+                " WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
+                ids,
+            ).fetchone()
+        if row is None:
+            raise CredentialError(
+                f"No {kind} credential is stored for unit {unit_id} of meeting {meeting_id}; "
+                "run `meetlink open` to issue one."
+            )
+        return from_plaintext(unseal(self._key, ids, *row), ids)
 
     def delete(self, meeting_id: str, unit_id: str, kind: str) -> bool:
         """Remove one credential (audited as ``revoke``); False if there was none.
@@ -331,6 +322,7 @@ class Vault:
                 self.audit.append_unchecked(
                     meeting_id, unit_id, AuditAction.REVOKE, actor=self._actor, detail=kind
                 )
+        self._memory.forget(meeting_id, unit_id, kind)
         return cursor.rowcount > 0
 
     def purge(self, meeting_id: str) -> int:
@@ -349,6 +341,7 @@ class Vault:
                 self.audit.append_unchecked(
                     meeting_id, None, AuditAction.PURGE, actor=self._actor, detail=detail
                 )
+        self._memory.forget(meeting_id)
         self._checkpoint()
         return count
 
@@ -417,7 +410,7 @@ class Vault:
             >>> vault.mark(Credential(pin="4711")) == vault.mark(Credential(pin="4711"))
             True
         """
-        return self._key.mark("credential", _plaintext(credential))
+        return self._key.mark("credential", plaintext(credential))
 
     def has(self, meeting_id: str, unit_id: str, kind: str) -> bool:
         """Whether a credential is stored (nothing decrypted, nothing audited).
@@ -426,12 +419,21 @@ class Vault:
             >>> Vault.open(":memory:", VaultKey.generate()).has("q3", "u1", "endpoint")
             False
         """
+        if self._memory.enabled:  # a run: the meeting's list read once, kept by its writes
+            listed = self._memory.listed(meeting_id, lambda: self._units(meeting_id))
+            return (unit_id, kind) in listed
         with self._group.reading():
             row = self._db.execute(
                 "SELECT 1 FROM vault_credentials WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
                 (meeting_id, unit_id, kind),
             ).fetchone()
         return row is not None
+
+    def _units(self, meeting_id: str) -> builtins.list[tuple[str, str]]:
+        with self._group.reading():
+            return self._db.execute(
+                "SELECT unit_id, kind FROM vault_credentials WHERE meeting_id = ?", (meeting_id,)
+            ).fetchall()
 
     def list(self, meeting_id: str) -> builtins.list[StoredCredential]:
         """Which units of a meeting have which kinds of credential, and since when.

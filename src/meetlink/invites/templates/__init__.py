@@ -47,6 +47,7 @@ from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from meetlink.errors import InputError, Problem
+from meetlink.invites.templates.memo import remember_last_rendering
 from meetlink.invites.variables import (
     KINDS,
     VARIABLES,
@@ -332,6 +333,7 @@ def _built(language: str, folder: str | None, files: _Files) -> Templates:
     if own:
         _check(environment, lang, own, builtin, folder or "")
     compiled = {name: environment.get_template(name) for name in FILES}
+    remember_last_rendering(compiled["description.txt"])  # once for calendar and mail
     used = _closure(environment, FILES)
     sources = {name: _source(environment, name) for name in sorted(used)}
     return Templates(lang, Path(folder) if folder else None, sources, environment, compiled)
