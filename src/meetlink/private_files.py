@@ -30,6 +30,7 @@ __all__ = [
     "check_private_folder",
     "create_private",
     "ensure_private",
+    "fsync_folder",
     "make_private_folder",
     "open_private_lock",
     "remove_leftovers",
@@ -57,7 +58,13 @@ def check_private_folder(folder: Path) -> None:
         raise PermissionError(f"others may write into {folder} (mode {info.st_mode & 0o777:o})")
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make the names in ``folder`` durable (a file created, renamed or removed in it).
+
+    Example:
+        >>> import tempfile
+        >>> fsync_folder(Path(tempfile.mkdtemp()))
+    """
     if os.name == "nt":  # pragma: no cover - no folder fsync there
         return
     descriptor = os.open(folder, os.O_RDONLY)
@@ -89,7 +96,7 @@ def write_private(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    _fsync_folder(folder)
+    fsync_folder(folder)
 
 
 def create_private(path: Path, data: bytes) -> None:
@@ -107,7 +114,7 @@ def create_private(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             path.unlink()
         raise
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 def ensure_private(path: Path) -> None:

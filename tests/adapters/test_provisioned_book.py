@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.adapters.provisioned_rooms import adapter_in, commune_request
 
 import meetlink.adapters.rooms as rooms_module
-from meetlink.adapters.models import ConferenceRequest, PointRef
 from meetlink.adapters.provisioned import ProvisionedAdapter
 from meetlink.adapters.provisioned.accounts import read_csv_rows
 from meetlink.adapters.rooms import RoomBook
@@ -28,26 +28,6 @@ from meetlink.credentials.vault import VaultKey
 from meetlink.reconcile import open_meeting
 
 CHUNK = 50
-
-
-def _request(points: int) -> ConferenceRequest:
-    return ConferenceRequest(
-        key="main/s1",
-        meeting_id="q3",
-        track="main",
-        sitting="s1",
-        title="Giờ sinh hoạt",
-        organizer_email="vp@thiuy.example",
-        bridge_points=tuple(
-            PointRef(id=f"X{i}", name=f"Xã {i}", host_unit=f"X{i}") for i in range(points)
-        ),
-    )
-
-
-def _adapter(folder: Path) -> ProvisionedAdapter:
-    return ProvisionedAdapter(
-        {"generate": True, "export": folder / "export.csv", "state_dir": folder / "state"}
-    )
 
 
 def _book(folder: Path) -> Path:
@@ -81,8 +61,8 @@ def test_each_chunk_writes_its_own_logins_only_and_the_close_the_book_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     whole = _counting(monkeypatch)
-    adapter = _adapter(tmp_path)
-    request = _request(4 * CHUNK)
+    adapter = adapter_in(tmp_path)
+    request = commune_request(4 * CHUNK)
     info = adapter.create(request)
     assert len(whole) == 1  # the room
     appended: list[int] = []
@@ -106,8 +86,8 @@ def test_each_chunk_writes_its_own_logins_only_and_the_close_the_book_once(
 
 
 def test_granting_the_same_logins_again_writes_nothing(tmp_path: Path) -> None:
-    adapter = _adapter(tmp_path)
-    request = _request(CHUNK)
+    adapter = adapter_in(tmp_path)
+    request = commune_request(CHUNK)
     info = adapter.create(request)
     with adapter.deferring():
         accesses = [adapter.issue_access(request, info, p) for p in request.bridge_points]
@@ -119,8 +99,8 @@ def test_granting_the_same_logins_again_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_the_journal_is_private_and_holds_no_password(tmp_path: Path) -> None:
-    adapter = _adapter(tmp_path)
-    request = _request(3)
+    adapter = adapter_in(tmp_path)
+    request = commune_request(3)
     info = adapter.create(request)
     with adapter.deferring():
         accesses = [adapter.issue_access(request, info, p) for p in request.bridge_points]
@@ -135,14 +115,14 @@ def test_the_journal_is_private_and_holds_no_password(tmp_path: Path) -> None:
 
 
 def test_a_run_killed_before_its_close_is_finished_by_the_next(tmp_path: Path) -> None:
-    request = _request(3)
-    first = _adapter(tmp_path)
+    request = commune_request(3)
+    first = adapter_in(tmp_path)
     info = first.create(request)
     with first.deferring():
         issued = [first.issue_access(request, info, p) for p in request.bridge_points]
     # Killed here: no close; the book holds the room only, the journal the logins.
     assert "q3-x0" not in _book(tmp_path).read_text(encoding="utf-8")
-    again = _adapter(tmp_path)
+    again = adapter_in(tmp_path)
     assert again.find(request) == info
     with again.deferring():
         for old, point in zip(issued, request.bridge_points, strict=True):
@@ -154,8 +134,8 @@ def test_a_run_killed_before_its_close_is_finished_by_the_next(tmp_path: Path) -
 
 
 def test_a_torn_last_line_is_ignored_and_the_next_flush_starts_a_line(tmp_path: Path) -> None:
-    adapter = _adapter(tmp_path)
-    request = _request(2)
+    adapter = adapter_in(tmp_path)
+    request = commune_request(2)
     info = adapter.create(request)
     with adapter.deferring():
         adapter.issue_access(request, info, request.point("X0"))
@@ -163,7 +143,7 @@ def test_a_torn_last_line_is_ignored_and_the_next_flush_starts_a_line(tmp_path: 
         journal.write(b'["q3", "accounts", "q3-zz", {"point": "ZZ"')  # killed mid-write
     assert set(_logins(tmp_path)) == {"q3-x0"}
 
-    later = _adapter(tmp_path)  # the next run
+    later = adapter_in(tmp_path)  # the next run
     with later.deferring():
         later.issue_access(request, info, request.point("X1"))
     assert set(_logins(tmp_path)) == {"q3-x0", "q3-x1"}
@@ -174,8 +154,8 @@ def test_a_torn_last_line_is_ignored_and_the_next_flush_starts_a_line(tmp_path: 
 def test_a_compaction_killed_before_the_journal_is_removed_reads_the_same(
     tmp_path: Path,
 ) -> None:
-    adapter = _adapter(tmp_path)
-    request = _request(3)
+    adapter = adapter_in(tmp_path)
+    request = commune_request(3)
     info = adapter.create(request)
     with adapter.deferring():
         for point in request.bridge_points:
@@ -283,8 +263,8 @@ def test_a_meeting_whose_tracks_meet_on_no_login_keeps_its_logins(tmp_path: Path
 def test_a_login_issued_before_the_track_was_in_it_is_kept_until_rotated(
     tmp_path: Path,
 ) -> None:
-    request = _request(1)
-    before = _adapter(tmp_path)  # as a run before this change: no track in the login
+    request = commune_request(1)
+    before = adapter_in(tmp_path)  # as a run before this change: no track in the login
     info = before.create(request)
     issued = before.issue_access(request, info, request.point("X0"))
     before.close()

@@ -13,37 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.adapters.provisioned_rooms import adapter_in, commune_request
 
 import meetlink.adapters.provisioned.export as export_module
 import meetlink.adapters.rooms as rooms_module
-from meetlink.adapters.models import ConferenceRequest, PointRef
-from meetlink.adapters.provisioned import ProvisionedAdapter
 from meetlink.adapters.provisioned.accounts import read_csv_rows
 from meetlink.adapters.provisioned.export import AccountExport, read_export
 from meetlink.credentials.vault import VaultKey
 from meetlink.reconcile import open_meeting
 
 POINTS = 40
-
-
-def _request(points: int) -> ConferenceRequest:
-    return ConferenceRequest(
-        key="main/s1",
-        meeting_id="q3",
-        track="main",
-        sitting="s1",
-        title="Giờ sinh hoạt",
-        organizer_email="vp@thiuy.example",
-        bridge_points=tuple(
-            PointRef(id=f"X{i}", name=f"Xã {i}", host_unit=f"X{i}") for i in range(points)
-        ),
-    )
-
-
-def _adapter(folder: Path) -> ProvisionedAdapter:
-    return ProvisionedAdapter(
-        {"generate": True, "export": folder / "export.csv", "state_dir": folder / "state"}
-    )
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
@@ -68,8 +47,8 @@ def test_issuing_every_point_writes_the_export_once_and_the_room_book_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written = _counting(monkeypatch)
-    adapter = _adapter(tmp_path)
-    request = _request(POINTS)
+    adapter = adapter_in(tmp_path)
+    request = commune_request(POINTS)
     info = adapter.create(request)
     with adapter.deferring():  # as the core does for a chunk of points
         accesses = [adapter.issue_access(request, info, p) for p in request.bridge_points]
@@ -87,14 +66,14 @@ def test_issuing_every_point_writes_the_export_once_and_the_room_book_once(
 
 
 def test_a_run_killed_before_its_close_is_read_back_from_the_journal(tmp_path: Path) -> None:
-    request = _request(3)
-    first = _adapter(tmp_path)
+    request = commune_request(3)
+    first = adapter_in(tmp_path)
     info = first.create(request)
     with first.deferring():
         issued = [first.issue_access(request, info, p) for p in request.bridge_points]
     # Killed here: no close, the export was never rewritten; the journal is on disk.
     assert not (tmp_path / "export.csv").exists()
-    again = _adapter(tmp_path)
+    again = adapter_in(tmp_path)
     for old, point in zip(issued, request.bridge_points, strict=True):
         new = again.issue_access(request, info, point)
         assert (new.login, new.password, new.pin) == (old.login, old.password, old.pin)

@@ -35,7 +35,7 @@ from typing import Any
 
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointRef
 from meetlink.errors import AdapterError, InvalidRequest, NotFound
-from meetlink.private_files import open_private_lock, write_private
+from meetlink.private_files import fsync_folder, open_private_lock, write_private
 
 if sys.platform != "win32":
     import fcntl
@@ -159,7 +159,7 @@ class RoomBook:
         # journal whose lines the new book holds already (merging them again changes nothing).
         write_private(self.path, _dump(data).encode())
         journal.unlink()
-        _fsync_folder(self.path.parent)
+        fsync_folder(self.path.parent)
         self._journal_named = False
         self._held_stamp = self._stamp_now() if in_step else None
 
@@ -391,7 +391,7 @@ def _append(journal: Path, lines: list[list[Any]], *, name: bool) -> None:
     finally:
         os.close(handle)
     if made or name:
-        _fsync_folder(journal.parent)
+        fsync_folder(journal.parent)
 
 
 def _line(entry: list[Any]) -> bytes:
@@ -418,13 +418,3 @@ def _merge(journal: Path, data: dict[str, Any]) -> bool:
             meetings.setdefault(meeting_id, {}).setdefault(section, {})[key] = value
         merged = True
     return merged
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - no folder fsync there
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

@@ -54,7 +54,7 @@ from meetlink.loading.meeting import Delivery, InviteMode
 from meetlink.mail.mime import WireMessage
 from meetlink.mail.sender import DeliveryResult, InviteSender, some_of
 from meetlink.mail.wire import AnyMessage, envelope, message_bytes
-from meetlink.private_files import make_private_folder, remove_leftovers
+from meetlink.private_files import fsync_folder, make_private_folder, remove_leftovers
 
 __all__ = ["OutboxSender", "SentInvitation", "file_stem", "sender_for"]
 
@@ -341,7 +341,7 @@ class OutboxSender:
                     os.unlink(temporary)
             raise
         if self.sync_each:
-            _fsync_folder(self.folder)
+            fsync_folder(self.folder)
         return [path for _, path in written]
 
 
@@ -388,17 +388,7 @@ def _make_durable(folder: Path, paths: list[str]) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - no folder fsync there
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_folder(folder)
 
 
 def sender_for(

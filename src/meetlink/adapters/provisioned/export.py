@@ -44,7 +44,7 @@ from pathlib import Path
 
 from meetlink.adapters.provisioned.accounts import read_csv_rows, rewrite_csv, upsert_csv
 from meetlink.errors import AdapterError
-from meetlink.private_files import open_private_lock
+from meetlink.private_files import fsync_folder, open_private_lock
 
 __all__ = ["AccountExport", "read_export", "write_list"]
 
@@ -129,7 +129,7 @@ class AccountExport:
             if made:
                 self._folder_synced = False
             if not self._defer and not self._folder_synced:
-                _fsync_folder(self.path.parent)
+                fsync_folder(self.path.parent)
                 self._folder_synced = True
             self._unsynced = self._unsynced or bool(self._defer)
             rows[str(row.get("login", ""))] = {c: str(row.get(c, "")) for c in self.header}
@@ -179,7 +179,7 @@ class AccountExport:
                 finally:
                     os.close(handle)
             if not self._folder_synced:
-                _fsync_folder(self.path.parent)
+                fsync_folder(self.path.parent)
                 self._folder_synced = True
             self._unsynced = False
 
@@ -192,7 +192,7 @@ class AccountExport:
             rows = read_export(self.path)
             rewrite_csv(self.path, self.header, list(rows.values()))
             self.journal.unlink()
-            _fsync_folder(self.path.parent)
+            fsync_folder(self.path.parent)
             self._folder_synced = False  # a journal made later is a new name
             self._rows, self._stamp = rows, self._stamp_now()
 
@@ -244,16 +244,6 @@ def _ends_a_line(path: Path) -> bool:
             return journal.tell() == 0
         journal.seek(-2, os.SEEK_END)
         return journal.read(2) == b"\r\n"
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - no folder fsync there
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def write_list(
