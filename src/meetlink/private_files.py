@@ -30,6 +30,7 @@ __all__ = [
     "check_private_folder",
     "create_private",
     "ensure_private",
+    "file_stamps",
     "fsync_folder",
     "make_private_folder",
     "open_private_lock",
@@ -72,6 +73,25 @@ def fsync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def file_stamps(*paths: Path) -> tuple[tuple[int, int, int] | None, ...]:
+    """Each file's (inode, size, modification time), None for one that is not there: what a
+    process compares to learn that a file it read has changed behind its back.
+
+    Example:
+        >>> file_stamps(Path("/no/such/file"))
+        (None,)
+    """
+    stamps: list[tuple[int, int, int] | None] = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            stamps.append(None)
+        else:
+            stamps.append((info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(stamps)
 
 
 def write_private(path: Path, data: bytes) -> None:

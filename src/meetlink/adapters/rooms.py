@@ -35,7 +35,7 @@ from typing import Any
 
 from meetlink.adapters.models import ConferenceInfo, ConferenceRequest, PointRef
 from meetlink.errors import AdapterError, InvalidRequest, NotFound
-from meetlink.private_files import fsync_folder, open_private_lock, write_private
+from meetlink.private_files import file_stamps, fsync_folder, open_private_lock, write_private
 
 if sys.platform != "win32":
     import fcntl
@@ -182,14 +182,7 @@ class RoomBook:
         """The files as they are now (the memory document when there is no file)."""
         if self.path is None:
             return self._memory
-        stamps: list[tuple[int, int, int] | None] = []
-        for path in (self.path, self._journal()):
-            try:
-                info = path.stat()
-                stamps.append((info.st_ino, info.st_size, info.st_mtime_ns))
-            except FileNotFoundError:
-                stamps.append(None)
-        return tuple(stamps)
+        return file_stamps(self.path, self._journal())
 
     def _save(self, before: str, data: dict[str, Any]) -> None:
         text = _dump(data)

@@ -29,6 +29,8 @@ from meetlink.errors import LedgerError
 from meetlink.group_commit import damaged_sentence
 
 __all__ = [
+    "EFFECTS_INDEX",
+    "EFFECTS_TABLE",
     "FAIL",
     "FINISH",
     "INTENT",
@@ -42,10 +44,9 @@ __all__ = [
     "effect_from_row",
 ]
 
-# Each migration takes the schema from version i to i + 1; never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE effects (
+# The effects table, one definition for both ledgers: this SQLite one and the PostgreSQL one
+# (meetlink.reconcile.server_db), whose first migrations create it.
+EFFECTS_TABLE = """CREATE TABLE effects (
         key          TEXT PRIMARY KEY,
         meeting_id   TEXT NOT NULL,
         kind         TEXT NOT NULL,
@@ -58,10 +59,11 @@ MIGRATIONS: tuple[str, ...] = (
         last_error   TEXT NOT NULL DEFAULT '',
         created_at   TEXT NOT NULL,
         updated_at   TEXT NOT NULL
-    );
-    CREATE INDEX effects_by_meeting ON effects (meeting_id, kind, state);
-    """,
-)
+    )"""
+EFFECTS_INDEX = "CREATE INDEX effects_by_meeting ON effects (meeting_id, kind, state)"
+
+# Each migration takes the schema from version i to i + 1; never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (f"{EFFECTS_TABLE};\n{EFFECTS_INDEX};",)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The columns of a row, in the order effect_from_row reads them.

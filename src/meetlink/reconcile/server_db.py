@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from meetlink.errors import LedgerError
+from meetlink.reconcile.records import EFFECTS_INDEX, EFFECTS_TABLE
 
 if TYPE_CHECKING:
     import psycopg
@@ -45,21 +46,8 @@ _SCHEMES = ("postgresql://", "postgres://")
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
-        """CREATE TABLE effects (
-            key          TEXT PRIMARY KEY,
-            meeting_id   TEXT NOT NULL,
-            kind         TEXT NOT NULL,
-            state        TEXT NOT NULL,
-            attempts     INTEGER NOT NULL DEFAULT 0,
-            content_hash TEXT NOT NULL DEFAULT '',
-            external_id  TEXT,
-            join_url     TEXT,
-            detail       TEXT NOT NULL DEFAULT '{}',
-            last_error   TEXT NOT NULL DEFAULT '',
-            created_at   TEXT NOT NULL,
-            updated_at   TEXT NOT NULL
-        )""",
-        "CREATE INDEX effects_by_meeting ON effects (meeting_id, kind, state)",
+        EFFECTS_TABLE,
+        EFFECTS_INDEX,
         """CREATE TABLE vault_credentials (
             meeting_id TEXT NOT NULL,
             unit_id    TEXT NOT NULL,

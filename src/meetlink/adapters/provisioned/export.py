@@ -44,7 +44,7 @@ from pathlib import Path
 
 from meetlink.adapters.provisioned.accounts import read_csv_rows, rewrite_csv, upsert_csv
 from meetlink.errors import AdapterError
-from meetlink.private_files import fsync_folder, open_private_lock
+from meetlink.private_files import file_stamps, fsync_folder, open_private_lock
 
 __all__ = ["AccountExport", "read_export", "write_list"]
 
@@ -206,14 +206,7 @@ class AccountExport:
         return self._rows
 
     def _stamp_now(self) -> object:
-        stamps: list[tuple[int, int, int] | None] = []
-        for path in (self.path, self.journal):
-            try:
-                info = path.stat()
-                stamps.append((info.st_ino, info.st_size, info.st_mtime_ns))
-            except FileNotFoundError:
-                stamps.append(None)
-        return tuple(stamps)
+        return file_stamps(self.path, self.journal)
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
