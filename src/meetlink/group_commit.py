@@ -181,6 +181,9 @@ class GroupCommit:
         # Counts the chunk transactions begun: the same number, the same open transaction
         # (the vault checks its key once per chunk transaction, not per row).
         self.chunk_transaction = 0
+        # Counts the chunk transactions rolled back: what was written before the count
+        # changed may not be in the file (the vault's run memory forgets it).
+        self.losses = 0
 
     @property
     def in_chunk(self) -> bool:
@@ -228,6 +231,9 @@ class GroupCommit:
                         self._db.execute("COMMIT")
                     except Exception:  # the first error is the one to tell
                         rollback(self._db)
+                        self.losses += 1
+                else:
+                    self.losses += 1
             raise
         with self._lock:
             try:
@@ -254,6 +260,7 @@ class GroupCommit:
             before_commit()
         except BaseException as exc:
             rollback(self._db)
+            self.losses += 1
             self._lost = self._failure(RuntimeError(f"the chunk was not committed: {exc}"))
             raise
         try:
@@ -267,6 +274,7 @@ class GroupCommit:
     def _lose(self, exc: sqlite3.Error) -> BaseException:
         """The chunk's transaction is gone: rolled back, and its error kept for the rest."""
         rollback(self._db)
+        self.losses += 1
         self._lost = self._failure(exc)
         return self._lost
 
@@ -425,9 +433,9 @@ class GroupCommit:
                 self._db.execute("ROLLBACK TO job")
         except Exception as exc:
             job.error = exc
+            if not self._db.in_transaction:  # the work rolled it all back (the vault's put)
+                raise sqlite3.OperationalError("the transaction ended") from exc
             if savepoint:
-                if not self._db.in_transaction:  # pragma: no cover - only SQLite ends it
-                    raise sqlite3.OperationalError("the transaction ended") from exc
                 self._db.execute("ROLLBACK TO job")
         if savepoint:
             self._db.execute("RELEASE job")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.google_meeting import google_meeting
 
 from meetlink.credentials.vault import VaultKey
 from meetlink.reconcile.run import open_meeting
@@ -28,30 +29,19 @@ def _meeting(folder: Path) -> Path:
     (folder / "roster.csv").write_text(
         "id,name,kind,members,location,equipment\n" + rows, encoding="utf-8"
     )
-    path = folder / "meeting.yaml"
-    path.write_text(
-        """\
-id: to-chuc
-title: "Hội nghị trực tuyến"
-organizer: {name: "Văn phòng Huyện ủy", email: vp@huyenuy.example.org}
-roster: roster.csv
-rules: {own_point_min_members: 1}
-tracks:
-  - id: meet
-    platform: google
-    conference: per_point
-    units: {kinds: [agency]}
-    settings:
-      access_type: null
-      retry_base_delay: 0.01
-      token_file: tokens/van-phong.json
-      organizers: [tokens/tuyen-giao.json, ./tokens/to-chuc.json]
-    sittings:
-      - {id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}
-""",
-        encoding="utf-8",
+    return google_meeting(
+        folder,
+        "to-chuc",
+        """
+        conference: per_point
+        settings:
+          access_type: null
+          retry_base_delay: 0.01
+          token_file: tokens/van-phong.json
+          organizers: [tokens/tuyen-giao.json, ./tokens/to-chuc.json]
+        """,
+        title="Hội nghị trực tuyến",
     )
-    return path
 
 
 def test_relative_token_files_in_organizers_are_read_beside_the_meeting_file(

@@ -3,45 +3,21 @@ stored itself handed out without reading it back (issue 19), the audit trail unc
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.credentials.shared_connection import READ_BACK, Shared, shared_in
 
 from meetlink.credentials.audit import connect
 from meetlink.credentials.sealing import seal
 from meetlink.credentials.secret import Secret
-from meetlink.credentials.vault import Credential, Vault, VaultKey, open_vault
+from meetlink.credentials.vault import Credential, Vault, VaultKey
 from meetlink.errors import LedgerError, VaultKeyError
-from meetlink.group_commit import GroupCommit
 
 KEY_CHECK = "MIN(key_id)"
-READ_BACK = "SELECT key_id, nonce, ciphertext FROM vault_credentials"
 
 
-class Shared:
-    """A connection and its group commit, as a ledger shares them with the vault."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.db = connect(path)
-        self.group = GroupCommit(self.db, threading.RLock(), lambda exc: LedgerError(str(exc)))
-        self.statements: list[str] = []
-        self.db.set_trace_callback(self.statements.append)
-
-    def vault(self, key: VaultKey) -> Vault:
-        return open_vault(self.path, key, sharing=(self.db, self.group))
-
-    def count(self, text: str) -> int:
-        return sum(text in statement for statement in self.statements)
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[Shared]:
-    held = Shared(tmp_path / "ledger.sqlite3")
-    yield held
-    held.db.close()
+shared = pytest.fixture(shared_in)
 
 
 def test_one_key_check_per_chunk_transaction(shared: Shared) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from icalendar import Calendar, Event
+from tests.google_meeting import ONE_SITTING, agency_roster, google_meeting
 
 from meetlink.credentials.vault import VaultKey
 from meetlink.invites import uid_for
@@ -29,10 +30,10 @@ from meetlink.testing.google import GoogleEmulator
 pytestmark = pytest.mark.integration
 
 ZONE = dt.timezone(dt.timedelta(hours=7))
-SITTINGS = """\
-      - {id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}
-      - {id: s2, start: 2024-03-17T08:00, end: 2024-03-17T10:00}
-"""
+SITTINGS = (
+    "{id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}",
+    "{id: s2, start: 2024-03-17T08:00, end: 2024-03-17T10:00}",
+)
 
 
 @pytest.fixture
@@ -41,37 +42,17 @@ def emu() -> Iterator[GoogleEmulator]:
         yield emulator
 
 
-def _meeting(folder: Path, sittings: str = SITTINGS) -> Path:
-    rows = "".join(
-        f"A00{i},Chi bộ cơ quan {i},agency,{10 + i},Phòng họp {i},computer,"
-        f"Cán bộ {i},ktv.a{i}@coquan.example.org,bt.a{i}@coquan.example.org\n"
-        for i in range(3)
+def _meeting(folder: Path, sittings: tuple[str, ...] = SITTINGS) -> Path:
+    agency_roster(folder, 3)
+    return google_meeting(
+        folder,
+        "meet-one-entry",
+        """
+        invites: email
+        settings: {retry_base_delay: 0.01}
+        """,
+        sittings=sittings,
     )
-    (folder / "roster.csv").write_text(
-        "id,name,kind,members,location,equipment,officer_name,officer_email,contact_emails\n"
-        + rows,
-        encoding="utf-8",
-    )
-    meeting = folder / "meeting.yaml"
-    meeting.write_text(
-        """\
-id: meet-one-entry
-title: "Hội nghị trực tuyến quán triệt Nghị quyết"
-organizer: {name: "Văn phòng Huyện ủy", email: vp@huyenuy.example.org}
-roster: roster.csv
-rules: {own_point_min_members: 1}
-tracks:
-  - id: meet
-    platform: google
-    invites: email
-    units: {kinds: [agency]}
-    settings: {retry_base_delay: 0.01}
-    sittings:
-"""
-        + sittings,
-        encoding="utf-8",
-    )
-    return meeting
 
 
 def _move_s2(path: Path) -> None:
@@ -220,7 +201,7 @@ def test_each_guest_has_one_entry_per_sitting_through_reruns_and_an_update(
 def test_points_of_one_event_share_its_uid_and_list_only_their_own_guests(
     emu: GoogleEmulator, tmp_path: Path
 ) -> None:
-    path = _meeting(tmp_path, "      - {id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}\n")
+    path = _meeting(tmp_path, (ONE_SITTING,))
     outbox = tmp_path / ".meetlink" / "outbox"
     _open(path, emu, VaultKey.generate())
     (event,) = emu.events()

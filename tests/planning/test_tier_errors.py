@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.planning.tier_rosters import province, tiered_meeting
+from tests.province_conference import province_conference
 
 from meetlink.cli import main
 from meetlink.credentials.keys import VaultKey
@@ -26,32 +27,26 @@ H2,Huyện ủy Kỳ Anh,district,TU,30,,ktv.h2@kyanh.example.org
 CQ,Chi bộ Cơ quan,agency,TU,30,,ktv.cq@tinhuy.example.org
 """
 
-MEETING = """\
-id: tiers-errors
-title: "Hội nghị quán triệt Nghị quyết"
-kind: conference
-organizer: {{name: "Văn phòng Tỉnh ủy", email: vp@tinhuy.example.org}}
-roster: roster.csv
-tracks:
-  - id: main
-    platform: memory
-    settings: {{capacity: {capacity}}}
-    units: {{kinds: [committee, district, commune]}}
-    tiers:
-      - H1
-      - H1-X2
-      - CQ
-    sittings:
-      - {{id: s1, start: 2026-02-07T08:00, end: 2026-02-07T11:30}}
+TIERS = """
+tiers:
+  - H1
+  - H1-X2
+  - CQ
 """
-# the lines of the keys above: settings on 9, the tiers H1-X2 and CQ on 13 and 14
 
 
-def write(folder: Path, *, capacity: int = 1, meeting: str = MEETING) -> Path:
+def meeting(capacity: int = 1) -> str:
+    """The meeting file: its capacity's line is 9, the tiers H1-X2 and CQ are on 13 and 14."""
+    return province_conference(
+        "tiers-errors", head=f"settings: {{capacity: {capacity}}}", tail=TIERS
+    )
+
+
+def write(folder: Path, *, capacity: int = 1, text: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
     path = folder / "meeting.yaml"
-    path.write_text(meeting.format(capacity=capacity), encoding="utf-8")
+    path.write_text(meeting(capacity) if text is None else text, encoding="utf-8")
     return path
 
 
@@ -82,11 +77,11 @@ def test_every_tier_problem_names_the_file_the_key_and_its_line(tmp_path: Path) 
 
 
 def test_a_tier_in_another_track_says_which(tmp_path: Path) -> None:
-    two_tracks = MEETING + (
-        "  - id: co-quan\n    platform: memory\n    units: {{kinds: [agency]}}\n"
-        "    sittings:\n      - {{id: s1, start: 2026-02-07T14:00, end: 2026-02-07T16:00}}\n"
+    two_tracks = meeting(5) + (
+        "  - id: co-quan\n    platform: memory\n    units: {kinds: [agency]}\n"
+        "    sittings:\n      - {id: s1, start: 2026-02-07T14:00, end: 2026-02-07T16:00}\n"
     )
-    path = write(tmp_path, capacity=5, meeting=two_tracks)
+    path = write(tmp_path, text=two_tracks)
     loaded = load_meeting(path)
 
     with pytest.raises(PlanningError) as caught:
@@ -129,7 +124,7 @@ def test_the_command_exits_2_with_every_problem_and_creates_nothing(
 
 
 def test_a_unit_named_twice_in_tiers_is_refused_at_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, capacity=5, meeting=MEETING.replace("      - CQ\n", "      - H1\n"))
+    path = write(tmp_path, text=meeting(5).replace("      - CQ\n", "      - H1\n"))
 
     with pytest.raises(InputError) as caught:
         load_meeting(path)
@@ -140,8 +135,8 @@ def test_a_unit_named_twice_in_tiers_is_refused_at_its_line(tmp_path: Path) -> N
 
 
 def test_tiers_on_a_track_of_one_conference_per_point_are_refused(tmp_path: Path) -> None:
-    per_point = MEETING.replace("    tiers:\n", "    conference: per_point\n    tiers:\n")
-    path = write(tmp_path, capacity=5, meeting=per_point.replace("      - CQ\n", ""))
+    per_point = meeting(5).replace("    tiers:\n", "    conference: per_point\n    tiers:\n")
+    path = write(tmp_path, text=per_point.replace("      - CQ\n", ""))
 
     with pytest.raises(InputError) as caught:
         load_meeting(path)
@@ -151,10 +146,10 @@ def test_tiers_on_a_track_of_one_conference_per_point_are_refused(tmp_path: Path
 
 
 def test_the_capacity_is_reported_with_the_units_that_cannot_be_seated(tmp_path: Path) -> None:
-    untiered = MEETING.replace("      - H1\n      - H1-X2\n      - CQ\n", "").replace(
-        "    tiers:\n", ""
+    untiered = (
+        meeting().replace("      - H1\n      - H1-X2\n      - CQ\n", "").replace("    tiers:\n", "")
     )
-    path = write(tmp_path, meeting=untiered.replace("commune]", "commune, agency]"))
+    path = write(tmp_path, text=untiered.replace("commune]", "commune, agency]"))
     small = ROSTER + "CQ3,Chi bộ nhỏ,agency,TU,3,,ktv.cq3@tinhuy.example.org\n"
     (tmp_path / "roster.csv").write_text(small, encoding="utf-8")
     loaded = load_meeting(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.reconcile.postgres.scope_runs import ROSTER
+from tests.reconcile.province import province_roster
 
 from meetlink.cli import main
 from meetlink.reconcile import OpenResult
@@ -17,8 +17,9 @@ from meetlink.reconcile.ledger import EffectState, Ledger
 
 Open = Callable[..., Any]
 
-# ROSTER: a province (T) with two districts (H1, H2), each with two communes; the same offices
-# as the PostgreSQL scope runs, so both ledgers are tried on one roster.
+# A province (T) with two districts (H1, H2), each with two communes; the same offices as the
+# PostgreSQL scope runs, so both ledgers are tried on one roster.
+ROSTER = province_roster(2)
 
 MEETING = """\
 id: tinh-2024

@@ -3,8 +3,6 @@ memory platform: each district office opens its own relay conference and its com
 province's main conference is made once by whoever needs it first, and only a conference's
 host office moves it (docs/guides/shared-ledger.md, docs/guides/tiers.md)."""
 
-# ruff: noqa: E501 - roster rows read best one to a line
-
 from __future__ import annotations
 
 import email
@@ -17,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.reconcile.province import province_roster
 
 from meetlink.planning import plan_meeting
 from meetlink.reconcile import OpenResult
@@ -28,18 +27,7 @@ Open = Callable[..., Any]
 # A province (T) with two districts; each district has three communes. With a capacity of
 # 4 no conference holds all 9 points: the province's conference holds T and the two district
 # halls, and each district hall relays its own three communes.
-ROSTER = """\
-mã,tên tổ chức đảng,loại,trực thuộc,số đảng viên,địa điểm,cán bộ kỹ thuật,email,email nhận giấy mời
-T,Tỉnh ủy Hà Tĩnh,committee,,40,Hội trường Tỉnh ủy,Ngô Văn An,ktv.t@tinhuy.example.org,vp@tinhuy.example.org
-H1,Huyện ủy Cẩm Xuyên,district,T,30,Hội trường Huyện ủy Cẩm Xuyên,Lê Thị Bình,ktv.h1@cx.example.org,vp.h1@cx.example.org
-X11,Đảng ủy xã Cẩm Thành,commune,H1,25,Hội trường xã Cẩm Thành,Đỗ Văn Cường,ktv.x11@cx.example.org,bt.x11@cx.example.org
-X12,Đảng ủy xã Cẩm Quang,commune,H1,22,Hội trường xã Cẩm Quang,Phan Văn Dũng,ktv.x12@cx.example.org,bt.x12@cx.example.org
-X13,Đảng ủy xã Cẩm Bình,commune,H1,23,Hội trường xã Cẩm Bình,Lê Văn Khánh,ktv.x13@cx.example.org,bt.x13@cx.example.org
-H2,Huyện ủy Can Lộc,district,T,28,Hội trường Huyện ủy Can Lộc,Trần Thị Em,ktv.h2@cl.example.org,vp.h2@cl.example.org
-X21,Đảng ủy xã Thiên Lộc,commune,H2,24,Hội trường xã Thiên Lộc,Võ Văn Giang,ktv.x21@cl.example.org,bt.x21@cl.example.org
-X22,Đảng ủy xã Kim Song Trường,commune,H2,21,Hội trường xã Kim Song Trường,Hồ Thị Hoa,ktv.x22@cl.example.org,bt.x22@cl.example.org
-X23,Đảng ủy xã Vượng Lộc,commune,H2,26,Hội trường xã Vượng Lộc,Nguyễn Văn Long,ktv.x23@cl.example.org,bt.x23@cl.example.org
-"""
+ROSTER = province_roster(3)
 
 MEETING = """\
 id: tinh-tiers

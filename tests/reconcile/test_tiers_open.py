@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.province_conference import province_conference
 
 from meetlink.planning import plan_meeting
 from meetlink.reconcile.setup import load_meeting
@@ -28,24 +29,9 @@ H2,Huyện ủy Kỳ Anh,district,TU,30,Hội trường Huyện ủy Kỳ Anh,Ph
 H2-X1,Đảng ủy xã Kỳ Tân,commune,H2,20,Hội trường xã Kỳ Tân,Trần Thị Gấm,ktv.x3@kytan.example.org,vp.x3@kytan.example.org
 """
 
-TRACK = """\
-id: tiers-open
-title: "Hội nghị quán triệt Nghị quyết"
-kind: conference
-organizer: {{name: "Văn phòng Tỉnh ủy", email: vp@tinhuy.example.org}}
-roster: roster.csv
-tracks:
-  - id: main
-    platform: memory
-    units: {{kinds: [committee, district, commune]}}
-    {capacity}
-    sittings:
-      - {{id: s1, start: 2026-02-07T08:00, end: 2026-02-07T11:30}}
-"""
-
 
 def write(meeting: Any, capacity: str) -> None:
-    meeting.write(TRACK.format(capacity=capacity), ROSTER)
+    meeting.write(province_conference("tiers-open", tail=capacity), ROSTER)
 
 
 def invitations(outbox: Path) -> dict[str, str]:
@@ -146,7 +132,8 @@ def test_the_relay_sentence_in_both_languages() -> None:
 def test_a_relay_point_is_sent_the_link_of_the_conference_it_relays(meeting: Any) -> None:
     from meetlink.reconcile import open_meeting
 
-    meeting.write(TRACK.format(capacity="capacity: 3").replace("memory", "jitsi"), ROSTER)
+    text = province_conference("tiers-open", tail="capacity: 3")
+    meeting.write(text.replace("memory", "jitsi"), ROSTER)
     result = open_meeting(meeting.path, vault_key=meeting.key)
     assert result.ok, result.failures
     sent = invitations(meeting.outbox)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.google_meeting import agency_roster, google_meeting
 
 from meetlink.credentials.vault import VaultKey
 from meetlink.planning import plan_meeting
@@ -33,36 +34,15 @@ def emu() -> Iterator[GoogleEmulator]:
 
 
 def _meeting(folder: Path) -> Path:
-    rows = "".join(
-        f"A00{i},Chi bộ cơ quan {i},agency,{10 + i},Phòng họp {i},computer,"
-        f"Cán bộ {i},ktv.a{i}@coquan.example.org,bt.a{i}@coquan.example.org\n"
-        for i in range(4)
+    agency_roster(folder, 4)
+    return google_meeting(
+        folder,
+        "meet-report",
+        """
+        invites: platform
+        settings: {retry_base_delay: 0.01, attendance: true}
+        """,
     )
-    (folder / "roster.csv").write_text(
-        "id,name,kind,members,location,equipment,officer_name,officer_email,contact_emails\n"
-        + rows,
-        encoding="utf-8",
-    )
-    meeting = folder / "meeting.yaml"
-    meeting.write_text(
-        """\
-id: meet-report
-title: "Hội nghị trực tuyến quán triệt Nghị quyết"
-organizer: {name: "Văn phòng Huyện ủy", email: vp@huyenuy.example.org}
-roster: roster.csv
-rules: {own_point_min_members: 1}
-tracks:
-  - id: meet
-    platform: google
-    invites: platform
-    units: {kinds: [agency]}
-    settings: {retry_base_delay: 0.01, attendance: true}
-    sittings:
-      - {id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}
-""",
-        encoding="utf-8",
-    )
-    return meeting
 
 
 def test_platform_records_give_the_same_figures_as_roll_call_sheets(

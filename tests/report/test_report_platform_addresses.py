@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.google_meeting import agency_roster, google_meeting
 
 from meetlink.credentials.vault import VaultKey
 from meetlink.planning import plan_meeting
@@ -31,39 +32,18 @@ def emu() -> Iterator[GoogleEmulator]:
 
 
 def _meeting(folder: Path, addresses: bool) -> Path:
-    rows = "".join(
-        f"A00{i},Chi bộ cơ quan {i},agency,{10 + i},Phòng họp {i},computer,"
-        f"Cán bộ {i},ktv.a{i}@coquan.example.org,bt.a{i}@coquan.example.org\n"
-        for i in range(4)
+    agency_roster(folder, 4)
+    return google_meeting(
+        folder,
+        "meet-addresses",
+        f"""
+        invites: platform
+        settings:
+          retry_base_delay: 0.01
+          attendance: true
+          attendance_addresses: {str(addresses).lower()}
+        """,
     )
-    (folder / "roster.csv").write_text(
-        "id,name,kind,members,location,equipment,officer_name,officer_email,contact_emails\n"
-        + rows,
-        encoding="utf-8",
-    )
-    meeting = folder / "meeting.yaml"
-    meeting.write_text(
-        f"""\
-id: meet-addresses
-title: "Hội nghị trực tuyến quán triệt Nghị quyết"
-organizer: {{name: "Văn phòng Huyện ủy", email: vp@huyenuy.example.org}}
-roster: roster.csv
-rules: {{own_point_min_members: 1}}
-tracks:
-  - id: meet
-    platform: google
-    invites: platform
-    units: {{kinds: [agency]}}
-    settings:
-      retry_base_delay: 0.01
-      attendance: true
-      attendance_addresses: {str(addresses).lower()}
-    sittings:
-      - {{id: s1, start: 2024-03-10T08:00, end: 2024-03-10T10:00}}
-""",
-        encoding="utf-8",
-    )
-    return meeting
 
 
 def _figures(report: Report) -> list[tuple[str, int | None]]:

@@ -135,7 +135,7 @@ class Vault:
         self._checked_in = -1  # the chunk transaction whose first put checked the key
         # Sharing a run's ledger (``meetlink open``, under the meeting's lock): what it
         # stored is not read back to be handed out (`get` still audits the reveal).
-        self._memory = RunMemory(enabled=self._shared)
+        self._memory = RunMemory(enabled=self._shared, losses=lambda: self._group.losses)
 
     @classmethod
     def open(
@@ -234,7 +234,7 @@ class Vault:
         nonce, blob = seal(self._key, ids, plaintext(credential))
         now = self._clock().isoformat()
 
-        def store(db: sqlite3.Connection) -> None:
+        def store(db: sqlite3.Connection) -> int:
             self._check_key_once(db)  # in the write transaction: no one writes in between
             db.execute(
                 "INSERT INTO vault_credentials (meeting_id, unit_id, kind, key_id, nonce,"
@@ -248,16 +248,17 @@ class Vault:
                 self.audit.append_unchecked(
                     meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
                 )
-            except sqlite3.Error:
+            except BaseException:  # a full disk, a damaged page, Ctrl-C, a failing clock
                 # The row must not outlive its audit entry, and this write has no savepoint
                 # in a chunk: the whole transaction goes, as after a crash (the chunk fails
                 # and the next run finishes it from the intents committed).
                 rollback(db)
                 raise
+            return self._group.losses  # a chunk lost from now on takes this row with it
 
         # In a chunk, no savepoint of its own (two statements fewer a credential).
-        self._group.write(store, single=self._group.in_chunk)
-        self._memory.stored(ids, credential)
+        written_at = self._group.write(store, single=self._group.in_chunk)
+        self._memory.stored(ids, credential, at=written_at)
 
     def get(self, meeting_id: str, unit_id: str, kind: str, *, channel: str = "") -> Credential:
         """Decrypt a unit's credential, and audit it as ``reveal`` (with ``channel``).

@@ -2,8 +2,6 @@
 by name: ``from scope_runs import …``; the processes are spawned, so this module is what
 they import)."""
 
-# ruff: noqa: E501 - roster rows read best one to a line
-
 from __future__ import annotations
 
 import multiprocessing
@@ -12,19 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.reconcile.province import province_roster
+
 # A province (T) with two districts (H1, H2), each with two communes. The province and the
 # districts sit in one Google event; each commune has a memory room of its own, whose login
 # goes to its officer.
-ROSTER = """\
-mã,tên tổ chức đảng,loại,trực thuộc,số đảng viên,địa điểm,cán bộ kỹ thuật,email,email nhận giấy mời
-T,Tỉnh ủy Hà Tĩnh,committee,,40,Hội trường Tỉnh ủy,Ngô Văn An,ktv.t@tinhuy.example.org,vp@tinhuy.example.org
-H1,Huyện ủy Cẩm Xuyên,district,T,30,Hội trường Huyện ủy Cẩm Xuyên,Lê Thị Bình,ktv.h1@cx.example.org,vp.h1@cx.example.org
-X11,Đảng ủy xã Cẩm Thành,commune,H1,25,Hội trường xã Cẩm Thành,Đỗ Văn Cường,ktv.x11@cx.example.org,bt.x11@cx.example.org
-X12,Đảng ủy xã Cẩm Quang,commune,H1,22,Hội trường xã Cẩm Quang,Phan Văn Dũng,ktv.x12@cx.example.org,bt.x12@cx.example.org
-H2,Huyện ủy Can Lộc,district,T,28,Hội trường Huyện ủy Can Lộc,Trần Thị Em,ktv.h2@cl.example.org,vp.h2@cl.example.org
-X21,Đảng ủy xã Thiên Lộc,commune,H2,24,Hội trường xã Thiên Lộc,Võ Văn Giang,ktv.x21@cl.example.org,bt.x21@cl.example.org
-X22,Đảng ủy xã Kim Song Trường,commune,H2,21,Hội trường xã Kim Song Trường,Hồ Thị Hoa,ktv.x22@cl.example.org,bt.x22@cl.example.org
-"""
+ROSTER = province_roster(2)
 
 MEETING = """\
 id: tinh-2024
