@@ -195,3 +195,23 @@ def test_the_ledger_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path)
         }
     assert modes["ledger.sqlite3"] == 0o600
     assert modes.get("ledger.sqlite3-wal", 0o600) == 0o600
+
+
+def test_a_ledger_of_the_previous_schema_is_read_without_an_open_first(tmp_path: Path) -> None:
+    """``status`` and a dry run read a schema-1 ledger (no settled table yet, issue 19);
+    the next writable open brings it up to date."""
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as first:
+        first.record_intent("m1", "k", "conference")
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE settled")
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with Ledger(path, read_only=True) as reader:
+        assert [e.key for e in reader.effects("m1")] == ["k"]
+    with Ledger(path) as writer:
+        assert writer.schema_version == SCHEMA_VERSION
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM settled").fetchone() == (0,)
+    db.close()

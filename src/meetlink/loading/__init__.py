@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,10 @@ class MeetingFile:
     meeting: Meeting
     roster: Roster
     lines: dict[KeyPath, int] = field(default_factory=dict, repr=False, compare=False)
+    sources: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
+    """Every file the loader read (the meeting file, the roster), each with the SHA-256 of
+    the very bytes it parsed ("" when the file changed while it was read): what
+    :mod:`meetlink.reconcile.settled` checks before it trusts an earlier run."""
 
     def line_of(self, *key: str | int) -> int:
         """The line a key path was written on (its nearest written parent when absent)."""
@@ -80,7 +85,8 @@ def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) 
     """
     path = Path(path)
     shown = str(path)
-    meeting, lines = read_meeting_file(path, platforms=platforms)
+    data = _meeting_bytes(path)
+    meeting, lines = _parse_meeting_bytes(data, shown, platforms)
     roster_path = _beside(path, meeting.roster) or path.parent
     problems: list[Problem] = []
     templates = _beside(path, meeting.templates)
@@ -105,7 +111,8 @@ def load_meeting(path: str | Path, *, platforms: Collection[str] | None = None) 
         problems.extend(empty_tracks(shown, meeting, roster, lines))
     if problems or roster is None:
         raise InputError(problems)
-    return MeetingFile(path, meeting, roster, lines)
+    sources = {path: hashlib.sha256(data).hexdigest(), Path(roster.source): roster.digest}
+    return MeetingFile(path, meeting, roster, lines, sources)
 
 
 def read_meeting_file(
@@ -119,10 +126,19 @@ def read_meeting_file(
     meetlink.errors.InputError: missing.yaml: the meeting file does not exist; check the path.
     """
     path = Path(path)
-    shown = str(path)
+    return _parse_meeting_bytes(_meeting_bytes(path), str(path), platforms)
+
+
+def _meeting_bytes(path: Path) -> bytes:
     if not path.is_file():
-        raise InputError.single(shown, "the meeting file does not exist; check the path.")
-    text, advice = read_utf8(path.read_bytes())
+        raise InputError.single(str(path), "the meeting file does not exist; check the path.")
+    return path.read_bytes()
+
+
+def _parse_meeting_bytes(
+    data: bytes, shown: str, platforms: Collection[str] | None
+) -> tuple[Meeting, dict[KeyPath, int]]:
+    text, advice = read_utf8(data)
     if text is None:
         raise InputError.single(shown, advice)
     return parse_meeting_text(text, shown, platforms=platforms)

@@ -263,12 +263,12 @@ def load_roster(path: str | Path) -> Roster:
     if not path.is_file():
         raise InputError.single(shown, "the roster file does not exist; check the `roster:` path.")
     before = _file_state(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    header, rows = read_table(path, known=_HEADER_KEYS)
+    data = path.read_bytes()  # read once: the digest is of the very bytes parsed
+    header, rows = read_table(path, known=_HEADER_KEYS, data=data)
     roster = _parse(shown, header, rows)
     if _file_state(path) != before:
         return roster  # saved again while it was read: no digest to vouch for the units
-    return Roster(roster.source, roster.units, roster.headers, digest)
+    return Roster(roster.source, roster.units, roster.headers, hashlib.sha256(data).hexdigest())
 
 
 def _file_state(path: Path) -> tuple[int, int, int]:

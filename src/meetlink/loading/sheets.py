@@ -65,9 +65,12 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP ASVS 1.2.10)."""
 
 
-def read_table(path: Path, *, known: Collection[str] = ()) -> tuple[list[str], Rows]:
+def read_table(
+    path: Path, *, known: Collection[str] = (), data: bytes | None = None
+) -> tuple[list[str], Rows]:
     """The header and the rows of a CSV or XLSX file; ``known`` holds the folded column
-    names (see :func:`meetlink.text.fold`) that decide a CSV's separator.
+    names (see :func:`meetlink.text.fold`) that decide a CSV's separator. ``data``: the
+    file's bytes, already read by the caller (the roster's digest is of the bytes parsed).
 
     Every cell comes back as meetlink wrote it: the ``'`` that :func:`spreadsheet_safe`
     puts before a formula's first character is taken off (:func:`spreadsheet_unescape`).
@@ -77,7 +80,7 @@ def read_table(path: Path, *, known: Collection[str] = ()) -> tuple[list[str], R
     field limit or a quote never closed. The caller checks that the file exists (it knows
     what to call it).
     """
-    _, header, rows = _read(path, known, 1)
+    _, header, rows = _read(path, known, 1, data)
     return header, rows
 
 
@@ -96,11 +99,13 @@ def read_titled_table(path: Path, *, known: Collection[str]) -> tuple[int, list[
     return _read(path, known, TITLE_ROWS)
 
 
-def _read(path: Path, known: Collection[str], search: int) -> tuple[int, list[str], Rows]:
+def _read(
+    path: Path, known: Collection[str], search: int, data: bytes | None = None
+) -> tuple[int, list[str], Rows]:
     if path.suffix.lower() in XLSX_SUFFIXES:
-        at, header, rows = _read_xlsx(path, known, search)
+        at, header, rows = _read_xlsx(path, known, search, data)
     else:
-        text, advice = read_utf8(path.read_bytes())
+        text, advice = read_utf8(path.read_bytes() if data is None else data)
         if text is None:
             raise InputError.single(str(path), advice)
         at, header, rows = _read_csv(text, known, str(path), search)
@@ -288,7 +293,9 @@ def _delimiter(text: str, known: Collection[str]) -> str:
 _MAX_EXPANSION, _EXPANSION_FLOOR = 100, 1024 * 1024
 
 
-def _read_xlsx(path: Path, known: Collection[str], search: int) -> tuple[int, list[str], Rows]:
+def _read_xlsx(
+    path: Path, known: Collection[str], search: int, data: bytes | None = None
+) -> tuple[int, list[str], Rows]:
     """The first sheet, read in openpyxl's streaming mode with the work bounded by the
     cells the file really holds, not by the size it declares; the header is the first row,
     or the first of ``search`` rows that :func:`_header_index` chooses.
@@ -302,9 +309,10 @@ def _read_xlsx(path: Path, known: Collection[str], search: int) -> tuple[int, li
         raise InputError.single(
             str(path), "reading XLSX needs openpyxl: run `pip install meetlink[xlsx]`."
         ) from None
-    _check_expansion(path)
+    source: Path | io.BytesIO = path if data is None else io.BytesIO(data)
+    _check_expansion(path, source)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()  # stop at the real data, whatever the file declares
@@ -340,10 +348,10 @@ def _read_xlsx(path: Path, known: Collection[str], search: int) -> tuple[int, li
     return at, header, iter(rows)
 
 
-def _check_expansion(path: Path) -> None:
-    size = path.stat().st_size
+def _check_expansion(path: Path, source: Path | io.BytesIO) -> None:
+    size = path.stat().st_size if isinstance(source, Path) else len(source.getbuffer())
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             expanded = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, OSError):
         return  # openpyxl says it is not a workbook

@@ -59,6 +59,7 @@ from meetlink.reconcile.records import (
     FINISH,
     INTENT,
     MIGRATIONS,
+    READABLE_FROM,
     SCHEMA_VERSION,
     SELECT_MANY,
     SELECT_ONE,
@@ -222,7 +223,7 @@ class Ledger:
         version = self._version()
         if version > SCHEMA_VERSION:
             raise self._newer(version)
-        if version < SCHEMA_VERSION:
+        if version < READABLE_FROM:  # later migrations add what only `open` uses
             raise LedgerError(
                 f"the ledger {self.path} was written by an older meetlink (schema {version}); "
                 "run `meetlink open` once, in a writable folder, to bring it up to date."

@@ -35,9 +35,11 @@ __all__ = [
     "FINISH",
     "INTENT",
     "MIGRATIONS",
+    "READABLE_FROM",
     "SCHEMA_VERSION",
     "SELECT_MANY",
     "SELECT_ONE",
+    "SETTLED_TABLE",
     "Effect",
     "EffectState",
     "LazyDetail",
@@ -62,9 +64,24 @@ EFFECTS_TABLE = """CREATE TABLE effects (
     )"""
 EFFECTS_INDEX = "CREATE INDEX effects_by_meeting ON effects (meeting_id, kind, state)"
 
+# A state folder's settled stamps (meetlink.reconcile.settled): SQLite only.
+SETTLED_TABLE = """CREATE TABLE settled (
+        meeting_file TEXT NOT NULL,
+        scope        TEXT NOT NULL,
+        meeting_id   TEXT NOT NULL,
+        stamp        TEXT NOT NULL,
+        sources      TEXT NOT NULL,
+        result       TEXT NOT NULL,
+        written_at   TEXT NOT NULL,
+        PRIMARY KEY (meeting_file, scope)
+    )"""
+
 # Each migration takes the schema from version i to i + 1; never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (f"{EFFECTS_TABLE};\n{EFFECTS_INDEX};",)
+MIGRATIONS: tuple[str, ...] = (f"{EFFECTS_TABLE};\n{EFFECTS_INDEX};", f"{SETTLED_TABLE};")
 SCHEMA_VERSION = len(MIGRATIONS)
+# The oldest schema a read-only reader (``status``, a dry run) reads: the settled table
+# (migration 2) is read and written by ``open`` only, which brings the file up to date.
+READABLE_FROM = 1
 
 # The columns of a row, in the order effect_from_row reads them.
 _COLUMNS = """key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,

@@ -13,7 +13,9 @@ those.
 A fault of the machine ends the run with a :class:`~meetlink.errors.LedgerError` sentence
 (exit code 1), never a traceback: a full disk ("free some disk space, then run again"), a
 damaged ledger (found when it is opened; "restore it from a backup") or a read-only state
-folder (said so before anything is done). A dry run opens the ledger read-only.
+folder (said so before anything is done). A dry run opens the ledger read-only. A re-run
+of files that have not changed since a run that found nothing to do is answered by the state
+folder's settled stamp (:mod:`meetlink.reconcile.settled`).
 
 Example:
     >>> from meetlink.reconcile import open_meeting
@@ -32,7 +34,7 @@ from pathlib import Path
 from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault, VaultKey, open_vault
-from meetlink.errors import InputError
+from meetlink.errors import InputError, LedgerError
 from meetlink.group_commit import storage_failure
 from meetlink.invites.pending import check_pending_templates
 from meetlink.invites.templates import Templates
@@ -40,6 +42,7 @@ from meetlink.loading import MeetingFile
 from meetlink.loading.meeting import InviteMode
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan, plan_meeting
+from meetlink.reconcile import settled
 from meetlink.reconcile.access import run_access, run_credentials
 from meetlink.reconcile.claims import LeftBehind
 from meetlink.reconcile.collector import without_collection
@@ -121,8 +124,10 @@ def open_meeting(
     ``secret_hook`` delivers the password half of a ``handout: split`` track (an SMS or
     chat gateway) — without one, that half waits for a printed slip. ``scope`` (a unit's
     id, ``--scope``) acts on that unit's part of the roster only (it and the units below
-    it; :mod:`meetlink.reconcile.scope`). Raises
-    :class:`~meetlink.errors.InputError` on bad input, and
+    it; :mod:`meetlink.reconcile.scope`). A re-run of unchanged files in a state folder,
+    after a run that found nothing to do, returns that run's result without working anything
+    out (:mod:`meetlink.reconcile.settled`; ``MEETLINK_FULL_RUN=1`` asks for the full run).
+    Raises :class:`~meetlink.errors.InputError` on bad input, and
     :class:`~meetlink.errors.VaultKeyError` for a key that does not open the vault, before
     anything is done.
 
@@ -132,12 +137,21 @@ def open_meeting(
         >>> result.ok                                                          # doctest: +SKIP
         True
     """
-    loaded = meeting if isinstance(meeting, MeetingFile) else load_meeting(meeting)
     environ = os.environ if env is None else env
+    cancel_sittings = tuple(cancel_sittings)
+    given = None if isinstance(meeting, MeetingFile) else Path(meeting)
+    stamped = given is not None and not dry_run and not cancel_sittings
+    if stamped and given is not None and not environ.get(settled.FULL_RUN_VAR):
+        hook = secret_hook is not None
+        done = _settled_result(given, state_dir, environ, scope, hook, vault_key, wait_for_lock)
+        if done is not None:
+            return done
+    loaded = meeting if isinstance(meeting, MeetingFile) else load_meeting(meeting)
     where = resolve_state(state_dir, loaded.path, environ)  # a folder, or a server's URL
     state = where.folder
     plan = plan_meeting(loaded.meeting, loaded.roster)
     part = _scope(loaded, plan, scope, cancel_sittings)
+    before = settled.inputs_before(loaded, state) if stamped and not where.server else None
     # The meeting's own templates are checked now: a mistake is exit 2 before anything is done.
     words = Templates.load(loaded.meeting.language, loaded.templates_folder)
     check_pending_templates(loaded.meeting.language, loaded.templates_folder)
@@ -177,10 +191,80 @@ def open_meeting(
                     ctx.result.left_to_host = len(left)
                 finally:
                     ctx.mail.close()
+                if isinstance(ledger, Ledger) and where.server is None and given is not None:
+                    _settle(ledger, loaded, ctx.result, given, scope, secret_hook, before, environ)
             return ctx.result
     finally:
         for adapter in adapters.values():
             adapter.close()
+
+
+def _settled_result(
+    path: Path,
+    state_dir: str | Path | None,
+    environ: Mapping[str, str],
+    scope: str | None,
+    hook: bool,
+    vault_key: VaultKey | None,
+    wait: float,
+) -> OpenResult | None:
+    """The result of the settled run, when nothing its stamp covers has changed since
+    (:mod:`meetlink.reconcile.settled`); else None, and the full run. The meeting's lock is
+    held and the vault key checked as in a full run (:class:`~meetlink.errors.LedgerBusy`,
+    :class:`~meetlink.errors.VaultKeyError`); any other failure here means the full run."""
+    where = resolve_state(state_dir, path, environ)
+    if where.server is not None or not where.exists():
+        return None
+    meeting_file = str(path.resolve())
+    try:
+        ledger = Ledger(where.folder / LEDGER_FILE)
+    except Exception:  # the full run says what is wrong
+        return None
+    with ledger:
+        try:
+            row = settled.read_settled(ledger, meeting_file, scope or "")
+        except Exception:  # an unreadable row: the full run
+            return None
+        if row is None:
+            return None
+        with ledger.lock(row.meeting_id, wait=wait):  # held by another run: as in a full run
+            try:
+                options = settled.options_text(scope, hook, where.folder, environ)
+                same = settled.still_settled(ledger, row, options)
+                result = settled.result_from(row.result, row.meeting_id, where.folder)
+            except Exception:  # whatever cannot be checked: the full run
+                return None
+            if not same:
+                return None
+            with _open_vault(where, ledger, vault_key, environ):
+                pass  # a key that does not open the vault is refused here, as in a full run
+            return result
+
+
+def _settle(
+    ledger: Ledger,
+    loaded: MeetingFile,
+    result: OpenResult,
+    given: Path,
+    scope: str | None,
+    secret_hook: SecretHook | None,
+    before: Mapping[str, str] | None,
+    environ: Mapping[str, str],
+) -> None:
+    """Stamp a settled run (or remove an earlier stamp); a stamp that cannot be written is
+    no failure of the run: the next run works everything out."""
+    hook = secret_hook is not None
+    with contextlib.suppress(LedgerError, OSError, ValueError):
+        settled.record_settled(
+            ledger,
+            loaded,
+            result,
+            meeting_file=str(given.resolve()),
+            scope=scope or "",
+            options=settled.options_text(scope, hook, result.state_dir, environ),
+            before=before,
+            secret_hook=hook,
+        )
 
 
 def _open_vault(

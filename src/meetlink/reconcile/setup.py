@@ -30,7 +30,14 @@ from meetlink.loading import MeetingFile, settings_problems
 from meetlink.loading.tracks import with_capacities
 from meetlink.planning import Plan
 
-__all__ = ["LineProgress", "Progress", "Silent", "load_meeting", "make_adapters"]
+__all__ = [
+    "LineProgress",
+    "Progress",
+    "Silent",
+    "load_meeting",
+    "make_adapters",
+    "setting_paths",
+]
 
 
 def load_meeting(path: str | Path) -> MeetingFile:
@@ -166,6 +173,45 @@ def make_adapters(
             adapter.close()
         raise InputError(problems)
     return adapters
+
+
+def setting_paths(loaded: MeetingFile, state: Path) -> list[Path] | None:
+    """Every file or folder a track's settings name, resolved as :func:`make_adapters`
+    resolves them (beside the meeting file; the platform's state folder under ``state``):
+    what an adapter may read when it is made. None when a track signs in by name
+    (``login``, ``login:NAME``: a sealed file or the OS keyring, outside what the settled
+    stamp of :mod:`meetlink.reconcile.settled` can vouch for).
+
+    Example:
+        >>> setting_paths(meetlink.load_meeting("examples/hatinh-2023-12/meeting.yaml"),
+        ...               Path(".meetlink"))  # doctest: +SKIP
+        []
+    """
+    found: list[Path] = []
+    for track in loaded.meeting.tracks:
+        try:
+            cls = get_adapter(track.platform)
+        except AdapterNotFound:
+            return None
+        raw = _settings(
+            cls, dict(track.settings), loaded.path.parent, state / "platforms" / track.id
+        )
+        lists = getattr(cls.settings_model, "path_lists", ())
+        for name, info in cls.settings_model.model_fields.items():
+            value = raw.get(name)
+            entries = value if isinstance(value, list) else [value]
+            if (name == "login" and value) or any(
+                isinstance(e, str) and e.startswith("login:") for e in entries
+            ):
+                return None
+            if _is_path(info.annotation) and isinstance(value, str | Path):
+                found.append(Path(value))
+            elif name in lists:
+                # a file's entry (addresses hold "@", names "login:"): read by the adapter
+                found.extend(
+                    Path(e) for e in entries if isinstance(e, str) and e and not {"@", ":"} & set(e)
+                )
+    return found
 
 
 def _ids_alike(loaded: MeetingFile, plan: Plan, track_id: str) -> bool:
