@@ -7,6 +7,7 @@ See :mod:`meetlink.reconcile.invitation_hashes`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -38,7 +39,8 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _again(meeting: Any) -> Any:
-    return open_meeting(meeting.path, http=meeting.store, vault_key=meeting.key)
+    full = {**os.environ, "MEETLINK_FULL_RUN": "1"}  # the full run, not the settled stamp's
+    return open_meeting(meeting.path, http=meeting.store, vault_key=meeting.key, env=full)
 
 
 def _acted(result: Any) -> set[tuple[str, str, str | None]]:

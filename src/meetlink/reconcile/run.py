@@ -14,8 +14,8 @@ A fault of the machine ends the run with a :class:`~meetlink.errors.LedgerError`
 (exit code 1), never a traceback: a full disk ("free some disk space, then run again"), a
 damaged ledger (found when it is opened; "restore it from a backup") or a read-only state
 folder (said so before anything is done). A dry run opens the ledger read-only. A re-run
-of files that have not changed since a run that found nothing to do is answered by the state
-folder's settled stamp (:mod:`meetlink.reconcile.settled`).
+of files unchanged since a settled run (the first open too, once its verify pass found
+nothing left) is answered by the folder's stamp (:mod:`meetlink.reconcile.settled`).
 
 Example:
     >>> from meetlink.reconcile import open_meeting
@@ -125,7 +125,7 @@ def open_meeting(
     chat gateway) — without one, that half waits for a printed slip. ``scope`` (a unit's
     id, ``--scope``) acts on that unit's part of the roster only (it and the units below
     it; :mod:`meetlink.reconcile.scope`). A re-run of unchanged files in a state folder,
-    after a run that found nothing to do, returns that run's result without working anything
+    after a settled run (the first too), returns a no-op run's result without working it
     out (:mod:`meetlink.reconcile.settled`; ``MEETLINK_FULL_RUN=1`` asks for the full run).
     Raises :class:`~meetlink.errors.InputError` on bad input, and
     :class:`~meetlink.errors.VaultKeyError` for a key that does not open the vault, before
@@ -192,11 +192,16 @@ def open_meeting(
                 finally:
                     ctx.mail.close()
                 if isinstance(ledger, Ledger) and where.server is None and given is not None:
-                    _settle(ledger, loaded, ctx.result, given, scope, secret_hook, before, environ)
+                    _close(adapters)  # their own files final (a room book compacted) first
+                    _settle(ledger, ctx, given, scope, before, environ)
             return ctx.result
     finally:
-        for adapter in adapters.values():
-            adapter.close()
+        _close(adapters)
+
+
+def _close(adapters: Mapping[str, ConferenceAdapter]) -> None:
+    for adapter in (a for a in adapters.values() if not a.closed):
+        adapter.close()
 
 
 def _settled_result(
@@ -243,27 +248,32 @@ def _settled_result(
 
 def _settle(
     ledger: Ledger,
-    loaded: MeetingFile,
-    result: OpenResult,
+    ctx: RunContext,
     given: Path,
     scope: str | None,
-    secret_hook: SecretHook | None,
     before: Mapping[str, str] | None,
     environ: Mapping[str, str],
 ) -> None:
     """Stamp a settled run (or remove an earlier stamp); a stamp that cannot be written is
-    no failure of the run: the next run works everything out."""
-    hook = secret_hook is not None
+    no failure of the run: the next run works everything out. A run that acted and ended
+    ok is stamped with the result of the next run when a dry pass over its own context
+    finds nothing left to do (:func:`~meetlink.reconcile.settled.noop_result`)."""
+    hook, acted = ctx.secret_hook is not None, ctx.result.ok and any(ctx.result.counts.values())
+    result = settled.noop_result(ctx, _all_actions) if acted else ctx.result
     with contextlib.suppress(LedgerError, OSError, ValueError):
+        if result is None:
+            settled.forget(ledger, str(given.resolve()), scope or "")
+            return
         settled.record_settled(
             ledger,
-            loaded,
+            ctx.loaded,
             result,
             meeting_file=str(given.resolve()),
             scope=scope or "",
             options=settled.options_text(scope, hook, result.state_dir, environ),
             before=before,
             secret_hook=hook,
+            acted=acted,
         )
 
 

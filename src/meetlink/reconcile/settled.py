@@ -1,12 +1,15 @@
-"""The settled stamp: a re-run of an ``open`` that found nothing to do, answered at once.
+"""The settled stamp: a re-run of a settled ``open`` (nothing left to do), answered at once.
 
 ``open`` works out the whole desired state and compares it with the ledger, even when
 nothing changed (1.5 s at 10,000 bridge points, issue 19). Like make and ninja, which skip a
 target whose inputs have not changed, a state folder remembers when a run was *settled*: a
-real run (not dry) that ended fully ok and found nothing at all to do — no failure, nothing
-created, updated or cancelled, no effect left at ``intent`` or ``failed``, no split hand-out
-whose password half still waits. That run writes one row of the ``settled`` table (keyed by
-the meeting file's resolved path and the ``--scope``), holding a SHA-256 stamp over:
+real run (not dry) that ended fully ok — no failure, no effect left at ``intent`` or
+``failed``, no split hand-out whose password half still waits — and either found nothing at
+all to do, or acted and then, in a dry pass over its own context (:func:`noop_result`: the
+dry run's actions against the ledger as the run left it, its desired state and the
+invitations' kept hashes reused), found that the next run would have nothing to do. That run
+writes one row of the ``settled`` table (keyed by the meeting file's resolved path and the
+``--scope``) with the result a full no-op run returns, and a SHA-256 stamp over:
 
 * meetlink's code: its version, the Python that runs it, every file of the installed
   package (path, size, modification time) and the site-packages folders (an install, an
@@ -20,7 +23,8 @@ the meeting file's resolved path and the ``--scope``), holding a SHA-256 stamp o
 * the ledger's own rows for the meeting: every effect (key, state, attempts, content hash,
   external id, join link, the length of its detail, the error, the time of its last write),
   the cancelled sittings among them, and the vault's rows (unit, kind, key id, nonce, the
-  length of the sealed text, when written: never a secret).
+  length of the sealed text, when written: never a secret);
+* the invitations' kept hashes (``invitation-hashes.json``) as the run left them.
 
 The next ``open`` of the same file with the same options (a path given, a state folder,
 no ``--cancel``, :data:`FULL_RUN_VAR` unset) reads the row, hashes the same things again
@@ -28,7 +32,8 @@ and, when the stamp is the same, returns the result the settled run returned, wi
 loading the roster or working anything out. The meeting's lock is held and the vault key is
 checked as in a full run. Any difference, a file missing, a row that cannot be read, or
 any error while checking: the full run, as if there were no stamp. A run that is not settled
-removes the row. A shared (PostgreSQL) ledger has no stamp: other workers change it.
+removes the row; so does one whose verify pass finds an action that is not a skip, or fails
+(never a wrong stamp). A shared (PostgreSQL) ledger has no stamp: other workers change it.
 
 Example:
     >>> digests([Path("no/such/file")])
@@ -45,7 +50,7 @@ import json
 import os
 import site
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +58,7 @@ from typing import Any
 from meetlink.adapters.registry import get_adapter
 from meetlink.errors import AdapterNotFound
 from meetlink.loading import MeetingFile
-from meetlink.reconcile.context import OpenResult
+from meetlink.reconcile.context import OpenResult, RunContext
 from meetlink.reconcile.diff import Action, Op
 from meetlink.reconcile.invitation_hashes import HASHES_FILE
 from meetlink.reconcile.keys import EffectKey, Kind
@@ -70,6 +75,7 @@ __all__ = [
     "forget",
     "inputs_before",
     "ledger_digest",
+    "noop_result",
     "read_settled",
     "record_settled",
     "stamp_of",
@@ -277,13 +283,17 @@ def record_settled(
     options: str,
     before: Mapping[str, str] | None,
     secret_hook: bool,
+    acted: bool = False,
 ) -> bool:
     """Write the row when the run was settled (see the module's text), else remove it.
 
     ``before``: the digests of :func:`extra_sources`, taken before they were read (None:
-    there is an input no stamp covers). Returns whether the row was written.
+    there is an input no stamp covers). ``acted``: the run acted (``result`` is then its
+    verify pass's, :func:`noop_result`), so the platforms' own folders in the state folder
+    (a room book, the provider's export) are taken as the run left them. Returns whether
+    the row was written.
     """
-    sources = _sources(loaded, before, result.state_dir)
+    sources = _sources(loaded, before, result.state_dir, acted=acted)
     meeting_id = loaded.meeting.id
     if sources is None or not _nothing_to_do(ledger, loaded, result, secret_hook):
         forget(ledger, meeting_file, scope)
@@ -298,18 +308,22 @@ def record_settled(
 
 
 def _sources(
-    loaded: MeetingFile, before: Mapping[str, str] | None, state: Path
+    loaded: MeetingFile, before: Mapping[str, str] | None, state: Path, *, acted: bool = False
 ) -> dict[str, str] | None:
     """The loader's files with the digests of the bytes it parsed, and the other inputs
-    when they are as they were before the run read them; None when one is not."""
+    when they are as they were before the run read them; None when one is not. ``acted``:
+    those inside the state folder (the platforms' own, which the run wrote under the
+    meeting's lock) as they are now."""
     if before is None or any(not digest for digest in loaded.sources.values()):
         return None
     sources = {str(path): digest for path, digest in loaded.sources.items()}
     if digests(loaded.sources) != sources:
         return None  # the meeting file or the roster changed since they were read
     after = digests(Path(p) for p in before)
-    if after != before:
-        return None
+    own = Path(state).resolve()
+    for path, digest in before.items():
+        if after[path] != digest and not (acted and Path(path).resolve().is_relative_to(own)):
+            return None
     # The invitations' kept hashes as this run left them: what the next full run would trust.
     return {**sources, **after, **digests([state / HASHES_FILE])}
 
@@ -334,6 +348,38 @@ def _nothing_to_do(
             if waiting and EffectKey.parse(effect.key).track in split:
                 return False
     return True
+
+
+# -- after a run that acted --------------------------------------------------------------------
+
+
+def noop_result(
+    ctx: RunContext, actions_now: Callable[[RunContext], list[Action]]
+) -> OpenResult | None:
+    """The result the next full run would return, when a run that acted ended fully ok
+    and a dry pass over its own context finds nothing left to do; else None (no stamp).
+
+    ``actions_now`` is the dry run's pass (every phase's actions against the ledger as the
+    run left it, the run's desired state and the invitations' kept hashes reused); every
+    action must be a skip. The result is the one a no-op run returns: no count, no
+    failure, the pass's actions (with their reasons, in the phases' order), the scope and
+    the conferences left to the office that hosts them as the run found them at its end.
+    A pass that fails gives None too: a stamp is never a failure of the run.
+    """
+    acted = ctx.result
+    if not acted.ok or acted.dry_run:
+        return None
+    try:
+        actions = actions_now(ctx)
+    except Exception:  # a pass that cannot be made: no stamp, the next run works it out
+        return None
+    if any(action.op != Op.NONE for action in actions):
+        return None
+    result = OpenResult(acted.meeting_id, acted.state_dir, acted.outbox, False)
+    result.where, result.scope, result.scope_points = acted.where, acted.scope, acted.scope_points
+    result.left_to_host = acted.left_to_host
+    result.actions = actions
+    return result
 
 
 # -- the result ------------------------------------------------------------------------------
