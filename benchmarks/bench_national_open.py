@@ -27,10 +27,12 @@ first handed the platform's conferences (the memory platform makes the same ids 
 for the same request, so this is the one platform every worker sees), and the conference is
 recorded once in the ledger by whichever worker claims it.
 
-Run: ``python benchmarks/bench_national_open.py [--points 31000] [--profile]``
+Run: ``python benchmarks/bench_national_open.py [--points 31000] [--profile] [--threads 1]
+[--no-floor]``
 (``--points 2000`` runs in a minute or two). With ``MEETLINK_PROFILE_DUMP=/tmp/p`` and
 ``--profile``, every worker is profiled and its statistics written to ``/tmp/p.<pid>.prof``
-(to compare what four workers do in all with what one does). The server's CPU is that of
+(to compare what four workers do in all with what one does); with ``MEETLINK_PROFILE_CPU=1``
+as well, the CPU time of each function instead of its wall time. The server's CPU is that of
 this benchmark's own server (its postmaster and the processes it started) only.
 """
 
@@ -113,7 +115,9 @@ def _hand_platform(meeting: Path) -> None:
         adapter.create(request)
 
 
-def _worker(meeting: str, state: str, key: str, start: Any, out: Any, profile: bool) -> None:
+def _worker(
+    meeting: str, state: str, key: str, start: Any, out: Any, profile: bool, threads: int
+) -> None:
     """One ``meetlink open`` process: wait for the others, open, report counts."""
     import os
 
@@ -123,10 +127,13 @@ def _worker(meeting: str, state: str, key: str, start: Any, out: Any, profile: b
     _hand_platform(Path(meeting))
     start.wait(timeout=600)
     began, cpu = time.monotonic(), time.process_time()
-    profiler = cProfile.Profile() if profile else None
+    # MEETLINK_PROFILE_CPU=1: each function's CPU time, not its wall time (a worker's waits
+    # for the server and for the other workers left out).
+    timer = time.process_time if os.environ.get("MEETLINK_PROFILE_CPU") else time.perf_counter
+    profiler = cProfile.Profile(timer) if profile else None
     if profiler is not None:
         profiler.enable()
-    result = open_meeting(meeting, state_dir=state)
+    result = open_meeting(meeting, state_dir=state, concurrency=threads)
     if profiler is not None:
         profiler.disable()
         dump = os.environ.get("MEETLINK_PROFILE_DUMP")
@@ -140,14 +147,15 @@ def _worker(meeting: str, state: str, key: str, start: Any, out: Any, profile: b
 
 
 def _run(
-    meetings: list[Path], states: list[str], key: str, profile: bool = False
+    meetings: list[Path], states: list[str], key: str, profile: bool = False, threads: int = 8
 ) -> tuple[float, list[Any]]:
     """Start one worker per meeting (and state), all at once; the wall time and their reports."""
     spawn = multiprocessing.get_context("spawn")
     start, out = spawn.Barrier(len(meetings)), spawn.Queue()
     workers = [
         spawn.Process(
-            target=_worker, args=(str(m), s, key, start, out, profile and (n == 0 or _DUMP))
+            target=_worker,
+            args=(str(m), s, key, start, out, profile and (n == 0 or _DUMP), threads),
         )
         for n, (m, s) in enumerate(zip(meetings, states, strict=True))
     ]
@@ -237,6 +245,18 @@ def main() -> None:
         action="store_true",
         help="profile the one-worker run and the first of four (to standard error)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=8,
+        help="each worker's calls at once (8, as meetlink open; 1 to profile every call, "
+        "which cProfile sees only on the main thread)",
+    )
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="only the PostgreSQL runs (one worker, four): the speed-up, sooner",
+    )
     args = parser.parse_args()
     reason = missing_reason()
     if reason is not None:
@@ -251,23 +271,31 @@ def main() -> None:
         one_url, many_url = server.new_database(), server.new_database()
         _POSTMASTER.append(_postmaster(server))
         meeting = _write_meeting(root / "one", args.points)
-        one, reports = _run([meeting], [one_url], key, args.profile)
+        one, reports = _run([meeting], [one_url], key, args.profile, args.threads)
         _check(reports, "the one-worker run")
         done = _effects(one_url)
         many_meeting = _write_meeting(root / "many", args.points)
-        many, reports = _run([many_meeting] * WORKERS, [many_url] * WORKERS, key, args.profile)
+        many, reports = _run(
+            [many_meeting] * WORKERS, [many_url] * WORKERS, key, args.profile, args.threads
+        )
         _check(reports, "a worker of four")
         if _effects(many_url) != done:
             raise SystemExit("four workers did not do the same effects as one")
         created = _created(reports)
         shares = [sum(ops.get("create", 0) for ops in r[3].values()) for r in reports]
         twice = {k: n - done.get(k, 0) for k, n in created.items() if n != done.get(k, 0)}
-        quarters = _quarters(root / "floor", _write_meeting(root / "split", args.points), WORKERS)
-        floor, reports = _run(quarters, [str(q.parent / ".meetlink") for q in quarters], key)
-        _check(reports, "a floor worker")
-        alone = _write_meeting(root / "sqlite", args.points)
-        sqlite, reports = _run([alone], [str(alone.parent / ".meetlink")], key)
-        _check(reports, "the one-worker SQLite run")
+        floor = sqlite = 0.0
+        if not args.no_floor:
+            split = _write_meeting(root / "split", args.points)
+            quarters = _quarters(root / "floor", split, WORKERS)
+            floor_states = [str(q.parent / ".meetlink") for q in quarters]
+            floor, reports = _run(quarters, floor_states, key, threads=args.threads)
+            _check(reports, "a floor worker")
+            alone = _write_meeting(root / "sqlite", args.points)
+            sqlite, reports = _run(
+                [alone], [str(alone.parent / ".meetlink")], key, threads=args.threads
+            )
+            _check(reports, "the one-worker SQLite run")
     effects = sum(done.values())
     print(f"effects: {effects} ({', '.join(f'{k} {n}' for k, n in sorted(done.items()))})")
     print(f"one worker, PostgreSQL ledger:    {one:8.2f} s")
@@ -276,6 +304,8 @@ def main() -> None:
         f"(goal >= 1.8x); effects done twice: {twice or 'none'}; each worker's share "
         f"{'/'.join(str(n) for n in sorted(shares, reverse=True))}"
     )
+    if args.no_floor:
+        return
     print(
         f"floor, split in {WORKERS} by hand, SQLite: {floor:6.2f} s   "
         f"ratio four workers / floor {many / floor:.2f}; best speed-up here {one / floor:.2f}x"

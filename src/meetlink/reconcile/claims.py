@@ -52,8 +52,9 @@ workers (or two offices' runs of different scopes) always agree on an effect's b
 
 GROUP_MOST, GROUP_LEAST, GROUP_SHARES = 250, 25, 16
 """A worker claims buckets a group at a time, the group carried out as one chunk: about a
-sixteenth of the phase (so several workers share it, and the last group, which the others
-wait for, is short), at least 25 and at most 250 actions."""
+sixteenth of the phase (so several workers share it), at least 25 and at most 250 actions,
+and towards the end a sixteenth of what is left (the last group, which the others wait for,
+is short)."""
 
 
 def bucket_of(key: EffectKey) -> str:
@@ -140,15 +141,21 @@ class ClaimBook:
     @staticmethod
     def groups(buckets: Mapping[str, list[Action]], size: int) -> list[list[str]]:
         """Consecutive buckets (in the order given) gathered until a group holds ``size``
-        actions or more: what a worker claims at once and carries out as one chunk."""
+        actions or more: what a worker claims at once and carries out as one chunk. Towards
+        the end of the list the groups get shorter (a sixteenth of what is left, at least
+        :data:`GROUP_LEAST`): the last group of a phase, which the other workers wait for,
+        is a short one."""
         out: list[list[str]] = []
-        held = size
+        left = sum(len(actions) for actions in buckets.values())
+        held = wanted = size
         for name, actions in buckets.items():
-            if held >= size:
+            if held >= wanted:
                 out.append([])
                 held = 0
+                wanted = min(size, max(GROUP_LEAST, -(-left // GROUP_SHARES)))
             out[-1].append(name)
             held += len(actions)
+            left -= len(actions)
         return out
 
     @staticmethod
@@ -191,6 +198,18 @@ class ClaimBook:
                 continue
             (todo if fresh == action else other).append(action)
         return todo, other
+
+    def unsettled(self, ledger: PostgresLedger, actions: list[Action]) -> list[Action]:
+        """A claimed group's actions less those the ledger already shows settled, told by
+        each row's state and content hash alone (one read, no detail): late in a phase most
+        groups a worker claims are another worker's finished ones, whose full rows it need
+        not read (issue 17). What is left is read whole and diffed by :meth:`fresh`."""
+        if not actions:
+            return []
+        found = ledger.states([str(a.key) for a in actions])
+        with self._lock:
+            hashes = self._hashes
+        return [a for a in actions if not _settled(a, found.get(str(a.key)), hashes)]
 
     def left_behind(self, ledger: PostgresLedger, actions: list[Action]) -> None:
         """At the end of a phase, after every bucket was claimed once: :class:`LeftBehind`
@@ -272,6 +291,26 @@ def _wanted_hash(action: Action, found: Effect | None, hashes: Mapping[EffectKey
     if lazy and _done_since(action, found):
         return found.content_hash
     return hashes[action.key]
+
+
+def _settled(
+    action: Action, found: tuple[EffectState, str] | None, hashes: Mapping[EffectKey, str]
+) -> bool:
+    """Whether the ledger's row (state, content hash; None: no row) says ``action`` has
+    nothing left to do, as :meth:`ClaimBook.fresh`'s diff would: a cancel of an effect
+    cancelled or never made; an effect done with the hash wanted (one another worker has
+    created since this run's diff: the hash that worker wrote, an invitation's not made
+    here for it). Anything else (an intent, a failure, a hash not made yet) is read whole."""
+    if action.op == Op.CANCEL:
+        return found is None or found[0] == EffectState.CANCELLED
+    if found is None or found[0] != EffectState.DONE or action.key not in hashes:
+        return False
+    if action.op == Op.CREATE and action.reason == REASON_NEW:
+        if isinstance(hashes, LazyHashes) and not hashes.made(action.key):
+            return True  # done since by another worker: its hash stands (_wanted_hash)
+    elif isinstance(hashes, LazyHashes) and not hashes.made(action.key):
+        return False  # the hash is made with the group's specs, in fresh
+    return hashes[action.key] == found[1]
 
 
 def _done_since(action: Action, found: Effect | None) -> bool:

@@ -397,10 +397,15 @@ class RunContext:
         access's login) are read once, and their writes sent together at the chunk's two
         commits. Returns the actions that read otherwise now (:meth:`ClaimBook.fresh`)."""
         try:
+            live = self.claims.unsettled(ledger, actions)  # others' finished: state, hash only
+            for _ in range(len(actions) - len(live)):
+                self.progress.advance()
+            if not live:
+                return []
             with ledger.chunk(self._make_durable):
-                ledger.remember([str(k) for a in actions for k in read_with(a.key)])
-                todo, other = self.claims.fresh(ledger, actions, self.desired.within, prepare)
-                for _ in range(len(actions) - len(todo)):
+                ledger.remember([str(k) for a in live for k in read_with(a.key)])
+                todo, other = self.claims.fresh(ledger, live, self.desired.within, prepare)
+                for _ in range(len(live) - len(todo)):
                     self.progress.advance()
                 if todo:
                     self._run_chunk(todo, work, claimed=True)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import threading
 import time
@@ -43,8 +42,8 @@ from typing import TYPE_CHECKING, Any
 from meetlink.errors import LedgerBusy, LedgerError
 from meetlink.reconcile import ledger as sqlite_ledger
 from meetlink.reconcile.ledger import Effect, EffectState
-from meetlink.reconcile.pg_chunk import ChunkTransaction, failed_row, finished_row, intent_row
-from meetlink.reconcile.records import LazyDetail
+from meetlink.reconcile.pg_chunk import ChunkTransaction
+from meetlink.reconcile.records import FAIL_WRITE, FINISH_WRITE, INTENT_WRITE, LazyDetail, Write
 from meetlink.reconcile.server_db import (
     SCHEMA_VERSION,
     Pool,
@@ -62,10 +61,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "PostgresLedger"]
 
-_COLUMNS = (
-    "key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,"
-    " detail, last_error, created_at, updated_at"
-)
 _SELECT_ONE = """
     SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
            detail, last_error, created_at, updated_at
@@ -74,6 +69,7 @@ _SELECT_KEYS = """
     SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
            detail, last_error, created_at, updated_at
     FROM effects WHERE key = ANY(%s)"""
+_SELECT_STATES = "SELECT key, state, content_hash FROM effects WHERE key = ANY(%s)"
 _SELECT_MANY = """
     SELECT key, meeting_id, kind, state, attempts, content_hash, external_id, join_url,
            detail, last_error, created_at, updated_at
@@ -113,7 +109,7 @@ class PostgresLedger(ChunkTransaction):
         # In a chunk: the rows of the keys it read at its start (:meth:`remember`; None: no
         # row), kept up to date by its writes, which wait to be sent together (``_queued``).
         self._known: dict[str, Effect | None] = {}
-        self._queued: list[tuple[str, tuple[Any, ...]]] = []
+        self._queued: list[tuple[str, Mapping[str, Any]]] = []
         self._before_commit: list[Callable[[], None]] = []
         self._holding = threading.local()
         self._db = connect(url, read_only=read_only)  # the session of locks and claims
@@ -295,6 +291,23 @@ class PostgresLedger(ChunkTransaction):
             rows = db.execute(_SELECT_KEYS, (keys,)).fetchall()
         return {row[0]: self._parse(row) for row in rows}
 
+    def states(self, keys: list[str]) -> dict[str, tuple[EffectState, str]]:
+        """The state and content hash of these keys' effects (those never attempted left
+        out), in one read without their details: enough to tell an effect done.
+
+        >>> PostgresLedger(url).states(["conference:main/s1"])  # doctest: +SKIP
+        {'conference:main/s1': (<EffectState.DONE: 'done'>, 'h1')}
+        """
+        with self._reading() as db:
+            rows = db.execute(_SELECT_STATES, (keys,)).fetchall()
+        try:
+            return {key: (EffectState(state), content_hash) for key, state, content_hash in rows}
+        except ValueError as exc:
+            raise LedgerError(
+                f"a record in the ledger at {self.where} is unreadable ({exc}); restore the "
+                "database from a backup, then run again."
+            ) from None
+
     def effects(
         self, meeting_id: str, *, kind: str | None = None, state: EffectState | None = None
     ) -> list[Effect]:
@@ -330,37 +343,33 @@ class PostgresLedger(ChunkTransaction):
             ) from None
 
     def _write(
-        self,
-        sql: str,
-        params: tuple[Any, ...],
-        *,
-        intent: bool = False,
-        key: str = "",
-        local: Callable[[Effect | None], Effect | None] | None = None,
+        self, write: Write, params: tuple[Any, ...], *, intent: bool = False
     ) -> Effect | None:
-        """One write. Outside a chunk it is committed at once (an ``intent`` waiting for the
-        server's disk). In a chunk it joins the chunk's transaction: an intent recorded in
-        :meth:`holding_intents` waits for :meth:`commit`, any other intent commits the
-        chunk so far (after its ``before_commit``), an outcome waits for the chunk's end.
-        A write to a key the chunk remembers (:meth:`remember`) is not sent at once: its row
-        is made here by ``local`` (what the statement does to it), and the statement waits
-        for the chunk's next commit, which sends every waiting one together."""
-        statement = f"{sql} RETURNING {_COLUMNS}"
+        """One write (:mod:`meetlink.reconcile.records`: its statement and the row it leaves
+        made from one table). Outside a chunk it is committed at once (an ``intent`` waiting
+        for the server's disk). In a chunk it joins the chunk's transaction: an intent
+        recorded in :meth:`holding_intents` waits for :meth:`commit`, any other intent
+        commits the chunk so far (after its ``before_commit``), an outcome waits for the
+        chunk's end. A write to a key the chunk remembers (:meth:`remember`) is not sent at
+        once: its row is made here (:meth:`~meetlink.reconcile.records.Write.row`), and the
+        statement waits for the chunk's next commit, which sends every waiting one together."""
+        named = write.named(params)
+        key = named["key"]
         if self._chunks:
             psycopg = driver()
             with self._lock:  # one thread at a time in the chunk's transaction
-                if local is not None and key in self._known:
-                    made = local(self._known[key])
+                if key in self._known:
+                    made = write.row(self._known[key], named, self.where)
                     if made is None:
                         return None
                     self._known[key] = made
-                    self._queued.append((sql, params))
+                    self._queued.append((write.postgres, named))
                     if intent and getattr(self._holding, "depth", 0) == 0:
                         self.commit()
                     return made
                 try:
                     self._send_queued()
-                    row = self._held_connection().execute(statement, params).fetchone()
+                    row = self._held_connection().execute(write.postgres, named).fetchone()
                 except psycopg.Error as exc:
                     raise server_failure(exc, self.url) from None
                 if intent and getattr(self._holding, "depth", 0) == 0:
@@ -370,9 +379,9 @@ class PostgresLedger(ChunkTransaction):
             if intent:
                 with db.transaction():
                     db.execute("SET LOCAL synchronous_commit = on")
-                    row = db.execute(statement, params).fetchone()
+                    row = db.execute(write.postgres, named).fetchone()
             else:
-                row = db.execute(statement, params).fetchone()
+                row = db.execute(write.postgres, named).fetchone()
         return self._parse(row) if row else None
 
     def record_intent(
@@ -386,29 +395,9 @@ class PostgresLedger(ChunkTransaction):
     ) -> Effect:
         """Write, and commit, that an effect is about to be attempted (attempts + 1); an
         external id, join link and detail already known are kept."""
-        now = _now()
-        text = _checked(detail)
-
-        told = json.loads(text) if detail is not None else None
-        local = functools.partial(
-            intent_row, key=key, meeting_id=meeting_id, kind=kind,
-            content_hash=content_hash, told=told, now=now,
-        )  # fmt: skip
-
-        written = self._write(
-            """INSERT INTO effects (key, meeting_id, kind, state, attempts, content_hash,
-                                    detail, created_at, updated_at)
-               VALUES (%s, %s, %s, 'intent', 1, %s, %s, %s, %s)
-               ON CONFLICT (key) DO UPDATE SET
-                   state = 'intent', attempts = effects.attempts + 1,
-                   content_hash = excluded.content_hash,
-                   detail = CASE WHEN %s THEN excluded.detail ELSE effects.detail END,
-                   updated_at = excluded.updated_at""",
-            (key, meeting_id, kind, content_hash, text, now, now, detail is not None),
-            intent=True,
-            key=key,
-            local=local,
-        )
+        now, text = _now(), _checked(detail)
+        params = (key, meeting_id, kind, content_hash, text, now, now, detail is not None)
+        written = self._write(INTENT_WRITE, params, intent=True)
         return _must(written, key)
 
     def record_done(
@@ -430,16 +419,7 @@ class PostgresLedger(ChunkTransaction):
     def record_failed(self, key: str, error: str) -> Effect:
         """Write that the last attempt failed for good (the next ``open`` tries again)."""
         _checked({"error": error})
-        now = _now()
-
-        local = functools.partial(failed_row, error=error, now=now)
-
-        written = self._write(
-            "UPDATE effects SET state = 'failed', last_error = %s, updated_at = %s WHERE key = %s",
-            (error, now, key),
-            key=key,
-            local=local,
-        )
+        written = self._write(FAIL_WRITE, (error, _now(), key))
         return _must(written, key)
 
     def _finish(
@@ -451,33 +431,9 @@ class PostgresLedger(ChunkTransaction):
         content_hash: str | None,
         detail: Mapping[str, Any] | None,
     ) -> Effect:
-        now, text = _now(), _checked(detail)
-
-        told = json.loads(text) if detail is not None else None
-        local = functools.partial(
-            finished_row, state=state, external_id=external_id, join_url=join_url,
-            content_hash=content_hash, told=told, now=now,
-        )  # fmt: skip
-
-        written = self._write(
-            """UPDATE effects SET state = %s, last_error = '',
-                   external_id = COALESCE(%s, external_id), join_url = COALESCE(%s, join_url),
-                   content_hash = COALESCE(%s, content_hash),
-                   detail = CASE WHEN %s THEN %s ELSE detail END, updated_at = %s
-               WHERE key = %s""",
-            (
-                state.value,
-                external_id,
-                join_url,
-                content_hash,
-                detail is not None,
-                text,
-                now,
-                key,
-            ),
-            key=key,
-            local=local,
-        )
+        text = _checked(detail)
+        parameters = (state.value, external_id, join_url, content_hash)
+        written = self._write(FINISH_WRITE, (*parameters, detail is not None, text, _now(), key))
         if written is None:
             raise LedgerError(f"no intent was recorded for '{key}'; record the intent first.")
         return written

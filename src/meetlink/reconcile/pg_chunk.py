@@ -8,30 +8,31 @@ the outcomes at the chunk's end, each commit on the server's disk and after the 
 claimed buckets (:mod:`meetlink.reconcile.claims`): while the worker holds them nobody else
 writes their rows, so :meth:`~ChunkTransaction.remember` reads those rows once, the chunk's
 reads of them are answered from that, and its writes to them wait to be sent together at
-the next commit, each row made here as its statement makes it on the server
-(:func:`intent_row`, :func:`finished_row`, :func:`failed_row`).
+the next commit, each row made here as its statement makes it on the server (both made
+from one table: :class:`~meetlink.reconcile.records.Write`).
 
-Example:
-    >>> intent_row(None, "invitation:main/s1/P1", "m1", "invitation", "h1", None, "t0").attempts
+Example (the row a chunk makes for a new intent, as the server would):
+    >>> from meetlink.reconcile.records import INTENT_WRITE
+    >>> params = ("invitation:main/s1/P1", "m1", "invitation", "h1", "{}", "t0", "t0", False)
+    >>> INTENT_WRITE.row(None, INTENT_WRITE.named(params), "db").attempts
     1
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from meetlink.reconcile.ledger import Effect, EffectState
+from meetlink.reconcile.ledger import Effect
 from meetlink.reconcile.server_db import Pool, driver, server_failure
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["ChunkTransaction", "failed_row", "finished_row", "intent_row"]
+__all__ = ["ChunkTransaction"]
 
 
 class ChunkTransaction:
@@ -43,7 +44,7 @@ class ChunkTransaction:
     _held: psycopg.Connection[Any] | None
     _chunks: int
     _known: dict[str, Effect | None]
-    _queued: list[tuple[str, tuple[Any, ...]]]
+    _queued: list[tuple[str, Mapping[str, Any]]]
     _before_commit: list[Callable[[], None]]
     _holding: threading.local
 
@@ -159,69 +160,3 @@ class ChunkTransaction:
                 db.autocommit = False
                 self._held = db
             return self._held
-
-
-def intent_row(
-    before: Effect | None,
-    key: str,
-    meeting_id: str,
-    kind: str,
-    content_hash: str,
-    told: Mapping[str, Any] | None,
-    now: str,
-) -> Effect:
-    """The row ``record_intent``'s statement leaves: a new one, or ``before`` once more
-    attempted (its external id, join link and, unless ``told``, detail kept)."""
-    if before is None:
-        return Effect(
-            key,
-            meeting_id,
-            kind,
-            EffectState.INTENT,
-            attempts=1,
-            content_hash=content_hash,
-            external_id=None,
-            join_url=None,
-            detail=dict(told or {}),
-            created_at=now,
-            updated_at=now,
-        )
-    return dataclasses.replace(
-        before,
-        state=EffectState.INTENT,
-        attempts=before.attempts + 1,
-        content_hash=content_hash,
-        detail=before.detail if told is None else dict(told),
-        updated_at=now,
-    )
-
-
-def finished_row(
-    before: Effect | None,
-    state: EffectState,
-    external_id: str | None,
-    join_url: str | None,
-    content_hash: str | None,
-    told: Mapping[str, Any] | None,
-    now: str,
-) -> Effect | None:
-    """The row an outcome's statement leaves (None: there was no intent to finish)."""
-    if before is None:
-        return None
-    return dataclasses.replace(
-        before,
-        state=state,
-        last_error="",
-        external_id=before.external_id if external_id is None else external_id,
-        join_url=before.join_url if join_url is None else join_url,
-        content_hash=before.content_hash if content_hash is None else content_hash,
-        detail=before.detail if told is None else dict(told),
-        updated_at=now,
-    )
-
-
-def failed_row(before: Effect | None, error: str, now: str) -> Effect | None:
-    """The row ``record_failed``'s statement leaves (None: there was no intent)."""
-    if before is None:
-        return None
-    return dataclasses.replace(before, state=EffectState.FAILED, last_error=error, updated_at=now)

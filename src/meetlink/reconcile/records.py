@@ -1,5 +1,7 @@
 """An effect as the ledger records it: :class:`Effect`, :class:`EffectState`, the table's
-migrations, and the row read back, its ``detail`` decoded only when something reads it.
+migrations, its writes (:class:`Write`: each one table, from which both ledgers' SQL and the
+row it leaves, worked out in memory, are made), and the row read back, its ``detail``
+decoded only when something reads it.
 
 A re-run compares content hashes: it reads every row of a meeting (50,000 at 10,000 bridge
 points) but needs the JSON detail of few (a conference's holds every point, 2.5 MB). So a
@@ -18,8 +20,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -32,8 +35,11 @@ __all__ = [
     "EFFECTS_INDEX",
     "EFFECTS_TABLE",
     "FAIL",
+    "FAIL_WRITE",
     "FINISH",
+    "FINISH_WRITE",
     "INTENT",
+    "INTENT_WRITE",
     "MIGRATIONS",
     "READABLE_FROM",
     "SCHEMA_VERSION",
@@ -43,6 +49,9 @@ __all__ = [
     "Effect",
     "EffectState",
     "LazyDetail",
+    "Set",
+    "Write",
+    "effect_from_fields",
     "effect_from_row",
 ]
 
@@ -95,32 +104,189 @@ SELECT_MANY = f"""
 # No ORDER BY: SQLite would sort whole rows, details and all (a third of reading them at
 # 10,000 points, issue 19); the caller sorts the rows by key (the same order: BINARY).
 
-# The writes return the row as written (RETURNING): one statement, no read back. Parameters:
-# key, meeting_id, kind, content_hash, detail, created_at, updated_at, whether the detail is
-# new. An intent of an effect already known keeps its external id, join link and (unless a
-# new one is given) its detail: an update keeps the id of what it updates.
-INTENT = f"""
-    INSERT INTO effects (key, meeting_id, kind, state, attempts, content_hash, detail,
-                         created_at, updated_at)
-    VALUES (?, ?, ?, 'intent', 1, ?, ?, ?, ?)
-    ON CONFLICT (key) DO UPDATE SET
-        state = 'intent', attempts = attempts + 1,
-        content_hash = excluded.content_hash,
-        detail = CASE WHEN ? THEN excluded.detail ELSE detail END,
-        updated_at = excluded.updated_at
-    RETURNING {_COLUMNS}"""  # noqa: S608 # nosec B608
-# state, external_id, join_url, content_hash, whether the detail is new, detail, updated_at, key
-FINISH = f"""
-    UPDATE effects SET state = ?, last_error = '',
-        external_id = COALESCE(?, external_id), join_url = COALESCE(?, join_url),
-        content_hash = COALESCE(?, content_hash),
-        detail = CASE WHEN ? THEN ? ELSE detail END, updated_at = ?
-    WHERE key = ?
-    RETURNING {_COLUMNS}"""  # noqa: S608 # nosec B608
-# last_error, updated_at, key
-FAIL = f"""
-    UPDATE effects SET state = 'failed', last_error = ?, updated_at = ? WHERE key = ?
-    RETURNING {_COLUMNS}"""  # noqa: S608 # nosec B608
+# The writes, each one table of what it does to a row's columns (:class:`Write`): its SQL for
+# either ledger (SQLite's ``?N``, PostgreSQL's ``%(name)s``) and the row it leaves, worked out
+# in memory (:meth:`Write.row`: the PostgreSQL ledger's chunk keeps the rows it holds up to
+# date without reading them back) are both made from that table, so they cannot drift apart.
+# Each returns the row as written (RETURNING): one statement, no read back.
+
+
+@dataclass(frozen=True)
+class Set:
+    """How a write sets one column: ``to`` a parameter's value (or, with ``value``, that
+    constant), ``plus`` a number (the column's value plus it), ``unless_null`` (the
+    parameter's value unless it is NULL: COALESCE), or ``when`` (the parameter's value when
+    the parameter so named is true, else the column's value)."""
+
+    to: str = ""
+    value: str | int | None = None
+    plus: int = 0
+    unless_null: bool = False
+    when: str = ""
+
+    def sql(self, column: str, mark: Callable[[str], str]) -> str:
+        """This setting as an SQL expression (``mark`` names a parameter)."""
+        if self.plus:
+            return f"effects.{column} + {self.plus}"
+        if not self.to:
+            return repr(self.value)  # a constant: 'intent', 1, ''
+        given = mark(self.to)
+        if self.unless_null:
+            return f"COALESCE({given}, effects.{column})"
+        if self.when:
+            return f"CASE WHEN {mark(self.when)} THEN {given} ELSE effects.{column} END"
+        return given
+
+    def value_in(self, before: Any, params: Mapping[str, Any]) -> Any:
+        """What this setting makes of a column that held ``before``, given ``params``."""
+        if self.plus:
+            return before + self.plus
+        if not self.to:
+            return self.value
+        given = params[self.to]
+        if self.unless_null:
+            return before if given is None else given
+        if self.when:
+            return given if params[self.when] else before
+        return given
+
+
+@dataclass(frozen=True)
+class Write:
+    """One of the ledger's writes to a row of ``effects``, keyed by the parameter ``key``:
+    ``new`` sets the columns of a row there was not (None: the write changes only a row
+    already there), ``update`` the columns of one already there. ``params`` are the names of
+    its parameters in the order the SQLite ledger passes them.
+
+    >>> FAIL_WRITE.params
+    ('last_error', 'updated_at', 'key')
+    """
+
+    params: tuple[str, ...]
+    update: Mapping[str, Set]
+    new: Mapping[str, Set] | None = None
+
+    def sql(self, mark: Callable[[str], str]) -> str:
+        """The statement, its parameters named by ``mark``."""
+        sets = ", ".join(f"{c} = {s.sql(c, mark)}" for c, s in self.update.items())
+        if self.new is None:
+            head = f"UPDATE effects SET {sets} WHERE key = {mark('key')}"  # noqa: S608 # nosec B608
+        else:
+            columns = ", ".join(self.new)
+            values = ", ".join(s.sql(c, mark) for c, s in self.new.items())
+            head = (
+                f"INSERT INTO effects ({columns}) VALUES ({values})"  # noqa: S608 # nosec B608
+                f" ON CONFLICT (key) DO UPDATE SET {sets}"
+            )
+        return f"{head} RETURNING {_COLUMNS}"
+
+    @functools.cached_property
+    def sqlite(self) -> str:
+        """The statement for the SQLite ledger (parameters by place, as ``params``)."""
+        return self.sql(lambda name: f"?{self.params.index(name) + 1}")
+
+    @functools.cached_property
+    def postgres(self) -> str:
+        """The statement for the PostgreSQL ledger (parameters by name: :meth:`named`)."""
+        return self.sql(lambda name: f"%({name})s")
+
+    def named(self, params: tuple[Any, ...]) -> dict[str, Any]:
+        """The parameters, given in the order of ``params``, by name."""
+        return dict(zip(self.params, params, strict=True))
+
+    def row(
+        self, before: Effect | None, params: Mapping[str, Any], where: str | Path
+    ) -> Effect | None:
+        """The row this write leaves where the row was ``before`` (None: no row), as the
+        statement leaves it on either ledger; None when it leaves none (an update of a row
+        that is not there)."""
+        if before is None:
+            if self.new is None:
+                return None
+            fields = dict(_DEFAULTS)
+            fields.update((c, s.value_in(None, params)) for c, s in self.new.items())
+        else:
+            fields = {c: getattr(before, c) for c in _ROW_FIELDS}
+            fields.update((c, s.value_in(fields[c], params)) for c, s in self.update.items())
+        return effect_from_fields(fields, where)
+
+
+# A row's columns as the table's defaults leave them (EFFECTS_TABLE: the columns a write
+# leaves unset).
+_DEFAULTS: dict[str, Any] = {
+    "attempts": 0,
+    "content_hash": "",
+    "external_id": None,
+    "join_url": None,
+    "detail": "{}",
+    "last_error": "",
+}
+
+# An intent: a new row, or one already known attempted once more; it keeps its external
+# id, join link and (unless a new one is given) its detail: an update keeps the id of what
+# it updates.
+INTENT_WRITE = Write(
+    params=(
+        "key",
+        "meeting_id",
+        "kind",
+        "content_hash",
+        "detail",
+        "created_at",
+        "updated_at",
+        "new_detail",
+    ),
+    new={
+        "key": Set(to="key"),
+        "meeting_id": Set(to="meeting_id"),
+        "kind": Set(to="kind"),
+        "state": Set(value="intent"),
+        "attempts": Set(value=1),
+        "content_hash": Set(to="content_hash"),
+        "detail": Set(to="detail"),
+        "created_at": Set(to="created_at"),
+        "updated_at": Set(to="updated_at"),
+    },
+    update={
+        "state": Set(value="intent"),
+        "attempts": Set(plus=1),
+        "content_hash": Set(to="content_hash"),
+        "detail": Set(to="detail", when="new_detail"),
+        "updated_at": Set(to="updated_at"),
+    },
+)
+# An outcome (done, cancelled): an external id, join link or hash not given is kept.
+FINISH_WRITE = Write(
+    params=(
+        "state",
+        "external_id",
+        "join_url",
+        "content_hash",
+        "new_detail",
+        "detail",
+        "updated_at",
+        "key",
+    ),
+    update={
+        "state": Set(to="state"),
+        "last_error": Set(value=""),
+        "external_id": Set(to="external_id", unless_null=True),
+        "join_url": Set(to="join_url", unless_null=True),
+        "content_hash": Set(to="content_hash", unless_null=True),
+        "detail": Set(to="detail", when="new_detail"),
+        "updated_at": Set(to="updated_at"),
+    },
+)
+# A failure: the last attempt failed for good.
+FAIL_WRITE = Write(
+    params=("last_error", "updated_at", "key"),
+    update={
+        "state": Set(value="failed"),
+        "last_error": Set(to="last_error"),
+        "updated_at": Set(to="updated_at"),
+    },
+)
+INTENT, FINISH, FAIL = INTENT_WRITE.sqlite, FINISH_WRITE.sqlite, FAIL_WRITE.sqlite
 
 
 class EffectState(StrEnum):
@@ -229,8 +395,15 @@ def effect_from_row(row: tuple[Any, ...], where: str | Path) -> Effect:
     fields = effect.__dict__
     fields.update(zip(_ROW_FIELDS, row, strict=True))
     fields["state"] = state
-    fields["detail"] = LazyDetail(row[8], row[0], where)
+    detail = row[8]  # a row written in memory may keep the detail read before (Write.row)
+    fields["detail"] = LazyDetail(detail, row[0], where) if isinstance(detail, str) else detail
     return effect
+
+
+def effect_from_fields(fields: Mapping[str, Any], where: str | Path) -> Effect:
+    """An :class:`Effect` from a row's columns by name (its detail JSON text, or a mapping
+    already read), as :func:`effect_from_row` makes it from the row."""
+    return effect_from_row(tuple(fields[name] for name in _ROW_FIELDS), where)
 
 
 _new = object.__new__

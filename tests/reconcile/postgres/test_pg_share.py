@@ -62,3 +62,39 @@ def test_an_invitation_another_worker_sent_is_not_hashed_to_find_it_done(
         assert (todo, other) == (ACTIONS[4:], [])  # four done meanwhile, two still to send
         assert asked == [KEYS[4:]]  # only those two are built
         assert not any(hashes.made(k) for k in KEYS)  # nor a hash made for the four
+
+
+def test_a_group_another_worker_finished_is_found_done_without_its_full_rows(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with PostgresLedger(postgres_url) as one, PostgresLedger(postgres_url) as two:
+        book = ClaimBook()
+        book.claimed(two, ACTIONS, lambda: ACTIONS, LazyHashes(_Unbuilt(), None))
+        _sent_by_another(one, KEYS[:4])
+
+        def full_rows(keys: list[str]) -> None:
+            raise AssertionError(f"the full rows of {keys} were read")
+
+        monkeypatch.setattr(two, "get_many", full_rows)
+        monkeypatch.setattr(two, "get", full_rows)
+        assert book.unsettled(two, ACTIONS) == ACTIONS[4:]  # by state and hash alone
+
+
+def test_what_another_worker_left_otherwise_is_read_whole(postgres_url: str) -> None:
+    access = [EffectKey.access("main", "s1", f"P{n}") for n in range(4)]
+    wanted = dict.fromkeys(access, "h")
+    actions = [Action(Op.CREATE, key, REASON_NEW) for key in access[:3]]
+    actions.append(Action(Op.CANCEL, access[3], "no longer in the meeting file"))
+    with PostgresLedger(postgres_url) as one, PostgresLedger(postgres_url) as two:
+        book = ClaimBook()
+        book.claimed(two, actions, lambda: actions, wanted)
+        for key, outcome in zip(access, ("h", "other", "failed", "cancelled"), strict=True):
+            one.record_intent("m1", str(key), "access", content_hash="h")
+            if outcome == "failed":
+                one.record_failed(str(key), "lỗi")
+            elif outcome == "cancelled":
+                one.record_cancelled(str(key))
+            else:
+                one.record_done(str(key), content_hash=outcome)
+        # done as wanted, and cancelled: settled; another hash, a failure: read whole
+        assert book.unsettled(two, actions) == actions[1:3]
