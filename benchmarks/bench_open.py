@@ -187,9 +187,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="meetlink-bench-open-") as folder:
         base = Path(folder)
         seconds: dict[str, float] = {}
+        processor: dict[str, float] = {}
         for platform in args.platform:
             (base / platform).mkdir()
+            cpu = time.process_time()
             seconds[platform] = first_open(base / platform, points, platform, args.concurrency)
+            processor[platform] = time.process_time() - cpu
         measured = next(iter(seconds))
         floor_seconds = floor(base / measured / ".meetlink", base / "floor")
         statements: dict[str, float] = {}
@@ -210,7 +213,8 @@ def main() -> None:
     for platform, taken in seconds.items():
         print(
             f"  {platform}: {taken:.1f} s, {taken * per:.2f} ms/point; "
-            f"ratio to the floor {taken / floor_seconds:.1f}"
+            f"ratio to the floor {taken / floor_seconds:.1f} "
+            f"(the run's own process: {processor[platform] * per:.2f} ms/point of processor)"
         )
     for platform, count in statements.items():
         print(f"  {platform}: {count:.1f} SQL statements a point (an open of {args.count_points})")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import urllib.parse
 import uuid
@@ -246,6 +247,12 @@ class InvitationSpec:
         >>> InvitationSpec.from_json(spec.to_json()) == spec  # doctest: +SKIP
         True
         """
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> str:
+        """:meth:`to_json`, made once per spec: a first ``open`` needs it for the content
+        hash and again for the ledger's record (the spec is frozen: it never changes)."""
         # Built by hand: dataclasses.asdict deep-copies, and `open` hashes every spec on
         # every run (10,000 points: seconds).
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

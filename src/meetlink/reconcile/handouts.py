@@ -52,9 +52,12 @@ def run_handouts(ctx: RunContext) -> None:
     ctx.run_all("hand-out", actions, lambda a: hand_out(ctx, a))
 
 
-def stored_credential(ctx: RunContext, access: EffectKey, channel: str) -> Credential:
+def stored_credential(
+    ctx: RunContext, access: EffectKey, channel: str, record: Effect | None = None
+) -> Credential:
     """The credential an access carries: the secret from the vault, the room and link from
-    the access's record (a login's own room is per conference)."""
+    the access's record (a login's own room is per conference); ``record``: that record as
+    the caller just read it (not read again)."""
     if access.point is None:  # an access key always names its point
         raise ValueError(f"{access} names no bridge point.")
     vault = ctx.must_vault()
@@ -62,7 +65,7 @@ def stored_credential(ctx: RunContext, access: EffectKey, channel: str) -> Crede
         secret = vault.get(
             ctx.meeting.id, access.point, vault_kind_for_login(access.track), channel=channel
         )
-        record = ctx.ledger.get(str(access))
+        record = record if record is not None else ctx.ledger.get(str(access))
         public = dict(record.detail) if record is not None else {}
         return secret.model_copy(
             update={k: public.get(k) for k in ("room", "server", "join_url") if public.get(k)}
@@ -104,7 +107,7 @@ def hand_out(ctx: RunContext, action: Action) -> Step[None]:
     track = ctx.tracks[request.track]
     replaces = bool(detail.get("replaces"))
     card = handout_card(ctx.plan, key.conference, key.point, version=version, replaces=replaces)
-    credential = stored_credential(ctx, access_key, "email")
+    credential = stored_credential(ctx, access_key, "email", issued)
     message = handout_message(
         card,
         credential,
