@@ -168,6 +168,10 @@ class ConferenceAdapter(abc.ABC):
     requires_officer: ClassVar[bool] = False
     credential_scope: ClassVar[CredentialScope] = CredentialScope.CONFERENCE
     capacity: ClassVar[int | None] = None  # participants one conference holds; None: no limit
+    # Whether its calls wait on a server (an HTTP API): a run then makes a chunk's calls from
+    # several threads. False for a platform kept on this machine (the memory platform, a room
+    # book), whose calls threads would only slow down: they contend for one interpreter.
+    calls_out: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -140,6 +140,7 @@ class JitsiAdapter(ConferenceAdapter):
     """
 
     name = "jitsi"
+    calls_out = False  # rooms are named (and tokens signed) on this machine
     settings_model = JitsiSettings
     capabilities = frozenset(
         {Capability.CREATE, Capability.UPDATE, Capability.CANCEL, Capability.ACCESS_LINK}

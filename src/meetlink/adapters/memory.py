@@ -160,6 +160,7 @@ class MemoryAdapter(ConferenceAdapter):
     invitations and batching. See the module docstring for an example."""
 
     name = "memory"
+    calls_out = False  # nothing leaves the process
     settings_model = MemorySettings
     capabilities = frozenset(Capability) - {Capability.PLATFORM_INVITES, Capability.BATCH}
     requires_officer = True

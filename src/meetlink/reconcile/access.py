@@ -44,7 +44,7 @@ def run_credentials(ctx: RunContext) -> None:
     its point left the meeting."""
     actions = ctx.actions(Kind.CREDENTIAL)
     ctx.result.plan(actions)
-    ctx.run_all("logins", actions, lambda a: _login_step(ctx, a))
+    ctx.run_all("logins", actions, lambda a: _login_step(ctx, a), waits=ctx.platforms_wait())
 
 
 def _login_step(ctx: RunContext, action: Action) -> Step[None]:
@@ -60,7 +60,7 @@ def run_access(ctx: RunContext) -> None:
     """Every point's access to every conference that exists."""
     actions = ctx.actions(Kind.ACCESS)
     ctx.result.plan(actions)
-    ctx.run_all("credentials", actions, lambda a: _access_step(ctx, a))
+    ctx.run_all("credentials", actions, lambda a: _access_step(ctx, a), waits=ctx.platforms_wait())
 
 
 def _access_step(ctx: RunContext, action: Action) -> Step[None]:

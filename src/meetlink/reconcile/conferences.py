@@ -42,7 +42,8 @@ def run_conferences(ctx: RunContext) -> None:
     for track_id, batch in by_track.items():
         _create_batch(ctx, track_id, batch, requests)
     ctx.progress.finish()
-    ctx.run_all("conference changes", others, lambda a: _change(ctx, a, requests))
+    changes = "conference changes"
+    ctx.run_all(changes, others, lambda a: _change(ctx, a, requests), waits=ctx.platforms_wait())
     ctx.conferences.clear()  # later phases read the conferences afresh
 
 

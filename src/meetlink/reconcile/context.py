@@ -31,7 +31,7 @@ from meetlink.credentials.vault import Vault
 from meetlink.errors import AdapterError, CredentialError, DeliveryError
 from meetlink.loading import MeetingFile
 from meetlink.loading.meeting import InviteMode, Meeting, Track
-from meetlink.mail.outbox import SentInvitation, sender_for
+from meetlink.mail.outbox import OutboxSender, SentInvitation, sender_for
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan
 from meetlink.reconcile.claims import ClaimBook, read_with
@@ -165,6 +165,15 @@ class Mail:
                     self._meeting.delivery, self._state, mode, sync_each=self._sync_each
                 )
             return sender
+
+    def waits(self) -> bool:
+        """Whether sending waits on a server: an SMTP server, or a caller's sender (not
+        known to be local). The outbox writes its files in a thread of its own: a run's
+        threads would only contend with it for the interpreter."""
+        if self._given is not None:
+            return not isinstance(self._given, OutboxSender)
+        smtp = self._meeting.delivery.smtp is not None
+        return smtp and any(t.invites != InviteMode.OUTBOX for t in self._tracks.values())
 
     def holds(self, message_id: str, track_id: str) -> bool:
         """Whether the track's sender keeps this message already (an outbox file): a lost
@@ -316,6 +325,10 @@ class RunContext:
         """Wait for the platform's rate limit before one call to it."""
         self.throttles[track_id].wait()
 
+    def platforms_wait(self) -> bool:
+        """Whether a platform's calls wait on a server (``ConferenceAdapter.calls_out``)."""
+        return any(adapter.calls_out for adapter in self.adapters.values())
+
     def attempt(self, action: Action, work: Callable[[], Step[None] | None]) -> None:
         """Run one action to its end; an expected failure is recorded and the run goes on."""
         step = self._begin(action, work)
@@ -328,12 +341,15 @@ class RunContext:
         actions: list[Action],
         work: Work,
         prepare: Callable[[list[EffectKey]], None] | None = None,
+        *,
+        waits: bool = True,
     ) -> None:
         """Carry out the actions that do something, with progress, a chunk at a time.
 
         The steps of a chunk (:mod:`meetlink.reconcile.steps`) are started one after the
         other, up to their intent; the chunk's intents are committed together; then the
-        calls are made (by ``concurrency`` threads) and their outcomes, vault and audit rows
+        calls are made (by ``concurrency`` threads when they ``wait`` on a server, else in
+        the run's own thread) and their outcomes, vault and audit rows
         committed together, after the outbox has made its files durable (``Mail.sync``).
         A work that is not a step runs whole when started, each intent committed at once.
         On a ledger several workers share (PostgreSQL), the chunks are the buckets the
@@ -343,7 +359,7 @@ class RunContext:
         todo = [a for a in actions if a.op != Op.NONE]
         self.progress.phase(name, len(todo))
         if isinstance(self.ledger, PostgresLedger):
-            self._run_shared(self.ledger, todo, work, prepare)
+            self._run_shared(self.ledger, todo, work, prepare, waits)
             self.progress.finish()
             return
         for start in range(0, len(todo), CHUNK_POINTS):
@@ -352,7 +368,7 @@ class RunContext:
                 if isinstance(self.ledger, Ledger):  # it commits after _make_durable
                     for adapter in self.adapters.values():
                         chunk.enter_context(adapter.deferring())  # flushed as it ends
-                self._run_chunk(todo[start : start + CHUNK_POINTS], work)
+                self._run_chunk(todo[start : start + CHUNK_POINTS], work, waits=waits)
         self.progress.finish()
 
     def _run_shared(
@@ -361,6 +377,7 @@ class RunContext:
         todo: list[Action],
         work: Work,
         prepare: Callable[[list[EffectKey]], None] | None = None,
+        waits: bool = True,
     ) -> None:
         """The phase's actions on a shared ledger, a group of buckets at a time
         (:mod:`meetlink.reconcile.claims`): the buckets of a group this worker can claim are
@@ -378,7 +395,7 @@ class RunContext:
                         held[name] = pending[name]
                 if granted:
                     mine = [a for name in group if name in granted for a in pending[name]]
-                    other += self._run_bucket(ledger, sorted(granted), mine, work, prepare)
+                    other += self._run_bucket(ledger, sorted(granted), mine, work, prepare, waits)
             pending = {name: actions for name, actions in pending.items() if name not in held}
             if pending and not held:
                 time.sleep(_POLL)  # every one left is another worker's now: wait for it
@@ -391,6 +408,7 @@ class RunContext:
         actions: list[Action],
         work: Work,
         prepare: Callable[[list[EffectKey]], None] | None = None,
+        waits: bool = True,
     ) -> list[Action]:
         """Carry out the actions still to do of claimed ``buckets``, as one chunk, then give
         the buckets back: their rows (and those their steps read: a hand-out's access, an
@@ -408,7 +426,7 @@ class RunContext:
                 for _ in range(len(live) - len(todo)):
                     self.progress.advance()
                 if todo:
-                    self._run_chunk(todo, work, claimed=True)
+                    self._run_chunk(todo, work, claimed=True, waits=waits)
         finally:
             ledger.release(buckets)
         return other
@@ -420,14 +438,16 @@ class RunContext:
         for adapter in self.adapters.values():
             adapter.sync()
 
-    def _run_chunk(self, chunk: list[Action], work: Work, *, claimed: bool = False) -> None:
+    def _run_chunk(
+        self, chunk: list[Action], work: Work, *, claimed: bool = False, waits: bool = True
+    ) -> None:
         begun: list[tuple[Action, Step[None]]] = []
         for action in chunk:
             step = self._begin(action, functools.partial(work, action), claimed=claimed)
             if step is not None:
                 begun.append((action, step))
         self.ledger.commit()  # the intents, before any call
-        if self.concurrency > 1 and len(begun) > 1:
+        if waits and self.concurrency > 1 and len(begun) > 1:
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
                 futures = [pool.submit(self._go_on, a, step) for a, step in begun]
                 for future in futures:

@@ -49,7 +49,7 @@ def run_handouts(ctx: RunContext) -> None:
     """Deliver every access issued and not yet delivered (or changed since)."""
     actions = ctx.actions(Kind.HANDOUT)
     ctx.result.plan(actions)
-    ctx.run_all("hand-out", actions, lambda a: hand_out(ctx, a))
+    ctx.run_all("hand-out", actions, lambda a: hand_out(ctx, a), waits=ctx.mail.waits())
 
 
 def stored_credential(

@@ -84,6 +84,7 @@ def run_invitations(ctx: RunContext) -> None:
         actions,
         lambda a: invite(ctx, a, wanted.invitations, floors, wanted.invitation_hashes),
         functools.partial(_prepare, wanted),
+        waits=ctx.mail.waits(),
     )
 
 

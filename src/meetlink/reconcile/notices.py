@@ -54,7 +54,7 @@ def run_notices(ctx: RunContext) -> None:
     """Send every notice wanted and not sent (or changed), retire those no longer wanted."""
     actions, wanted = notice_actions(ctx)
     ctx.result.plan(actions)
-    ctx.run_all("notices", actions, lambda a: send_notice(ctx, a, wanted))
+    ctx.run_all("notices", actions, lambda a: send_notice(ctx, a, wanted), waits=ctx.mail.waits())
 
 
 def send_notice(ctx: RunContext, action: Action, wanted: Notices) -> None:

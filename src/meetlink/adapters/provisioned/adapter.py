@@ -93,6 +93,7 @@ class ProvisionedAdapter(ConferenceAdapter):
     """
 
     name = "provisioned"
+    calls_out = False  # accounts are kept in a room book on this machine
     settings_model = ProvisionedSettings
     capabilities = frozenset(
         {
