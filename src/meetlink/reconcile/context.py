@@ -348,8 +348,8 @@ class RunContext:
 
         The steps of a chunk (:mod:`meetlink.reconcile.steps`) are started one after the
         other, up to their intent; the chunk's intents are committed together; then the
-        calls are made (by ``concurrency`` threads when they ``wait`` on a server, else in
-        the run's own thread) and their outcomes, vault and audit rows
+        calls are made (by ``concurrency`` threads when they ``wait`` on a server or the
+        ledger is one, else in the run's own thread) and their outcomes, vault and audit rows
         committed together, after the outbox has made its files durable (``Mail.sync``).
         A work that is not a step runs whole when started, each intent committed at once.
         On a ledger several workers share (PostgreSQL), the chunks are the buckets the
@@ -358,8 +358,8 @@ class RunContext:
         """
         todo = [a for a in actions if a.op != Op.NONE]
         self.progress.phase(name, len(todo))
-        if isinstance(self.ledger, PostgresLedger):
-            self._run_shared(self.ledger, todo, work, prepare, waits)
+        if isinstance(self.ledger, PostgresLedger):  # its reads and audit rows wait on it too
+            self._run_shared(self.ledger, todo, work, prepare, True)
             self.progress.finish()
             return
         for start in range(0, len(todo), CHUNK_POINTS):

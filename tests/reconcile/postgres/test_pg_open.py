@@ -193,3 +193,26 @@ def test_workers_killed_midway_leave_their_claims_to_a_finishing_run(
     out, err = finishing.communicate(timeout=300)
     assert finishing.returncode == 0, (out + err).decode()
     _check_exactly_once(workers, emulator, mailbox[0], killed=True)
+
+
+def test_on_a_shared_ledger_the_calls_are_made_by_threads(
+    open_it: Callable[..., OpenResult], postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared ledger's reads and audit rows wait on its server: a chunk's steps are carried
+    out by the run's threads there, whatever the platform (on a state folder the memory
+    platform and the outbox run in the run's own thread: tests/reconcile/test_run_threads.py)."""
+    import concurrent.futures
+
+    import meetlink.reconcile.context as context_module
+
+    started: list[int] = []
+
+    class Watched(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "ThreadPoolExecutor", Watched)
+    first = open_it(state_dir=postgres_url)
+    assert first.ok, first.failures
+    assert len(started) >= 3  # at least the logins', hand-outs' and invitations' chunks
