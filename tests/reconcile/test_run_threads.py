@@ -10,7 +10,6 @@ work, whichever way it runs.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ class Pools:
 
 
 @pytest.fixture
-def pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pools]:
+def pools(monkeypatch: pytest.MonkeyPatch) -> Pools:
     seen = Pools()
 
     class Watched(ThreadPoolExecutor):
@@ -52,7 +51,7 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pools]:
         run_all(self, name, *args, **kwargs)
 
     monkeypatch.setattr(context_module.RunContext, "run_all", named)
-    yield seen
+    return seen
 
 
 class Network:
