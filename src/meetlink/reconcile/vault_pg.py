@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -25,15 +24,14 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from pydantic import ValidationError
 
 from meetlink.credentials.audit import AuditAction, AuditEntry, AuditLog, refuse_secrets, utcnow
+from meetlink.credentials.credential import from_plaintext, plaintext
 from meetlink.credentials.key_check import key_refusal, refuse_a_new_key
 from meetlink.credentials.keys import VaultKey, load_vault_key
 from meetlink.credentials.sealing import opens, seal, unseal
-from meetlink.credentials.secret import Secret, reveal_unpinned
 from meetlink.credentials.vault import Credential, StoredCredential, Vault
-from meetlink.errors import CredentialError, TamperedCredential, VaultKeyError
+from meetlink.errors import CredentialError, VaultKeyError
 from meetlink.reconcile.server_db import connect, migrate, server_failure, shown_url
 
 __all__ = ["PostgresAuditLog", "PostgresVault", "open_postgres_vault"]
@@ -54,14 +52,6 @@ key are this one (or it has none), read from the two ends of the ``key_id`` inde
 the plan. (A ``NOT EXISTS`` of ``key_id < k OR key_id > k`` was planned, once the statement
 was prepared, as a scan of every row: most of the server's time in a first open of 31,000
 points, issue 17.)"""
-
-
-def _plaintext(credential: Credential) -> bytes:
-    """The credential as the vault seals it (the same bytes as the SQLite vault's)."""
-    fields: dict[str, Any] = {}
-    for name, value in credential:
-        fields[name] = reveal_unpinned(value) if isinstance(value, Secret) else value
-    return json.dumps(fields, sort_keys=True).encode("ascii")
 
 
 class PostgresAuditLog(AuditLog):
@@ -233,7 +223,7 @@ class PostgresVault(Vault):
         if not isinstance(credential, Credential):
             raise CredentialError("Pass a Credential to Vault.put.")
         ids = (meeting_id, unit_id, kind)
-        nonce, blob = seal(self._key, ids, _plaintext(credential))
+        nonce, blob = seal(self._key, ids, plaintext(credential))
         now = self._clock().isoformat()
         with self._tx() as db, db.pipeline():
             # Until this key is known to hold the vault's rows, one writer at a time: the
@@ -274,13 +264,7 @@ class PostgresVault(Vault):
                 "run `meetlink open` to issue one."
             )
         data = unseal(self._key, ids, row[0], bytes(row[1]), bytes(row[2]))
-        try:
-            credential = Credential.model_validate(json.loads(data))
-        except (ValueError, ValidationError):
-            raise TamperedCredential(
-                f"The stored credential of unit {unit_id} (meeting {meeting_id}, kind {kind}) "
-                "decrypts but is not a credential; revoke it and issue a new one."
-            ) from None
+        credential = from_plaintext(data, ids)
         with self._statement():
             self.audit.append_unchecked(
                 meeting_id,
