@@ -238,15 +238,21 @@ def test_a_missing_roster_is_said_by_the_full_run(meeting: Any, open_it: Open) -
         open_it()
 
 
-def test_a_wrong_vault_key_is_refused_on_the_fast_path(
-    meeting: Any, open_it: Open, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _settle(open_it)
+def _forbid_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next open must not load the meeting (it is answered from the stamp)."""
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the settled re-run loaded the meeting")
 
     monkeypatch.setattr(run_module, "load_meeting", boom)
+
+
+def test_a_wrong_vault_key_is_refused_on_the_fast_path(
+    meeting: Any, open_it: Open, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _settle(open_it)
+
+    _forbid_loading(monkeypatch)
     with pytest.raises(VaultKeyError):
         open_it(vault_key=VaultKey.generate())
 
@@ -256,10 +262,7 @@ def test_a_held_lock_is_busy_on_the_fast_path(
 ) -> None:
     _settle(open_it)
 
-    def boom(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the settled re-run loaded the meeting")
-
-    monkeypatch.setattr(run_module, "load_meeting", boom)
+    _forbid_loading(monkeypatch)
     with (
         meeting_lock(meeting.state / "ledger.sqlite3", "demo-open"),
         pytest.raises(LedgerBusy),

@@ -359,7 +359,7 @@ class RunContext:
         todo = [a for a in actions if a.op != Op.NONE]
         self.progress.phase(name, len(todo))
         if isinstance(self.ledger, PostgresLedger):  # its reads and audit rows wait on it too
-            self._run_shared(self.ledger, todo, work, prepare, True)
+            self._run_shared(self.ledger, todo, work, prepare)
             self.progress.finish()
             return
         for start in range(0, len(todo), CHUNK_POINTS):
@@ -377,7 +377,6 @@ class RunContext:
         todo: list[Action],
         work: Work,
         prepare: Callable[[list[EffectKey]], None] | None = None,
-        waits: bool = True,
     ) -> None:
         """The phase's actions on a shared ledger, a group of buckets at a time
         (:mod:`meetlink.reconcile.claims`): the buckets of a group this worker can claim are
@@ -395,7 +394,7 @@ class RunContext:
                         held[name] = pending[name]
                 if granted:
                     mine = [a for name in group if name in granted for a in pending[name]]
-                    other += self._run_bucket(ledger, sorted(granted), mine, work, prepare, waits)
+                    other += self._run_bucket(ledger, sorted(granted), mine, work, prepare)
             pending = {name: actions for name, actions in pending.items() if name not in held}
             if pending and not held:
                 time.sleep(_POLL)  # every one left is another worker's now: wait for it
@@ -408,7 +407,6 @@ class RunContext:
         actions: list[Action],
         work: Work,
         prepare: Callable[[list[EffectKey]], None] | None = None,
-        waits: bool = True,
     ) -> list[Action]:
         """Carry out the actions still to do of claimed ``buckets``, as one chunk, then give
         the buckets back: their rows (and those their steps read: a hand-out's access, an
@@ -426,7 +424,7 @@ class RunContext:
                 for _ in range(len(live) - len(todo)):
                     self.progress.advance()
                 if todo:
-                    self._run_chunk(todo, work, claimed=True, waits=waits)
+                    self._run_chunk(todo, work, claimed=True)  # threads: the server's trips wait
         finally:
             ledger.release(buckets)
         return other
