@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 from meetlink.adapters.base import CredentialScope
 from meetlink.errors import CredentialError
 from meetlink.reconcile.context import RunContext
@@ -35,6 +37,7 @@ from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState
 from meetlink.reconcile.steps import Intent, Step
+from meetlink.reconcile.vault_pg import PostgresVault
 
 __all__ = ["run_access", "run_credentials"]
 
@@ -60,7 +63,24 @@ def run_access(ctx: RunContext) -> None:
     """Every point's access to every conference that exists."""
     actions = ctx.actions(Kind.ACCESS)
     ctx.result.plan(actions)
-    ctx.run_all("credentials", actions, lambda a: _access_step(ctx, a), waits=ctx.platforms_wait())
+    ctx.run_all(
+        "credentials",
+        actions,
+        lambda a: _access_step(ctx, a),
+        functools.partial(_read_logins, ctx),
+        waits=ctx.platforms_wait(),
+    )
+
+
+def _read_logins(ctx: RunContext, keys: list[EffectKey]) -> None:
+    """On a shared ledger, the logins a claimed group of accesses joins to their conferences
+    (a platform with one account per point), read from the vault in one statement."""
+    if isinstance(ctx.vault, PostgresVault):
+        ctx.vault.remember(
+            (ctx.meeting.id, key.point, vault_kind_for_login(key.track))
+            for key in keys
+            if key.point and ctx.desired.scope(key.track) == CredentialScope.POINT
+        )
 
 
 def _access_step(ctx: RunContext, action: Action) -> Step[None]:

@@ -3,7 +3,8 @@
 A :class:`RunContext` is frozen: its phases read it and act through it (the ledger, the
 vault, the adapters, the mail) but never set an attribute on it. What changes during a run
 lives in objects made for it: :class:`OpenResult` (counts and failures, under a lock),
-:class:`Mail` (one sender per delivery mode, made on first use) and :class:`ConferenceCache`
+:class:`~meetlink.reconcile.senders.Mail` (one sender per delivery mode, made on first
+use) and :class:`ConferenceCache`
 (a conference's ledger record, read once per run: it holds the whole request, every point;
 :mod:`meetlink.reconcile.run_caches`).
 
@@ -23,16 +24,13 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
 from meetlink.credentials.vault import Vault
 from meetlink.errors import AdapterError, CredentialError, DeliveryError
 from meetlink.loading import MeetingFile
-from meetlink.loading.meeting import InviteMode, Meeting, Track
-from meetlink.mail.outbox import OutboxSender, SentInvitation, sender_for
-from meetlink.mail.sender import InviteSender
+from meetlink.loading.meeting import Meeting, Track
 from meetlink.planning import Plan
 from meetlink.reconcile.claims import ClaimBook, read_with
 from meetlink.reconcile.desired import DesiredState, Wanted
@@ -42,15 +40,16 @@ from meetlink.reconcile.ledger import Effect, Ledger, LedgerStore
 from meetlink.reconcile.ledger_pg import PostgresLedger
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.run_caches import ConferenceCache, CredentialCache
+from meetlink.reconcile.senders import Mail
 from meetlink.reconcile.setup import Progress
 from meetlink.reconcile.steps import CHUNK_POINTS, Step, carry_out
+from meetlink.reconcile.vault_pg import PostgresVault
 
 __all__ = [
     "EXPECTED",
     "ConferenceCache",
     "CredentialCache",
     "Failure",
-    "Mail",
     "OpenResult",
     "RunContext",
 ]
@@ -59,6 +58,7 @@ EXPECTED = (AdapterError, CredentialError, DeliveryError)
 """What one effect may fail with without stopping the others."""
 
 _POLL = 0.05  # seconds between two tries of a bucket another worker holds
+_nothing = contextlib.nullcontext
 
 _READS: dict[Kind | None, tuple[Kind, ...]] = {
     None: (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION),
@@ -120,89 +120,6 @@ class OpenResult:
         """Add actions to what the run shows it would do (or did)."""
         with self._lock:
             self.actions.extend(actions)
-
-
-class Mail:
-    """One sender per delivery mode, made on first use; or the caller's one sender for all.
-
-    Sends one message at a time: SMTP reuses one connection. ``sync_each=False``: the
-    outbox made here leaves its fsyncs to :meth:`sync`, which the ledger calls before it
-    commits a chunk's outcomes (a ledger that commits each write on its own needs True).
-    """
-
-    def __init__(
-        self,
-        meeting: Meeting,
-        state: Path,
-        given: InviteSender | None,
-        *,
-        sync_each: bool = True,
-    ) -> None:
-        self._meeting, self._state, self._given = meeting, state, given
-        self._sync_each = sync_each
-        self._made: dict[InviteMode, InviteSender] = {}
-        self._lock = threading.Lock()
-        self._tracks = {t.id: t for t in meeting.tracks}
-
-    def send(self, message: Any, track_id: str, recipients: Iterable[str] | None = None) -> Any:
-        """Send through the track's sender (SMTP, or the outbox for ``invites: outbox`` or
-        when no SMTP is configured); ``recipients``: to these of its recipients only (a
-        resend to those a server refused), if the sender can (``send_to``)."""
-        sender = self._sender(track_id)
-        send_to = getattr(sender, "send_to", None)
-        with self._lock:
-            if recipients is not None and callable(send_to):
-                return send_to(message, recipients)
-            return sender.send(message)
-
-    def _sender(self, track_id: str) -> InviteSender:
-        mode = self._tracks[track_id].invites
-        mode = InviteMode.EMAIL if mode == InviteMode.PLATFORM else mode
-        with self._lock:
-            sender = self._given or self._made.get(mode)
-            if sender is None:
-                sender = self._made[mode] = sender_for(
-                    self._meeting.delivery, self._state, mode, sync_each=self._sync_each
-                )
-            return sender
-
-    def waits(self) -> bool:
-        """Whether sending waits on a server: an SMTP server, or a caller's sender (not
-        known to be local). The outbox writes its files in a thread of its own: a run's
-        threads would only contend with it for the interpreter."""
-        if self._given is not None:
-            return not isinstance(self._given, OutboxSender)
-        smtp = self._meeting.delivery.smtp is not None
-        return smtp and any(t.invites != InviteMode.OUTBOX for t in self._tracks.values())
-
-    def holds(self, message_id: str, track_id: str) -> bool:
-        """Whether the track's sender keeps this message already (an outbox file): a lost
-        ledger is then recovered instead of the message sent twice."""
-        holds = getattr(self._sender(track_id), "holds", None)
-        return bool(holds(message_id)) if callable(holds) else False
-
-    def last_sent(self, uid: str, track_id: str) -> SentInvitation | None:
-        """The last invitation of event ``uid`` the track's sender keeps (an outbox), if any."""
-        last_sent = getattr(self._sender(track_id), "last_sent", None)
-        found = last_sent(uid) if callable(last_sent) else None
-        return found if isinstance(found, SentInvitation) else None
-
-    def sync(self) -> None:
-        """Make durable what the senders wrote since the last sync (the outbox fsyncs its
-        new files and its folder): a chunk's outcomes are committed after this."""
-        with self._lock:
-            senders = [self._given] if self._given is not None else list(self._made.values())
-        for sender in senders:
-            sync = getattr(sender, "sync", None)
-            if callable(sync):
-                sync()
-
-    def close(self) -> None:
-        """Close the senders made here (not a caller's)."""
-        for made in self._made.values():
-            close = getattr(made, "close", None)
-            if callable(close):
-                close()
 
 
 @dataclass(frozen=True)
@@ -348,18 +265,19 @@ class RunContext:
 
         The steps of a chunk (:mod:`meetlink.reconcile.steps`) are started one after the
         other, up to their intent; the chunk's intents are committed together; then the
-        calls are made (by ``concurrency`` threads when they ``wait`` on a server or the
-        ledger is one, else in the run's own thread) and their outcomes, vault and audit rows
-        committed together, after the outbox has made its files durable (``Mail.sync``).
+        calls are made (by ``concurrency`` threads when they ``wait`` on a server, else in
+        the run's own thread) and their outcomes, vault and audit rows committed together,
+        after the outbox has made its files durable (``Mail.sync``).
         A work that is not a step runs whole when started, each intent committed at once.
         On a ledger several workers share (PostgreSQL), the chunks are the buckets the
         workers claim (:meth:`_run_shared`), and ``prepare`` is given each claimed group's
-        keys first (what the work reads built for that group alone: invitations' specs).
+        keys first (what the work reads built or read for that group alone: invitations'
+        specs, hand-outs' secrets).
         """
         todo = [a for a in actions if a.op != Op.NONE]
         self.progress.phase(name, len(todo))
-        if isinstance(self.ledger, PostgresLedger):  # its reads and audit rows wait on it too
-            self._run_shared(self.ledger, todo, work, prepare)
+        if isinstance(self.ledger, PostgresLedger):
+            self._run_shared(self.ledger, todo, work, prepare, waits=waits)
             self.progress.finish()
             return
         for start in range(0, len(todo), CHUNK_POINTS):
@@ -377,6 +295,8 @@ class RunContext:
         todo: list[Action],
         work: Work,
         prepare: Callable[[list[EffectKey]], None] | None = None,
+        *,
+        waits: bool = True,
     ) -> None:
         """The phase's actions on a shared ledger, a group of buckets at a time
         (:mod:`meetlink.reconcile.claims`): the buckets of a group this worker can claim are
@@ -394,7 +314,9 @@ class RunContext:
                         held[name] = pending[name]
                 if granted:
                     mine = [a for name in group if name in granted for a in pending[name]]
-                    other += self._run_bucket(ledger, sorted(granted), mine, work, prepare)
+                    other += self._run_bucket(
+                        ledger, sorted(granted), mine, work, prepare, waits=waits
+                    )
             pending = {name: actions for name, actions in pending.items() if name not in held}
             if pending and not held:
                 time.sleep(_POLL)  # every one left is another worker's now: wait for it
@@ -407,24 +329,29 @@ class RunContext:
         actions: list[Action],
         work: Work,
         prepare: Callable[[list[EffectKey]], None] | None = None,
+        *,
+        waits: bool = True,
     ) -> list[Action]:
         """Carry out the actions still to do of claimed ``buckets``, as one chunk, then give
         the buckets back: their rows (and those their steps read: a hand-out's access, an
         access's login) are read once, and their writes sent together at the chunk's two
-        commits. Returns the actions that read otherwise now (:meth:`ClaimBook.fresh`)."""
+        commits, the vault's before them (:mod:`meetlink.reconcile.vault_chunk`): nothing a
+        step does waits on the server, and threads are for ``waits`` (a platform's calls,
+        an SMTP server). Returns the actions that read otherwise now (:meth:`ClaimBook.fresh`)."""
         try:
             live = self.claims.unsettled(ledger, actions)  # others' finished: state, hash only
             for _ in range(len(actions) - len(live)):
                 self.progress.advance()
             if not live:
                 return []
-            with ledger.chunk(self._make_durable):
+            vault = self.vault if isinstance(self.vault, PostgresVault) else None
+            with ledger.chunk(self._make_durable), vault.deferring() if vault else _nothing():
                 ledger.remember([str(k) for a in live for k in read_with(a.key)])
                 todo, other = self.claims.fresh(ledger, live, self.desired.within, prepare)
                 for _ in range(len(live) - len(todo)):
                     self.progress.advance()
                 if todo:
-                    self._run_chunk(todo, work, claimed=True)  # threads: the server's trips wait
+                    self._run_chunk(todo, work, claimed=True, waits=waits)
         finally:
             ledger.release(buckets)
         return other
@@ -435,6 +362,8 @@ class RunContext:
         self.mail.sync()
         for adapter in self.adapters.values():
             adapter.sync()
+        if isinstance(self.vault, PostgresVault):  # the credentials the outcomes speak of
+            self.vault.flush()
 
     def _run_chunk(
         self, chunk: list[Action], work: Work, *, claimed: bool = False, waits: bool = True

@@ -47,13 +47,7 @@ from meetlink.reconcile.access import run_access, run_credentials
 from meetlink.reconcile.claims import LeftBehind
 from meetlink.reconcile.collector import without_collection
 from meetlink.reconcile.conferences import run_conferences
-from meetlink.reconcile.context import (
-    ConferenceCache,
-    CredentialCache,
-    Mail,
-    OpenResult,
-    RunContext,
-)
+from meetlink.reconcile.context import ConferenceCache, CredentialCache, OpenResult, RunContext
 from meetlink.reconcile.desired import DesiredState
 from meetlink.reconcile.diff import Action
 from meetlink.reconcile.handouts import run_handouts
@@ -65,6 +59,7 @@ from meetlink.reconcile.ledger_pg import PostgresLedger
 from meetlink.reconcile.notices import notice_actions, run_notices
 from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.scope import Scope
+from meetlink.reconcile.senders import Mail
 from meetlink.reconcile.setup import Progress, Silent, load_meeting, make_adapters
 from meetlink.reconcile.state import (
     LEDGER_FILE,

@@ -33,25 +33,11 @@ from meetlink.credentials.sealing import opens, seal, unseal
 from meetlink.credentials.vault import Credential, StoredCredential, Vault
 from meetlink.errors import CredentialError, VaultKeyError
 from meetlink.reconcile.server_db import connect, migrate, server_failure, shown_url
+from meetlink.reconcile.vault_chunk import PUT, Pending, VaultChunk
 
-__all__ = ["PostgresAuditLog", "PostgresVault", "open_postgres_vault"]
+__all__ = ["PUT", "PostgresAuditLog", "PostgresVault", "open_postgres_vault"]
 
 _CANARY_ROWS = 3
-
-PUT = (
-    "INSERT INTO vault_credentials (meeting_id, unit_id, kind, key_id, nonce, ciphertext,"
-    " created_at, updated_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s"
-    " WHERE COALESCE((SELECT MIN(key_id) FROM vault_credentials) = %s"
-    " AND (SELECT MAX(key_id) FROM vault_credentials) = %s, TRUE)"
-    " ON CONFLICT (meeting_id, unit_id, kind) DO UPDATE SET key_id = excluded.key_id,"
-    " nonce = excluded.nonce, ciphertext = excluded.ciphertext,"
-    " updated_at = excluded.updated_at RETURNING 1"
-)
-"""A credential stored, unless the vault holds a row of another key: its lowest and highest
-key are this one (or it has none), read from the two ends of the ``key_id`` index whatever
-the plan. (A ``NOT EXISTS`` of ``key_id < k OR key_id > k`` was planned, once the statement
-was prepared, as a scan of every row: most of the server's time in a first open of 31,000
-points, issue 17.)"""
 
 
 class PostgresAuditLog(AuditLog):
@@ -64,8 +50,12 @@ class PostgresAuditLog(AuditLog):
         url: str,
         *,
         clock: Callable[[], datetime] = utcnow,
+        pending: Pending | None = None,
+        flush: Callable[[], None] = lambda: None,
     ) -> None:
         self._pg, self._pg_lock, self._url, self._clock = db, lock, url, clock
+        # In a chunk of ``open`` (the vault's ``deferring``) an entry waits for its flush.
+        self._pending, self._flush = pending or Pending(), flush
 
     def close(self) -> None:
         """The vault closes the shared connection."""
@@ -90,6 +80,10 @@ class PostgresAuditLog(AuditLog):
             ) from None
         refuse_secrets(channel=channel, actor=actor, detail=detail)
         with self._pg_lock:
+            if self._pending.depth:  # sent with the chunk's credentials, before its outcomes
+                at = self._clock()
+                entry = AuditEntry(0, at, meeting_id, unit_id, kind, channel, actor, detail)
+                return self._pending.audit(entry)
             try:
                 return self.append_unchecked(
                     meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
@@ -119,8 +113,9 @@ class PostgresAuditLog(AuditLog):
         return AuditEntry(row[0], at, meeting_id, unit_id, action, channel, actor, detail)
 
     def entries(self, meeting_id: str) -> list[AuditEntry]:
-        """Every entry of one meeting, oldest first."""
+        """Every entry of one meeting, oldest first (a chunk's waiting ones sent first)."""
         with self._pg_lock:
+            self._flush()
             try:
                 rows = self._pg.execute(
                     "SELECT id, at, meeting_id, unit_id, action, channel, actor, detail"
@@ -135,7 +130,7 @@ class PostgresAuditLog(AuditLog):
         ]
 
 
-class PostgresVault(Vault):
+class PostgresVault(VaultChunk, Vault):
     """:class:`~meetlink.credentials.vault.Vault`'s interface and guarantees, its rows in the
     PostgreSQL ledger's database. Open it with :func:`open_postgres_vault`."""
 
@@ -161,7 +156,10 @@ class PostgresVault(Vault):
         # commit waits and so puts every earlier row on disk (ledger_pg.PostgresLedger._write).
         self._pg.execute("SET synchronous_commit = off")
         self._pg_lock = threading.RLock()
-        self.audit = PostgresAuditLog(self._pg, self._pg_lock, url, clock=clock)
+        self._pending = Pending()
+        self.audit = PostgresAuditLog(
+            self._pg, self._pg_lock, url, clock=clock, pending=self._pending, flush=self.flush
+        )
         self._canary_opened = False
 
     def close(self) -> None:
@@ -173,8 +171,10 @@ class PostgresVault(Vault):
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[psycopg.Connection[Any]]:
-        """One transaction of the vault's own, a server error said as a sentence."""
+        """One transaction of the vault's own, a server error said as a sentence; what a
+        chunk holds (:meth:`deferring`) is sent first, so it sees and follows it."""
         with self._pg_lock:
+            self.flush()
             try:
                 with self._pg.transaction():
                     yield self._pg
@@ -224,7 +224,16 @@ class PostgresVault(Vault):
             raise CredentialError("Pass a Credential to Vault.put.")
         ids = (meeting_id, unit_id, kind)
         nonce, blob = seal(self._key, ids, plaintext(credential))
-        now = self._clock().isoformat()
+        at = self._clock()
+        now = at.isoformat()
+        key_id = self._key.key_id
+        with self._pg_lock:
+            if self._pending.depth:  # stored at the chunk's flush, before its outcomes
+                self._pending.puts[ids] = (*ids, key_id, nonce, blob, now, now, key_id, key_id)
+                self._pending.rows[ids] = (key_id, nonce, blob)
+                entry = AuditEntry(0, at, *ids[:2], AuditAction.ISSUE, "", self._actor, kind)
+                self._pending.audit(entry)
+                return
         with self._tx() as db, db.pipeline():
             # Until this key is known to hold the vault's rows, one writer at a time: the
             # check and the write go together. Then no table lock: the write itself refuses
@@ -234,7 +243,7 @@ class PostgresVault(Vault):
                 self._check(db)
             written = db.execute(
                 PUT,
-                (*ids, self._key.key_id, nonce, blob, now, now, self._key.key_id, self._key.key_id),
+                (*ids, key_id, nonce, blob, now, now, key_id, key_id),
             )
             self.audit.append_unchecked(
                 meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
@@ -252,12 +261,14 @@ class PostgresVault(Vault):
         self._check_ids(meeting_id, unit_id, kind)
         refuse_secrets(channel=channel)
         ids = (meeting_id, unit_id, kind)
-        with self._statement() as db:
-            row = db.execute(
-                "SELECT key_id, nonce, ciphertext FROM vault_credentials"
-                " WHERE meeting_id = %s AND unit_id = %s AND kind = %s",
-                ids,
-            ).fetchone()
+        known, row = self.known(ids)
+        if not known:
+            with self._statement() as db:
+                row = db.execute(
+                    "SELECT key_id, nonce, ciphertext FROM vault_credentials"
+                    " WHERE meeting_id = %s AND unit_id = %s AND kind = %s",
+                    ids,
+                ).fetchone()
         if row is None:
             raise CredentialError(
                 f"No {kind} credential is stored for unit {unit_id} of meeting {meeting_id}; "
@@ -266,6 +277,12 @@ class PostgresVault(Vault):
         data = unseal(self._key, ids, row[0], bytes(row[1]), bytes(row[2]))
         credential = from_plaintext(data, ids)
         with self._statement():
+            if self._pending.depth:
+                entry = AuditEntry(
+                    0, self._clock(), *ids[:2], AuditAction.REVEAL, channel, self._actor, kind
+                )
+                self._pending.audit(entry)
+                return credential
             self.audit.append_unchecked(
                 meeting_id,
                 unit_id,
@@ -289,7 +306,13 @@ class PostgresVault(Vault):
                 self.audit.append_unchecked(
                     meeting_id, unit_id, AuditAction.REVOKE, actor=self._actor, detail=kind
                 )
+            self._forget(lambda ids: ids == (meeting_id, unit_id, kind))
         return count > 0
+
+    def _forget(self, which: Callable[[tuple[str, str, str]], bool]) -> None:
+        """Drop the rows a chunk remembered that a write outside it changed."""
+        for ids in [i for i in self._pending.rows if which(i)]:
+            del self._pending.rows[ids]
 
     def purge(self, meeting_id: str) -> int:
         """Remove every credential of a meeting (audited as ``purge``); returns how many."""
@@ -305,6 +328,7 @@ class PostgresVault(Vault):
                     actor=self._actor,
                     detail=f"{count} credentials deleted",
                 )
+            self._forget(lambda ids: ids[0] == meeting_id)
         return count
 
     def rotate_key(self, new_key: VaultKey) -> int:
@@ -335,6 +359,7 @@ class PostgresVault(Vault):
                 self.audit.append_unchecked(
                     meeting_id, None, AuditAction.ROTATE, actor=self._actor, detail=detail
                 )
+            self._forget(lambda ids: True)
         self._key = new_key
         self._canary_opened = bool(rows)
         return len(rows)
@@ -349,6 +374,9 @@ class PostgresVault(Vault):
 
     def has(self, meeting_id: str, unit_id: str, kind: str) -> bool:
         """Whether a credential is stored (nothing decrypted, nothing audited)."""
+        known, row = self.known((meeting_id, unit_id, kind))
+        if known:
+            return row is not None
         with self._tx() as db:
             row = db.execute(
                 "SELECT 1 FROM vault_credentials"

@@ -27,6 +27,7 @@ from crash_harness import (
     start_open,
     write_meeting,
 )
+from tests.reconcile.postgres.sent_statements import sent_statements
 
 from meetlink.credentials.vault import VaultKey
 from meetlink.reconcile import OpenResult
@@ -195,12 +196,13 @@ def test_workers_killed_midway_leave_their_claims_to_a_finishing_run(
     _check_exactly_once(workers, emulator, mailbox[0], killed=True)
 
 
-def test_on_a_shared_ledger_the_calls_are_made_by_threads(
+def test_on_a_shared_ledger_a_chunk_sends_its_secrets_together_and_needs_no_threads(
     open_it: Callable[..., OpenResult], postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A shared ledger's reads and audit rows wait on its server: a chunk's steps are carried
-    out by the run's threads there, whatever the platform (on a state folder the memory
-    platform and the outbox run in the run's own thread: tests/reconcile/test_run_threads.py)."""
+    """A chunk's vault rows are read at once and its credentials and audit rows sent at its
+    end (meetlink.reconcile.vault_chunk), so nothing a step of the memory platform or the
+    outbox does waits on the server: no thread is started (they were, for every chunk, when
+    each hand-out made three round trips on the vault's one connection)."""
     import concurrent.futures
 
     import meetlink.reconcile.context as context_module
@@ -213,6 +215,15 @@ def test_on_a_shared_ledger_the_calls_are_made_by_threads(
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(context_module, "ThreadPoolExecutor", Watched)
+    sent = sent_statements(monkeypatch)
     first = open_it(state_dir=postgres_url)
     assert first.ok, first.failures
-    assert len(started) >= 3  # at least the logins', hand-outs' and invitations' chunks
+    secrets = first.counts["access"]["create"] + first.counts["handout"]["create"]
+    assert secrets >= 8
+    vault = [
+        s
+        for s in sent
+        if ("vault_credentials" in s or "audit_log" in s) and not s.lstrip().startswith("CREATE")
+    ]
+    assert len(vault) < secrets  # per chunk, not per access or hand-out (was 4 a pair)
+    assert started == []
