@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Mapping
 
-from meetlink.invites.seating import Relay, conference_index, relays, seated_points
+from meetlink.invites.seating import Relay, SeatingIndex, seated_points
 from meetlink.invites.specs import InvitationSpec, Override
 from meetlink.invites.wording import help_line
 from meetlink.loading.meeting import AttendanceMode
@@ -28,6 +28,7 @@ def invitations_for(
     join_links: Mapping[str | tuple[str, str], str],
     event_uids: Mapping[str, str] | None = None,
     points: Container[str] | None = None,
+    index: SeatingIndex | None = None,
 ) -> list[InvitationSpec]:
     """One spec per (sitting with a start, bridge point with seats), in plan order.
 
@@ -40,7 +41,8 @@ def invitations_for(
     for it (a Google event's ``iCalUID``): every point of that conference is invited under
     it, so a guest's calendar files the platform's copy and meetlink's as one entry. A
     conference not in it gives each point its own UID (:func:`uid_for`). ``points``: only
-    the invitations of these bridge points (a worker's share of the meeting).
+    the invitations of these bridge points (a worker's share of the meeting); ``index``:
+    the plan's :class:`~meetlink.invites.seating.SeatingIndex`, when the caller keeps it.
 
     Recipients are the ``contact_emails`` of every unit seated there for that sitting, then
     the host unit's officer, each address once, in that order. A unit with no seats in a
@@ -64,10 +66,10 @@ def invitations_for(
         for c in meeting.help_contacts
     )
     shares = {t.id: _share(t.attendance, len(t.sittings)) for t in meeting.tracks}
-    conference_of = conference_index(plan)
-    relay_of = relays(plan)
+    index = index or SeatingIndex.of(plan)
+    conference_of, relay_of = index.conference_of, index.relay_of
     out: list[InvitationSpec] = []
-    for sitting, point, units, recipients in seated_points(plan, points):
+    for sitting, point, units, recipients in seated_points(plan, points, index):
         if not recipients or sitting.start is None or sitting.end is None:
             continue
         conference = conference_of.get((sitting.track, sitting.id, point.id), "")

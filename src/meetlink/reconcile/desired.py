@@ -43,7 +43,7 @@ from meetlink.adapters.base import Capability, ConferenceAdapter, CredentialScop
 from meetlink.adapters.models import ConferenceRequest
 from meetlink.invites.pending import PendingSpec, pending_hash, pending_notices
 from meetlink.invites.planned import invitations_for
-from meetlink.invites.seating import seated_points
+from meetlink.invites.seating import SeatingIndex, seated_points
 from meetlink.invites.specs import InvitationSpec
 from meetlink.invites.templates import Templates
 from meetlink.loading.meeting import InviteMode
@@ -305,13 +305,19 @@ class DesiredState:
         return links
 
     @functools.cached_property
+    def seating(self) -> SeatingIndex:
+        """Who sits where, indexed once for the run (each group of invitations a worker
+        builds looks its points up here)."""
+        return SeatingIndex.of(self.plan)
+
+    @functools.cached_property
     def invitation_keys(self) -> list[EffectKey]:
         """The key of every invitation :meth:`invitations` makes, in the same order, without
         making one: what a worker on a shared ledger claims before it builds its share."""
         by_email = {t.id for t in self.plan.meeting.tracks if t.invites != InviteMode.PLATFORM}
         return [
             EffectKey.invitation(sitting.track, sitting.id, point.id)
-            for sitting, point, _, recipients in seated_points(self.plan)
+            for sitting, point, _, recipients in seated_points(self.plan, index=self.seating)
             if recipients
             and sitting.start is not None
             and sitting.end is not None
@@ -341,7 +347,7 @@ class DesiredState:
         event_uids = {text: uid for text, (uid, _) in self.platform_events(made).items()}
         kept = sent_uids or {}
         out: dict[EffectKey, InvitationSpec] = {}
-        for spec in invitations_for(self.plan, links, event_uids, points):
+        for spec in invitations_for(self.plan, links, event_uids, points, self.seating):
             if (
                 spec.track not in by_email
                 or f"{spec.track}/{spec.sitting}" in self.cancelled_sittings
