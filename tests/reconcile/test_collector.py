@@ -222,3 +222,43 @@ def test_two_threads_opening_two_meetings_leave_the_collector_on(
         assert getattr(outcomes["first"], "ok", False), outcomes["first"]
     assert watching.after_other == [False]  # the first run ended, the second still held it
     assert gc.isenabled()
+
+
+def _in_a_child(after_fork: Any) -> str:
+    """Fork inside a run; what the child reports (``after_fork`` runs there), as text."""
+    import os
+
+    read, write = os.pipe()
+    with paused_collection():
+        pid = os.fork()
+        if pid == 0:  # the child: report, then leave at once (as a forked worker does)
+            try:
+                os.write(write, str(after_fork()).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as answer:
+            said = answer.read().decode()
+        os.waitpid(pid, 0)
+        assert not gc.isenabled()  # the parent's run still holds it back
+    return said
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_process_forked_inside_a_run_collects_again() -> None:
+    """A caller's code forked in a run (a hand-out hook's worker) is not that run: without
+    this, the child lived with the collector off to its end, since it never leaves the run."""
+    assert _in_a_child(gc.isenabled) == "True"
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_that_leaves_the_run_and_opens_another_keeps_count() -> None:
+    def leave_and_run_again() -> str:
+        seen = []
+        with paused_collection():
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        return ",".join(map(str, seen))
+
+    assert _in_a_child(leave_and_run_again) == "False,True"

@@ -6,7 +6,9 @@ while it runs. The cyclic collector walks all of them again each time they have 
 quarter: 40 % of a re-run with nothing to do. Reference counting frees every object that is
 not in a cycle as before, so memory stays what it was (a first ``open`` of 2,000 points
 leaves under 200 objects in cycles, collected once the run is over); the collector runs
-again as usual when the outermost run ends, in whatever thread.
+again as usual when the outermost run ends, in whatever thread. A process forked during a
+run (a caller's hook that forks a worker) is not that run: it starts with the collector as
+it was before the run, and counts its own runs from none.
 
 Example:
     >>> import gc
@@ -22,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
@@ -50,9 +53,25 @@ def paused_collection() -> Iterator[None]:
         yield
     finally:
         with _lock:
-            _depth -= 1
-            if _depth == 0 and _was_enabled:
-                gc.enable()
+            if _depth > 0:  # 0: a forked child, whose runs were given back at the fork
+                _depth -= 1
+                if _depth == 0 and _was_enabled:
+                    gc.enable()
+
+
+def _forked() -> None:
+    """In a child forked during a run: no run of the parent's goes on here, so the collector
+    is as it was before the first of them."""
+    global _depth, _lock
+    _lock = threading.Lock()  # another thread of the parent may have held it at the fork
+    if _depth:
+        _depth = 0
+        if _was_enabled:
+            gc.enable()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 def without_collection(run: Callable[_P, _R]) -> Callable[_P, _R]:
