@@ -65,6 +65,7 @@ from meetlink.credentials.key_check import (
     refuse_a_new_key,
 )
 from meetlink.credentials.keys import ENV_VAR, VaultKey, default_config_dir, load_vault_key
+from meetlink.credentials.rekeying import resealed, rotation_detail
 from meetlink.credentials.run_memory import RunMemory
 from meetlink.credentials.sealing import seal, unseal
 from meetlink.errors import CredentialError
@@ -359,27 +360,20 @@ class Vault:
             1
         """
         old = self._key
-        per_meeting: dict[str, int] = {}
         now = self._clock().isoformat()
         with self._group.transaction():
             rows = self._db.execute(
                 "SELECT meeting_id, unit_id, kind, key_id, nonce, ciphertext"
                 " FROM vault_credentials ORDER BY meeting_id, unit_id, kind"
             ).fetchall()
-            for meeting_id, unit_id, kind, key_id, nonce, blob in rows:
-                ids = (meeting_id, unit_id, kind)
-                data = unseal(old, ids, key_id, nonce, blob)
-                new_nonce, new_blob = seal(new_key, ids, data)
-                self._db.execute(
-                    "UPDATE vault_credentials SET key_id = ?, nonce = ?, ciphertext = ?,"
-                    " updated_at = ? WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
-                    (new_key.key_id, new_nonce, new_blob, now, *ids),
-                )
-                per_meeting[meeting_id] = per_meeting.get(meeting_id, 0) + 1
+            changed, per_meeting = resealed(rows, old, new_key)
+            self._db.executemany(
+                "UPDATE vault_credentials SET key_id = ?, nonce = ?, ciphertext = ?,"
+                " updated_at = ? WHERE meeting_id = ? AND unit_id = ? AND kind = ?",
+                [(new_key.key_id, nonce, blob, now, *ids) for ids, nonce, blob in changed],
+            )
             for meeting_id, count in per_meeting.items():
-                detail = (
-                    f"{count} credentials re-encrypted from key {old.key_id} to {new_key.key_id}"
-                )
+                detail = rotation_detail(count, old, new_key)
                 self.audit.append_unchecked(
                     meeting_id, None, AuditAction.ROTATE, actor=self._actor, detail=detail
                 )

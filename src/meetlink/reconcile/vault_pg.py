@@ -29,6 +29,7 @@ from meetlink.credentials.audit import AuditAction, AuditEntry, AuditLog, refuse
 from meetlink.credentials.credential import from_plaintext, plaintext
 from meetlink.credentials.key_check import key_refusal, refuse_a_new_key
 from meetlink.credentials.keys import VaultKey, load_vault_key
+from meetlink.credentials.rekeying import resealed, rotation_detail
 from meetlink.credentials.sealing import opens, seal, unseal
 from meetlink.credentials.vault import Credential, StoredCredential, Vault
 from meetlink.errors import CredentialError, VaultKeyError
@@ -334,7 +335,6 @@ class PostgresVault(VaultChunk, Vault):
     def rotate_key(self, new_key: VaultKey) -> int:
         """Re-encrypt every credential under ``new_key`` in one transaction; returns how many."""
         old = self._key
-        per_meeting: dict[str, int] = {}
         now = self._clock().isoformat()
         with self._tx() as db:
             db.execute("LOCK TABLE vault_credentials IN SHARE ROW EXCLUSIVE MODE")
@@ -342,20 +342,15 @@ class PostgresVault(VaultChunk, Vault):
                 "SELECT meeting_id, unit_id, kind, key_id, nonce, ciphertext"
                 " FROM vault_credentials ORDER BY meeting_id, unit_id, kind"
             ).fetchall()
-            for meeting_id, unit_id, kind, key_id, nonce, blob in rows:
-                ids = (meeting_id, unit_id, kind)
-                data = unseal(old, ids, key_id, bytes(nonce), bytes(blob))
-                new_nonce, new_blob = seal(new_key, ids, data)
-                db.execute(
+            changed, per_meeting = resealed(rows, old, new_key)
+            with db.cursor() as cursor:  # one batch, one round trip
+                cursor.executemany(
                     "UPDATE vault_credentials SET key_id = %s, nonce = %s, ciphertext = %s,"
                     " updated_at = %s WHERE meeting_id = %s AND unit_id = %s AND kind = %s",
-                    (new_key.key_id, new_nonce, new_blob, now, *ids),
+                    [(new_key.key_id, nonce, blob, now, *ids) for ids, nonce, blob in changed],
                 )
-                per_meeting[meeting_id] = per_meeting.get(meeting_id, 0) + 1
             for meeting_id, count in per_meeting.items():
-                detail = (
-                    f"{count} credentials re-encrypted from key {old.key_id} to {new_key.key_id}"
-                )
+                detail = rotation_detail(count, old, new_key)
                 self.audit.append_unchecked(
                     meeting_id, None, AuditAction.ROTATE, actor=self._actor, detail=detail
                 )

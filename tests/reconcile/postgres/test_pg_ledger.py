@@ -194,3 +194,42 @@ def test_the_vault_opens_the_same_way_on_both_backends(tmp_path: Path, postgres_
         assert shared.rotate_key(VaultKey.generate()) == 1
         assert shared.delete("q3", "u1", "endpoint")
         assert not shared.has("q3", "u1", "endpoint")
+
+
+def test_both_vaults_rotate_a_key_alike(tmp_path: Path, postgres_url: str) -> None:
+    """One re-encryption for both (meetlink.credentials.rekeying): every row opens with the
+    new key only, one ``rotate`` entry a meeting with the same words."""
+    old, new = VaultKey.generate(), VaultKey.generate()
+    rows = [("q3", "u1"), ("q3", "u2"), ("q4", "u1")]
+    details: list[list[str]] = []
+    with (
+        open_vault(tmp_path / "ledger.sqlite3", old) as local,
+        open_postgres_vault(postgres_url, old) as shared,
+    ):
+        for vault in (local, shared):
+            for meeting, unit in rows:
+                vault.put(meeting, unit, "endpoint", Credential(login=unit, pin=f"{unit}-4711"))
+            assert vault.rotate_key(new) == 3
+            assert vault.get("q4", "u1", "endpoint").login == "u1"
+            details.append(
+                [
+                    e.detail
+                    for m in ("q3", "q4")
+                    for e in vault.audit.entries(m)
+                    if e.action == AuditAction.ROTATE
+                ]
+            )
+    assert (
+        details[0]
+        == details[1]
+        == [
+            f"2 credentials re-encrypted from key {old.key_id} to {new.key_id}",
+            f"1 credentials re-encrypted from key {old.key_id} to {new.key_id}",
+        ]
+    )
+    with pytest.raises(VaultKeyError):
+        open_postgres_vault(postgres_url, old)
+    with open_postgres_vault(postgres_url, new) as reopened:
+        pin = reopened.get("q3", "u2", "endpoint").pin
+        assert pin is not None
+        assert pin.reveal() == "u2-4711"
