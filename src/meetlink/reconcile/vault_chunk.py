@@ -77,12 +77,15 @@ _READ_MANY = (
 class Pending:
     """What the vault's chunk holds: its depth (chunks entered, the run's threads share
     them), the credentials stored and the audit rows written in it, not sent yet, and the
-    rows it read or wrote (None: none stored), answered from here until it ends."""
+    rows it read or wrote (None: none stored), answered from here until it ends. Sealed
+    rows only, never a secret in clear; none of them shown in its ``repr``."""
 
     depth: int = 0
-    puts: dict[Ids, tuple[Any, ...]] = field(default_factory=dict)
-    audits: list[tuple[str, str, str | None, str, str, str, str]] = field(default_factory=list)
-    rows: dict[Ids, Row | None] = field(default_factory=dict)
+    puts: dict[Ids, tuple[Any, ...]] = field(default_factory=dict, repr=False)
+    audits: list[tuple[str, str, str | None, str, str, str, str]] = field(
+        default_factory=list, repr=False
+    )
+    rows: dict[Ids, Row | None] = field(default_factory=dict, repr=False)
 
     def audit(self, entry: AuditEntry) -> AuditEntry:
         """Hold one audit row for the flush (its id is the server's, given then: 0 here)."""
