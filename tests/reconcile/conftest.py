@@ -7,11 +7,13 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from meetlink.adapters.memory import MemoryStore
 from meetlink.credentials.vault import VaultKey
+from meetlink.reconcile.desired import DesiredState
 
 ROSTER = """\
 mã,tên tổ chức đảng,loại,trực thuộc,số đảng viên,địa điểm,có trụ sở xã,ghép điểm cầu,cán bộ kỹ thuật,email,email nhận giấy mời
@@ -85,3 +87,17 @@ def open_it(meeting: Meeting) -> Callable[..., object]:
         return open_meeting(meeting.path, **kw)  # type: ignore[arg-type]
 
     return run
+
+
+@pytest.fixture
+def worked_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times a run worked the desired state out (the full run does, once)."""
+    calls: list[int] = []
+    original = DesiredState.now
+
+    def counting(self: DesiredState, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DesiredState, "now", counting)
+    return calls

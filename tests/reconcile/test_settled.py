@@ -25,20 +25,6 @@ from meetlink.reconcile.setup import load_meeting
 Open = Callable[..., Any]
 
 
-@pytest.fixture
-def worked_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times a run worked the desired state out (the full run does, once)."""
-    calls: list[int] = []
-    original = DesiredState.now
-
-    def counting(self: DesiredState, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DesiredState, "now", counting)
-    return calls
-
-
 def _settle(open_it: Open) -> OpenResult:
     """The first open (it acts), then the full run that finds nothing to do: it stamps."""
     first = open_it()

@@ -110,6 +110,9 @@ def relays(plan: Plan) -> dict[tuple[str, str, str], Relay]:
     return out
 
 
+_SeatIndex = Mapping[tuple[str, str], Mapping[str, int]]  # (unit, point) → sitting → seats
+
+
 @dataclass(frozen=True)
 class SeatingIndex:
     """What :func:`seated_points` and :func:`~meetlink.invites.planned.invitations_for`
@@ -121,7 +124,7 @@ class SeatingIndex:
     'main/s1'
     """
 
-    seats_at: Mapping[tuple[str, str], Mapping[str, int]]
+    seats_at: _SeatIndex
     split: frozenset[str]
     conference_of: Mapping[tuple[str, str, str], str]
     relay_of: Mapping[tuple[str, str, str], Relay]
@@ -168,9 +171,6 @@ def seated_points(
             if not seated:
                 continue
             yield plan.sitting_at(sitting, point), point, seated, _recipients(plan, point, seated)
-
-
-_SeatIndex = Mapping[tuple[str, str], Mapping[str, int]]  # (unit, point) → sitting → seats
 
 
 def _seats(point: BridgePoint, unit_id: str, sitting_id: str, seats_at: _SeatIndex) -> int:

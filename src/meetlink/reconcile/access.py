@@ -37,7 +37,6 @@ from meetlink.reconcile.diff import Action, Op, fingerprint
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import EffectState
 from meetlink.reconcile.steps import Intent, Step
-from meetlink.reconcile.vault_pg import PostgresVault
 
 __all__ = ["run_access", "run_credentials"]
 
@@ -75,12 +74,11 @@ def run_access(ctx: RunContext) -> None:
 def _read_logins(ctx: RunContext, keys: list[EffectKey]) -> None:
     """On a shared ledger, the logins a claimed group of accesses joins to their conferences
     (a platform with one account per point), read from the vault in one statement."""
-    if isinstance(ctx.vault, PostgresVault):
-        ctx.vault.remember(
-            (ctx.meeting.id, key.point, vault_kind_for_login(key.track))
-            for key in keys
-            if key.point and ctx.desired.scope(key.track) == CredentialScope.POINT
-        )
+    ctx.remember_secrets(
+        (ctx.meeting.id, key.point, vault_kind_for_login(key.track))
+        for key in keys
+        if key.point and ctx.desired.scope(key.track) == CredentialScope.POINT
+    )
 
 
 def _access_step(ctx: RunContext, action: Action) -> Step[None]:

@@ -58,7 +58,6 @@ EXPECTED = (AdapterError, CredentialError, DeliveryError)
 """What one effect may fail with without stopping the others."""
 
 _POLL = 0.05  # seconds between two tries of a bucket another worker holds
-_nothing = contextlib.nullcontext
 
 _READS: dict[Kind | None, tuple[Kind, ...]] = {
     None: (Kind.CONFERENCE, Kind.CREDENTIAL, Kind.ACCESS, Kind.INVITATION),
@@ -344,8 +343,7 @@ class RunContext:
                 self.progress.advance()
             if not live:
                 return []
-            vault = self.vault if isinstance(self.vault, PostgresVault) else None
-            with ledger.chunk(self._make_durable), vault.deferring() if vault else _nothing():
+            with ledger.chunk(self._make_durable), self._vault_chunk():
                 ledger.remember([str(k) for a in live for k in read_with(a.key)])
                 todo, other = self.claims.fresh(ledger, live, self.desired.within, prepare)
                 for _ in range(len(live) - len(todo)):
@@ -355,6 +353,21 @@ class RunContext:
         finally:
             ledger.release(buckets)
         return other
+
+    def _vault_chunk(self) -> contextlib.AbstractContextManager[None]:
+        """A shared ledger's vault in the chunk (:mod:`meetlink.reconcile.vault_chunk`): its
+        writes held for the commits, its rows read at once; the SQLite vault is in the
+        chunk's one transaction already."""
+        if isinstance(self.vault, PostgresVault):
+            return self.vault.deferring()
+        return contextlib.nullcontext()
+
+    def remember_secrets(self, ids: Iterable[tuple[str, str, str]]) -> None:
+        """In a chunk on a shared ledger, read these vault rows (meeting, unit, kind) in one
+        statement, before the steps that read them one by one (a ``prepare`` of
+        :meth:`run_all`); elsewhere nothing to do."""
+        if isinstance(self.vault, PostgresVault):
+            self.vault.remember(ids)
 
     def _make_durable(self) -> None:
         """What a chunk's outcomes speak of, on disk before they are committed: the

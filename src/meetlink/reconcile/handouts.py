@@ -42,7 +42,6 @@ from meetlink.reconcile.invitations import send_once
 from meetlink.reconcile.keys import ConferenceKey, EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
 from meetlink.reconcile.steps import Intent, Step
-from meetlink.reconcile.vault_pg import PostgresVault
 
 __all__ = ["handout_card", "run_handouts", "sitting_times", "stored_credential"]
 
@@ -63,10 +62,9 @@ def run_handouts(ctx: RunContext) -> None:
 def _read_secrets(ctx: RunContext, keys: list[EffectKey]) -> None:
     """On a shared ledger, the secrets of a claimed group of hand-outs, read in one
     statement before its steps (each step's read is then answered without the server)."""
-    if isinstance(ctx.vault, PostgresVault):
-        ctx.vault.remember(
-            (ctx.meeting.id, key.point, _vault_kind(ctx, key)) for key in keys if key.point
-        )
+    ctx.remember_secrets(
+        (ctx.meeting.id, key.point, _vault_kind(ctx, key)) for key in keys if key.point
+    )
 
 
 def _vault_kind(ctx: RunContext, access: EffectKey) -> str:

@@ -81,16 +81,34 @@ class PostgresAuditLog(AuditLog):
             ) from None
         refuse_secrets(channel=channel, actor=actor, detail=detail)
         with self._pg_lock:
-            if self._pending.depth:  # sent with the chunk's credentials, before its outcomes
-                at = self._clock()
-                entry = AuditEntry(0, at, meeting_id, unit_id, kind, channel, actor, detail)
-                return self._pending.audit(entry)
             try:
-                return self.append_unchecked(
+                return self.append(
                     meeting_id, unit_id, kind, channel=channel, actor=actor, detail=detail
                 )
             except psycopg.Error as exc:
                 raise server_failure(exc, self._url) from None
+
+    def append(
+        self,
+        meeting_id: str,
+        unit_id: str | None,
+        action: AuditAction,
+        *,
+        channel: str = "",
+        actor: str = "",
+        detail: str = "",
+    ) -> AuditEntry:
+        """In a chunk of ``open`` (the vault's ``deferring``), hold one entry for the chunk's
+        flush, sent with its credentials before its outcomes (its id, the server's, is 0
+        here); otherwise insert it now (:meth:`append_unchecked`). Unchecked either way."""
+        with self._pg_lock:
+            if self._pending.depth:
+                at = self._clock()
+                entry = AuditEntry(0, at, meeting_id, unit_id, action, channel, actor, detail)
+                return self._pending.audit(entry)
+            return self.append_unchecked(
+                meeting_id, unit_id, action, channel=channel, actor=actor, detail=detail
+            )
 
     def append_unchecked(
         self,
@@ -134,6 +152,8 @@ class PostgresAuditLog(AuditLog):
 class PostgresVault(VaultChunk, Vault):
     """:class:`~meetlink.credentials.vault.Vault`'s interface and guarantees, its rows in the
     PostgreSQL ledger's database. Open it with :func:`open_postgres_vault`."""
+
+    audit: PostgresAuditLog
 
     def __init__(  # the SQLite vault's connection is not made: this one has its own
         self,
@@ -225,15 +245,15 @@ class PostgresVault(VaultChunk, Vault):
             raise CredentialError("Pass a Credential to Vault.put.")
         ids = (meeting_id, unit_id, kind)
         nonce, blob = seal(self._key, ids, plaintext(credential))
-        at = self._clock()
-        now = at.isoformat()
+        now = self._clock().isoformat()
         key_id = self._key.key_id
         with self._pg_lock:
             if self._pending.depth:  # stored at the chunk's flush, before its outcomes
                 self._pending.puts[ids] = (*ids, key_id, nonce, blob, now, now, key_id, key_id)
                 self._pending.rows[ids] = (key_id, nonce, blob)
-                entry = AuditEntry(0, at, *ids[:2], AuditAction.ISSUE, "", self._actor, kind)
-                self._pending.audit(entry)
+                self.audit.append(
+                    meeting_id, unit_id, AuditAction.ISSUE, actor=self._actor, detail=kind
+                )
                 return
         with self._tx() as db, db.pipeline():
             # Until this key is known to hold the vault's rows, one writer at a time: the
@@ -278,13 +298,7 @@ class PostgresVault(VaultChunk, Vault):
         data = unseal(self._key, ids, row[0], bytes(row[1]), bytes(row[2]))
         credential = from_plaintext(data, ids)
         with self._statement():
-            if self._pending.depth:
-                entry = AuditEntry(
-                    0, self._clock(), *ids[:2], AuditAction.REVEAL, channel, self._actor, kind
-                )
-                self._pending.audit(entry)
-                return credential
-            self.audit.append_unchecked(
+            self.audit.append(
                 meeting_id,
                 unit_id,
                 AuditAction.REVEAL,
