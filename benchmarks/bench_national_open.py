@@ -116,24 +116,33 @@ def _hand_platform(meeting: Path) -> None:
 
 
 def _worker(
-    meeting: str, state: str, key: str, start: Any, out: Any, profile: bool, threads: int
+    meeting: str,
+    state: str,
+    key: str,
+    start: Any,
+    out: Any,
+    profile: bool,
+    threads: int,
+    forks: int = 1,
 ) -> None:
-    """One ``meetlink open`` process: wait for the others, open, report counts."""
+    """One ``meetlink open`` process (with ``forks`` above 1: ``open --workers N``): wait
+    for the others, open, report counts and the CPU it used (its workers' too)."""
     import os
+    import resource
 
     from meetlink.reconcile import open_meeting
 
     os.environ["MEETLINK_VAULT_KEY"] = key
     _hand_platform(Path(meeting))
     start.wait(timeout=600)
-    began, cpu = time.monotonic(), time.process_time()
+    began, cpu = time.monotonic(), time.process_time() + _children_cpu(resource)
     # MEETLINK_PROFILE_CPU=1: each function's CPU time, not its wall time (a worker's waits
     # for the server and for the other workers left out).
     timer = time.process_time if os.environ.get("MEETLINK_PROFILE_CPU") else time.perf_counter
     profiler = cProfile.Profile(timer) if profile else None
     if profiler is not None:
         profiler.enable()
-    result = open_meeting(meeting, state_dir=state, concurrency=threads)
+    result = open_meeting(meeting, state_dir=state, concurrency=threads, workers=forks)
     if profiler is not None:
         profiler.disable()
         dump = os.environ.get("MEETLINK_PROFILE_DUMP")
@@ -142,12 +151,23 @@ def _worker(
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
         print(text.getvalue(), file=sys.stderr)
-    ended, cpu = time.monotonic(), time.process_time() - cpu
+    ended, cpu = time.monotonic(), time.process_time() + _children_cpu(resource) - cpu
     out.put((began, ended, result.ok, result.counts, len(result.failures), cpu))
 
 
+def _children_cpu(resource: Any) -> float:
+    """CPU seconds of this process's ended children (the workers ``open`` forked)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return float(used.ru_utime + used.ru_stime)
+
+
 def _run(
-    meetings: list[Path], states: list[str], key: str, profile: bool = False, threads: int = 8
+    meetings: list[Path],
+    states: list[str],
+    key: str,
+    profile: bool = False,
+    threads: int = 8,
+    forks: int = 1,
 ) -> tuple[float, list[Any]]:
     """Start one worker per meeting (and state), all at once; the wall time and their reports."""
     spawn = multiprocessing.get_context("spawn")
@@ -155,7 +175,7 @@ def _run(
     workers = [
         spawn.Process(
             target=_worker,
-            args=(str(m), s, key, start, out, profile and (n == 0 or _DUMP), threads),
+            args=(str(m), s, key, start, out, profile and (n == 0 or _DUMP), threads, forks),
         )
         for n, (m, s) in enumerate(zip(meetings, states, strict=True))
     ]
@@ -178,7 +198,8 @@ def _run(
     cpu = sum(r[5] for r in reports)
     server = _server_cpu() - server_before
     print(
-        f"  ({len(workers)} worker(s): {cpu:.1f} s of CPU in {wall:.1f} s, {cpu / wall:.2f} cores;"
+        f"  ({max(len(workers), forks)} worker(s): {cpu:.1f} s of CPU in {wall:.1f} s, "
+        f"{cpu / wall:.2f} cores;"
         f" PostgreSQL server {server:.1f} s of CPU)"
     )
     return wall, reports
@@ -284,6 +305,16 @@ def main() -> None:
         created = _created(reports)
         shares = [sum(ops.get("create", 0) for ops in r[3].values()) for r in reports]
         twice = {k: n - done.get(k, 0) for k, n in created.items() if n != done.get(k, 0)}
+        forked_url = server.new_database()
+        forked_meeting = _write_meeting(root / "forked", args.points)
+        forked, reports = _run(
+            [forked_meeting], [forked_url], key, args.profile, args.threads, forks=WORKERS
+        )
+        _check(reports, f"open --workers {WORKERS}")
+        if _effects(forked_url) != done:
+            raise SystemExit(f"open --workers {WORKERS} did not do the same effects as one")
+        created = _created(reports)
+        twice_forked = {k: n - done.get(k, 0) for k, n in created.items() if n != done.get(k, 0)}
         floor = sqlite = 0.0
         if not args.no_floor:
             split = _write_meeting(root / "split", args.points)
@@ -303,6 +334,10 @@ def main() -> None:
         f"{WORKERS} workers, PostgreSQL ledger:  {many:8.2f} s   speed-up {one / many:.2f}x "
         f"(goal >= 1.8x); effects done twice: {twice or 'none'}; each worker's share "
         f"{'/'.join(str(n) for n in sorted(shares, reverse=True))}"
+    )
+    print(
+        f"one open --workers {WORKERS}, PostgreSQL: {forked:6.2f} s   speed-up "
+        f"{one / forked:.2f}x (goal >= 1.8x); effects done twice: {twice_forked or 'none'}"
     )
     if args.no_floor:
         return

@@ -36,6 +36,7 @@ ALLOWED_ATTRIBUTES: dict[str, str] = {
     "_fields": "NamedTuple's public API",
     "_field_defaults": "NamedTuple's public API",
     "_make": "NamedTuple's public API",
+    "_exit": "os._exit, the documented way a forked child leaves (meetlink.reconcile.workers)",
 }
 
 # (module, attribute) pairs allowed although the checker cannot tell the object's class,

@@ -414,7 +414,7 @@ def test_a_rotation_not_yet_handed_out_is_not_listed_as_handed_out(office: Offic
     from meetlink.loading import load_meeting
     from meetlink.reconcile.credentials import rotate_point
     from meetlink.reconcile.keys import EffectKey
-    from meetlink.reconcile.run import acting_context
+    from meetlink.reconcile.opening import acting_context
 
     with acting_context(load_meeting(office.path), office.state, vault_key=office.key) as ctx:
         rotate_point(ctx, EffectKey.credential("chinh", "X1"), "rotation requested")

@@ -70,6 +70,13 @@ def add_commands(commands: Any) -> None:
     )
     opening.add_argument("--concurrency", type=int, default=8, help=_("calls at once (8)"))
     opening.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help=_("N processes of this machine share the work (a postgresql:// state only; 1)"),
+    )
+    opening.add_argument(
         "--rate",
         action="append",
         default=[],
@@ -138,6 +145,7 @@ def _open(args: argparse.Namespace) -> int:
         progress=_progress(),
         rate_limits=_rates(args.meeting, args.rate),
         scope=args.scope,
+        workers=args.workers,
     )
     if args.dry_run:
         for action in result.actions:

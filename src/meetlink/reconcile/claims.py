@@ -78,13 +78,14 @@ class LeftBehind(LedgerError):
 class ClaimBook:
     """The claims one run holds, and the effects it left to other workers in this phase."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: float | None = None) -> None:
         self.deferred: list[tuple[str, bool]] = []  # (key, whether the action was a cancel)
         self._hashes: Mapping[EffectKey, str] = {}  # the phase's desired content, by key
         self._lock = threading.Lock()
-        # Where this worker starts in each phase's list: workers that start at different
-        # places seldom reach for the same effect at the same moment.
-        self._start = random.SystemRandom().random()
+        # Where this worker starts in each phase's list (a fraction of it): workers that
+        # start at different places seldom reach for the same effect at the same moment.
+        # The workers of one run are given places evenly apart; others take one at random.
+        self._start = random.SystemRandom().random() if start is None else start % 1.0
 
     def claimed(
         self,

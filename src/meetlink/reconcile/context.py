@@ -32,7 +32,7 @@ from meetlink.errors import AdapterError, CredentialError, DeliveryError
 from meetlink.loading import MeetingFile
 from meetlink.loading.meeting import Meeting, Track
 from meetlink.planning import Plan
-from meetlink.reconcile.claims import ClaimBook, read_with
+from meetlink.reconcile.claims import ClaimBook, bucket_of, read_with
 from meetlink.reconcile.desired import DesiredState, Wanted
 from meetlink.reconcile.diff import Action, Op, by_key, diff
 from meetlink.reconcile.keys import EffectKey, Kind
@@ -42,6 +42,7 @@ from meetlink.reconcile.pacing import Throttle
 from meetlink.reconcile.run_caches import ConferenceCache, CredentialCache
 from meetlink.reconcile.senders import Mail
 from meetlink.reconcile.setup import Progress
+from meetlink.reconcile.siblings import SiblingMarks
 from meetlink.reconcile.steps import CHUNK_POINTS, Step, carry_out
 from meetlink.reconcile.vault_pg import PostgresVault
 
@@ -142,6 +143,7 @@ class RunContext:
     concurrency: int = 8
     secret_hook: SecretHook | None = None
     claims: ClaimBook = field(default_factory=ClaimBook)
+    siblings: SiblingMarks | None = None  # the buckets the workers of this run finished
     _wanted: dict[int, Wanted] = field(default_factory=dict, repr=False, compare=False)
     _wanted_lock: threading.RLock = field(
         default_factory=threading.RLock, repr=False, compare=False
@@ -307,19 +309,40 @@ class RunContext:
         while pending:
             held: dict[str, list[Action]] = {}
             for group in self.claims.groups(pending, size):
-                granted = ledger.claim_many(group)
+                group = self._unfinished(group, pending, held)
+                granted = ledger.claim_many(group) if group else set()
                 for name in group:
                     if name in granted:
                         held[name] = pending[name]
                 if granted:
                     mine = [a for name in group if name in granted for a in pending[name]]
-                    other += self._run_bucket(
+                    odd = self._run_bucket(
                         ledger, sorted(granted), mine, work, prepare, waits=waits
                     )
+                    if self.siblings is not None:  # committed: the other workers pass them by
+                        self.siblings.mark(granted - {bucket_of(a.key) for a in odd})
+                    other += odd
             pending = {name: actions for name, actions in pending.items() if name not in held}
             if pending and not held:
                 time.sleep(_POLL)  # every one left is another worker's now: wait for it
         self.claims.left_behind(ledger, other)
+
+    def _unfinished(
+        self, group: list[str], pending: Mapping[str, list[Action]], held: dict[str, list[Action]]
+    ) -> list[str]:
+        """The buckets of ``group`` no worker of this run has finished (``siblings``); those
+        finished are passed by as held (each of their actions counted as progress)."""
+        if self.siblings is None:
+            return group
+        left = []
+        for name in group:
+            if self.siblings.done(name):
+                held[name] = pending[name]
+                for _ in pending[name]:
+                    self.progress.advance()
+            else:
+                left.append(name)
+        return left
 
     def _run_bucket(
         self,

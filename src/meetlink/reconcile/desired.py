@@ -304,6 +304,16 @@ class DesiredState:
                 links[_plan_text(key.conference)] = effect.join_url
         return links
 
+    def work_out(self) -> None:
+        """Work out now what the phases read of the plan alone (the conferences' requests,
+        the seats, the invitations' keys, the points waiting for a time): done once before
+        the workers of one run are forked (:mod:`meetlink.reconcile.workers`), so each of
+        them finds it made instead of making it again."""
+        for name in ("templates", "scoped_requests", "request_by_text", "conferences_of_point"):
+            getattr(self, name)
+        for name in ("seating", "invitation_keys", "waiting_points"):
+            getattr(self, name)
+
     @functools.cached_property
     def seating(self) -> SeatingIndex:
         """Who sits where, indexed once for the run (each group of invitations a worker

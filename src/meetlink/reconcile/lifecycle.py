@@ -44,7 +44,8 @@ from meetlink.reconcile.diff import by_key
 from meetlink.reconcile.handouts import sitting_times, stored_credential
 from meetlink.reconcile.keys import EffectKey, Kind
 from meetlink.reconcile.ledger import Effect, EffectState
-from meetlink.reconcile.run import acting_context, open_meeting
+from meetlink.reconcile.opening import acting_context
+from meetlink.reconcile.run import open_meeting
 from meetlink.reconcile.setup import load_meeting
 from meetlink.reconcile.state import StateWhere, open_ledger, resolve_state
 

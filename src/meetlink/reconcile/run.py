@@ -28,47 +28,39 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from meetlink.adapters.base import ConferenceAdapter
 from meetlink.credentials.handout import SecretHook
-from meetlink.credentials.vault import Vault, VaultKey, open_vault
+from meetlink.credentials.vault import VaultKey
 from meetlink.errors import InputError, LedgerError
 from meetlink.group_commit import storage_failure
 from meetlink.invites.pending import check_pending_templates
 from meetlink.invites.templates import Templates
 from meetlink.loading import MeetingFile
-from meetlink.loading.meeting import InviteMode
 from meetlink.mail.sender import InviteSender
 from meetlink.planning import Plan, plan_meeting
 from meetlink.reconcile import settled
-from meetlink.reconcile.access import run_access, run_credentials
-from meetlink.reconcile.claims import LeftBehind
 from meetlink.reconcile.collector import without_collection
-from meetlink.reconcile.conferences import run_conferences
-from meetlink.reconcile.context import ConferenceCache, CredentialCache, OpenResult, RunContext
-from meetlink.reconcile.desired import DesiredState
+from meetlink.reconcile.context import OpenResult, RunContext
 from meetlink.reconcile.diff import Action
-from meetlink.reconcile.handouts import run_handouts
-from meetlink.reconcile.invitation_hashes import sources_mark
-from meetlink.reconcile.invitations import run_invitations
-from meetlink.reconcile.keys import EffectKey, Kind
-from meetlink.reconcile.ledger import EffectState, Ledger, LedgerStore
-from meetlink.reconcile.ledger_pg import PostgresLedger
-from meetlink.reconcile.notices import notice_actions, run_notices
-from meetlink.reconcile.pacing import Throttle
-from meetlink.reconcile.scope import Scope
-from meetlink.reconcile.senders import Mail
-from meetlink.reconcile.setup import Progress, Silent, load_meeting, make_adapters
-from meetlink.reconcile.state import (
-    LEDGER_FILE,
-    StateWhere,
-    alone,
-    open_ledger,
-    open_state_vault,
-    resolve_state,
+from meetlink.reconcile.keys import Kind
+from meetlink.reconcile.ledger import Ledger
+from meetlink.reconcile.notices import notice_actions
+from meetlink.reconcile.opening import (
+    DEFAULT_RATE_LIMITS,
+    Options,
+    make_context,
+    mark_cancelled,
+    run_to_end,
+    say_where,
+    vault_beside,
 )
+from meetlink.reconcile.scope import Scope
+from meetlink.reconcile.setup import Progress, Silent, load_meeting, make_adapters
+from meetlink.reconcile.state import LEDGER_FILE, StateWhere, open_ledger, resolve_state
+from meetlink.reconcile.workers import open_by_workers
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -78,10 +70,6 @@ __all__ = [
     "planned_actions",
     "summary_lines",
 ]
-
-# Calls a second per platform unless the caller says otherwise (Calendar's per-user quota is
-# of this order; local platforms are not limited).
-DEFAULT_RATE_LIMITS: Mapping[str, float] = {"google": 10.0}
 
 
 def default_state_dir(meeting_path: Path) -> Path:
@@ -106,6 +94,7 @@ def open_meeting(
     rate_limits: Mapping[str, float] | None = None,
     secret_hook: SecretHook | None = None,
     scope: str | None = None,
+    workers: int = 1,
 ) -> OpenResult:
     """Reconcile the meeting with what was done: create, update and cancel, exactly once.
 
@@ -122,6 +111,8 @@ def open_meeting(
     it; :mod:`meetlink.reconcile.scope`). A re-run of unchanged files in a state folder,
     after a settled run (the first too), returns a no-op run's result without working it
     out (:mod:`meetlink.reconcile.settled`; ``MEETLINK_FULL_RUN=1`` asks for the full run).
+    ``workers`` (``--workers``, on a shared ledger only) forks that many processes of this
+    machine to share the effects, the meeting worked out once (:mod:`.workers`).
     Raises :class:`~meetlink.errors.InputError` on bad input, and
     :class:`~meetlink.errors.VaultKeyError` for a key that does not open the vault, before
     anything is done.
@@ -151,41 +142,47 @@ def open_meeting(
     words = Templates.load(loaded.meeting.language, loaded.templates_folder)
     check_pending_templates(loaded.meeting.language, loaded.templates_folder)
     adapters = make_adapters(loaded, plan, state, environ=environ, http=http)
-    options = _Options(concurrency, rate_limits, progress or Silent(), secret_hook, sender)
+    options = Options(concurrency, rate_limits, progress or Silent(), secret_hook, sender)
+    workers = _workers(workers, where, dry_run, loaded)
     try:
         if dry_run:  # write nothing: read the ledger if there is one, else start from nothing
             found = where.exists()
             with open_ledger(where, read_only=True) if found else Ledger(":memory:") as ledger:
                 names = _sitting_keys(plan, cancel_sittings)
-                ctx = _context(
+                ctx = make_context(
                     loaded, plan, ledger, None, adapters, state, options, True, names, part
                 )
-                _where(ctx.result, where.shown if where.server else "", part, plan)
+                say_where(ctx.result, where.shown if where.server else "", part, plan)
                 ctx.result.plan(_all_actions(ctx))
                 return ctx.result
         _make_state_folder(state)
+        if workers > 1:
+            return open_by_workers(
+                workers,
+                loaded,
+                plan,
+                where,
+                adapters,
+                options,
+                cancelled=_sitting_keys(plan, cancel_sittings),
+                part=part,
+                words=words,
+                vault_key=vault_key,
+                environ=environ,
+                http=http,
+                wait_for_lock=wait_for_lock,
+            )
         with (
             open_ledger(where) as ledger,
             ledger.lock(loaded.meeting.id, wait=wait_for_lock),
         ):
             mark_cancelled(ledger, loaded.meeting.id, _sitting_keys(plan, cancel_sittings))
-            with _open_vault(where, ledger, vault_key, environ) as vault:
-                ctx = _context(
+            with vault_beside(where, ledger, vault_key, environ) as vault:
+                ctx = make_context(
                     loaded, plan, ledger, vault, adapters, state, options, False, (), part, words
                 )
-                _where(ctx.result, where.shown if where.server else "", part, plan)
-                try:
-                    for last in (False, False, True):  # again if a killed worker left work
-                        try:
-                            _run_phases(ctx)
-                            break
-                        except LeftBehind:
-                            if last:
-                                raise
-                    left = ctx.desired.left_to_host(ctx.effects(Kind.CONFERENCE))
-                    ctx.result.left_to_host = len(left)
-                finally:
-                    ctx.mail.close()
+                say_where(ctx.result, where.shown if where.server else "", part, plan)
+                run_to_end(ctx)
                 if isinstance(ledger, Ledger) and where.server is None and given is not None:
                     _close(adapters)  # their own files final (a room book compacted) first
                     _settle(ledger, ctx, given, scope, before, environ)
@@ -236,7 +233,7 @@ def _settled_result(
                 return None
             if not same:
                 return None
-            with _open_vault(where, ledger, vault_key, environ):
+            with vault_beside(where, ledger, vault_key, environ):
                 pass  # a key that does not open the vault is refused here, as in a full run
             return result
 
@@ -272,15 +269,21 @@ def _settle(
         )
 
 
-def _open_vault(
-    where: StateWhere, ledger: LedgerStore, key: VaultKey | None, env: Mapping[str, str]
-) -> Vault:
-    """The vault beside the ledger; in a state folder, on the ledger's own connection, so a
-    chunk's vault and audit rows are committed with its outcomes (one connection, no lock
-    between two)."""
-    if where.server is None and isinstance(ledger, Ledger):
-        return open_vault(ledger.path, key, env=env, sharing=ledger.sharing())
-    return open_state_vault(where, key, env)
+def _workers(workers: int, where: StateWhere, dry_run: bool, loaded: MeetingFile) -> int:
+    """The worker processes asked for, checked: above one only on a shared ledger (a dry run
+    does nothing, in one process)."""
+    if workers < 1:
+        raise InputError.single(
+            str(loaded.path), f"--workers {workers}: give 1 or more worker processes."
+        )
+    if workers > 1 and where.server is None and not dry_run:
+        raise InputError.single(
+            str(loaded.path),
+            f"--workers {workers} shares the meeting's effects through a shared ledger: give "
+            "--state postgresql://… (or MEETLINK_STATE); a state folder's ledger has one "
+            "writer, so leave --workers out there.",
+        )
+    return 1 if dry_run or not hasattr(os, "fork") else workers
 
 
 def _scope(
@@ -296,135 +299,6 @@ def _scope(
             "scope, from the office that hosts the meeting.",
         )
     return Scope.of(plan, unit, loaded.roster.source)
-
-
-def _where(result: OpenResult, server: str, scope: Scope | None, plan: Plan) -> None:
-    """Say in the result where the shared ledger is and which part of the roster was opened."""
-    result.where = server
-    if scope is not None:
-        result.scope = f"{plan.units[scope.unit].name} ({scope.unit})"
-        result.scope_points = len(scope.points)
-
-
-def _run_phases(ctx: RunContext) -> None:
-    run_conferences(ctx)
-    run_credentials(ctx)
-    run_access(ctx)
-    run_handouts(ctx)
-    run_notices(ctx)
-    run_invitations(ctx)
-
-
-class _Options:
-    """The caller's knobs, passed from :func:`open_meeting` to the context in one piece."""
-
-    def __init__(
-        self,
-        concurrency: int,
-        rate_limits: Mapping[str, float] | None,
-        progress: Progress,
-        secret_hook: SecretHook | None,
-        sender: InviteSender | None,
-    ) -> None:
-        self.concurrency = max(1, concurrency)
-        self.rate_limits = {**DEFAULT_RATE_LIMITS, **(rate_limits or {})}
-        self.progress = progress
-        self.secret_hook = secret_hook
-        self.sender = sender
-
-
-def _context(
-    loaded: MeetingFile,
-    plan: Plan,
-    ledger: LedgerStore,
-    vault: Vault | None,
-    adapters: Mapping[str, ConferenceAdapter],
-    state: Path,
-    options: _Options,
-    dry_run: bool,
-    extra_cancelled: Iterable[str] = (),
-    scope: Scope | None = None,
-    words: Templates | None = None,
-) -> RunContext:
-    meeting = loaded.meeting
-    cancelled = {
-        EffectKey.parse(e.key).conference.sitting_key
-        for e in ledger.effects(meeting.id, kind=Kind.SITTING.value)
-        if e.state == EffectState.CANCELLED
-    } | set(extra_cancelled)
-    by_outbox = meeting.delivery.smtp is None or any(
-        t.invites == InviteMode.OUTBOX for t in meeting.tracks
-    )
-    outbox = state / "outbox" if by_outbox else None
-    return RunContext(
-        loaded=loaded,
-        plan=plan,
-        ledger=ledger,
-        vault=vault,
-        adapters=adapters,
-        desired=DesiredState(
-            plan,
-            adapters,
-            frozenset(cancelled),
-            loaded.templates_folder,
-            scope,
-            hashes_folder=None if dry_run else state,
-            sources_mark=sources_mark(meeting, loaded.roster),
-            words=words,
-        ),
-        state=state,
-        # Both ledgers commit a chunk's outcomes after Mail.sync; another store each at once.
-        mail=Mail(
-            meeting,
-            state,
-            options.sender,
-            sync_each=not isinstance(ledger, (Ledger, PostgresLedger)),
-        ),
-        result=OpenResult(meeting.id, state, outbox, dry_run),
-        progress=options.progress,
-        throttles={t.id: Throttle(options.rate_limits.get(t.platform)) for t in meeting.tracks},
-        conferences=ConferenceCache(ledger),
-        held=CredentialCache(),
-        concurrency=options.concurrency,
-        secret_hook=options.secret_hook,
-    )
-
-
-@contextlib.contextmanager
-def acting_context(
-    loaded: MeetingFile,
-    state: Path | StateWhere,
-    *,
-    vault_key: VaultKey | None = None,
-    env: Mapping[str, str] | None = None,
-    http: object = None,
-) -> Iterator[RunContext]:
-    """A context for acting on credentials outside ``open`` (rotate, revoke): the ledger
-    (a folder's, or a server's) held alone, the vault open, one adapter per track."""
-    environ = os.environ if env is None else env
-    where = state if isinstance(state, StateWhere) else StateWhere(state)
-    plan = plan_meeting(loaded.meeting, loaded.roster)
-    adapters = make_adapters(loaded, plan, where.folder, environ=environ, http=http)
-    options = _Options(1, None, Silent(), None, None)
-    try:
-        with (
-            open_ledger(where) as ledger,
-            alone(ledger, loaded.meeting.id),
-            open_state_vault(where, vault_key, environ) as vault,
-        ):
-            yield _context(loaded, plan, ledger, vault, adapters, where.folder, options, False)
-    finally:
-        for adapter in adapters.values():
-            adapter.close()
-
-
-def mark_cancelled(ledger: LedgerStore, meeting_id: str, sittings: Iterable[str]) -> None:
-    """Remember sittings cancelled on purpose, so a later ``open`` does not revive them."""
-    for sitting_key in sorted(sittings):
-        track, _, sitting = sitting_key.partition("/")
-        key = str(EffectKey.cancelled_sitting(track, sitting))
-        ledger.record_intent(meeting_id, key, Kind.SITTING.value)
-        ledger.record_cancelled(key)
 
 
 def _make_state_folder(state: Path) -> None:

@@ -11,32 +11,20 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from crash_harness import (
-    Mailbox,
-    calendar_field,
-    calendar_of,
-    handout_password,
-    smtp_server,
-    start_open,
-    write_meeting,
-)
+from crash_harness import Mailbox
+from tests.reconcile.postgres.exactly_once import Workers, check_exactly_once
 from tests.reconcile.postgres.sent_statements import sent_statements
 
-from meetlink.credentials.vault import VaultKey
 from meetlink.reconcile import OpenResult
-from meetlink.reconcile.vault_pg import open_postgres_vault
 from meetlink.testing.google import GoogleEmulator
 
 pytestmark = pytest.mark.integration
-
-POINTS = 40
 
 
 def test_open_on_postgres_then_again_does_nothing(
@@ -78,93 +66,6 @@ def test_status_reads_the_server_ledger(
     assert "6 done, 0 pending, 0 failed" in text
 
 
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    with smtp_server() as served:
-        yield served
-
-
-@pytest.fixture
-def emulator() -> Iterator[GoogleEmulator]:
-    with GoogleEmulator(latency=0.002) as emu:
-        yield emu
-
-
-@dataclass
-class Workers:
-    meeting: Path
-    env: dict[str, str]
-    key: VaultKey
-    url: str
-
-    def start(self) -> subprocess.Popen[bytes]:
-        return start_open(self.meeting, self.env, "--concurrency", "4")
-
-
-@pytest.fixture
-def workers(
-    tmp_path: Path, emulator: GoogleEmulator, mailbox: tuple[Mailbox, int], postgres_url: str
-) -> Workers:
-    key = VaultKey.generate()
-    env = {
-        **os.environ,
-        "MEETLINK_GOOGLE_EMULATOR_HOST": emulator.host,
-        "MEETLINK_VAULT_KEY": key.reveal_text(),
-        "MEETLINK_STATE": postgres_url,
-    }
-    meeting = write_meeting(
-        tmp_path, mailbox[1], meeting_id="shared-test", points=POINTS, google_sittings=3
-    )
-    return Workers(meeting, env, key, postgres_url)
-
-
-def _uid_and_sequence(message: Any) -> tuple[str, str]:
-    calendar = calendar_of(message)
-    return calendar_field(calendar, "UID"), calendar_field(calendar, "SEQUENCE")
-
-
-def _check_exactly_once(
-    workers: Workers, emulator: GoogleEmulator, box: Mailbox, *, killed: bool
-) -> None:
-    """One Google event per sitting; every invitation and hand-out sent once; every village
-    officer's last hand-out is the password the vault (on the server) holds.
-
-    A worker killed between the SMTP server's "250 OK" and its ledger write leaves that
-    message's outcome unknown: the next run sends the very same message again (same
-    Message-ID, same bytes), as a single ``open`` does after a crash. Without kills, nothing
-    is sent twice at all.
-    """
-    assert len(emulator.events()) == 3  # none made and thrown away either
-    messages = box.received()
-    sent: dict[tuple[str, ...], set[str]] = {}
-    for message in messages:
-        if _uid_and_sequence(message)[0]:
-            # per invitation: the points of a Google event share its UID (guides/google.md)
-            invitation = (*_uid_and_sequence(message), str(message["To"]))
-            sent.setdefault(invitation, set()).add(str(message["Message-ID"]))
-    assert len(sent) == 4 * POINTS  # 3 Google sittings + 1 provider sitting, SEQUENCE 0 each
-    assert all(len(ids) == 1 for ids in sent.values())  # a resend is the same message
-    if not killed:
-        assert len([m for m in messages if _uid_and_sequence(m)[0]]) == 4 * POINTS
-    handouts: dict[str, list[str]] = {}
-    for message in messages:
-        if not _uid_and_sequence(message)[0]:
-            handouts.setdefault(str(message["To"]), []).append(handout_password(message))
-    assert len(handouts) == POINTS
-    if not killed:
-        assert all(len(passwords) == 1 for passwords in handouts.values())
-    with open_postgres_vault(workers.url, workers.key) as vault:
-        stored = vault.list("shared-test")
-        assert len(stored) == POINTS
-        for row in stored:
-            officer = f"ktv.v{int(row.unit_id[1:])}@xa.example.org"
-            delivered = [p for to, ps in handouts.items() if officer in to for p in ps]
-            password = vault.get("shared-test", row.unit_id, row.kind).password
-            assert password is not None
-            assert delivered
-            assert set(delivered) == {password.reveal()}  # no credential mismatch
-
-
 def test_two_workers_at_once_share_the_work_and_do_each_effect_once(
     workers: Workers, emulator: GoogleEmulator, mailbox: tuple[Mailbox, int]
 ) -> None:
@@ -172,7 +73,7 @@ def test_two_workers_at_once_share_the_work_and_do_each_effect_once(
     outs = [p.communicate(timeout=300) for p in running]
     for process, (out, err) in zip(running, outs, strict=True):
         assert process.returncode == 0, (out + err).decode()
-    _check_exactly_once(workers, emulator, mailbox[0], killed=False)
+    check_exactly_once(workers, emulator, mailbox[0], killed=False)
     for out, _ in outs:  # each worker carried out a share of the effects (which phases
         # each one did depends on when it got there: a bucket at a time, whoever is first)
         assert re.search(r": [1-9]\d* create", out.decode()), out.decode()
@@ -193,7 +94,7 @@ def test_workers_killed_midway_leave_their_claims_to_a_finishing_run(
     finishing = workers.start()
     out, err = finishing.communicate(timeout=300)
     assert finishing.returncode == 0, (out + err).decode()
-    _check_exactly_once(workers, emulator, mailbox[0], killed=True)
+    check_exactly_once(workers, emulator, mailbox[0], killed=True)
 
 
 def test_on_a_shared_ledger_a_chunk_sends_its_secrets_together_and_needs_no_threads(

@@ -1,0 +1,235 @@
+"""``meetlink open --workers N``: one run's effects shared by N processes of this machine.
+
+On a shared PostgreSQL ledger several ``meetlink open`` processes can share one meeting
+(:mod:`meetlink.reconcile.claims`), each loading the meeting, planning it and working out
+its desired state for itself. With ``--workers N`` one run does that once, creates the
+conferences, then forks N workers that inherit what it worked out (and the platforms'
+conferences: the ``memory`` platform's too) and share the rest of the phases, a claimed
+group of buckets at a time. They start evenly apart in each phase's list and tell each other
+the buckets they finished (:mod:`meetlink.reconcile.siblings`), so none reads again what
+another has done. Each worker opens its own connections to the server, and its own to a
+platform that calls out; each platform's rate is shared between them.
+
+The run waits for its workers and adds up what they did. A worker that stopped without
+saying how it ended (killed) leaves its claims to the others, who wait for them and take
+them over; the run then goes over the phases once more itself, as the next ``open`` would,
+so it ends with every effect done once. An error a worker stopped on is raised by the run.
+
+Only on a shared ledger: a state folder's SQLite ledger has one writer.
+
+Example:
+    >>> from meetlink.reconcile.workers import fork_workers
+    >>> [end.result for end in fork_workers(2, lambda n: {"n": n})]  # doctest: +SKIP
+    [{'n': 0}, {'n': 1}]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from meetlink.adapters.base import ConferenceAdapter
+from meetlink.credentials.vault import VaultKey
+from meetlink.errors import (
+    CredentialError,
+    DeliveryError,
+    LedgerBusy,
+    LedgerError,
+    TamperedCredential,
+    VaultKeyError,
+)
+from meetlink.invites.templates import Templates
+from meetlink.loading import MeetingFile
+from meetlink.planning import Plan
+from meetlink.reconcile.claims import ClaimBook, LeftBehind
+from meetlink.reconcile.collector import paused_collection
+from meetlink.reconcile.conferences import run_conferences
+from meetlink.reconcile.context import Failure, OpenResult, RunContext
+from meetlink.reconcile.opening import (
+    Options,
+    make_context,
+    mark_cancelled,
+    run_to_end,
+    say_where,
+    vault_beside,
+)
+from meetlink.reconcile.scope import Scope
+from meetlink.reconcile.setup import Silent, make_adapters
+from meetlink.reconcile.siblings import SiblingMarks
+from meetlink.reconcile.state import StateWhere, open_ledger
+
+__all__ = ["WorkerEnd", "fork_workers", "open_by_workers"]
+
+_RAISED: dict[str, type[Exception]] = {
+    cls.__name__: cls
+    for cls in (LedgerBusy, LedgerError, VaultKeyError, TamperedCredential, CredentialError)
+}
+_RAISED[DeliveryError.__name__] = DeliveryError
+
+
+@dataclass(frozen=True)
+class WorkerEnd:
+    """How one worker ended: its result (a JSON value), the error it stopped on (its class
+    name and sentence), or neither (it was killed: ``status`` says how)."""
+
+    result: Any = None
+    error: tuple[str, str] | None = None
+    status: int = 0
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the worker ended without saying how (killed, or its process failed)."""
+        return self.result is None and self.error is None
+
+
+def fork_workers(workers: int, body: Callable[[int], Any]) -> list[WorkerEnd]:
+    """Fork ``workers`` processes, each running ``body(index)``; wait for them all and return
+    how each ended, in order. ``body`` returns a JSON value; an exception it raises is told as
+    its class name and sentence (never a traceback: a sentence says no secret). Call it with
+    no thread running but the caller's (a fork copies only the calling thread)."""
+    children: list[tuple[int, int]] = []
+    for index in range(workers):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's coverage is not collected
+            os.close(read)
+            _child(index, body, write)
+        os.close(write)
+        children.append((pid, read))
+    ends = []
+    for pid, read in children:
+        with os.fdopen(read, "rb") as pipe:
+            said = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        ends.append(_ended(said, os.waitstatus_to_exitcode(status)))
+    return ends
+
+
+def _child(index: int, body: Callable[[int], Any], write: int) -> None:  # pragma: no cover
+    """A worker: run ``body``, say how it ended on ``write``, leave without the parent's
+    exit handlers (its files, its connections are the parent's to close)."""
+    try:
+        said: dict[str, Any] = {"result": body(index)}
+    except BaseException as exc:  # every end is told to the parent
+        said = {"error": [type(exc).__name__, str(exc)]}
+    try:
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(json.dumps(said).encode("utf-8"))
+    finally:
+        os._exit(0)
+
+
+def _ended(said: bytes, status: int) -> WorkerEnd:
+    try:
+        told = json.loads(said) if said else {}
+    except ValueError:  # cut off midway: killed while saying it
+        told = {}
+    if "error" in told:
+        name, message = told["error"]
+        return WorkerEnd(error=(str(name), str(message)), status=status)
+    return WorkerEnd(result=told.get("result"), status=status)
+
+
+def open_by_workers(
+    workers: int,
+    loaded: MeetingFile,
+    plan: Plan,
+    where: StateWhere,
+    adapters: dict[str, ConferenceAdapter],
+    options: Options,
+    *,
+    cancelled: Iterable[str],
+    part: Scope | None,
+    words: Templates,
+    vault_key: VaultKey | None,
+    environ: Mapping[str, str],
+    http: object,
+    wait_for_lock: float,
+) -> OpenResult:
+    """The run of ``open_meeting(..., workers=N)`` on a shared ledger (see the module)."""
+    meeting_id, state = loaded.meeting.id, where.folder
+
+    def context(ledger: Any, vault: Any, opts: Options, **given: Any) -> RunContext:
+        ctx = make_context(
+            loaded, plan, ledger, vault, adapters, state, opts, False, (), part, words, **given
+        )
+        say_where(ctx.result, where.shown, part, plan)
+        return ctx
+
+    with open_ledger(where) as ledger, ledger.lock(meeting_id, wait=wait_for_lock):
+        mark_cancelled(ledger, meeting_id, cancelled)
+        with vault_beside(where, ledger, vault_key, environ) as vault:
+            first = context(ledger, vault, options)
+            try:
+                run_conferences(first)  # once, here: every worker inherits the platform's
+            except LeftBehind:
+                pass  # a stopped run's conference: the workers' phases start with them
+            finally:
+                first.mail.close()
+    desired = first.desired
+    desired.work_out()
+    marks = SiblingMarks()
+
+    def worker(index: int) -> dict[str, Any]:  # pragma: no cover - runs in a child
+        fresh = make_adapters(loaded, plan, state, environ=environ, http=http)
+        adapters.update({t: a for t, a in fresh.items() if adapters[t].calls_out})
+        shown = options.progress if index == 0 else Silent()
+        with (
+            paused_collection(),
+            open_ledger(where) as mine,
+            mine.lock(meeting_id, wait=30.0),
+            vault_beside(where, mine, vault_key, environ) as own_vault,
+        ):
+            ctx = context(
+                mine,
+                own_vault,
+                options.for_worker(workers, shown),
+                desired=desired,
+                claims=ClaimBook(start=index / workers),
+                siblings=marks,
+            )
+            run_to_end(ctx)
+        return _told(ctx.result)
+
+    ends = fork_workers(workers, worker)
+    result = first.result
+    left = False  # a worker killed, or one that found another's work left thrice
+    for end in ends:
+        if end.error is not None and end.error[0] != LeftBehind.__name__:
+            name, message = end.error
+            raise _RAISED.get(name, RuntimeError)(message)
+        left = left or end.result is None
+        if end.result is not None:
+            _add(result, end.result)
+    if left:  # finish here what it left, as the next ``open`` would
+        with (
+            open_ledger(where) as ledger,
+            ledger.lock(meeting_id, wait=wait_for_lock),
+            vault_beside(where, ledger, vault_key, environ) as vault,
+        ):
+            last = context(ledger, vault, options, desired=desired)
+            run_to_end(last)
+        _add(result, _told(last.result))
+    return result
+
+
+def _told(result: OpenResult) -> dict[str, Any]:
+    """What a worker tells of its run: counts, failures (sentences), conferences left."""
+    return {
+        "counts": result.counts,
+        "failures": [[f.key, f.what, f.error] for f in result.failures],
+        "left_to_host": result.left_to_host,
+    }
+
+
+def _add(result: OpenResult, told: Mapping[str, Any]) -> None:
+    """A worker's counts and failures added to the run's."""
+    for what, ops in told["counts"].items():
+        per = result.counts.setdefault(what, {})
+        for op, n in ops.items():
+            per[op] = per.get(op, 0) + int(n)
+    result.failures.extend(Failure(k, w, e) for k, w, e in told["failures"])
+    result.left_to_host = max(result.left_to_host, int(told["left_to_host"]))
