@@ -12,6 +12,7 @@ from typing import Any
 
 from crash_harness import Mailbox, calendar_field, calendar_of, handout_password, start_open
 
+from meetlink.adapters.provisioned.export import read_export
 from meetlink.credentials.vault import VaultKey
 from meetlink.reconcile.vault_pg import open_postgres_vault
 from meetlink.testing.google import GoogleEmulator
@@ -79,3 +80,19 @@ def check_exactly_once(
             assert password is not None
             assert delivered
             assert set(delivered) == {password.reveal()}  # no credential mismatch
+
+
+def check_export(workers: Workers) -> None:
+    """The provider's export (written by several processes, each appending to its journal)
+    holds every village's login with the password the vault holds, its journal merged."""
+    (export,) = workers.meeting.parent.rglob("accounts-for-provider.csv")
+    rows = read_export(export)
+    assert not export.with_name(export.name + ".journal").exists()
+    with open_postgres_vault(workers.url, workers.key) as vault:
+        stored = [row for row in vault.list("shared-test") if row.unit_id.startswith("V")]
+        assert len(stored) == POINTS
+        for row in stored:
+            credential = vault.get("shared-test", row.unit_id, row.kind)
+            assert credential.login is not None
+            assert credential.password is not None
+            assert rows[credential.login]["password"] == credential.password.reveal()

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 from crash_harness import Mailbox
-from tests.reconcile.postgres.exactly_once import Workers, check_exactly_once
+from tests.reconcile.postgres.exactly_once import Workers, check_exactly_once, check_export
 from tests.reconcile.postgres.sent_statements import sent_statements
 
 from meetlink.reconcile import OpenResult
@@ -74,6 +74,7 @@ def test_two_workers_at_once_share_the_work_and_do_each_effect_once(
     for process, (out, err) in zip(running, outs, strict=True):
         assert process.returncode == 0, (out + err).decode()
     check_exactly_once(workers, emulator, mailbox[0], killed=False)
+    check_export(workers)
     for out, _ in outs:  # each worker carried out a share of the effects (which phases
         # each one did depends on when it got there: a bucket at a time, whoever is first)
         assert re.search(r": [1-9]\d* create", out.decode()), out.decode()
@@ -95,6 +96,7 @@ def test_workers_killed_midway_leave_their_claims_to_a_finishing_run(
     out, err = finishing.communicate(timeout=300)
     assert finishing.returncode == 0, (out + err).decode()
     check_exactly_once(workers, emulator, mailbox[0], killed=True)
+    check_export(workers)
 
 
 def test_on_a_shared_ledger_a_chunk_sends_its_secrets_together_and_needs_no_threads(

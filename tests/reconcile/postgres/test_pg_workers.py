@@ -15,7 +15,12 @@ from pathlib import Path
 import psycopg
 import pytest
 from crash_harness import Mailbox
-from tests.reconcile.postgres.exactly_once import POINTS, Workers, check_exactly_once
+from tests.reconcile.postgres.exactly_once import (
+    POINTS,
+    Workers,
+    check_exactly_once,
+    check_export,
+)
 
 from meetlink.reconcile import OpenResult
 from meetlink.testing.google import GoogleEmulator
@@ -35,6 +40,7 @@ def test_open_with_three_workers_does_each_effect_once_and_sums_them_up(
     assert f"invitations: {4 * POINTS} create" in said, said
     assert f"hand-outs: {POINTS} create" in said, said
     assert len(re.findall(r"^invitations:", said, flags=re.MULTILINE)) == 1
+    check_export(workers)
 
 
 def _children(pid: int) -> list[int]:
@@ -71,6 +77,7 @@ def test_a_worker_killed_midway_is_finished_by_its_own_run(
     with psycopg.connect(workers.url) as db:
         left = db.execute("SELECT count(*) FROM effects WHERE state <> 'done'").fetchone()
     assert left == (0,)
+    check_export(workers)
 
 
 def test_workers_on_the_memory_platform_see_the_conference_the_run_created(
