@@ -76,7 +76,8 @@ def test_workers_start_evenly_apart_and_share_a_platform_s_rate() -> None:
     ("given", "said"),
     [
         ("2", "--workers 2 shares the meeting's effects through a shared ledger"),
-        ("0", "--workers 0: give 1 or more worker processes"),
+        ("0", "--workers 0: give 1 to 64 worker processes"),
+        ("65", "--workers 65: give 1 to 64 worker processes"),
     ],
 )
 def test_workers_are_refused_where_they_cannot_share(
@@ -89,3 +90,48 @@ def test_workers_are_refused_where_they_cannot_share(
     assert code == 2
     assert said in err
     assert not (tmp_path / "state" / "ledger.sqlite3").exists()
+
+
+def test_a_run_stopped_while_it_waits_stops_its_workers_too(tmp_path: Path) -> None:
+    """Ctrl-C reaches the run while its workers work: they are interrupted and reaped (none
+    left running on its own, none left a zombie), and the run stops with KeyboardInterrupt."""
+    import time
+
+    def body(index: int) -> Any:
+        (tmp_path / f"{index}.pid").write_text(str(os.getpid()))
+        time.sleep(60)
+        return index
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fork_workers(3, body)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert time.monotonic() - started < 30
+    pids = [int(p.read_text()) for p in sorted(tmp_path.glob("*.pid"))]
+    assert len(pids) == 3
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended and reaped
+
+
+def test_ctrl_c_is_a_sentence_and_exit_code_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import meetlink.cli as cli
+
+    def interrupted(argv: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_main", interrupted)
+    assert main(["open", "meeting.yaml"]) == 130
+    err = capsys.readouterr().err
+    assert "stopped (Ctrl-C). Run the same command again to finish" in err
+    assert "Traceback" not in err

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = ["disable_core_dumps", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT, as a shell says it)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -214,6 +215,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             _stdout_to_devnull()
             return EXIT_FAILED
+        except KeyboardInterrupt:  # a sentence, not a traceback: the ledger holds what was done
+            said = _(
+                "stopped (Ctrl-C). Run the same command again to finish: what was done is "
+                "recorded, and nothing is done twice."
+            )
+            print(f"\nmeetlink: {said}", file=sys.stderr)
+            return EXIT_INTERRUPTED
     return code
 
 

@@ -72,6 +72,10 @@ __all__ = [
 ]
 
 
+MOST_WORKERS = 64
+"""The most worker processes one ``open --workers N`` forks."""
+
+
 def default_state_dir(meeting_path: Path) -> Path:
     """``.meetlink/`` beside the meeting file."""
     return meeting_path.parent / ".meetlink"
@@ -272,9 +276,11 @@ def _settle(
 def _workers(workers: int, where: StateWhere, dry_run: bool, loaded: MeetingFile) -> int:
     """The worker processes asked for, checked: above one only on a shared ledger (a dry run
     does nothing, in one process)."""
-    if workers < 1:
+    if not 1 <= workers <= MOST_WORKERS:
         raise InputError.single(
-            str(loaded.path), f"--workers {workers}: give 1 or more worker processes."
+            str(loaded.path),
+            f"--workers {workers}: give 1 to {MOST_WORKERS} worker processes (each holds two "
+            "connections to the server; a few per core is enough).",
         )
     if workers > 1 and where.server is None and not dry_run:
         raise InputError.single(

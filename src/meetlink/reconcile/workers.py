@@ -25,8 +25,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -100,12 +102,27 @@ def fork_workers(workers: int, body: Callable[[int], Any]) -> list[WorkerEnd]:
         os.close(write)
         children.append((pid, read))
     ends = []
-    for pid, read in children:
-        with os.fdopen(read, "rb") as pipe:
-            said = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        ends.append(_ended(said, os.waitstatus_to_exitcode(status)))
+    try:
+        for pid, read in children:
+            with os.fdopen(read, "rb") as pipe:
+                said = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            ends.append(_ended(said, os.waitstatus_to_exitcode(status)))
+    except BaseException:  # stopped here (Ctrl-C): the workers stop too, and are waited for
+        _stop(pid for pid, _ in children[len(ends) :])
+        raise
     return ends
+
+
+def _stop(pids: Iterable[int]) -> None:
+    """Interrupt these workers (each ends its chunk's work as a Ctrl-C would) and reap them."""
+    waiting = list(pids)
+    for pid in waiting:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
+    for pid in waiting:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _child(index: int, body: Callable[[int], Any], write: int) -> None:  # pragma: no cover
@@ -174,8 +191,9 @@ def open_by_workers(
     marks = SiblingMarks()
 
     def worker(index: int) -> dict[str, Any]:  # pragma: no cover - runs in a child
-        fresh = make_adapters(loaded, plan, state, environ=environ, http=http)
-        adapters.update({t: a for t, a in fresh.items() if adapters[t].calls_out})
+        if any(adapter.calls_out for adapter in adapters.values()):  # its own connections
+            fresh = make_adapters(loaded, plan, state, environ=environ, http=http)
+            adapters.update({t: a for t, a in fresh.items() if adapters[t].calls_out})
         shown = options.progress if index == 0 else Silent()
         with (
             paused_collection(),
