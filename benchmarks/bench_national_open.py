@@ -6,13 +6,16 @@ The roster is ``_national.national_roster`` (central hall → provinces → dist
 the outbox). A PostgreSQL server is started here as the tests start theirs
 (:class:`meetlink.testing.postgres.LocalPostgres`); each run gets a fresh database.
 
-Three figures, each the wall time from starting the worker processes to the last one done
+The figures, each the wall time from starting the worker processes to the last one done
 (every worker loads the meeting, plans it and opens it, as ``meetlink open`` does):
 
 * **one worker**: one process opens everything on the PostgreSQL ledger;
 * **four workers**: four processes open the same meeting at once on one fresh PostgreSQL
   ledger, sharing the effects a group of buckets at a time (:mod:`meetlink.reconcile.claims`;
   each effect done once: checked after the run);
+* **one** ``open --workers 4``: one process loads, plans and works the meeting out, creates
+  the conference, then forks four workers that share the rest on one fresh PostgreSQL ledger
+  (:mod:`meetlink.reconcile.workers`; its CPU is the process's and its workers');
 * **floor**: the same effects split in four by hand, without a shared ledger: four processes,
   each opening its own quarter of the provinces (with the central hall, so the hall's point
   is done four times) from its own folder on its own SQLite ledger. No claims, no waiting for
