@@ -172,7 +172,9 @@ def _run(
     threads: int = 8,
     forks: int = 1,
 ) -> tuple[float, list[Any]]:
-    """Start one worker per meeting (and state), all at once; the wall time and their reports."""
+    """Start one worker per meeting (and state), all at once; the wall time and their reports.
+    Each run starts with the disk quiet (:func:`_settle_disk`)."""
+    _settle_disk()
     spawn = multiprocessing.get_context("spawn")
     start, out = spawn.Barrier(len(meetings)), spawn.Queue()
     workers = [
@@ -209,6 +211,21 @@ def _run(
 
 
 _POSTMASTER: list[str] = []  # the pid of this benchmark's server, once started
+_CHECKPOINT: list[str] = []  # a database of that server, to ask it for a checkpoint
+
+
+def _settle_disk() -> None:
+    """Before a run: the files of the runs before it written to the disk (``sync``), and the
+    server's pages of their databases too (``CHECKPOINT``), so no run pays for the writing
+    an earlier one left behind (the server writes its dirty pages in the background, and
+    with four runs on one server the later ones paid for the earlier ones')."""
+    os.sync()
+    if _CHECKPOINT:
+        import psycopg
+
+        with psycopg.connect(_CHECKPOINT[0], autocommit=True) as db:
+            db.execute("CHECKPOINT")
+    time.sleep(1.0)
 
 
 def _postmaster(server: LocalPostgres) -> str:
@@ -294,6 +311,7 @@ def main() -> None:
         root = Path(folder)
         one_url, many_url = server.new_database(), server.new_database()
         _POSTMASTER.append(_postmaster(server))
+        _CHECKPOINT.append(one_url)
         meeting = _write_meeting(root / "one", args.points)
         one, reports = _run([meeting], [one_url], key, args.profile, args.threads)
         _check(reports, "the one-worker run")
