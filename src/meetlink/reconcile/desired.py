@@ -98,6 +98,18 @@ def access_hash(
     return fingerprint(external_id if external_id else "pending", window)
 
 
+_WORKED_OUT = (
+    "templates",
+    "scoped_requests",
+    "request_by_text",
+    "conferences_of_point",
+    "seating",
+    "invitation_keys",
+    "waiting_points",
+)
+"""The cached parts of :class:`DesiredState` made from the plan alone (``work_out``)."""
+
+
 @dataclass(frozen=True)
 class DesiredState:
     """The plan's side of the reconcile, fixed for one run (see the module docstring)."""
@@ -309,9 +321,7 @@ class DesiredState:
         the seats, the invitations' keys, the points waiting for a time): done once before
         the workers of one run are forked (:mod:`meetlink.reconcile.workers`), so each of
         them finds it made instead of making it again."""
-        for name in ("templates", "scoped_requests", "request_by_text", "conferences_of_point"):
-            getattr(self, name)
-        for name in ("seating", "invitation_keys", "waiting_points"):
+        for name in _WORKED_OUT:
             getattr(self, name)
 
     @functools.cached_property

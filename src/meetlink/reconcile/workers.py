@@ -29,7 +29,7 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +67,16 @@ __all__ = ["WorkerEnd", "fork_workers", "open_by_workers"]
 
 _RAISED: dict[str, type[Exception]] = {
     cls.__name__: cls
-    for cls in (LedgerBusy, LedgerError, VaultKeyError, TamperedCredential, CredentialError)
+    for cls in (
+        LedgerBusy,
+        LedgerError,
+        VaultKeyError,
+        TamperedCredential,
+        CredentialError,
+        DeliveryError,
+    )
 }
-_RAISED[DeliveryError.__name__] = DeliveryError
+"""The errors a worker stops on that the run raises as they are (others: RuntimeError)."""
 
 
 @dataclass(frozen=True)
@@ -169,23 +176,31 @@ def open_by_workers(
     """The run of ``open_meeting(..., workers=N)`` on a shared ledger (see the module)."""
     meeting_id, state = loaded.meeting.id, where.folder
 
-    def context(ledger: Any, vault: Any, opts: Options, **given: Any) -> RunContext:
-        ctx = make_context(
-            loaded, plan, ledger, vault, adapters, state, opts, False, (), part, words, **given
-        )
-        say_where(ctx.result, where.shown, part, plan)
-        return ctx
+    @contextlib.contextmanager
+    def session(
+        opts: Options, wait: float, marking: Iterable[str] = (), **given: Any
+    ) -> Iterator[RunContext]:
+        """A run's context on connections of its own: the ledger, the meeting's shared
+        lock, the vault; the sittings in ``marking`` marked cancelled first."""
+        with (
+            open_ledger(where) as ledger,
+            ledger.lock(meeting_id, wait=wait),
+            vault_beside(where, ledger, vault_key, environ) as vault,
+        ):
+            mark_cancelled(ledger, meeting_id, marking)
+            ctx = make_context(
+                loaded, plan, ledger, vault, adapters, state, opts, False, (), part, words, **given
+            )
+            say_where(ctx.result, where.shown, part, plan)
+            yield ctx
 
-    with open_ledger(where) as ledger, ledger.lock(meeting_id, wait=wait_for_lock):
-        mark_cancelled(ledger, meeting_id, cancelled)
-        with vault_beside(where, ledger, vault_key, environ) as vault:
-            first = context(ledger, vault, options)
-            try:
-                run_conferences(first)  # once, here: every worker inherits the platform's
-            except LeftBehind:
-                pass  # a stopped run's conference: the workers' phases start with them
-            finally:
-                first.mail.close()
+    with session(options, wait_for_lock, cancelled) as first:
+        try:
+            run_conferences(first)  # once, here: every worker inherits the platform's
+        except LeftBehind:
+            pass  # a stopped run's conference: the workers' phases start with them
+        finally:
+            first.mail.close()
     desired = first.desired
     desired.work_out()
     marks = SiblingMarks()
@@ -195,20 +210,17 @@ def open_by_workers(
             fresh = make_adapters(loaded, plan, state, environ=environ, http=http)
             adapters.update({t: a for t, a in fresh.items() if adapters[t].calls_out})
         shown = options.progress if index == 0 else Silent()
+        mine = options.for_worker(workers, shown)
         with (
             paused_collection(),
-            open_ledger(where) as mine,
-            mine.lock(meeting_id, wait=30.0),
-            vault_beside(where, mine, vault_key, environ) as own_vault,
-        ):
-            ctx = context(
+            session(
                 mine,
-                own_vault,
-                options.for_worker(workers, shown),
+                30.0,
                 desired=desired,
                 claims=ClaimBook(start=index / workers),
                 siblings=marks,
-            )
+            ) as ctx,
+        ):
             run_to_end(ctx)
         return _told(ctx.result)
 
@@ -223,12 +235,7 @@ def open_by_workers(
         if end.result is not None:
             _add(result, end.result)
     if left:  # finish here what it left, as the next ``open`` would
-        with (
-            open_ledger(where) as ledger,
-            ledger.lock(meeting_id, wait=wait_for_lock),
-            vault_beside(where, ledger, vault_key, environ) as vault,
-        ):
-            last = context(ledger, vault, options, desired=desired)
+        with session(options, wait_for_lock, desired=desired) as last:
             run_to_end(last)
         _add(result, _told(last.result))
     return result
