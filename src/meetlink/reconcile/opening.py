@@ -1,6 +1,6 @@
-"""The pieces of an ``open`` that one run and each of its workers assemble alike: the run's
-context over a ledger and a vault, the phases in order, run again while a stopped worker
-left something behind (moved from :mod:`meetlink.reconcile.run`, so that
+"""The pieces of an ``open`` that one run and each of its workers assemble alike: what the
+run works on (:class:`Opening`) and a session's context over a ledger and a vault, the
+phases in order, run again while a stopped worker left something behind (moved from :mod:`meetlink.reconcile.run`, so that
 :mod:`meetlink.reconcile.workers` builds its workers' runs from the same pieces).
 
 Example:
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from meetlink.adapters.base import ConferenceAdapter
@@ -46,6 +47,7 @@ from meetlink.reconcile.state import StateWhere, alone, open_ledger, open_state_
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
+    "Opening",
     "Options",
     "acting_context",
     "make_context",
@@ -150,6 +152,69 @@ def make_context(
         claims=claims or ClaimBook(),
         siblings=siblings,
     )
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What one ``open`` works on, loaded and checked once: the meeting, its plan, where its
+    ledger is, the platforms, the part of the roster and the words; a run's :meth:`session`
+    (and each worker's, :mod:`meetlink.reconcile.workers`) is opened over it.
+
+    Example:
+        >>> opening = Opening(loaded, plan, where, adapters, None, os.environ)  # doctest: +SKIP
+        >>> with opening.session(options, wait=0.0) as ctx:  # doctest: +SKIP
+        ...     run_to_end(ctx)
+    """
+
+    loaded: MeetingFile
+    plan: Plan
+    where: StateWhere
+    adapters: dict[str, ConferenceAdapter]  # a worker's own replace a platform's that calls out
+    vault_key: VaultKey | None
+    environ: Mapping[str, str]
+    part: Scope | None = None
+    words: Templates | None = None
+
+    @contextlib.contextmanager
+    def session(
+        self,
+        options: Options,
+        *,
+        wait: float,
+        cancelled: Iterable[str] = (),
+        desired: DesiredState | None = None,
+        claims: ClaimBook | None = None,
+        siblings: SiblingMarks | None = None,
+    ) -> Iterator[RunContext]:
+        """A run's context on connections of its own: the ledger, the meeting's lock (held
+        by another run: :class:`~meetlink.errors.LedgerBusy` after ``wait`` seconds), the
+        vault (a key that does not open it is refused before anything is written); the
+        sittings in ``cancelled`` marked cancelled first."""
+        where, loaded = self.where, self.loaded
+        with (
+            open_ledger(where) as ledger,
+            ledger.lock(loaded.meeting.id, wait=wait),
+            vault_beside(where, ledger, self.vault_key, self.environ) as vault,
+        ):
+            mark_cancelled(ledger, loaded.meeting.id, cancelled)
+            ctx = make_context(
+                loaded,
+                self.plan,
+                ledger,
+                vault,
+                self.adapters,
+                where.folder,
+                options,
+                False,
+                (),
+                self.part,
+                self.words,
+                desired=desired,
+                claims=claims,
+                siblings=siblings,
+            )
+            say_where(ctx.result, where.shown if where.server else "", self.part, self.plan)
+            yield ctx
 
 
 @contextlib.contextmanager

@@ -50,9 +50,9 @@ from meetlink.reconcile.ledger import Ledger
 from meetlink.reconcile.notices import notice_actions
 from meetlink.reconcile.opening import (
     DEFAULT_RATE_LIMITS,
+    Opening,
     Options,
     make_context,
-    mark_cancelled,
     run_to_end,
     say_where,
     vault_beside,
@@ -160,36 +160,16 @@ def open_meeting(
                 ctx.result.plan(_all_actions(ctx))
                 return ctx.result
         _make_state_folder(state)
+        opening = Opening(loaded, plan, where, adapters, vault_key, environ, part, words)
+        cancelled = _sitting_keys(plan, cancel_sittings)
         if workers > 1:
-            return open_by_workers(
-                workers,
-                loaded,
-                plan,
-                where,
-                adapters,
-                options,
-                cancelled=_sitting_keys(plan, cancel_sittings),
-                part=part,
-                words=words,
-                vault_key=vault_key,
-                environ=environ,
-                http=http,
-                wait_for_lock=wait_for_lock,
-            )
-        with (
-            open_ledger(where) as ledger,
-            ledger.lock(loaded.meeting.id, wait=wait_for_lock),
-        ):
-            mark_cancelled(ledger, loaded.meeting.id, _sitting_keys(plan, cancel_sittings))
-            with vault_beside(where, ledger, vault_key, environ) as vault:
-                ctx = make_context(
-                    loaded, plan, ledger, vault, adapters, state, options, False, (), part, words
-                )
-                say_where(ctx.result, where.shown if where.server else "", part, plan)
-                run_to_end(ctx)
-                if isinstance(ledger, Ledger) and where.server is None and given is not None:
-                    _close(adapters)  # their own files final (a room book compacted) first
-                    _settle(ledger, ctx, given, scope, before, environ)
+            return open_by_workers(workers, opening, options, cancelled, http, wait_for_lock)
+        with opening.session(options, wait=wait_for_lock, cancelled=cancelled) as ctx:
+            run_to_end(ctx)
+            ledger = ctx.ledger
+            if isinstance(ledger, Ledger) and where.server is None and given is not None:
+                _close(adapters)  # their own files final (a room book compacted) first
+                _settle(ledger, ctx, given, scope, before, environ)
             return ctx.result
     finally:
         _close(adapters)

@@ -29,12 +29,10 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from meetlink.adapters.base import ConferenceAdapter
-from meetlink.credentials.vault import VaultKey
 from meetlink.errors import (
     CredentialError,
     DeliveryError,
@@ -43,25 +41,17 @@ from meetlink.errors import (
     TamperedCredential,
     VaultKeyError,
 )
-from meetlink.invites.templates import Templates
-from meetlink.loading import MeetingFile
-from meetlink.planning import Plan
 from meetlink.reconcile.claims import ClaimBook, LeftBehind
 from meetlink.reconcile.collector import paused_collection
 from meetlink.reconcile.conferences import run_conferences
-from meetlink.reconcile.context import Failure, OpenResult, RunContext
+from meetlink.reconcile.context import Failure, OpenResult
 from meetlink.reconcile.opening import (
+    Opening,
     Options,
-    make_context,
-    mark_cancelled,
     run_to_end,
-    say_where,
-    vault_beside,
 )
-from meetlink.reconcile.scope import Scope
 from meetlink.reconcile.setup import Silent, make_adapters
 from meetlink.reconcile.siblings import SiblingMarks
-from meetlink.reconcile.state import StateWhere, open_ledger
 
 __all__ = ["WorkerEnd", "fork_workers", "open_by_workers"]
 
@@ -159,42 +149,17 @@ def _ended(said: bytes, status: int) -> WorkerEnd:
 
 def open_by_workers(
     workers: int,
-    loaded: MeetingFile,
-    plan: Plan,
-    where: StateWhere,
-    adapters: dict[str, ConferenceAdapter],
+    opening: Opening,
     options: Options,
-    *,
     cancelled: Iterable[str],
-    part: Scope | None,
-    words: Templates,
-    vault_key: VaultKey | None,
-    environ: Mapping[str, str],
     http: object,
     wait_for_lock: float,
 ) -> OpenResult:
-    """The run of ``open_meeting(..., workers=N)`` on a shared ledger (see the module)."""
-    meeting_id, state = loaded.meeting.id, where.folder
-
-    @contextlib.contextmanager
-    def session(
-        opts: Options, wait: float, marking: Iterable[str] = (), **given: Any
-    ) -> Iterator[RunContext]:
-        """A run's context on connections of its own: the ledger, the meeting's shared
-        lock, the vault; the sittings in ``marking`` marked cancelled first."""
-        with (
-            open_ledger(where) as ledger,
-            ledger.lock(meeting_id, wait=wait),
-            vault_beside(where, ledger, vault_key, environ) as vault,
-        ):
-            mark_cancelled(ledger, meeting_id, marking)
-            ctx = make_context(
-                loaded, plan, ledger, vault, adapters, state, opts, False, (), part, words, **given
-            )
-            say_where(ctx.result, where.shown, part, plan)
-            yield ctx
-
-    with session(options, wait_for_lock, cancelled) as first:
+    """The run of ``open_meeting(..., workers=N)`` on a shared ledger (see the module): the
+    sittings in ``cancelled`` marked cancelled first; ``http`` handed to a worker's own
+    adapters."""
+    loaded, plan, adapters = opening.loaded, opening.plan, opening.adapters
+    with opening.session(options, wait=wait_for_lock, cancelled=cancelled) as first:
         try:
             run_conferences(first)  # once, here: every worker inherits the platform's
         except LeftBehind:
@@ -207,15 +172,15 @@ def open_by_workers(
 
     def worker(index: int) -> dict[str, Any]:  # pragma: no cover - runs in a child
         if any(adapter.calls_out for adapter in adapters.values()):  # its own connections
+            state, environ = opening.where.folder, opening.environ
             fresh = make_adapters(loaded, plan, state, environ=environ, http=http)
             adapters.update({t: a for t, a in fresh.items() if adapters[t].calls_out})
         shown = options.progress if index == 0 else Silent()
-        mine = options.for_worker(workers, shown)
         with (
             paused_collection(),
-            session(
-                mine,
-                30.0,
+            opening.session(
+                options.for_worker(workers, shown),
+                wait=30.0,
                 desired=desired,
                 claims=ClaimBook(start=index / workers),
                 siblings=marks,
@@ -235,7 +200,7 @@ def open_by_workers(
         if end.result is not None:
             _add(result, end.result)
     if left:  # finish here what it left, as the next ``open`` would
-        with session(options, wait_for_lock, desired=desired) as last:
+        with opening.session(options, wait=wait_for_lock, desired=desired) as last:
             run_to_end(last)
         _add(result, _told(last.result))
     return result
