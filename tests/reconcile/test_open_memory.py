@@ -73,6 +73,23 @@ def test_cancelling_a_sitting_sends_cancel_and_a_later_open_does_not_revive_it(
     assert again.counts == {}
 
 
+def test_a_wrong_vault_key_cancels_nothing(meeting: Any, open_it: Open) -> None:
+    """A cancel with a key that does not open the vault is refused before the sitting is
+    marked cancelled: the next open (right key) still holds it, nothing is cancelled."""
+    from meetlink.credentials.vault import VaultKey
+    from meetlink.errors import VaultKeyError
+
+    open_it()
+    with pytest.raises(VaultKeyError):
+        open_it(cancel_sittings=["s1"], vault_key=VaultKey.generate(), env={})
+    with sqlite3.connect(meeting.state / "ledger.sqlite3") as db:
+        cancelled = db.execute("SELECT key FROM effects WHERE state = 'cancelled'").fetchall()
+    assert cancelled == []
+    again: OpenResult = open_it()
+    assert again.ok
+    assert again.counts == {}
+
+
 def test_a_unit_moved_to_another_point_is_uninvited_from_the_old_one(
     meeting: Any, open_it: Open
 ) -> None:
