@@ -1,10 +1,13 @@
-"""The machine and date line every benchmark prints beside its figures."""
+"""The machine and date line every benchmark prints beside its figures, and what the machine
+can do in parallel at the time (:func:`parallel_ceiling`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import platform
+import time
 
 
 def machine_line() -> str:
@@ -22,3 +25,29 @@ def machine_line() -> str:
         f"{dt.date.today().isoformat()} · {cpu} · {os.cpu_count()} cores · "
         f"Python {platform.python_version()} · {platform.system()} {platform.release()}"
     )
+
+
+def _busy(rounds: int) -> float:
+    """Interpreter work that shares nothing (a dict of strings and integers larger than the
+    processor's caches, as a run's objects are): its wall seconds."""
+    began = time.monotonic()
+    for _ in range(rounds):
+        table: dict[str, int] = {}
+        for i in range(200_000):
+            table[str(i)] = i * i
+        sum(table.values())
+    return time.monotonic() - began
+
+
+def parallel_ceiling(processes: int = 2, rounds: int = 20) -> float:
+    """How many times the work of one process ``processes`` processes that share nothing do
+    in the same wall time on this machine, measured now: the most a speed-up of any split
+    of CPU-bound work can reach here, whatever the code. On a machine with two cores of its
+    own it is near 2; where the cores are shared with the host's other guests it is lower,
+    and it changes from minute to minute, so a benchmark measures it beside its figures."""
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(processes) as pool:
+        pool.map(_busy, [1] * processes)  # the processes started and warm
+        alone = pool.apply(_busy, (rounds,))
+        together = max(pool.map(_busy, [rounds] * processes))
+    return processes * alone / together

@@ -20,7 +20,11 @@ The figures, each the wall time from starting the worker processes to the last o
   each opening its own quarter of the provinces (with the central hall, so the hall's point
   is done four times) from its own folder on its own SQLite ledger. No claims, no waiting for
   each other: the best four processes can do on this machine;
-* for comparison, **one worker on SQLite**: the whole meeting in one process, no server.
+* for comparison, **one worker on SQLite**: the whole meeting in one process, no server;
+* **this machine's ceiling**, measured before the runs and after them
+  (:func:`_machine.parallel_ceiling`): how many times the work of one process two processes
+  that share nothing do at once. Divided by the cores the one-worker run kept busy (it and
+  the server), it is the most any split of that run's work can gain here, whatever the code.
 
 Under each run, the CPU time its worker processes used and how many cores that kept busy,
 and the PostgreSQL server's own CPU in that time (its processes, read from ``/proc``).
@@ -57,7 +61,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _machine import machine_line
+from _machine import machine_line, parallel_ceiling
 from _national import national_roster
 
 from meetlink.testing.postgres import LocalPostgres, missing_reason
@@ -171,9 +175,10 @@ def _run(
     profile: bool = False,
     threads: int = 8,
     forks: int = 1,
-) -> tuple[float, list[Any]]:
-    """Start one worker per meeting (and state), all at once; the wall time and their reports.
-    Each run starts with the disk quiet (:func:`_settle_disk`)."""
+) -> tuple[float, list[Any], float]:
+    """Start one worker per meeting (and state), all at once; the wall time, their reports,
+    and the cores the run kept busy (its processes' CPU and the server's, over the wall
+    time). Each run starts with the disk quiet (:func:`_settle_disk`)."""
     _settle_disk()
     spawn = multiprocessing.get_context("spawn")
     start, out = spawn.Barrier(len(meetings)), spawn.Queue()
@@ -207,7 +212,7 @@ def _run(
         f"{cpu / wall:.2f} cores;"
         f" PostgreSQL server {server:.1f} s of CPU)"
     )
-    return wall, reports
+    return wall, reports, (cpu + server) / wall
 
 
 _POSTMASTER: list[str] = []  # the pid of this benchmark's server, once started
@@ -307,17 +312,18 @@ def main() -> None:
     print(machine_line())
     print(f"national roster, {args.points} bridge points, memory platform, outbox")
     key = VaultKey.generate().reveal_text()
+    ceilings = [parallel_ceiling()]
     with LocalPostgres() as server, tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         one_url, many_url = server.new_database(), server.new_database()
         _POSTMASTER.append(_postmaster(server))
         _CHECKPOINT.append(one_url)
         meeting = _write_meeting(root / "one", args.points)
-        one, reports = _run([meeting], [one_url], key, args.profile, args.threads)
+        one, reports, one_busy = _run([meeting], [one_url], key, args.profile, args.threads)
         _check(reports, "the one-worker run")
         done = _effects(one_url)
         many_meeting = _write_meeting(root / "many", args.points)
-        many, reports = _run(
+        many, reports, _ = _run(
             [many_meeting] * WORKERS, [many_url] * WORKERS, key, args.profile, args.threads
         )
         _check(reports, "a worker of four")
@@ -328,10 +334,11 @@ def main() -> None:
         twice = {k: n - done.get(k, 0) for k, n in created.items() if n != done.get(k, 0)}
         forked_url = server.new_database()
         forked_meeting = _write_meeting(root / "forked", args.points)
-        forked, reports = _run(
+        forked, reports, _ = _run(
             [forked_meeting], [forked_url], key, args.profile, args.threads, forks=WORKERS
         )
         _check(reports, f"open --workers {WORKERS}")
+        ceilings.append(parallel_ceiling())
         if _effects(forked_url) != done:
             raise SystemExit(f"open --workers {WORKERS} did not do the same effects as one")
         created = _created(reports)
@@ -341,10 +348,10 @@ def main() -> None:
             split = _write_meeting(root / "split", args.points)
             quarters = _quarters(root / "floor", split, WORKERS)
             floor_states = [str(q.parent / ".meetlink") for q in quarters]
-            floor, reports = _run(quarters, floor_states, key, threads=args.threads)
+            floor, reports, _ = _run(quarters, floor_states, key, threads=args.threads)
             _check(reports, "a floor worker")
             alone = _write_meeting(root / "sqlite", args.points)
-            sqlite, reports = _run(
+            sqlite, reports, _ = _run(
                 [alone], [str(alone.parent / ".meetlink")], key, threads=args.threads
             )
             _check(reports, "the one-worker SQLite run")
@@ -359,6 +366,13 @@ def main() -> None:
     print(
         f"one open --workers {WORKERS}, PostgreSQL: {forked:6.2f} s   speed-up "
         f"{one / forked:.2f}x (goal >= 1.8x); effects done twice: {twice_forked or 'none'}"
+    )
+    low, high = min(ceilings), max(ceilings)
+    print(
+        f"this machine's ceiling now: two processes that share nothing do {low:.2f}x to "
+        f"{high:.2f}x the work of one; the one-worker run kept {one_busy:.2f} cores busy "
+        f"(with the server), so no split of its work can be faster than "
+        f"{low / one_busy:.2f}x to {high / one_busy:.2f}x here"
     )
     if args.no_floor:
         return
