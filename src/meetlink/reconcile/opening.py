@@ -1,7 +1,8 @@
 """The pieces of an ``open`` that one run and each of its workers assemble alike: what the
 run works on (:class:`Opening`) and a session's context over a ledger and a vault, the
-phases in order, run again while a stopped worker left something behind (moved from :mod:`meetlink.reconcile.run`, so that
-:mod:`meetlink.reconcile.workers` builds its workers' runs from the same pieces).
+phases in order, run again while a stopped worker left something behind (moved from
+:mod:`meetlink.reconcile.run`, so that :mod:`meetlink.reconcile.workers` builds its
+workers' runs from the same pieces).
 
 Example:
     >>> from meetlink.reconcile.opening import Options
