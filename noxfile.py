@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess  # nosec B404 - apt-get, fixed arguments, for the printed pages' tests
 from pathlib import Path
 
 import nox
@@ -21,7 +24,58 @@ PYTHON = "3.11"
 def tests(session: nox.Session) -> None:
     """Run the whole test suite, integration tests (real local servers) included."""
     session.install("-e", ".[test]")
+    _install_printing(session)
     session.run("pytest", *(session.posargs or ["-q", "-p", "no:cacheprovider"]))
+
+
+# LibreOffice prints the office's documents in the tests of their printed pages, with Times
+# New Roman's metric twin (Liberation Serif) where Times New Roman is not installed.
+PRINTING = (
+    "libreoffice-calc-nogui",
+    "libreoffice-writer-nogui",
+    "fonts-liberation",
+    "fonts-liberation2",
+)
+
+
+def _install_printing(session: nox.Session) -> None:
+    """LibreOffice and Liberation Serif, installed with apt-get where they are missing and
+    this is root on a Debian-like system (CI); elsewhere the tests of printed pages skip
+    and say why."""
+    if shutil.which("soffice") and _has_serif():
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        session.log("LibreOffice or Liberation Serif missing: the printed pages' tests skip")
+        return
+    install = [apt, "install", "-y", "-q", "--no-install-recommends", *PRINTING]
+    if not _apt(install):  # the package lists may be missing: fetched, then once more
+        _apt([apt, "update", "-q"])
+        if not _apt(install):
+            session.log("LibreOffice could not be installed: the printed pages' tests skip")
+            return
+    session.log(f"installed for the printed pages' tests: {', '.join(PRINTING)}")
+
+
+def _apt(command: list[str]) -> bool:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        done = subprocess.run(  # nosec B603 - apt-get, fixed arguments
+            command, env=env, capture_output=True, check=False, timeout=900
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
+
+
+def _has_serif() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run(  # nosec B603 - fc-list, fixed arguments
+        [fc_list, "Liberation Serif"], capture_output=True, text=True, check=False
+    )
+    return bool(found.stdout.strip())
 
 
 @nox.session(python=PYTHON)

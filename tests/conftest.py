@@ -266,6 +266,17 @@ def _pdf_pages(source: Path) -> list[tuple[float, float, str]]:
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: the printed pages are not checked")
+    fc_list = shutil.which("fc-list")
+    fonts = [
+        subprocess.run([fc_list, name], capture_output=True, text=True, check=False).stdout
+        for name in ("Times New Roman", "Liberation Serif")
+        if fc_list is not None
+    ]
+    if not any(found.strip() for found in fonts):
+        pytest.skip(
+            "neither Times New Roman nor Liberation Serif (fonts-liberation) is installed: "
+            "LibreOffice would print with another font's widths"
+        )
     pypdf = pytest.importorskip("pypdf", reason="pypdf (the test extra) reads the PDF pages")
     folder = source.parent / "pdf"
     profile = source.parent / "lo-profile"  # its own profile: runs beside another soffice
