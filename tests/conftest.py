@@ -267,12 +267,11 @@ def _pdf_pages(source: Path) -> list[tuple[float, float, str]]:
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: the printed pages are not checked")
     fc_list = shutil.which("fc-list")
-    fonts = [
-        subprocess.run([fc_list, name], capture_output=True, text=True, check=False).stdout
+    serif = fc_list is not None and any(
+        subprocess.run([fc_list, name], capture_output=True, text=True, check=False).stdout.strip()
         for name in ("Times New Roman", "Liberation Serif")
-        if fc_list is not None
-    ]
-    if not any(found.strip() for found in fonts):
+    )
+    if not serif:
         pytest.skip(
             "neither Times New Roman nor Liberation Serif (fonts-liberation) is installed: "
             "LibreOffice would print with another font's widths"
