@@ -188,3 +188,21 @@ def test_the_command_line_masks_a_secret_that_reaches_a_log(
     printed = capsys.readouterr()
     assert "meetlink: WARNING: token ***" in printed.err
     assert "MARKER-LOG-4411-zz" not in printed.err + printed.out
+
+
+def test_an_openings_repr_holds_neither_the_vault_key_nor_the_environment(tmp_path: Path) -> None:
+    """``Opening`` (what a run and its workers open their sessions over) is a dataclass: its
+    repr, in a traceback or a log, shows neither the key nor ``MEETLINK_*`` variables."""
+    from meetlink.reconcile.opening import Opening
+    from meetlink.reconcile.state import StateWhere
+
+    loaded = load_meeting(EXAMPLE / "meeting.yaml")
+    plan = plan_meeting(loaded.meeting, loaded.roster)
+    key = VaultKey.generate()
+    marker = f"MARKER{secrets.token_hex(6).upper()}"
+    environ = {"MEETLINK_VAULT_KEY": key.reveal_text(), "MEETLINK_SMTP_PASSWORD": marker}
+    opening = Opening(loaded, plan, StateWhere(tmp_path), {}, key, environ)
+    shown = repr(opening)
+    assert "Opening(" in shown
+    assert marker not in shown
+    assert key.reveal_text() not in shown

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from meetlink.adapters.base import ConferenceAdapter
@@ -171,8 +171,8 @@ class Opening:
     plan: Plan
     where: StateWhere
     adapters: dict[str, ConferenceAdapter]  # a worker's own replace a platform's that calls out
-    vault_key: VaultKey | None
-    environ: Mapping[str, str]
+    vault_key: VaultKey | None = field(repr=False)
+    environ: Mapping[str, str] = field(repr=False)  # may hold the vault key, a password
     part: Scope | None = None
     words: Templates | None = None
 
